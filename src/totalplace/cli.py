@@ -1,0 +1,195 @@
+"""The ``totalplace`` command: thin commands that parse, call the library and render.
+
+Exit codes: 0 when every file loaded (quarantined rows allowed), 1 when any
+file failed, 2 for usage errors (bad options, wrong or missing workspace).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from totalplace import demo as demo_mod
+from totalplace.config import parse_place
+from totalplace.errors import TotalPlaceError
+from totalplace.ingest.pipeline import FileReport, IngestReport, ingest_files, workspace_report
+from totalplace.workspace import Workspace
+
+app = typer.Typer(
+    help="Count all the public money flowing into a place, and trace every pound.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+USAGE_EXIT = 2
+
+
+def _fail(exc: TotalPlaceError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+    return typer.Exit(USAGE_EXIT)
+
+
+def _pounds(pence: int) -> str:
+    sign = "-" if pence < 0 else ""
+    whole, p = divmod(abs(pence), 100)
+    return f"{sign}£{whole:,}.{p:02d}"
+
+
+def render_report(report: IngestReport, console: Console) -> None:
+    table = Table(title="Ingest report", show_lines=False)
+    for col, justify in [
+        ("file", "left"),
+        ("publisher", "left"),
+        ("status", "left"),
+        ("read", "right"),
+        ("loaded", "right"),
+        ("quarantined", "right"),
+        ("blank", "right"),
+        ("amount loaded", "right"),
+        ("amount quarantined", "right"),
+        ("issues", "left"),
+    ]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for f in report.files:
+        colour = {"loaded": "green", "duplicate": "yellow", "failed": "red"}[f.status]
+        issues = ", ".join(f"{k} {v}" for k, v in sorted(f.issue_counts.items()))
+        table.add_row(
+            f.path,
+            f.publisher or "",
+            f"[{colour}]{f.status}[/]",
+            f"{f.rows_read:,}",
+            f"{f.rows_loaded:,}",
+            f"{f.rows_quarantined:,}",
+            f"{f.rows_blank:,}",
+            _pounds(f.amount_loaded_pence),
+            _pounds(f.amount_quarantined_pence),
+            issues if f.status != "failed" else f.message.splitlines()[0],
+        )
+    console.print(table)
+    for f in report.files:
+        if f.status == "failed":
+            console.print(f"[red]failed:[/] {f.path}\n{f.message}\n", highlight=False)
+    loaded = [f for f in report.files if f.status == "loaded"]
+    console.print(
+        f"{len(loaded)} loaded, "
+        f"{sum(f.status == 'duplicate' for f in report.files)} duplicate, "
+        f"{sum(f.status == 'failed' for f in report.files)} failed; "
+        f"{sum(f.rows_loaded for f in loaded):,} rows and "
+        f"{_pounds(sum(f.amount_loaded_pence for f in loaded))} loaded, "
+        f"{sum(f.rows_quarantined for f in loaded):,} rows quarantined.",
+        highlight=False,
+    )
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
+    place: Annotated[
+        str, typer.Option(help="GSS code(s) of the place, comma-separated, e.g. E08000025.")
+    ],
+    year: Annotated[str, typer.Option(help="Financial year, e.g. 2010-11.")],
+    name: Annotated[str, typer.Option(help="A label for the study.")] = "",
+) -> None:
+    """Create a workspace for one place and year."""
+    try:
+        ws = Workspace.create(directory, parse_place(place), year, name)
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    out.print(f"workspace {ws.root} for {','.join(ws.config.place)} {ws.config.year}")
+
+
+@app.command()
+def ingest(
+    directory: Annotated[Path, typer.Argument(help="The workspace.")],
+    files: Annotated[list[Path], typer.Argument(help="Spend files: .csv, .zip or .xlsx.")],
+    publisher: Annotated[
+        str | None,
+        typer.Option(help="Paying body, for files with no body column (e.g. 'Bradford MDC')."),
+    ] = None,
+    profile: Annotated[
+        Path | None, typer.Option(help="A mapping profile (TOML) for these files.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Load published spend files into the workspace: each row loaded or quarantined."""
+    try:
+        ws = Workspace.open(directory)
+        if as_json or not sys.stderr.isatty():
+            report = ingest_files(ws, files, publisher, profile)
+        else:
+            report = _ingest_with_progress(ws, files, publisher, profile)
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        render_report(report, out)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _ingest_with_progress(
+    ws: Workspace, files: list[Path], publisher: str | None, profile: Path | None
+) -> IngestReport:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("ingesting", total=len(files))
+
+        def step(rep: FileReport) -> None:
+            # a zip may hold several sources, so the total can grow
+            done = progress.tasks[0].completed + 1
+            progress.update(task, completed=done, total=max(done, len(files)),
+                            description=Path(rep.path).name)
+
+        return ingest_files(ws, files, publisher, profile, on_file=step)
+
+
+@app.command()
+def check(
+    directory: Annotated[Path, typer.Argument(help="The workspace.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Show the workspace's ingest report."""
+    try:
+        report = workspace_report(Workspace.open(directory))
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        render_report(report, out)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Folder for the demo (recreated).")] = Path(
+        "demo"
+    ),
+) -> None:
+    """Generate a synthetic place, create a workspace, ingest it and show the report."""
+    try:
+        report, ws = demo_mod.run_demo(directory)
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    render_report(report, out)
+    out.print(f"\nworkspace: {ws.root}\nnext: totalplace check {ws.root}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,107 @@
+"""Workspace configuration: ``totalplace.toml``, declared once with help text.
+
+Every setting is a pydantic field with a description; ``SETTINGS_HELP`` is
+derived from the model so the README and ``--help`` never drift from it (a
+test checks the README names every setting).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from totalplace.errors import ConfigError
+
+GSS_PATTERN = re.compile(r"^[EWSN]\d{8}$")
+YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+CONFIG_NAME = "totalplace.toml"
+FORMAT_VERSION = 1
+
+
+def parse_place(text: str) -> list[str]:
+    """Parse ``E08000025`` or ``E08000003,E08000001`` into a list of GSS codes."""
+    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
+    if not codes:
+        raise ConfigError("--place is empty: give one or more GSS codes such as E08000025")
+    bad = [c for c in codes if not GSS_PATTERN.match(c)]
+    if bad:
+        raise ConfigError(
+            f"not a GSS code: {', '.join(bad)}. A GSS code is a letter (E, W, S or N) "
+            "and eight digits, e.g. E08000025 for Birmingham."
+        )
+    return list(dict.fromkeys(codes))
+
+
+def check_year(text: str) -> str:
+    """Validate a financial year written ``2010-11``."""
+    m = YEAR_PATTERN.match(text.strip())
+    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
+        raise ConfigError(
+            f'financial year "{text}" must be written like 2010-11 (April 2010 to March 2011)'
+        )
+    return text.strip()
+
+
+class SourceEntry(BaseModel):
+    """One source file ingested into the workspace (kept for rebuilds)."""
+
+    path: str = Field(description="Path of the source file as given to ingest.")
+    sha256: str = Field(description="SHA-256 of the file's bytes.")
+    publisher: str = Field(description="Publisher named for the file.")
+
+
+class WorkspaceConfig(BaseModel):
+    """The contents of ``totalplace.toml``."""
+
+    format_version: int = Field(
+        default=FORMAT_VERSION, description="Version of the workspace layout."
+    )
+    place: list[str] = Field(description="GSS codes of the authorities that make up the place.")
+    year: str = Field(description="Financial year of the study, e.g. 2010-11.")
+    name: str = Field(default="", description="A label for the study, shown in reports.")
+    disclosure_threshold: int = Field(
+        default=10,
+        description="Counts of people below this are never shown to roles without "
+        "person-level access.",
+    )
+    sources: list[SourceEntry] = Field(
+        default_factory=list, description="Source files ingested, in order."
+    )
+
+    @field_validator("place")
+    @classmethod
+    def _place(cls, v: list[str]) -> list[str]:
+        return parse_place(",".join(v))
+
+    @field_validator("year")
+    @classmethod
+    def _year(cls, v: str) -> str:
+        return check_year(v)
+
+    def same_study(self, other: WorkspaceConfig) -> bool:
+        return self.place == other.place and self.year == other.year
+
+    def to_toml(self) -> str:
+        data: dict[str, Any] = self.model_dump(exclude_defaults=False)
+        return tomli_w.dumps(data)
+
+    @classmethod
+    def from_file(cls, path: Path) -> WorkspaceConfig:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read workspace config: {exc}") from exc
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(f"{path}: invalid workspace config: {exc}") from exc
+
+
+SETTINGS_HELP: dict[str, str] = {
+    name: field.description or "" for name, field in WorkspaceConfig.model_fields.items()
+}

@@ -1,0 +1,59 @@
+"""Find the delimiter and the header line of a text source from its first lines.
+
+The header is the line, among the first 40, whose cells best match known
+header names; title and preamble lines above it are skipped (and not counted
+as records).  A profile can fix either.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+from totalplace.errors import SourceError
+from totalplace.ingest.roles import Profile, header_score
+
+DELIMITERS = (",", ";", "\t", "|")
+SCAN_LINES = 40
+MIN_SCORE = 2
+
+
+@dataclass(frozen=True)
+class Dialect:
+    delimiter: str
+    header_line: int  # 1-based physical line number
+    headers: list[str]
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def sniff(display: str, head: str, profile: Profile) -> Dialect:
+    lines = [ln.rstrip("\r") for ln in head.split("\n")[:SCAN_LINES]]
+    delims = (profile.delimiter,) if profile.delimiter else DELIMITERS
+    if profile.header_line is not None:
+        idx = profile.header_line - 1
+        if not 0 <= idx < len(lines):
+            raise SourceError(display, f"profile header_line {profile.header_line} is past the file")
+        best = max(delims, key=lambda d: (len(_cells(lines[idx], d)), -delims.index(d)))
+        return Dialect(best, idx + 1, [c.strip() for c in _cells(lines[idx], best)])
+    scored = [
+        (header_score(_cells(line, d)), -i, -delims.index(d), i, d)
+        for d in delims
+        for i, line in enumerate(lines)
+        if line.strip()
+    ]
+    if not scored:
+        raise SourceError(display, "the file is empty")
+    score, _, _, idx, delim = max(scored)
+    if score < MIN_SCORE:
+        first = next(i for i, ln in enumerate(lines) if ln.strip())
+        raise SourceError(
+            display,
+            "cannot find a header line: none of the first "
+            f"{len(lines)} lines has two or more known column names (first line: "
+            f"{lines[first][:120]!r}). Write a profile with header_line = N and a [columns] "
+            "table (see README, Mapping profiles).",
+        )
+    return Dialect(delim, idx + 1, [c.strip() for c in _cells(lines[idx], delim)])

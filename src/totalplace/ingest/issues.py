@@ -1,0 +1,141 @@
+"""Typed data issues: every problem found in a source row is a value, not a crash.
+
+Each issue type has a stable slug, a severity and a message template.  *Errors*
+quarantine the row; *warnings* load it and flag it.  The registry below is the
+single place where issue types are declared; a test checks that the README
+documents every slug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class IssueType:
+    slug: str
+    severity: Severity
+    template: str  # may use {value} and {field}
+    help: str
+
+    def message(self, value: str | None, field: str | None) -> str:
+        return self.template.format(value=value or "", field=field or "")
+
+
+_TYPES = [
+    # errors: the row is quarantined
+    IssueType(
+        "footer-text",
+        Severity.ERROR,
+        'footer or total line, not a payment: "{value}"',
+        "Totals and notes below the data are kept in quarantine and never counted.",
+    ),
+    IssueType(
+        "truncated-record",
+        Severity.ERROR,
+        "record has fewer fields than the header ({value})",
+        "The file was cut short or a field holds an unescaped line break.",
+    ),
+    IssueType(
+        "extra-fields",
+        Severity.ERROR,
+        "record has more fields than the header ({value})",
+        "A field probably holds an unquoted delimiter; quote it at source.",
+    ),
+    IssueType(
+        "missing-amount",
+        Severity.ERROR,
+        'amount column "{field}" is blank',
+        "A payment needs an amount; check the row in the source file.",
+    ),
+    IssueType(
+        "unparseable-amount",
+        Severity.ERROR,
+        'amount "{value}" in column "{field}" is not a money value',
+        "Fix the value at source or correct it in a copy of the file and ingest again.",
+    ),
+    IssueType(
+        "missing-date",
+        Severity.ERROR,
+        'no date or period in column "{field}"',
+        "A payment needs a date or period; check the row, or map a period column in a profile.",
+    ),
+    IssueType(
+        "unparseable-date",
+        Severity.ERROR,
+        'date "{value}" in column "{field}" is not a date or period',
+        "Use ISO, dd/mm/yyyy, dd-Mon-yyyy, an Excel serial or a period code; "
+        "set date_order or the period calendar in a profile.",
+    ),
+    # warnings: the row is loaded and flagged
+    IssueType(
+        "negative-amount",
+        Severity.WARNING,
+        'negative amount or credit "{value}"',
+        "Credits and refunds are loaded as negative pence and net off in totals.",
+    ),
+    IssueType(
+        "sub-penny-amount",
+        Severity.WARNING,
+        'amount "{value}" has more than two decimal places; rounded half-even to pence',
+        "Stored money is integer pence.",
+    ),
+    IssueType(
+        "period-date",
+        Severity.WARNING,
+        'payment dated only to a period "{value}"',
+        "The row is kept with the period's start and end dates.",
+    ),
+    IssueType(
+        "redacted-supplier",
+        Severity.WARNING,
+        'supplier name is redacted: "{value}"',
+        "Redacted payees cannot be resolved to an organisation.",
+    ),
+    IssueType(
+        "personal-supplier",
+        Severity.WARNING,
+        'supplier name looks like a private individual: "{value}"',
+        "Treat as personal data: do not show it below the disclosure threshold.",
+    ),
+    IssueType(
+        "missing-supplier",
+        Severity.WARNING,
+        'supplier column "{field}" is blank',
+        "The payment is loaded but cannot be attributed to a payee.",
+    ),
+]
+
+ISSUE_TYPES: dict[str, IssueType] = {t.slug: t for t in _TYPES}
+
+# Order in which error slugs win when a row has several: the first is the
+# row's quarantine reason.
+ERROR_PRECEDENCE = [t.slug for t in _TYPES if t.severity is Severity.ERROR]
+
+
+@dataclass(frozen=True)
+class Issue:
+    slug: str
+    severity: Severity
+    message: str
+    file: str
+    line: int | None
+    field: str | None
+    value: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "slug": self.slug,
+            "severity": str(self.severity),
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "value": self.value,
+        }

@@ -1,0 +1,272 @@
+"""Ingest orchestration: source files in, committed Parquet and provenance out.
+
+For each text source (a zip may hold several): skip it if its SHA-256 is
+already committed, find its dialect and column map, parse it in a private
+in-memory DuckDB, stage Parquet in ``tmp/``, then commit all or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from totalplace.errors import SourceError
+from totalplace.ingest.dates import PeriodRules, parse_year_start
+from totalplace.ingest.dialect import sniff
+from totalplace.ingest.parse import ParseResult, SourceParser
+from totalplace.ingest.roles import Profile, map_columns
+from totalplace.ingest.sources import PreparedSource, prepare
+from totalplace.workspace import ROW_TABLES, Workspace, atomic_write
+
+MAX_ISSUES_IN_REPORT = 100
+
+
+@dataclass
+class FileReport:
+    path: str
+    status: str  # loaded, duplicate, failed
+    sha256: str | None = None
+    publisher: str | None = None
+    message: str = ""
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_blank: int = 0
+    amount_loaded_pence: int = 0
+    amount_quarantined_pence: int = 0
+    issue_counts: dict[str, int] = field(default_factory=dict)
+    issues: list[dict[str, object]] = field(default_factory=list)
+    column_map: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "sha256": self.sha256,
+            "publisher": self.publisher,
+            "message": self.message,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+            "rows_blank": self.rows_blank,
+            "amount_loaded_pence": self.amount_loaded_pence,
+            "amount_quarantined_pence": self.amount_quarantined_pence,
+            "issue_counts": self.issue_counts,
+            "issues": self.issues,
+            "column_map": self.column_map,
+        }
+
+
+@dataclass
+class IngestReport:
+    files: list[FileReport]
+
+    @property
+    def ok(self) -> bool:
+        return all(f.status != "failed" for f in self.files)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"files": [f.to_dict() for f in self.files]}
+
+
+def find_profile(ws: Workspace, publisher: str | None, explicit: Path | None) -> Profile:
+    if explicit is not None:
+        return Profile.load(explicit)
+    if publisher:
+        for path in sorted(ws.profiles_dir.glob("*.toml")):
+            prof = Profile.load(path)
+            if prof.publisher and prof.publisher.casefold() == publisher.casefold():
+                return prof
+    return Profile()
+
+
+def _rules(profile: Profile, ws: Workspace) -> PeriodRules:
+    try:
+        start = parse_year_start(profile.year_start)
+    except ValueError as exc:
+        raise SourceError(profile.source, str(exc)) from exc
+    return PeriodRules(profile.period_calendar, profile.period_year or ws.config.year, start)
+
+
+def _engine(ws: Workspace) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"temp_directory": str(ws.tmp_dir / "duckdb")})
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def ingest_source(
+    ws: Workspace,
+    src: PreparedSource,
+    publisher: str | None,
+    profile: Profile,
+    committed: set[str],
+) -> FileReport:
+    if src.sha256 in committed:
+        return FileReport(
+            src.display_path,
+            "duplicate",
+            sha256=src.sha256,
+            message="same content already loaded; nothing done",
+        )
+    dialect = sniff(src.display_path, src.head, profile)
+    cmap = map_columns(src.display_path, dialect.headers, profile)
+    named = publisher or profile.publisher
+    if named is None and cmap.index("paying_body") is None:
+        raise SourceError(
+            src.display_path,
+            "no paying body: the file has no body column. Pass --publisher NAME "
+            "(e.g. --publisher 'Bradford Metropolitan District Council') or set publisher "
+            "in a profile.",
+        )
+    staged = {t: ws.tmp_dir / f"{src.sha256}.{t}.parquet.tmp" for t in ROW_TABLES}
+    con = _engine(ws)
+    try:
+        result: ParseResult = SourceParser(con).parse(
+            text_path=src.text_path,
+            line_delim=src.line_delim,
+            dialect=dialect,
+            cmap=cmap,
+            file_id=src.sha256,
+            display_path=src.display_path,
+            publisher=named,
+            date_order=profile.date_order,
+            rules=_rules(profile, ws),
+            out=staged,
+        )
+        first_issues = [
+            {"file": r[0], "line": r[1], "slug": r[2], "severity": r[3], "field": r[4],
+             "value": r[5], "message": r[6]}
+            for r in con.execute(
+                "SELECT file, line, slug, severity, field, value, message FROM issues "
+                "ORDER BY line, slug LIMIT $n",
+                {"n": MAX_ISSUES_IN_REPORT},
+            ).fetchall()
+        ]
+        top_body = con.execute(
+            "SELECT mode(paying_body) FROM classified WHERE status = 'loaded'"
+        ).fetchone()
+    finally:
+        con.close()
+    file_publisher = named or (str(top_body[0]) if top_body and top_body[0] else "unknown")
+    report = FileReport(
+        src.display_path,
+        "loaded",
+        sha256=src.sha256,
+        publisher=file_publisher,
+        rows_read=result.rows_read,
+        rows_loaded=result.rows_loaded,
+        rows_quarantined=result.rows_quarantined,
+        rows_blank=result.rows_blank,
+        amount_loaded_pence=result.amount_loaded_pence,
+        amount_quarantined_pence=result.amount_quarantined_pence,
+        issue_counts=result.issue_counts,
+        issues=first_issues,
+        column_map=cmap.describe(),
+    )
+    ws.commit_file(
+        staged,
+        {
+            "file_id": src.sha256,
+            "path": src.display_path,
+            "publisher": file_publisher,
+            "ingested_at": datetime.now(UTC).replace(tzinfo=None),
+            "encoding": src.encoding,
+            "delimiter": dialect.delimiter,
+            "header_line": dialect.header_line,
+            "column_map": json.dumps(cmap.describe()),
+            "rows_read": result.rows_read,
+            "rows_loaded": result.rows_loaded,
+            "rows_quarantined": result.rows_quarantined,
+            "rows_blank": result.rows_blank,
+            "amount_loaded_pence": result.amount_loaded_pence,
+            "amount_quarantined_pence": result.amount_quarantined_pence,
+            "issue_counts": json.dumps(result.issue_counts),
+        },
+        attempt_message=f"{result.rows_loaded} of {result.rows_read} rows loaded",
+    )
+    committed.add(src.sha256)
+    return report
+
+
+def ingest_files(
+    ws: Workspace,
+    paths: Sequence[Path],
+    publisher: str | None = None,
+    profile_path: Path | None = None,
+    on_file: Callable[[FileReport], None] | None = None,
+) -> IngestReport:
+    """Ingest every path; a failed file is reported and never stops the others."""
+    profile = find_profile(ws, publisher, profile_path)
+    committed = ws.committed_ids()
+    reports: list[FileReport] = []
+    for path in paths:
+        try:
+            for src in prepare(path, ws.tmp_dir):
+                try:
+                    rep = ingest_source(ws, src, publisher, profile, committed)
+                except SourceError as exc:
+                    rep = FileReport(src.display_path, "failed", sha256=src.sha256,
+                                     message=exc.detail)
+                    ws.record_attempt(src.display_path, src.sha256, "failed", exc.detail)
+                finally:
+                    _clean_tmp(ws, src)
+                reports.append(rep)
+                if on_file:
+                    on_file(rep)
+        except SourceError as exc:
+            rep = FileReport(str(path), "failed", message=exc.detail)
+            ws.record_attempt(str(path), None, "failed", exc.detail)
+            reports.append(rep)
+            if on_file:
+                on_file(rep)
+    report = IngestReport(reports)
+    ws.refresh_sources()
+    write_report(ws)
+    return report
+
+
+def _clean_tmp(ws: Workspace, src: PreparedSource) -> None:
+    for p in ws.tmp_dir.glob(f"{src.sha256}*"):
+        p.unlink(missing_ok=True)
+    if src.text_path.parent == ws.tmp_dir:
+        src.text_path.unlink(missing_ok=True)
+    for p in ws.tmp_dir.glob("zip-*"):
+        p.unlink(missing_ok=True)
+
+
+def workspace_report(ws: Workspace) -> IngestReport:
+    """The ingest report of the workspace: every committed file, then files whose
+    latest attempt failed."""
+    files: list[FileReport] = []
+    with ws.catalog(read_only=True) as con:
+        for row in con.execute(
+            "SELECT path, file_id, publisher, rows_read, rows_loaded, rows_quarantined, "
+            "rows_blank, amount_loaded_pence, amount_quarantined_pence, issue_counts, "
+            "column_map FROM files ORDER BY ingested_at, path"
+        ).fetchall():
+            files.append(
+                FileReport(
+                    row[0], "loaded", sha256=row[1], publisher=row[2], rows_read=row[3],
+                    rows_loaded=row[4], rows_quarantined=row[5], rows_blank=row[6],
+                    amount_loaded_pence=row[7], amount_quarantined_pence=row[8],
+                    issue_counts=json.loads(row[9]), column_map=json.loads(row[10]),
+                )
+            )
+        for path, message in con.execute(
+            """SELECT path, message FROM (
+                   SELECT path, status, message,
+                          row_number() OVER (PARTITION BY path ORDER BY attempted_at DESC) AS k
+                   FROM attempts WHERE status IN ('loaded', 'failed'))
+               WHERE k = 1 AND status = 'failed' ORDER BY path"""
+        ).fetchall():
+            files.append(FileReport(path, "failed", message=message))
+    return IngestReport(files)
+
+
+def write_report(ws: Workspace) -> None:
+    atomic_write(ws.report_path, json.dumps(workspace_report(ws).to_dict(), indent=2) + "\n")

@@ -1,0 +1,203 @@
+"""Turn a source path into one or more UTF-8 text files the SQL parser can read.
+
+Encoding is decided over the *whole* file, streaming: UTF-8 (a byte-order
+mark is dropped) if every byte decodes, else cp1252 (the five bytes cp1252
+leaves undefined are read as Latin-1 so nothing is lost).  CR-only line endings
+become LF.  Files that are already plain UTF-8 are read in place; others are
+written to the workspace's ``tmp/`` folder.  A ``.zip`` yields one source per
+CSV or XLSX member; an ``.xlsx`` is written out as CSV (cell text, dates as
+ISO, numbers exactly), one row per line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+from totalplace.errors import SourceError
+
+CHUNK = 8 * 1024 * 1024
+HEAD_BYTES = 256 * 1024
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+# Characters never expected in spend files; one absent from the file splits
+# nothing when DuckDB reads the file a physical line at a time.
+LINE_READER_DELIMS = ("\x01", "\x02", "\x03", "\x04", "\x05", "\x06", "\x07", "\x1e", "\x1f")
+
+
+def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeDecodeError)
+    return err.object[err.start : err.end].decode("latin-1"), err.end
+
+
+codecs.register_error("totalplace-latin1", _latin1_fallback)
+
+
+@dataclass(frozen=True)
+class PreparedSource:
+    display_path: str  # as reported: the path, or "archive.zip!member.csv"
+    sha256: str
+    text_path: Path  # UTF-8, LF or CRLF line endings
+    encoding: str  # utf-8, utf-8-sig, cp1252, xlsx
+    line_delim: str  # a character absent from the file, for the line reader
+    head: str  # the first lines, decoded, for sniffing
+
+
+@dataclass
+class _Scan:
+    sha256: str
+    utf8: bool
+    bom: bool
+    has_lf: bool
+    has_cr: bool
+    absent: str
+
+
+def _scan(path: Path) -> _Scan:
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    has_lf = has_cr = False
+    present: set[str] = set()
+    first = True
+    bom = False
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            if first:
+                bom = chunk.startswith(codecs.BOM_UTF8)
+                first = False
+            has_lf = has_lf or b"\n" in chunk
+            has_cr = has_cr or b"\r" in chunk
+            for d in LINE_READER_DELIMS:
+                if d not in present and d.encode() in chunk:
+                    present.add(d)
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    absent = next((d for d in LINE_READER_DELIMS if d not in present), "")
+    return _Scan(digest.hexdigest(), utf8, bom, has_lf, has_cr, absent)
+
+
+def _transcode(src: Path, dest: Path, encoding: str, cr_only: bool) -> None:
+    errors = "totalplace-latin1" if encoding == "cp1252" else "strict"
+    decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
+    with src.open("rb") as fin, dest.open("w", encoding="utf-8", newline="") as fout:
+        while chunk := fin.read(CHUNK):
+            text = decoder.decode(chunk)
+            fout.write(text.replace("\r", "\n") if cr_only else text)
+        fout.write(decoder.decode(b"", final=True))
+
+
+def _head(path: Path) -> str:
+    with path.open("rb") as fh:
+        raw = fh.read(HEAD_BYTES)
+    return raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def prepare_text(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
+    scan = _scan(path)
+    if not scan.absent:
+        raise SourceError(display, "the file uses every control character; it is not a text file")
+    cr_only = scan.has_cr and not scan.has_lf
+    if scan.utf8 and not scan.bom and not cr_only:
+        return PreparedSource(display, scan.sha256, path, "utf-8", scan.absent, _head(path))
+    encoding = ("utf-8-sig" if scan.bom else "utf-8") if scan.utf8 else "cp1252"
+    dest = tmp_dir / f"{scan.sha256}.utf8.csv"
+    _transcode(path, dest, encoding, cr_only)
+    return PreparedSource(display, scan.sha256, dest, encoding, scan.absent, _head(dest))
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, int):
+        return str(value)
+    return " ".join(str(value).splitlines())
+
+
+def xlsx_to_csv(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
+    """Write the first non-empty sheet as CSV; line N of the CSV is row N of the sheet."""
+    import openpyxl
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise SourceError(display, f"not a readable .xlsx workbook ({exc})") from exc
+    dest = tmp_dir / f"{digest}.xlsx.csv"
+    try:
+        sheet = next((ws for ws in wb.worksheets if ws.max_row and ws.max_row > 1), None)
+        if sheet is None:
+            raise SourceError(display, "the workbook has no sheet with data")
+        with dest.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            for row in sheet.iter_rows(values_only=True):
+                writer.writerow([_cell_text(v) for v in row])
+    finally:
+        wb.close()
+    scan = _scan(dest)
+    return PreparedSource(display, digest, dest, "xlsx", scan.absent or "\x01", _head(dest))
+
+
+def prepare(path: Path, tmp_dir: Path) -> Iterator[PreparedSource]:
+    """Yield the text sources inside ``path`` (several for a zip)."""
+    if not path.is_file():
+        raise SourceError(str(path), "no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        yield from _prepare_zip(path, tmp_dir)
+    elif suffix in XLSX_SUFFIXES:
+        yield xlsx_to_csv(path, str(path), tmp_dir)
+    else:
+        yield prepare_text(path, str(path), tmp_dir)
+
+
+def _prepare_zip(path: Path, tmp_dir: Path) -> Iterator[PreparedSource]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise SourceError(str(path), f"not a readable zip archive ({exc})") from exc
+    with archive:
+        members = [
+            m
+            for m in archive.infolist()
+            if not m.is_dir()
+            and not Path(m.filename).name.startswith(".")
+            and m.filename.lower().endswith(TEXT_SUFFIXES + XLSX_SUFFIXES)
+        ]
+        if not members:
+            raise SourceError(str(path), "the zip holds no .csv, .txt or .xlsx file")
+        for i, member in enumerate(members):
+            display = f"{path}!{member.filename}"
+            suffix = Path(member.filename).suffix.lower()
+            out = tmp_dir / f"zip-{i}{suffix}"
+            with archive.open(member) as src, out.open("wb") as dst:
+                while chunk := src.read(CHUNK):
+                    dst.write(chunk)
+            if suffix in XLSX_SUFFIXES:
+                yield xlsx_to_csv(out, display, tmp_dir)
+            else:
+                yield prepare_text(out, display, tmp_dir)
