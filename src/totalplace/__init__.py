@@ -33,6 +33,7 @@ __all__ = [
     "TotalPlaceError",
     "Workspace",
     "WorkspaceConfig",
+    "WorkspaceError",
     "ingest_files",
     "workspace_report",
 ]

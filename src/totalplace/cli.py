@@ -152,8 +152,9 @@ def _ingest_with_progress(
         def step(rep: FileReport) -> None:
             # a zip may hold several sources, so the total can grow
             done = progress.tasks[0].completed + 1
-            progress.update(task, completed=done, total=max(done, len(files)),
-                            description=Path(rep.path).name)
+            progress.update(
+                task, completed=done, total=max(done, len(files)), description=Path(rep.path).name
+            )
 
         return ingest_files(ws, files, publisher, profile, on_file=step)
 

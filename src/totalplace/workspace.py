@@ -16,7 +16,6 @@ so an interrupted ingest leaves the store as it was before that file.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,7 +188,7 @@ class Workspace:
         try:
             for table, tmp in staged.items():
                 dest = self.table_path(table, file_id)
-                os.replace(tmp, dest)
+                tmp.replace(dest)
                 placed.append(dest)
             with self.catalog() as con:
                 con.execute("BEGIN TRANSACTION")
@@ -218,14 +217,16 @@ class Workspace:
             rows = con.execute(
                 "SELECT path, file_id, publisher FROM files ORDER BY ingested_at, path"
             ).fetchall()
-        self.config.sources[:] = [SourceEntry(path=p, sha256=h, publisher=pub) for p, h, pub in rows]
+        self.config.sources[:] = [
+            SourceEntry(path=p, sha256=h, publisher=pub) for p, h, pub in rows
+        ]
         self.save_config()
 
 
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 def atomic_write(path: Path, text: str) -> None:

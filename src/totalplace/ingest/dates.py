@@ -98,7 +98,7 @@ _Q2 = re.compile(rf"^q(?:uarter)?\s*([1-4])[\s\-]*{_FY}$")
 _P1 = re.compile(rf"^{_FY}[\s\-]*p(?:eriod)?\s*(\d{{1,2}})$")
 _P2 = re.compile(rf"^p(?:eriod)?\s*(\d{{1,2}})[\s\-]*{_FY}$")
 _P0 = re.compile(r"^p(?:eriod)?\s*(\d{1,2})$")
-_RANGE_SEP = re.compile(r"\s*(?:-|–|\bto\b)\s*")
+_RANGE_SEP = re.compile(r"\s*(?:-|\u2013|\bto\b)\s*")
 
 
 def _safe(y: int, m: int, d: int) -> date | None:

@@ -35,7 +35,9 @@ def sniff(display: str, head: str, profile: Profile) -> Dialect:
     if profile.header_line is not None:
         idx = profile.header_line - 1
         if not 0 <= idx < len(lines):
-            raise SourceError(display, f"profile header_line {profile.header_line} is past the file")
+            raise SourceError(
+                display, f"profile header_line {profile.header_line} is past the file"
+            )
         best = max(delims, key=lambda d: (len(_cells(lines[idx], d)), -delims.index(d)))
         return Dialect(best, idx + 1, [c.strip() for c in _cells(lines[idx], best)])
     scored = [

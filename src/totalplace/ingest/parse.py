@@ -110,12 +110,13 @@ class SourceParser:
         """
         con = self.con
         odd = con.execute(
-            "SELECT count(*) FROM lines WHERE (length(line) - length(replace(line, '\"', ''))) % 2 = 1"
+            "SELECT count(*) FROM lines "
+            "WHERE (length(line) - length(replace(line, '\"', ''))) % 2 = 1"
         ).fetchone()
         if not odd or odd[0] == 0:
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE records AS SELECT line_no, 1 AS n_lines, line AS text "
-                "FROM lines"
+                "CREATE OR REPLACE TEMP TABLE records AS "
+                "SELECT line_no, 1 AS n_lines, line AS text FROM lines"
             )
             return
         con.execute(
@@ -171,12 +172,13 @@ class SourceParser:
                 values.update(r[0] for r in rows)
         parsed = parse_values(values, order, rules)
         keys = sorted(parsed)
+        hits = [parsed[k] for k in keys]
         table = pa.table(
             {
                 "raw": pa.array(keys, pa.string()),
-                "d_start": pa.array([parsed[k].start if parsed[k] else None for k in keys], pa.date32()),  # type: ignore[union-attr]
-                "d_end": pa.array([parsed[k].end if parsed[k] else None for k in keys], pa.date32()),  # type: ignore[union-attr]
-                "prec": pa.array([parsed[k].precision if parsed[k] else None for k in keys], pa.string()),  # type: ignore[union-attr]
+                "d_start": pa.array([h.start if h else None for h in hits], pa.date32()),
+                "d_end": pa.array([h.end if h else None for h in hits], pa.date32()),
+                "prec": pa.array([h.precision if h else None for h in hits], pa.string()),
             }
         )
         self.con.register("date_map_arrow", table)
@@ -193,7 +195,7 @@ class SourceParser:
         cmap: ColumnMap,
         file_id: str,
         display_path: str,
-        publisher: str,
+        publisher: str | None,
         date_order: str | None,
         rules: PeriodRules,
         out: dict[str, Path],
@@ -217,7 +219,6 @@ class SourceParser:
         date_raw = _field(cmap.index("payment_date"))
         period_raw = _field(cmap.index("period"))
         body = _field(cmap.index("paying_body"))
-        supplier = _field(cmap.index("supplier_name"))
         clean = rf"regexp_replace(coalesce({amount}, ''), '[£\s\x{{00A0}},]|GBP', '', 'gi')"
         text_cols = ",\n".join(f"{_field(cmap.index(r))} AS {r}" for r in TEXT_ROLES)
         money_cols = ",\n".join(
@@ -309,7 +310,11 @@ class SourceParser:
         warnings = {
             "negative-amount": ("amount_pence < 0", "amount_raw", "amount"),
             "sub-penny-amount": ("sub_penny", "amount_raw", "amount"),
-            "period-date": ("date_precision <> 'day'", "coalesce(date_raw, period_raw)", "payment_date"),
+            "period-date": (
+                "date_precision <> 'day'",
+                "coalesce(date_raw, period_raw)",
+                "payment_date",
+            ),
             "redacted-supplier": (
                 f"regexp_matches(coalesce(supplier_name, ''), {_lit(REDACTED_RE)})",
                 "supplier_name",
@@ -331,9 +336,13 @@ class SourceParser:
             issue_selects.append(
                 self._issue_select(slug, f"status = 'loaded' AND ({cond})", value, role, cmap)
             )
-        warn_list = "list_filter([" + ", ".join(
-            f"CASE WHEN {cond} THEN '{slug}' END" for slug, (cond, _, _) in warnings.items()
-        ) + "], x -> x IS NOT NULL)"
+        warn_list = (
+            "list_filter(["
+            + ", ".join(
+                f"CASE WHEN {cond} THEN '{slug}' END" for slug, (cond, _, _) in warnings.items()
+            )
+            + "], x -> x IS NOT NULL)"
+        )
         text_cols = ", ".join(TEXT_ROLES)
         con.execute(
             f"""COPY (
@@ -343,7 +352,8 @@ class SourceParser:
                        period_start, period_end, date_precision,
                        amount_pence,
                        CAST(round(vat_raw * 100) AS BIGINT) AS vat_pence,
-                       CAST(round(irrecoverable_vat_raw * 100) AS BIGINT) AS irrecoverable_vat_pence,
+                       CAST(round(irrecoverable_vat_raw * 100) AS BIGINT)
+                           AS irrecoverable_vat_pence,
                        {text_cols},
                        {warn_list} AS warnings
                 FROM classified WHERE status = 'loaded' ORDER BY line_no

@@ -139,8 +139,15 @@ def ingest_source(
             out=staged,
         )
         first_issues = [
-            {"file": r[0], "line": r[1], "slug": r[2], "severity": r[3], "field": r[4],
-             "value": r[5], "message": r[6]}
+            {
+                "file": r[0],
+                "line": r[1],
+                "slug": r[2],
+                "severity": r[3],
+                "field": r[4],
+                "value": r[5],
+                "message": r[6],
+            }
             for r in con.execute(
                 "SELECT file, line, slug, severity, field, value, message FROM issues "
                 "ORDER BY line, slug LIMIT $n",
@@ -210,8 +217,9 @@ def ingest_files(
                 try:
                     rep = ingest_source(ws, src, publisher, profile, committed)
                 except SourceError as exc:
-                    rep = FileReport(src.display_path, "failed", sha256=src.sha256,
-                                     message=exc.detail)
+                    rep = FileReport(
+                        src.display_path, "failed", sha256=src.sha256, message=exc.detail
+                    )
                     ws.record_attempt(src.display_path, src.sha256, "failed", exc.detail)
                 finally:
                     _clean_tmp(ws, src)
@@ -251,10 +259,18 @@ def workspace_report(ws: Workspace) -> IngestReport:
         ).fetchall():
             files.append(
                 FileReport(
-                    row[0], "loaded", sha256=row[1], publisher=row[2], rows_read=row[3],
-                    rows_loaded=row[4], rows_quarantined=row[5], rows_blank=row[6],
-                    amount_loaded_pence=row[7], amount_quarantined_pence=row[8],
-                    issue_counts=json.loads(row[9]), column_map=json.loads(row[10]),
+                    row[0],
+                    "loaded",
+                    sha256=row[1],
+                    publisher=row[2],
+                    rows_read=row[3],
+                    rows_loaded=row[4],
+                    rows_quarantined=row[5],
+                    rows_blank=row[6],
+                    amount_loaded_pence=row[7],
+                    amount_quarantined_pence=row[8],
+                    issue_counts=json.loads(row[9]),
+                    column_map=json.loads(row[10]),
                 )
             )
         for path, message in con.execute(

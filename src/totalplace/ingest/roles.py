@@ -125,7 +125,7 @@ class ColumnMap:
 
 def header_score(cells: list[str]) -> int:
     """How many cells look like known header names (used to find the header row)."""
-    known = {s for role in registry().values() for s in role.synonyms}
+    known = {s for role in registry().values() for s in spec.synonyms}
     return sum(1 for c in cells if normalise_header(c) in known)
 
 
@@ -148,14 +148,14 @@ def map_columns(path: str, headers: list[str], profile: Profile) -> ColumnMap:
         used.add(hits[0])
 
     # exact synonyms: earlier synonym wins, then earlier column
-    for name, role in roles.items():
+    for name, spec in roles.items():
         if name in chosen:
             continue
         best: tuple[int, int] | None = None
         for i, h in enumerate(norm):
-            if i in used or h not in role.synonyms:
+            if i in used or h not in spec.synonyms:
                 continue
-            rank = (role.synonyms.index(h), i)
+            rank = (spec.synonyms.index(h), i)
             if best is None or rank < best:
                 best = rank
         if best is not None:
@@ -163,12 +163,12 @@ def map_columns(path: str, headers: list[str], profile: Profile) -> ColumnMap:
             used.add(best[1])
 
     # near-misses such as "Directotate": only for columns nothing else claimed
-    for name, role in roles.items():
+    for name, spec in roles.items():
         if name in chosen:
             continue
         scored = sorted(
             (
-                (max(difflib.SequenceMatcher(None, h, s).ratio() for s in role.synonyms), i)
+                (max(difflib.SequenceMatcher(None, h, s).ratio() for s in spec.synonyms), i)
                 for i, h in enumerate(norm)
                 if i not in used and h
             ),
@@ -196,7 +196,8 @@ def _unsure_message(missing: list[str], cmap: ColumnMap) -> str:
     example = candidates[0] if candidates else "Column header"
     lines = [
         f"cannot map required role(s): {', '.join(missing)}.",
-        f"Unmapped columns that could fill them: {', '.join(repr(c) for c in candidates) or '(none)'}.",
+        "Unmapped columns that could fill them: "
+        f"{', '.join(repr(c) for c in candidates) or '(none)'}.",
         f"Mapped so far: {', '.join(f'{r}={h!r}' for r, h in sorted(cmap.describe().items()))}.",
         "Write a profile (TOML) and pass it with --profile FILE, or save it in the "
         "workspace's profiles/ folder with the publisher's name, e.g.:",
