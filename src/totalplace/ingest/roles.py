@@ -125,7 +125,7 @@ class ColumnMap:
 
 def header_score(cells: list[str]) -> int:
     """How many cells look like known header names (used to find the header row)."""
-    known = {s for role in registry().values() for s in spec.synonyms}
+    known = {s for spec in registry().values() for s in spec.synonyms}
     return sum(1 for c in cells if normalise_header(c) in known)
 
 
