@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from totalplace import demo as demo_mod
 from totalplace.config import parse_place
 from totalplace.errors import TotalPlaceError
 from totalplace.ingest.pipeline import FileReport, IngestReport, ingest_files, workspace_report
@@ -183,6 +182,8 @@ def demo(
     ),
 ) -> None:
     """Generate a synthetic place, create a workspace, ingest it and show the report."""
+    from totalplace import demo as demo_mod
+
     try:
         report, ws = demo_mod.run_demo(directory)
     except TotalPlaceError as exc:

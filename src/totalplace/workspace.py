@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 
+from totalplace import engine
 from totalplace.config import CONFIG_NAME, SourceEntry, WorkspaceConfig
 from totalplace.errors import WorkspaceError
 
@@ -142,7 +143,7 @@ class Workspace:
     def catalog(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the DuckDB catalog (one writer at a time; DuckDB locks the file)."""
         try:
-            con = duckdb.connect(str(self.root / CATALOG_NAME), read_only=read_only)
+            con = engine.connect(str(self.root / CATALOG_NAME), read_only=read_only)
         except duckdb.IOException as exc:
             raise WorkspaceError(
                 f"cannot open the catalog of {self.root}: {exc}. "
@@ -161,7 +162,7 @@ class Workspace:
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Read-only analysis connection with views ``spend``, ``quarantine``, ``issues``
         over the committed Parquet files and ``files`` from the catalog."""
-        con = duckdb.connect()
+        con = engine.connect()
         try:
             # ATTACH takes no parameters; the path is the workspace's own, quoted.
             catalog = str(self.root / CATALOG_NAME).replace("'", "''")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from totalplace import engine
 from totalplace.errors import SourceError
 from totalplace.ingest.dates import PeriodRules, parse_year_start
 from totalplace.ingest.dialect import sniff
@@ -94,7 +95,7 @@ def _rules(profile: Profile, ws: Workspace) -> PeriodRules:
 
 
 def _engine(ws: Workspace) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"temp_directory": str(ws.tmp_dir / "duckdb")})
+    con = engine.connect(temp_directory=str(ws.tmp_dir / "duckdb"))
     con.execute("SET preserve_insertion_order = true")
     return con
 

@@ -1,0 +1,5 @@
+"""``python -m totalplace``."""
+
+from totalplace.cli import main
+
+main()

@@ -1,0 +1,94 @@
+"""An interrupted ingest leaves the store exactly as it was before that file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from totalplace.ingest import ingest_files
+from totalplace.workspace import Workspace
+
+SMALL = "Body Name,Payment Date,Amount,Supplier Name\nTest Council,2010-04-01,100.00,Acme Ltd\n"
+
+
+def _big_csv(path: Path, rows: int) -> None:
+    con = duckdb.connect()
+    con.execute(
+        "COPY (SELECT 'Big Council' AS \"Body Name\", "
+        "strftime(DATE '2010-04-01' + CAST(i % 365 AS INTEGER), '%d/%m/%Y') AS \"Payment Date\", "
+        "printf('%.2f', (i % 99991) / 7.0) AS \"Amount\", 'Supplier ' || (i % 997) AS "
+        "\"Supplier Name\" FROM range($n) t(i)) TO $p (HEADER, DELIMITER ',')",
+        {"n": rows, "p": str(path)},
+    )
+    con.close()
+
+
+def _state(ws: Workspace) -> tuple[object, ...]:
+    with ws.connect() as con:
+        files = con.sql("SELECT file_id, rows_loaded FROM files ORDER BY 1").fetchall()
+        spend = con.sql("SELECT count(*), sum(amount_pence) FROM spend").fetchall()
+    tables = sorted(p.name for p in (ws.root / "tables").rglob("*") if p.is_file())
+    return files, spend, tables
+
+
+def test_failure_during_commit_rolls_back(
+    tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text(SMALL)
+    ingest_files(workspace, [first])
+    before = _state(workspace)
+
+    second = tmp_path / "second.csv"
+    second.write_text(SMALL.replace("100.00", "250.00"))
+    calls = {"n": 0}
+    real_replace = Path.replace
+
+    def flaky_replace(self: Path, target: str | os.PathLike[str]) -> Path:
+        calls["n"] += 1
+        if calls["n"] == 2:  # after the spend table is in place, before the catalog
+            raise OSError("disk full")
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", flaky_replace)
+    with pytest.raises(OSError, match="disk full"):
+        ingest_files(workspace, [second])
+    monkeypatch.undo()
+    assert _state(Workspace.open(workspace.root)) == before
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_killed_ingest_leaves_store_as_before(
+    tmp_path: Path, workspace: Workspace, sig: signal.Signals
+) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text(SMALL)
+    ingest_files(workspace, [first])
+    before = _state(workspace)
+    big = tmp_path / "big.csv"
+    _big_csv(big, 400_000)
+
+    cli = [sys.executable, "-m", "totalplace", "ingest", str(workspace.root), str(big), "--json"]
+    # Kill at several points of the ingest; whatever point is hit, the store
+    # must be the old one (or, if the ingest won the race, old plus the file).
+    for delay in (0.3, 0.8, 1.5):
+        proc = subprocess.Popen(cli, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        assert proc.poll() is None, proc.communicate()[1]  # still ingesting when signalled
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+        assert proc.returncode != 0
+        state = _state(Workspace.open(workspace.root))
+        if state != before:
+            files, spend, _ = state
+            assert len(files) == 2 and spend[0][0] == 400_001, "partial file in the store"
+            return
+    done = ingest_files(Workspace.open(workspace.root), [big])
+    assert done.files[0].status == "loaded" and done.files[0].rows_loaded == 400_000
