@@ -83,7 +83,7 @@ def test_killed_ingest_leaves_store_as_before(
         time.sleep(delay)
         assert proc.poll() is None, proc.communicate()[1]  # still ingesting when signalled
         proc.send_signal(sig)
-        proc.wait(timeout=60)
+        proc.communicate(timeout=60)
         assert proc.returncode != 0
         state = _state(Workspace.open(workspace.root))
         if state != before:

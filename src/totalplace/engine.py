@@ -12,7 +12,9 @@ import duckdb
 def connect(
     database: str = ":memory:", read_only: bool = False, temp_directory: str | None = None
 ) -> duckdb.DuckDBPyConnection:
-    config = {"temp_directory": temp_directory} if temp_directory else {}
+    config: dict[str, str | bool | int | float | list[str]] = (
+        {"temp_directory": temp_directory} if temp_directory else {}
+    )
     con = duckdb.connect(database, read_only=read_only, config=config)
     con.execute("SET enable_progress_bar = false")
     return con
