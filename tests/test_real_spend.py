@@ -99,7 +99,9 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, dict[
     return ws, reports
 
 
-def test_all_41_shared_files_are_ingested(ingested: tuple[Workspace, dict[str, FileReport]]) -> None:
+def test_all_41_shared_files_are_ingested(
+    ingested: tuple[Workspace, dict[str, FileReport]],
+) -> None:
     _, reports = ingested
     files = [p for folder in FOLDERS for p in _source_files(SPEND / folder)]
     assert len(files) == 41

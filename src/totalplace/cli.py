@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,14 +28,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# Wide when writing to a file or pipe, so tables and messages are not cut at 80.
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 USAGE_EXIT = 2
 
 
 def _fail(exc: TotalPlaceError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+    err.print("[bold red]error:[/]", escape(str(exc)), highlight=False, soft_wrap=True)
     return typer.Exit(USAGE_EXIT)
 
 
@@ -42,6 +44,14 @@ def _pounds(pence: int) -> str:
     sign = "-" if pence < 0 else ""
     whole, p = divmod(abs(pence), 100)
     return f"{sign}£{whole:,}.{p:02d}"
+
+
+def _short(path: str) -> str:
+    """``folder/file.csv`` (or ``folder/file.zip!member``): full paths are in --json."""
+    outer, _, member = path.partition("!")
+    p = Path(outer)
+    name = f"{p.parent.name}/{p.name}" if p.parent.name else p.name
+    return f"{name}!{member}" if member else name
 
 
 def render_report(report: IngestReport, console: Console) -> None:
@@ -63,7 +73,7 @@ def render_report(report: IngestReport, console: Console) -> None:
         colour = {"loaded": "green", "duplicate": "yellow", "failed": "red"}[f.status]
         issues = ", ".join(f"{k} {v}" for k, v in sorted(f.issue_counts.items()))
         table.add_row(
-            f.path,
+            _short(f.path),
             f.publisher or "",
             f"[{colour}]{f.status}[/]",
             f"{f.rows_read:,}",

@@ -1,0 +1,130 @@
+"""The command line: JSON shape, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from totalplace.cli import app
+
+runner = CliRunner()
+
+GOOD = (
+    "Body Name,Payment Date,Amount,Supplier Name\n"
+    "Test Council,2010-04-01,100.00,Acme Ltd\n"
+    "Test Council,2010-04-02,TBC,Acme Ltd\n"
+    "Test Council,2010-04-03,-25.50,Acme Ltd\n"
+)
+FILE_KEYS = {
+    "path",
+    "status",
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "amount_loaded_pence",
+    "amount_quarantined_pence",
+    "issue_counts",
+    "issues",
+}
+
+
+def _init(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    result = runner.invoke(app, ["init", str(ws), "--place", "E08000025", "--year", "2010-11"])
+    assert result.exit_code == 0, result.output
+    return ws
+
+
+def test_ingest_json_report_shape_and_counts(tmp_path: Path) -> None:
+    ws = _init(tmp_path)
+    src = tmp_path / "good.csv"
+    src.write_text(GOOD)
+    result = runner.invoke(app, ["ingest", str(ws), str(src), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    (f,) = report["files"]
+    assert FILE_KEYS <= set(f)
+    assert (f["status"], f["rows_read"], f["rows_loaded"], f["rows_quarantined"]) == (
+        "loaded",
+        3,
+        2,
+        1,
+    )
+    assert f["amount_loaded_pence"] == 10000 - 2550
+    assert f["amount_quarantined_pence"] == 0
+    assert f["issue_counts"] == {"unparseable-amount": 1, "negative-amount": 1}
+    bad = next(i for i in f["issues"] if i["slug"] == "unparseable-amount")
+    assert (bad["line"], bad["field"], bad["value"], bad["severity"]) == (
+        3,
+        "Amount",
+        "TBC",
+        "error",
+    )
+    assert bad["file"] == str(src)
+
+    again = json.loads(runner.invoke(app, ["ingest", str(ws), str(src), "--json"]).stdout)
+    assert again["files"][0]["status"] == "duplicate"
+
+
+def test_failed_file_exits_1_and_others_still_load(tmp_path: Path) -> None:
+    ws = _init(tmp_path)
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("When,Who,Notes\n2010-04-01,Acme,hello\n")
+    result = runner.invoke(app, ["ingest", str(ws), str(bad), str(good), "--json"])
+    assert result.exit_code == 1
+    statuses = [f["status"] for f in json.loads(result.stdout)["files"]]
+    assert statuses == ["failed", "loaded"]
+    check = runner.invoke(app, ["check", str(ws), "--json"])
+    assert check.exit_code == 1
+    assert [f["status"] for f in json.loads(check.stdout)["files"]] == ["loaded", "failed"]
+
+
+def test_unsure_mapping_message_names_roles_candidates_and_profile(tmp_path: Path) -> None:
+    ws = _init(tmp_path)
+    src = tmp_path / "odd.csv"
+    src.write_text("Body Name,Payment Date,Cost,Supplier Name\nX,2010-04-01,1.00,Y\n")
+    result = runner.invoke(app, ["ingest", str(ws), str(src), "--json"])
+    message = json.loads(result.stdout)["files"][0]["message"]
+    assert "amount" in message
+    assert "'Cost'" in message
+    assert "[columns]" in message and "--profile" in message
+
+
+def test_profile_maps_an_unknown_header(tmp_path: Path) -> None:
+    ws = _init(tmp_path)
+    src = tmp_path / "odd.csv"
+    src.write_text("Body Name,Payment Date,Cost,Supplier Name\nX,2010-04-01,1.50,Y\n")
+    profile = tmp_path / "odd.toml"
+    profile.write_text('publisher = "X"\n[columns]\namount = "Cost"\n')
+    result = runner.invoke(app, ["ingest", str(ws), str(src), "--profile", str(profile), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["files"][0]["amount_loaded_pence"] == 150
+
+
+def test_check_renders_a_table(tmp_path: Path) -> None:
+    ws = _init(tmp_path)
+    src = tmp_path / "good.csv"
+    src.write_text(GOOD)
+    runner.invoke(app, ["ingest", str(ws), str(src), "--json"])
+    result = runner.invoke(app, ["check", str(ws)])
+    assert result.exit_code == 0
+    assert "good.csv" in result.stdout and "£74.50" in result.stdout
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert (
+        runner.invoke(
+            app, ["init", str(tmp_path / "w"), "--place", "B1", "--year", "2010-11"]
+        ).exit_code
+        == 2
+    )
+    assert runner.invoke(app, ["ingest", str(tmp_path / "nowhere"), "x.csv"]).exit_code == 2
+    ws = _init(tmp_path)
+    other = runner.invoke(app, ["init", str(ws), "--place", "E08000026", "--year", "2010-11"])
+    assert other.exit_code == 2
+    assert "already holds a workspace" in other.output
+    assert runner.invoke(app, ["ingest"]).exit_code == 2
