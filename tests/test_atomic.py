@@ -73,22 +73,25 @@ def test_killed_ingest_leaves_store_as_before(
     ingest_files(workspace, [first])
     before = _state(workspace)
     big = tmp_path / "big.csv"
-    _big_csv(big, 400_000)
+    _big_csv(big, 600_000)
 
     cli = [sys.executable, "-m", "totalplace", "ingest", str(workspace.root), str(big), "--json"]
-    # Kill at several points of the ingest; whatever point is hit, the store
-    # must be the old one (or, if the ingest won the race, old plus the file).
-    for delay in (0.3, 0.8, 1.5):
+    tmp = workspace.root / "tmp"
+    # Kill while parsing (after a fixed delay) and again the moment staged
+    # Parquet appears (between writing and committing); each time the store
+    # must be exactly the old one.
+    for trigger in ("parsing", "staged"):
         proc = subprocess.Popen(cli, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(delay)
+        deadline = time.monotonic() + 30
+        if trigger == "parsing":
+            time.sleep(1.0)
+        else:
+            while not list(tmp.glob("*.parquet.tmp")) and time.monotonic() < deadline:
+                time.sleep(0.002)
         assert proc.poll() is None, proc.communicate()[1]  # still ingesting when signalled
         proc.send_signal(sig)
         proc.communicate(timeout=60)
         assert proc.returncode != 0
-        state = _state(Workspace.open(workspace.root))
-        if state != before:
-            files, spend, _ = state
-            assert len(files) == 2 and spend[0][0] == 400_001, "partial file in the store"
-            return
+        assert _state(Workspace.open(workspace.root)) == before, trigger
     done = ingest_files(Workspace.open(workspace.root), [big])
-    assert done.files[0].status == "loaded" and done.files[0].rows_loaded == 400_000
+    assert done.files[0].status == "loaded" and done.files[0].rows_loaded == 600_000

@@ -114,7 +114,7 @@ def test_all_41_shared_files_are_ingested(
 def test_folder_loads_99_percent_and_reconciles(
     ingested: tuple[Workspace, dict[str, FileReport]], folder: str
 ) -> None:
-    ws, reports = ingested
+    _ws, reports = ingested
     for path in _source_files(SPEND / folder):
         for display, raw in _raw_texts(path):
             rep = reports[display]

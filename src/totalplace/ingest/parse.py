@@ -55,6 +55,13 @@ FOOTER_CELL_RE = r"(?i)^(grand\s+|sub\s*)?totals?\s*:?$"
 FOOTER_NOTE_RE = r"(?i)^\s*(©|\(c\)\s|copyright\b|end of (report|file|data)\b)"
 
 
+# n / d rounded half to even, for integers (pence from finer units).
+HALF_EVEN_MACRO = """CREATE OR REPLACE TEMP MACRO half_even(n, d) AS
+    sign(n) * (abs(n) // d + CASE WHEN abs(n) % d * 2 > d
+                                   OR (abs(n) % d * 2 = d AND (abs(n) // d) % 2 = 1)
+                              THEN 1 ELSE 0 END)"""
+
+
 @dataclass(frozen=True)
 class ParseResult:
     rows_read: int
@@ -210,6 +217,7 @@ class SourceParser:
         )
         con.execute("DROP TABLE records; DROP TABLE lines")
         self._date_map(cmap, date_order, rules)
+        con.execute(HALF_EVEN_MACRO)
         con.execute(self._parsed_sql(cmap, n_fields), {"publisher": publisher})
         self._write_outputs(cmap, file_id, display_path, out)
         return self._summary()
@@ -248,18 +256,32 @@ class SourceParser:
         ), num AS (
             SELECT *,
                    regexp_full_match(a1, '[-+]?(\\d+\\.?\\d*|\\.\\d+)') AS amount_ok,
-                   TRY_CAST(CASE WHEN regexp_full_match(a1, '[-+]?(\\d+\\.?\\d*|\\.\\d+)')
-                                 THEN a1 END AS DECIMAL(38, 6))
-                       * (CASE WHEN neg_marked THEN -1 ELSE 1 END) * 100 AS v100
+                   CASE WHEN neg_marked THEN -1 ELSE 1 END AS sgn
             FROM money
+        ), scaled AS (
+            -- Pounds as an integer count of 1/10,000ths: DECIMAL(18, 4) parses
+            -- fast; longer fractions or huge values take the exact slow path.
+            SELECT *,
+                   CASE WHEN amount_ok AND abs(TRY_CAST(a1 AS DECIMAL(18, 4))) < 1000000000
+                             AND NOT regexp_matches(a1, '\\.\\d{5}')
+                        THEN CAST(TRY_CAST(a1 AS DECIMAL(18, 4)) * 10000 AS BIGINT) * sgn
+                   END AS n4
+            FROM num
         ), pence AS (
             SELECT *,
-                   CAST(floor(v100) + CASE
-                        WHEN v100 - floor(v100) > 0.5 THEN 1
-                        WHEN v100 - floor(v100) < 0.5 THEN 0
-                        ELSE abs(CAST(floor(v100) AS HUGEINT) % 2) END AS BIGINT) AS amount_pence,
-                   v100 <> floor(v100) AS sub_penny
-            FROM num
+                   coalesce(
+                       half_even(n4, 100),
+                       CASE WHEN amount_ok AND n4 IS NULL THEN CAST(half_even(
+                           CAST(TRY_CAST(a1 AS DECIMAL(38, 10)) * 10000000000 AS HUGEINT) * sgn,
+                           100000000) AS BIGINT) END
+                   ) AS amount_pence,
+                   coalesce(
+                       n4 % 100 <> 0,
+                       CASE WHEN amount_ok AND n4 IS NULL THEN
+                           TRY_CAST(a1 AS DECIMAL(38, 10)) * 100
+                               <> floor(TRY_CAST(a1 AS DECIMAL(38, 10)) * 100) END
+                   ) AS sub_penny
+            FROM scaled
         ), dated AS (
             SELECT p.*,
                    coalesce(dd.d_start, pd.d_start) AS period_start,
@@ -280,7 +302,7 @@ class SourceParser:
             NOT is_blank AND n > {n_fields}
                 AND len(list_filter(f[{n_fields + 1}:], x -> trim(x) <> '')) > 0 AS e_extra,
             amount_raw IS NULL AS e_missing_amount,
-            amount_raw IS NOT NULL AND NOT amount_ok AS e_bad_amount,
+            amount_raw IS NOT NULL AND amount_pence IS NULL AS e_bad_amount,
             date_raw IS NULL AND period_raw IS NULL AS e_missing_date,
             (date_raw IS NOT NULL OR period_raw IS NOT NULL) AND period_start IS NULL AS e_bad_date
         FROM dated
