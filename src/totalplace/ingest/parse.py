@@ -10,7 +10,6 @@ value in Python and joined back.  Nothing here loops over rows in Python.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pyarrow as pa
 from totalplace.ingest.dates import PeriodRules, parse_values
 from totalplace.ingest.dialect import Dialect
 from totalplace.ingest.issues import ERROR_PRECEDENCE, ISSUE_TYPES
+from totalplace.ingest.records import load_fast, load_robust, read_lines
 from totalplace.ingest.roles import ColumnMap
 
 # Roles stored as text columns of the canonical spend table.
@@ -48,11 +48,23 @@ MONEY_ROLES = ("vat", "irrecoverable_vat")
 
 REDACTED_RE = r"(?i)redacted|withheld|personal (data|information)|data protection|not disclosed"
 PERSONAL_RE = r"(?i)^(mr|mrs|ms|miss|mx|dr)\.?\s+\S|^[a-z'\-]+,\s*[a-z]\.?(\s*[a-z]\.?)?$"
+# A record whose first
+# non-empty cell is "Total" or "Grand Total" is a footer; so is one with a
+# cell opening like a copyright or end-of-report note and no usable date
+# (suppliers such as "Copyright Licensing Agency" are real payees).
 FOOTER_CELL_RE = r"(?i)^(grand\s+|sub\s*)?totals?\s*:?$"
-# A cell that opens like a copyright or end-of-report note; such a row is a
-# footer only when it has no usable date (suppliers such as "Copyright
-# Licensing Agency" are real payees).
-FOOTER_NOTE_RE = r"(?i)^\s*(©|\(c\)\s|copyright\b|end of (report|file|data)\b)"
+FOOTER_NOTE_RE = r"(?i)(^|[,;|\t\"])\s*(©|\(c\)\s|copyright\b|end of (report|file|data)\b)"
+# Error flags in order of precedence: the first that holds is the row's reason.
+ERROR_FLAGS = [
+    ("footer-text", "e_footer"),
+    ("truncated-record", "e_truncated"),
+    ("extra-fields", "e_extra"),
+    ("missing-amount", "e_missing_amount"),
+    ("unparseable-amount", "e_bad_amount"),
+    ("missing-date", "e_missing_date"),
+    ("unparseable-date", "e_bad_date"),
+]
+assert [slug for slug, _ in ERROR_FLAGS] == ERROR_PRECEDENCE
 
 
 # n / d rounded half to even, for integers (pence from finer units).
@@ -77,7 +89,7 @@ def _field(role_index: int | None) -> str:
     """SQL for the trimmed text of a field (NULL when the column is absent)."""
     if role_index is None:
         return "CAST(NULL AS VARCHAR)"
-    return f"nullif(trim(f[{role_index + 1}]), '')"
+    return f"nullif(trim(c{role_index + 1}), '')"
 
 
 def _lit(text: str) -> str:
@@ -91,81 +103,7 @@ class SourceParser:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-
-    # -- records ----------------------------------------------------------------
-    def _load_lines(self, text_path: Path, line_delim: str, header_line: int) -> None:
-        con = self.con
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE raw_lines AS SELECT line FROM read_csv($path, "
-            "auto_detect=false, header=false, delim=$d, quote='', escape='', "
-            "columns={'line': 'VARCHAR'}, strict_mode=false, max_line_size=16777216)",
-            {"path": str(text_path), "d": line_delim},
-        )
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE lines AS SELECT rowid + 1 AS line_no, "
-            "coalesce(rtrim(line, chr(13)), '') AS line FROM raw_lines WHERE rowid + 1 > $h",
-            {"h": header_line},
-        )
-        con.execute("DROP TABLE raw_lines")
-
-    def _assemble_records(self, n_fields: int, delim: str) -> None:
-        """Join physical lines into records where quotes hold line breaks.
-
-        A merged record is kept only when it has the header's field count;
-        otherwise its lines stay separate records (a stray quote must not
-        swallow the rest of the file).
-        """
-        con = self.con
-        odd = con.execute(
-            "SELECT count(*) FROM lines "
-            "WHERE (length(line) - length(replace(line, '\"', ''))) % 2 = 1"
-        ).fetchone()
-        if not odd or odd[0] == 0:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE records AS "
-                "SELECT line_no, 1 AS n_lines, line AS text FROM lines"
-            )
-            return
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE grouped AS
-            WITH q AS (
-                SELECT line_no, line,
-                       (length(line) - length(replace(line, '"', ''))) % 2 AS odd FROM lines),
-            p AS (
-                SELECT *, coalesce(sum(odd) OVER (ORDER BY line_no ROWS BETWEEN UNBOUNDED
-                          PRECEDING AND 1 PRECEDING), 0) % 2 AS inside FROM q)
-            SELECT line_no, line,
-                   sum(CASE WHEN inside = 0 THEN 1 ELSE 0 END) OVER (ORDER BY line_no) AS rec
-            FROM p"""
-        )
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE merged AS
-            SELECT rec, min(line_no) AS line_no, count(*) AS n_lines,
-                   string_agg(line, chr(10) ORDER BY line_no) AS text
-            FROM grouped GROUP BY rec"""
-        )
-        split = self._split_sql("text", delim)
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE records AS
-            SELECT line_no, n_lines, text FROM merged
-            WHERE n_lines = 1 OR len({split}) = {n_fields}
-            UNION ALL
-            SELECT g.line_no, 1, g.line FROM grouped g JOIN merged m USING (rec)
-            WHERE m.n_lines > 1 AND len({split.replace("text", "m.text")}) <> {n_fields}"""
-        )
-        con.execute("DROP TABLE grouped; DROP TABLE merged")
-
-    @staticmethod
-    def _split_sql(col: str, delim: str) -> str:
-        d = re.escape(delim)
-        pattern = f'{d}("(?:[^"]|"")*"[^{d}]*|[^{d}]*)'
-        dl = delim.replace("'", "''")
-        return (
-            f"(CASE WHEN position('\"' IN {col}) = 0 THEN string_split({col}, '{dl}') "
-            f"ELSE list_transform(regexp_extract_all('{dl}' || {col}, '{pattern}', 1), "
-            "x -> CASE WHEN length(x) >= 2 AND x[1] = '\"' AND x[-1] = '\"' "
-            "THEN replace(x[2:-2], '\"\"', '\"') ELSE x END) END)"
-        )
+        self.fast = False
 
     # -- dates ------------------------------------------------------------------
     def _date_map(self, cmap: ColumnMap, order: str | None, rules: PeriodRules) -> None:
@@ -198,6 +136,8 @@ class SourceParser:
         *,
         text_path: Path,
         line_delim: str,
+        physical_lines: int,
+        crlf: bool,
         dialect: Dialect,
         cmap: ColumnMap,
         file_id: str,
@@ -209,20 +149,26 @@ class SourceParser:
     ) -> ParseResult:
         con = self.con
         n_fields = len(dialect.headers)
-        self._load_lines(text_path, line_delim, dialect.header_line)
-        self._assemble_records(n_fields, dialect.delimiter)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE fields AS SELECT line_no, n_lines, text, "
-            f"{self._split_sql('text', dialect.delimiter)} AS f FROM records"
+        self.fast = load_fast(
+            con,
+            text_path,
+            dialect.delimiter,
+            dialect.header_line,
+            n_fields,
+            data_lines=physical_lines - dialect.header_line,
+            crlf=crlf,
         )
-        con.execute("DROP TABLE records; DROP TABLE lines")
+        if not self.fast:
+            load_robust(
+                con, text_path, line_delim, dialect.delimiter, dialect.header_line, n_fields
+            )
         self._date_map(cmap, date_order, rules)
         con.execute(HALF_EVEN_MACRO)
-        con.execute(self._parsed_sql(cmap, n_fields), {"publisher": publisher})
-        self._write_outputs(cmap, file_id, display_path, out)
+        con.execute(self._parsed_sql(cmap, n_fields, dialect.delimiter), {"publisher": publisher})
+        self._write_outputs(cmap, file_id, display_path, out, text_path, line_delim)
         return self._summary()
 
-    def _parsed_sql(self, cmap: ColumnMap, n_fields: int) -> str:
+    def _parsed_sql(self, cmap: ColumnMap, n_fields: int, delimiter: str) -> str:
         amount = _field(cmap.index("amount"))
         date_raw = _field(cmap.index("payment_date"))
         period_raw = _field(cmap.index("period"))
@@ -234,11 +180,38 @@ class SourceParser:
             f"AS DECIMAL(18, 2)) AS {r}_raw"
             for r in MONEY_ROLES
         )
+        reason = "CASE " + " ".join(f"WHEN {flag} THEN '{slug}'" for slug, flag in ERROR_FLAGS)
+        cells = [f"c{i}" for i in range(1, n_fields + 1)]
+        first_cell = "coalesce(" + ", ".join(f"nullif(trim({c}), '')" for c in cells) + ")"
+        # the record as text, for the footer-note check: raw in the robust
+        # reader, rebuilt from the cells in the fast one
+        text = (
+            "coalesce(text, concat_ws("
+            + _lit(delimiter)
+            + ", "
+            + ", ".join(f"coalesce({c}, '')" for c in cells)
+            + "))"
+        )
         return f"""
-        CREATE OR REPLACE TEMP TABLE parsed AS
-        WITH base AS (
-            SELECT line_no, n_lines, text, f, len(f) AS n,
-                   len(list_filter(f, x -> trim(x) <> '')) = 0 AS is_blank,
+        CREATE OR REPLACE TEMP TABLE classified AS
+        WITH cells AS (
+            SELECT fields.*, {first_cell} AS first_cell,
+                   coalesce(dd.d_start, pd.d_start) AS period_start,
+                   coalesce(dd.d_end, pd.d_end) AS period_end,
+                   coalesce(dd.prec, pd.prec) AS date_precision
+            FROM fields
+            LEFT JOIN date_map dd ON dd.raw = {date_raw}
+            LEFT JOIN date_map pd ON pd.raw = {period_raw}
+        ), base AS (
+            SELECT line_no, n_lines, text, n, extra, first_cell,
+                   period_start, period_end, date_precision,
+                   first_cell IS NULL AS is_blank,
+                   first_cell IS NOT NULL AND (
+                       regexp_matches(first_cell, {_lit(FOOTER_CELL_RE)})
+                       OR CASE WHEN period_start IS NULL
+                               THEN regexp_matches({text}, {_lit(FOOTER_NOTE_RE)})
+                               ELSE false END
+                   ) AS e_footer,
                    {amount} AS amount_raw,
                    {clean} AS a0,
                    {date_raw} AS date_raw,
@@ -247,7 +220,7 @@ class SourceParser:
                             (SELECT mode({body}) FROM fields)) AS paying_body,
                    {text_cols},
                    {money_cols}
-            FROM fields
+            FROM cells
         ), money AS (
             SELECT *,
                    (a0 LIKE '(%)' OR a0 LIKE '%-' OR upper(a0) LIKE '%CR') AS neg_marked,
@@ -282,36 +255,33 @@ class SourceParser:
                                <> floor(TRY_CAST(a1 AS DECIMAL(38, 10)) * 100) END
                    ) AS sub_penny
             FROM scaled
-        ), dated AS (
-            SELECT p.*,
-                   coalesce(dd.d_start, pd.d_start) AS period_start,
-                   coalesce(dd.d_end, pd.d_end) AS period_end,
-                   coalesce(dd.prec, pd.prec) AS date_precision
-            FROM pence p
-            LEFT JOIN date_map dd ON dd.raw = p.date_raw
-            LEFT JOIN date_map pd ON pd.raw = p.period_raw
+        ), flagged AS (
+            SELECT *,
+                NOT is_blank AND n < {n_fields} AS e_truncated,
+                NOT is_blank AND extra AS e_extra,
+                amount_raw IS NULL AS e_missing_amount,
+                amount_raw IS NOT NULL AND amount_pence IS NULL AS e_bad_amount,
+                date_raw IS NULL AND period_raw IS NULL AS e_missing_date,
+                (date_raw IS NOT NULL OR period_raw IS NOT NULL)
+                    AND period_start IS NULL AS e_bad_date
+            FROM pence
         )
-        SELECT *,
-            NOT is_blank AND (
-                regexp_matches(coalesce(trim(list_filter(f, x -> trim(x) <> '')[1]), ''),
-                               {_lit(FOOTER_CELL_RE)})
-                OR (period_start IS NULL
-                    AND len(list_filter(f, x -> regexp_matches(x, {_lit(FOOTER_NOTE_RE)}))) > 0)
-            ) AS e_footer,
-            NOT is_blank AND n < {n_fields} AS e_truncated,
-            NOT is_blank AND n > {n_fields}
-                AND len(list_filter(f[{n_fields + 1}:], x -> trim(x) <> '')) > 0 AS e_extra,
-            amount_raw IS NULL AS e_missing_amount,
-            amount_raw IS NOT NULL AND amount_pence IS NULL AS e_bad_amount,
-            date_raw IS NULL AND period_raw IS NULL AS e_missing_date,
-            (date_raw IS NOT NULL OR period_raw IS NOT NULL) AND period_start IS NULL AS e_bad_date
-        FROM dated
+        SELECT *, CASE WHEN is_blank THEN 'blank' ELSE {reason} ELSE 'loaded' END END AS status
+        FROM flagged
         """
 
     def _write_outputs(
-        self, cmap: ColumnMap, file_id: str, display_path: str, out: dict[str, Path]
+        self,
+        cmap: ColumnMap,
+        file_id: str,
+        display_path: str,
+        out: dict[str, Path],
+        text_path: Path,
+        line_delim: str,
     ) -> None:
         con = self.con
+        if self.fast:
+            self._fill_raw_text(text_path, line_delim)
         checks = {
             "footer-text": ("e_footer", "text", None),
             "truncated-record": ("e_truncated", f"n || ' of {len(cmap.headers)}'", None),
@@ -321,14 +291,8 @@ class SourceParser:
             "missing-date": ("e_missing_date", "date_raw", "payment_date"),
             "unparseable-date": ("e_bad_date", "coalesce(date_raw, period_raw)", "payment_date"),
         }
-        assert list(checks) == ERROR_PRECEDENCE
-        reason = "CASE " + " ".join(f"WHEN {c} THEN '{s}'" for s, (c, _, _) in checks.items())
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE classified AS SELECT *, "
-            f"CASE WHEN is_blank THEN 'blank' ELSE {reason} ELSE 'loaded' END END AS status "
-            "FROM parsed"
-        )
-        con.execute("DROP TABLE parsed; DROP TABLE fields")
+        assert [(slug, c[0]) for slug, c in checks.items()] == ERROR_FLAGS
+        con.execute("DROP TABLE fields")
         warnings = {
             "negative-amount": ("amount_pence < 0", "amount_raw", "amount"),
             "sub-penny-amount": ("sub_penny", "amount_raw", "amount"),
@@ -411,6 +375,22 @@ class SourceParser:
             "COPY (SELECT * FROM issues ORDER BY line, slug) TO $path (FORMAT parquet)",
             {"path": str(out["issues"])},
         )
+
+    def _fill_raw_text(self, text_path: Path, line_delim: str) -> None:
+        """The fast reader keeps no raw text: read back the lines of rows that
+        need it (quarantined rows), if any."""
+        con = self.con
+        bad = con.execute(
+            "SELECT count(*) FROM classified WHERE status NOT IN ('loaded', 'blank')"
+        ).fetchone()
+        if not bad or bad[0] == 0:
+            return
+        read_lines(con, text_path, line_delim, "all_lines")
+        con.execute(
+            "UPDATE classified SET text = l.line FROM all_lines l "
+            "WHERE classified.line_no = l.line_no AND classified.status NOT IN ('loaded', 'blank')"
+        )
+        con.execute("DROP TABLE all_lines")
 
     @staticmethod
     def _issue_select(slug: str, cond: str, value: str, role: str | None, cmap: ColumnMap) -> str:

@@ -130,6 +130,8 @@ def ingest_source(
         result: ParseResult = SourceParser(con).parse(
             text_path=src.text_path,
             line_delim=src.line_delim,
+            physical_lines=src.physical_lines,
+            crlf=src.crlf,
             dialect=dialect,
             cmap=cmap,
             file_id=src.sha256,

@@ -48,6 +48,8 @@ class PreparedSource:
     encoding: str  # utf-8, utf-8-sig, cp1252, xlsx
     line_delim: str  # a character absent from the file, for the line reader
     head: str  # the first lines, decoded, for sniffing
+    physical_lines: int  # lines in the text file, a last line without newline included
+    crlf: bool  # lines end in CR LF
 
 
 @dataclass
@@ -57,7 +59,21 @@ class _Scan:
     bom: bool
     has_lf: bool
     has_cr: bool
+    crlf: bool
+    newlines: int
+    carriage_returns: int
+    last_byte: bytes
     absent: str
+
+    @property
+    def cr_only(self) -> bool:
+        return self.has_cr and not self.has_lf
+
+    @property
+    def physical_lines(self) -> int:
+        ends = b"\r" if self.cr_only else b"\n"
+        count = self.carriage_returns if self.cr_only else self.newlines
+        return count + (1 if self.last_byte and self.last_byte != ends else 0)
 
 
 def _scan(path: Path) -> _Scan:
@@ -67,10 +83,16 @@ def _scan(path: Path) -> _Scan:
     has_lf = has_cr = False
     present: set[str] = set()
     first = True
-    bom = False
+    bom = crlf = False
+    newlines = crs = 0
+    last = b""
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
+            newlines += chunk.count(b"\n")
+            crs += chunk.count(b"\r")
+            crlf = crlf or b"\r\n" in chunk or (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
             if first:
                 bom = chunk.startswith(codecs.BOM_UTF8)
                 first = False
@@ -90,7 +112,7 @@ def _scan(path: Path) -> _Scan:
             except UnicodeDecodeError:
                 utf8 = False
     absent = next((d for d in LINE_READER_DELIMS if d not in present), "")
-    return _Scan(digest.hexdigest(), utf8, bom, has_lf, has_cr, absent)
+    return _Scan(digest.hexdigest(), utf8, bom, has_lf, has_cr, crlf, newlines, crs, last, absent)
 
 
 def _transcode(src: Path, dest: Path, encoding: str, cr_only: bool) -> None:
@@ -113,13 +135,17 @@ def prepare_text(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
     scan = _scan(path)
     if not scan.absent:
         raise SourceError(display, "the file uses every control character; it is not a text file")
-    cr_only = scan.has_cr and not scan.has_lf
-    if scan.utf8 and not scan.bom and not cr_only:
-        return PreparedSource(display, scan.sha256, path, "utf-8", scan.absent, _head(path))
+    lines, crlf = scan.physical_lines, scan.crlf
+    if scan.utf8 and not scan.bom and not scan.cr_only:
+        return PreparedSource(
+            display, scan.sha256, path, "utf-8", scan.absent, _head(path), lines, crlf
+        )
     encoding = ("utf-8-sig" if scan.bom else "utf-8") if scan.utf8 else "cp1252"
     dest = tmp_dir / f"{scan.sha256}.utf8.csv"
-    _transcode(path, dest, encoding, cr_only)
-    return PreparedSource(display, scan.sha256, dest, encoding, scan.absent, _head(dest))
+    _transcode(path, dest, encoding, scan.cr_only)
+    return PreparedSource(
+        display, scan.sha256, dest, encoding, scan.absent, _head(dest), lines, crlf
+    )
 
 
 def _cell_text(value: object) -> str:
@@ -159,7 +185,16 @@ def xlsx_to_csv(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
     finally:
         wb.close()
     scan = _scan(dest)
-    return PreparedSource(display, digest, dest, "xlsx", scan.absent or "\x01", _head(dest))
+    return PreparedSource(
+        display,
+        digest,
+        dest,
+        "xlsx",
+        scan.absent or "\x01",
+        _head(dest),
+        scan.physical_lines,
+        crlf=False,
+    )
 
 
 def prepare(path: Path, tmp_dir: Path) -> Iterator[PreparedSource]:
