@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 MAX_LINE = 16 * 1024 * 1024
+FAST_MAX_LINE = 2 * 1024 * 1024  # longer lines fall back to the robust reader
 
 
 def _columns_struct(n_fields: int) -> str:
@@ -49,7 +50,7 @@ def load_fast(
                 "skip": header_line,
                 "delim": delimiter,
                 "nl": "\\r\\n" if crlf else "\\n",
-                "max": MAX_LINE,
+                "max": FAST_MAX_LINE,
             },
         )
     except duckdb.Error:
@@ -59,13 +60,13 @@ def load_fast(
         con.execute("DROP TABLE fast_fields")
         return False
     cols = ", ".join(f"c{i}" for i in range(1, n_fields + 1))
+    # a view: copying millions of rows only to number them costs more than
+    # numbering them where they are read (views take no parameters)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE fields AS SELECT rowid + 1 + $h AS line_no, "
+        f"CREATE OR REPLACE TEMP VIEW fields AS SELECT rowid + {int(header_line) + 1} AS line_no, "
         f"1 AS n_lines, {n_fields} AS n, false AS extra, CAST(NULL AS VARCHAR) AS text, {cols} "
-        "FROM fast_fields",
-        {"h": header_line},
+        "FROM fast_fields"
     )
-    con.execute("DROP TABLE fast_fields")
     return True
 
 
@@ -115,7 +116,8 @@ def load_robust(
     )
     con.execute("DROP TABLE all_lines")
     _assemble_records(con, n_fields, delimiter)
-    cols = ", ".join(f"f[{i}] AS c{i}" for i in range(1, n_fields + 1))
+    # empty cells are NULL, as DuckDB's CSV reader gives them
+    cols = ", ".join(f"nullif(f[{i}], '') AS c{i}" for i in range(1, n_fields + 1))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE fields AS SELECT line_no, n_lines, len(f) AS n, "
         f"len(list_filter(f[{n_fields + 1}:], x -> trim(x) <> '')) > 0 AS extra, text, {cols} "
