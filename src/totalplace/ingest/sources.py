@@ -134,7 +134,11 @@ def _head(path: Path) -> str:
 def prepare_text(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
     scan = _scan(path)
     if not scan.absent:
-        raise SourceError(display, "the file uses every control character; it is not a text file")
+        raise SourceError(
+            display,
+            "this is not a text file (it holds every control character); export it as CSV "
+            "or XLSX and ingest that",
+        )
     lines, crlf = scan.physical_lines, scan.crlf
     if scan.utf8 and not scan.bom and not scan.cr_only:
         return PreparedSource(
