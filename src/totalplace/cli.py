@@ -139,6 +139,11 @@ def ingest(
             report = _ingest_with_progress(ws, files, publisher, profile)
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
+    _finish(report, as_json)
+
+
+def _finish(report: IngestReport, as_json: bool) -> None:
+    """Print the report (JSON or a table) and exit 0, or 1 if any file failed."""
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -178,11 +183,7 @@ def check(
         report = workspace_report(Workspace.open(directory))
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
-    if as_json:
-        print(json.dumps(report.to_dict(), indent=2))
-    else:
-        render_report(report, out)
-    raise typer.Exit(0 if report.ok else 1)
+    _finish(report, as_json)
 
 
 @app.command()
