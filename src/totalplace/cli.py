@@ -170,7 +170,10 @@ def _ingest_with_progress(
                 task, completed=done, total=max(done, len(files)), description=Path(rep.path).name
             )
 
-        return ingest_files(ws, files, publisher, profile, on_file=step)
+        def start(path: str) -> None:
+            progress.update(task, description=f"reading {_short(path)}")
+
+        return ingest_files(ws, files, publisher, profile, on_file=step, on_start=start)
 
 
 @app.command()

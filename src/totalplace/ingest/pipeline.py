@@ -209,6 +209,7 @@ def ingest_files(
     publisher: str | None = None,
     profile_path: Path | None = None,
     on_file: Callable[[FileReport], None] | None = None,
+    on_start: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Ingest every path; a failed file is reported and never stops the others."""
     profile = find_profile(ws, publisher, profile_path)
@@ -217,6 +218,8 @@ def ingest_files(
     for path in paths:
         try:
             for src in prepare(path, ws.tmp_dir):
+                if on_start:
+                    on_start(src.display_path)
                 try:
                     rep = ingest_source(ws, src, publisher, profile, committed)
                 except SourceError as exc:
