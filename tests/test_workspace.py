@@ -19,7 +19,7 @@ def test_init_writes_config_catalog_and_tables(tmp_path: Path) -> None:
     assert cfg["year"] == "2010-11"
     assert cfg["sources"] == []
     assert (ws.root / "catalog.duckdb").is_file()
-    assert (ws.root / "tables" / "spend").is_dir()
+    assert (ws.root / "tables" / "rows").is_dir()
 
 
 def test_same_study_reopens_and_different_study_is_refused(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_malformed_years_are_refused(tmp_path: Path, bad: str) -> None:
 
 def test_orphaned_parquet_from_an_interrupted_ingest_is_removed_on_open(tmp_path: Path) -> None:
     ws = Workspace.create(tmp_path / "w", ["E08000025"], "2010-11")
-    orphan = ws.table_path("spend", "deadbeef")
+    orphan = ws.table_path("rows", "deadbeef")
     orphan.write_bytes(b"half-written")
     Workspace.open(ws.root)
     assert not orphan.exists()

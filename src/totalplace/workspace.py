@@ -4,7 +4,9 @@ Layout::
 
     DIR/totalplace.toml        the place, year and sources
     DIR/catalog.duckdb         provenance of every committed file and every attempt
-    DIR/tables/<table>/<file_id>.parquet   canonical rows, one Parquet file per source file
+    DIR/tables/rows/<file_id>.parquet        every record of a source file, with its status
+    DIR/tables/quarantine/<file_id>.parquet  quarantined records with their raw text
+    DIR/tables/issues/<file_id>.parquet      every typed issue
     DIR/profiles/*.toml        the user's column-mapping profiles
     DIR/ingest_report.json     the latest ingest report (also `totalplace check`)
 
@@ -29,7 +31,7 @@ from totalplace.errors import WorkspaceError
 
 CATALOG_NAME = "catalog.duckdb"
 REPORT_NAME = "ingest_report.json"
-ROW_TABLES = ("spend", "quarantine", "issues")
+ROW_TABLES = ("rows", "quarantine", "issues")
 
 _CATALOG_DDL = [
     """CREATE TABLE IF NOT EXISTS files (
@@ -83,7 +85,7 @@ class Workspace:
                 f"{root} is not empty and holds no {CONFIG_NAME}; "
                 "choose an empty or new folder for the workspace."
             )
-        for sub in ("tables/spend", "tables/quarantine", "tables/issues", "profiles", "tmp"):
+        for sub in (*(f"tables/{t}" for t in ROW_TABLES), "profiles", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         ws = cls(root.resolve(), config)
         ws.save_config()
@@ -101,7 +103,7 @@ class Workspace:
                 f"create one with: totalplace init {root} --place GSS --year YYYY-YY"
             )
         ws = cls(root.resolve(), WorkspaceConfig.from_file(cfg_path))
-        for sub in ("tables/spend", "tables/quarantine", "tables/issues", "profiles", "tmp"):
+        for sub in (*(f"tables/{t}" for t in ROW_TABLES), "profiles", "tmp"):
             (ws.root / sub).mkdir(parents=True, exist_ok=True)
         with ws.catalog() as con:
             for ddl in _CATALOG_DDL:
@@ -160,8 +162,9 @@ class Workspace:
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Read-only analysis connection with views ``spend``, ``quarantine``, ``issues``
-        over the committed Parquet files and ``files`` from the catalog."""
+        """Read-only analysis connection with views over the committed Parquet:
+        ``rows`` (every record), ``spend`` (the loaded ones), ``quarantine``,
+        ``issues``, and ``files`` from the catalog."""
         con = engine.connect()
         try:
             # ATTACH takes no parameters; the path is the workspace's own, quoted.
@@ -173,6 +176,8 @@ class Workspace:
                 paths = [str(self.table_path(table, i)) for i in ids]
                 if paths:
                     con.read_parquet(paths, union_by_name=True).create_view(table)
+            if ids:
+                con.execute("CREATE TEMP VIEW spend AS SELECT * FROM rows WHERE status = 'loaded'")
             yield con
         finally:
             con.close()

@@ -88,14 +88,16 @@ class SourceParser:
         self._date_map(cmap, date_order, rules, trimmed)
         con.execute(supplier_flags_sql(cmap, trimmed))
         con.execute(HALF_EVEN_MACRO)
-        con.execute(
+        self._write_rows(
             classified_sql(cmap, n_fields, dialect.delimiter, publisher is not None, trimmed),
-            {"publisher": publisher},
+            publisher,
+            file_id,
+            out["rows"],
         )
         con.execute(f"DROP {'VIEW' if self.fast else 'TABLE'} fields")
-        if self.fast:
-            self._fill_raw_text(text_path, line_delim)
-        self._write_spend(file_id, out["spend"])
+        con.execute("DROP TABLE IF EXISTS fast_fields")
+        con.read_parquet(str(out["rows"])).create_view("classified")
+        self._quarantined_rows(text_path, line_delim)
         self._write_quarantine(file_id, out["quarantine"])
         self._write_issues(cmap, file_id, display_path, out["issues"])
         return self._summary()
@@ -132,27 +134,14 @@ class SourceParser:
         self.con.execute("CREATE OR REPLACE TEMP TABLE date_map AS SELECT * FROM date_map_arrow")
         self.con.unregister("date_map_arrow")
 
-    def _fill_raw_text(self, text_path: Path, line_delim: str) -> None:
-        """The fast reader keeps no raw text: read back the lines of the
-        quarantined rows, if there are any."""
-        con = self.con
-        bad = con.execute(f"SELECT count(*) FROM classified WHERE {QUARANTINED}").fetchone()
-        if not bad or bad[0] == 0:
-            return
-        read_lines(con, text_path, line_delim, "all_lines")
-        con.execute(
-            "UPDATE classified SET text = l.line FROM all_lines l "
-            f"WHERE classified.line_no = l.line_no AND classified.{QUARANTINED}"
-        )
-        con.execute("DROP TABLE all_lines")
-
-    def _write_spend(self, file_id: str, path: Path) -> None:
-        # No ORDER BY: sorting millions of rows costs more than it gives;
-        # source_line orders them when wanted.
+    def _write_rows(self, query: str, publisher: str | None, file_id: str, path: Path) -> None:
+        """Every record, loaded or not, with its status: classified and written
+        in one streaming pass.  No ORDER BY: sorting millions of rows costs more
+        than it gives, and ``source_line`` orders them when wanted."""
         self.con.execute(
             f"""COPY (
                 SELECT $file_id AS file_id, line_no AS source_line, n_lines AS source_lines,
-                       paying_body, paying_body_id,
+                       status, paying_body, paying_body_id,
                        CASE WHEN date_precision = 'day' THEN period_start END AS payment_date,
                        period_start, period_end, date_precision,
                        amount_pence,
@@ -160,18 +149,43 @@ class SourceParser:
                        CAST(round(irrecoverable_vat_raw * 100) AS BIGINT)
                            AS irrecoverable_vat_pence,
                        {", ".join(TEXT_ROLES)},
-                       warnings
-                FROM classified WHERE status = 'loaded'
+                       warnings,
+                       amount_raw, date_raw, period_raw, n AS field_count
+                FROM ({query})
             ) TO $path (FORMAT parquet)""",
-            {"file_id": file_id, "path": str(path)},
+            {"file_id": file_id, "path": str(path), "publisher": publisher},
         )
+
+    def _quarantined_rows(self, text_path: Path, line_delim: str) -> None:
+        """The quarantined records with their raw text, read back from the file
+        (a record may span several lines)."""
+        con = self.con
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE qrows AS SELECT source_line AS line_no, "
+            "source_lines AS n_lines, status, amount_pence, amount_raw, date_raw, period_raw, "
+            "supplier_name, field_count AS n, CAST(NULL AS VARCHAR) AS text "
+            f"FROM classified WHERE {QUARANTINED}"
+        )
+        bad = con.execute("SELECT count(*) FROM qrows").fetchone()
+        if not bad or bad[0] == 0:
+            return
+        read_lines(con, text_path, line_delim, "all_lines")
+        con.execute(
+            """UPDATE qrows SET text = r.raw FROM (
+                   SELECT q.line_no, string_agg(l.line, chr(10) ORDER BY l.line_no) AS raw
+                   FROM qrows q JOIN all_lines l
+                     ON l.line_no BETWEEN q.line_no AND q.line_no + q.n_lines - 1
+                   GROUP BY q.line_no) r
+               WHERE qrows.line_no = r.line_no"""
+        )
+        con.execute("DROP TABLE all_lines")
 
     def _write_quarantine(self, file_id: str, path: Path) -> None:
         self.con.execute(
-            f"""COPY (
+            """COPY (
                 SELECT $file_id AS file_id, line_no AS source_line, n_lines AS source_lines,
                        status AS reason, amount_pence, text AS raw_record
-                FROM classified WHERE {QUARANTINED} ORDER BY line_no
+                FROM qrows ORDER BY line_no
             ) TO $path (FORMAT parquet)""",
             {"file_id": file_id, "path": str(path)},
         )
@@ -191,9 +205,11 @@ class SourceParser:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE issues AS
             WITH raw AS (
-                SELECT status AS slug, {ISSUE_COLUMNS} FROM classified WHERE {QUARANTINED}
+                SELECT status AS slug, {ISSUE_COLUMNS} FROM qrows
                 UNION ALL
-                SELECT unnest(warnings) AS slug, {ISSUE_COLUMNS}
+                SELECT unnest(warnings) AS slug, source_line AS line_no,
+                       CAST(NULL AS VARCHAR) AS text, field_count AS n, amount_raw, date_raw,
+                       period_raw, supplier_name
                 FROM classified WHERE status = 'loaded' AND len(warnings) > 0
             ), valued AS (
                 SELECT line_no, slug, {field_case} AS field, {value_case} AS value FROM raw
@@ -217,8 +233,8 @@ class SourceParser:
                       count(*) FILTER (status = 'loaded'),
                       count(*) FILTER ({QUARANTINED}),
                       count(*) FILTER (status = 'blank'),
-                      coalesce(sum(amount_pence) FILTER (status = 'loaded'), 0),
-                      coalesce(sum(amount_pence) FILTER ({QUARANTINED}), 0)
+                      CAST(coalesce(sum(amount_pence) FILTER (status = 'loaded'), 0) AS HUGEINT),
+                      CAST(coalesce(sum(amount_pence) FILTER ({QUARANTINED}), 0) AS HUGEINT)
                FROM classified"""
         ).fetchone()
         assert row is not None
