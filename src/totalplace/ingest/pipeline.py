@@ -25,6 +25,8 @@ from totalplace.ingest.sources import PreparedSource, prepare
 from totalplace.workspace import ROW_TABLES, Workspace, atomic_write
 
 MAX_ISSUES_IN_REPORT = 100
+# DuckDB's working memory for one file; beyond it, tables spill to tmp/.
+INGEST_MEMORY_LIMIT = "1GB"
 
 
 @dataclass
@@ -95,7 +97,9 @@ def _rules(profile: Profile, ws: Workspace) -> PeriodRules:
 
 
 def _engine(ws: Workspace) -> duckdb.DuckDBPyConnection:
-    con = engine.connect(temp_directory=str(ws.tmp_dir / "duckdb"))
+    con = engine.connect(
+        temp_directory=str(ws.tmp_dir / "duckdb"), memory_limit=INGEST_MEMORY_LIMIT
+    )
     con.execute("SET preserve_insertion_order = true")
     return con
 
