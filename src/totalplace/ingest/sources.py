@@ -77,31 +77,33 @@ class _Scan:
 
 
 def _scan(path: Path) -> _Scan:
+    """One streaming pass: hash, encoding, line endings and line count.
+
+    Pure-ASCII chunks (most of most files) skip the UTF-8 decoder, and only
+    the first line-reader delimiter is looked for; a second pass looks for
+    the others in the rare file that holds it.
+    """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
-    has_lf = has_cr = False
-    present: set[str] = set()
-    first = True
-    bom = crlf = False
-    newlines = crs = 0
+    has_lf = has_cr = crlf = False
+    first_delim = LINE_READER_DELIMS[0].encode()
+    first_delim_seen = False
+    newlines = 0
     last = b""
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
+            if not last:
+                bom = chunk.startswith(codecs.BOM_UTF8)
             digest.update(chunk)
             newlines += chunk.count(b"\n")
-            crs += chunk.count(b"\r")
-            crlf = crlf or b"\r\n" in chunk or (last == b"\r" and chunk[:1] == b"\n")
+            has_lf = has_lf or newlines > 0
+            if b"\r" in chunk or last == b"\r":
+                has_cr = True
+                crlf = crlf or b"\r\n" in chunk or (last == b"\r" and chunk[:1] == b"\n")
             last = chunk[-1:]
-            if first:
-                bom = chunk.startswith(codecs.BOM_UTF8)
-                first = False
-            has_lf = has_lf or b"\n" in chunk
-            has_cr = has_cr or b"\r" in chunk
-            for d in LINE_READER_DELIMS:
-                if d not in present and d.encode() in chunk:
-                    present.add(d)
-            if utf8:
+            first_delim_seen = first_delim_seen or first_delim in chunk
+            if utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
@@ -111,8 +113,27 @@ def _scan(path: Path) -> _Scan:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 utf8 = False
-    absent = next((d for d in LINE_READER_DELIMS if d not in present), "")
+    if not last:
+        bom = False
+    crs = _count(path, b"\r") if has_cr and not has_lf else 0
+    absent = LINE_READER_DELIMS[0] if not first_delim_seen else _absent_delim(path)
     return _Scan(digest.hexdigest(), utf8, bom, has_lf, has_cr, crlf, newlines, crs, last, absent)
+
+
+def _count(path: Path, byte: bytes) -> int:
+    total = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            total += chunk.count(byte)
+    return total
+
+
+def _absent_delim(path: Path) -> str:
+    present: set[str] = set()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            present.update(d for d in LINE_READER_DELIMS if d.encode() in chunk)
+    return next((d for d in LINE_READER_DELIMS if d not in present), "")
 
 
 def _transcode(src: Path, dest: Path, encoding: str, cr_only: bool) -> None:
