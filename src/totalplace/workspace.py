@@ -28,6 +28,7 @@ import duckdb
 from totalplace import engine
 from totalplace.config import CONFIG_NAME, SourceEntry, WorkspaceConfig
 from totalplace.errors import WorkspaceError
+from totalplace.ingest.rowsql import warnings_sql
 
 CATALOG_NAME = "catalog.duckdb"
 REPORT_NAME = "ingest_report.json"
@@ -177,7 +178,11 @@ class Workspace:
                 if paths:
                     con.read_parquet(paths, union_by_name=True).create_view(table)
             if ids:
-                con.execute("CREATE TEMP VIEW spend AS SELECT * FROM rows WHERE status = 'loaded'")
+                con.execute(
+                    f"CREATE TEMP VIEW spend AS SELECT * EXCLUDE (warning_bits), "
+                    f"{warnings_sql('warning_bits')} AS warnings "
+                    "FROM rows WHERE status = 'loaded'"
+                )
             yield con
         finally:
             con.close()

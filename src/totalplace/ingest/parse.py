@@ -28,6 +28,7 @@ from totalplace.ingest.rowsql import (
     issue_value_sql,
     supplier_flags_sql,
     untidy_sql,
+    warnings_sql,
 )
 
 QUARANTINED = "status NOT IN ('loaded', 'blank')"
@@ -149,7 +150,7 @@ class SourceParser:
                        CAST(round(irrecoverable_vat_raw * 100) AS BIGINT)
                            AS irrecoverable_vat_pence,
                        {", ".join(TEXT_ROLES)},
-                       warnings,
+                       warning_bits,
                        amount_raw, date_raw, period_raw, n AS field_count
                 FROM ({query})
             ) TO $path (FORMAT parquet)""",
@@ -207,10 +208,10 @@ class SourceParser:
             WITH raw AS (
                 SELECT status AS slug, {ISSUE_COLUMNS} FROM qrows
                 UNION ALL
-                SELECT unnest(warnings) AS slug, source_line AS line_no,
+                SELECT unnest({warnings_sql("warning_bits")}) AS slug, source_line AS line_no,
                        CAST(NULL AS VARCHAR) AS text, field_count AS n, amount_raw, date_raw,
                        period_raw, supplier_name
-                FROM classified WHERE status = 'loaded' AND len(warnings) > 0
+                FROM classified WHERE status = 'loaded' AND warning_bits > 0
             ), valued AS (
                 SELECT line_no, slug, {field_case} AS field, {value_case} AS value FROM raw
             )

@@ -70,6 +70,20 @@ WARNINGS = {
     "missing-supplier": "supplier_name IS NULL",
 }
 
+
+# Warnings are stored as bits (cheap to write for millions of rows) and shown
+# as a list of slugs by the ``spend`` view.
+def warnings_sql(bits: str) -> str:
+    """SQL turning a warning bitmask into the list of warning slugs."""
+    return (
+        "list_filter(["
+        + ", ".join(
+            f"CASE WHEN {bits} & {1 << i} <> 0 THEN '{slug}' END" for i, slug in enumerate(WARNINGS)
+        )
+        + "], x -> x IS NOT NULL)"
+    )
+
+
 # n / d rounded half to even, for integers (pence from finer units).
 HALF_EVEN_MACRO = """CREATE OR REPLACE TEMP MACRO half_even(n, d) AS
     sign(n) * (abs(n) // d + CASE WHEN abs(n) % d * 2 > d
@@ -212,10 +226,8 @@ def classified_sql(
         else (f", (SELECT mode({body}) FROM fields)")
     )
     reason = "CASE " + " ".join(f"WHEN {flag} THEN '{slug}'" for slug, flag in ERROR_FLAGS)
-    warnings = (
-        "list_filter(["
-        + ", ".join(f"CASE WHEN {cond} THEN '{slug}' END" for slug, cond in WARNINGS.items())
-        + "], x -> x IS NOT NULL)"
+    bits = " + ".join(
+        f"CASE WHEN {cond} THEN {1 << i} ELSE 0 END" for i, cond in enumerate(WARNINGS.values())
     )
     return f"""
         WITH cells AS (
@@ -263,7 +275,8 @@ def classified_sql(
             FROM flagged
         )
         SELECT *,
-               CASE WHEN status = 'loaded' THEN {warnings} ELSE [] END AS warnings
+               CAST(CASE WHEN status = 'loaded' THEN {bits} ELSE 0 END AS UTINYINT)
+                   AS warning_bits
         FROM statused
         """
 
