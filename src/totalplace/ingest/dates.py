@@ -84,14 +84,18 @@ def _quarter(fy: int, q: int, rules: PeriodRules) -> DateValue | None:
     return DateValue(first.start, last.end, "quarter")
 
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?Z?$")
+# values are lower-cased before matching, so "T" and "Z" appear as "t" and "z"
+_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:z|[+-]\d{2}:?\d{2})?$"
+)
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _D_MON_Y = re.compile(r"^(\d{1,2})[\s\-/]+([a-z]{3,9})[\s\-/,]+(\d{2}|\d{4})$")
 _YYYYMM = re.compile(r"^(\d{4})(\d{2})$")
 _Y_M = re.compile(r"^(\d{4})[-/](\d{1,2})$")
 _M_Y = re.compile(r"^(\d{1,2})[-/](\d{4})$")
 _MON_Y = re.compile(r"^([a-z]{3,9})[\s\-/,]+(\d{2}|\d{4})$")
-_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")
+_SERIAL = re.compile(r"^(\d{5})(?:\.\d+)?$")  # a fraction is the time of day
 _FY = r"(\d{4})(?:[-/](\d{2}|\d{4}))?"
 _Q1 = re.compile(rf"^{_FY}[\s\-]*q(?:uarter)?\s*([1-4])$")
 _Q2 = re.compile(rf"^q(?:uarter)?\s*([1-4])[\s\-]*{_FY}$")

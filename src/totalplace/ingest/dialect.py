@@ -26,7 +26,10 @@ class Dialect:
 
 
 def _cells(line: str, delimiter: str) -> list[str]:
-    return next(csv.reader([line], delimiter=delimiter), [])
+    try:
+        return next(csv.reader([line.replace("\r", " ")], delimiter=delimiter), [])
+    except csv.Error:  # a stray quote or NUL: not a header line
+        return []
 
 
 def sniff(display: str, head: str, profile: Profile) -> Dialect:

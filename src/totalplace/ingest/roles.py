@@ -79,6 +79,7 @@ class Profile:
                 f"roles are: {', '.join(sorted(known))}"
             )
         periods = raw.get("periods", {})
+        _check_profile_values(path, raw, periods)
         order = raw.get("date_order")
         if order not in (None, "dmy", "mdy"):
             raise ConfigError(f'{path}: date_order must be "dmy" or "mdy", not "{order}"')
@@ -98,6 +99,29 @@ class Profile:
             period_year=periods.get("year"),
             year_start=str(periods.get("year_start", "04-01")),
         )
+
+
+def _check_profile_values(path: Path, raw: dict[str, object], periods: dict[str, object]) -> None:
+    header_line = raw.get("header_line")
+    if header_line is not None and (
+        not isinstance(header_line, int) or isinstance(header_line, bool) or header_line < 1
+    ):
+        raise ConfigError(f"{path}: header_line must be a whole number from 1, not {header_line!r}")
+    delimiter = raw.get("delimiter")
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise ConfigError(f'{path}: delimiter must be one character such as "," or ";"')
+    year = periods.get("year")
+    if year is not None:
+        m = re.match(r"^(\d{4})-(\d{2})$", str(year))
+        if not isinstance(year, str) or not m or (int(m[1]) + 1) % 100 != int(m[2]):
+            raise ConfigError(
+                f'{path}: [periods] year must be written like "2013-14", not {year!r}'
+            )
+    start = periods.get("year_start", "04-01")
+    if not isinstance(start, str) or not re.match(
+        r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", start
+    ):
+        raise ConfigError(f'{path}: [periods] year_start must be MM-DD such as "04-01"')
 
 
 @dataclass(frozen=True)

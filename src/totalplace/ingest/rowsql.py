@@ -41,12 +41,18 @@ MONEY_ROLES = ("vat", "irrecoverable_vat")
 
 REDACTED_RE = r"(?i)redact|withheld|personal (data|information)|data protection|not disclosed"
 PERSONAL_RE = r"(?i)^(mr|mrs|ms|miss|mx|dr)\.?\s+\S|^[a-z'\-]+,\s*[a-z]\.?(\s*[a-z]\.?)?$"
+# ...unless the name says it is a firm ("Dr Foster Ltd", "Mr Blackcab Taxis Ltd")
+FIRM_RE = (
+    r"(?i)\b(ltd|limited|plc|llp|inc|co|company|partners(hip)?|associates|services|"
+    r"surgery|practice|group|trust|t/a)\b"
+)
 # A record whose first non-empty cell is "Total" or "Grand Total" is a footer;
 # so is one with a cell opening like a copyright or end-of-report note and no
 # usable date (suppliers such as "Copyright Licensing Agency" are real payees).
 FOOTER_CELL_RE = r"(?i)^(grand\s+|sub\s*)?totals?\s*:?$"
 FOOTER_NOTE_RE = r"(?i)(^|[,;|\t\"])\s*(©|\(c\)\s|copyright\b|end of (report|file|data)\b)"
 NUMBER_RE = r"[-+]?(\d+\.?\d*|\.\d+)"
+PLAIN_RE = r"-?\d+(\.\d{0,4})?"  # cast directly, without cleaning
 
 # Error flags in order of precedence: the first that holds is the row's reason.
 ERROR_FLAGS = [
@@ -128,7 +134,8 @@ def supplier_flags_sql(cmap: ColumnMap, trimmed: frozenset[int]) -> str:
         SELECT name,
                regexp_matches(name, {lit(REDACTED_RE)}) AS s_redacted,
                NOT regexp_matches(name, {lit(REDACTED_RE)})
-                   AND regexp_matches(name, {lit(PERSONAL_RE)}) AS s_personal
+                   AND regexp_matches(name, {lit(PERSONAL_RE)})
+                   AND NOT regexp_matches(name, {lit(FIRM_RE)}) AS s_personal
         FROM (SELECT DISTINCT {supplier} AS name FROM fields) WHERE name IS NOT NULL"""
 
 
@@ -143,17 +150,20 @@ def _amount_sql(amount: str) -> str:
                    CASE WHEN plain IS NULL THEN {clean} END AS a0
             FROM (SELECT *, CASE WHEN abs(plain0) < 1000000000 THEN plain0 END AS plain
                   FROM (SELECT *, CASE WHEN length(amount_raw) < 16
-                                            AND NOT regexp_matches(amount_raw, '\\.\\d{{5}}')
+                                            AND regexp_full_match(amount_raw, {lit(PLAIN_RE)})
                                        THEN TRY_CAST(amount_raw AS DECIMAL(18, 4)) END AS plain0
                         FROM base))
         ), num AS (
             SELECT *,
+                   -- "(-45)" and "-45-" stay negative: a marker never flips a minus
                    CASE WHEN plain IS NOT NULL THEN NULL
-                        WHEN a0 LIKE '(%)' OR a0 LIKE '%-' OR upper(a0) LIKE '%CR' THEN -1
-                        ELSE 1 END AS sgn,
-                   CASE WHEN plain IS NULL
-                        THEN regexp_replace(a0, '^\\((.*)\\)$|^(.*?)(-|CR|cr)$', '\\1\\2') END AS a1
-            FROM money
+                        WHEN (a0 LIKE '(%)' OR a0 LIKE '%-' OR upper(a0) LIKE '%CR')
+                             AND a1 NOT LIKE '-%' THEN -1
+                        ELSE 1 END AS sgn
+            FROM (SELECT *, CASE WHEN plain IS NULL
+                                 THEN regexp_replace(a0, '^\\((.*)\\)$|^(.*?)(-|CR|cr)$', '\\1\\2')
+                            END AS a1
+                  FROM money)
         ), scaled AS (
             -- pounds as an integer count of 1/10,000ths
             SELECT *,

@@ -62,12 +62,24 @@ class _Scan:
     crlf: bool
     newlines: int
     carriage_returns: int
+    crlf_pairs: int
     last_byte: bytes
     absent: str
 
     @property
     def cr_only(self) -> bool:
         return self.has_cr and not self.has_lf
+
+    @property
+    def pure_crlf(self) -> bool:
+        """Every line ends CR LF and no CR stands alone."""
+        return self.has_cr and self.crlf_pairs == self.newlines == self.carriage_returns
+
+    @property
+    def needs_newline_fix(self) -> bool:
+        """CR-only, mixed or stray CRs: DuckDB splits lines at a lone CR, so such
+        files are rewritten with LF line ends (a CR inside a line becomes a space)."""
+        return self.has_cr and not self.pure_crlf
 
     @property
     def physical_lines(self) -> int:
@@ -89,7 +101,7 @@ def _scan(path: Path) -> _Scan:
     has_lf = has_cr = crlf = False
     first_delim = LINE_READER_DELIMS[0].encode()
     first_delim_seen = False
-    newlines = 0
+    newlines = crs = pairs = 0
     last = b""
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
@@ -100,7 +112,9 @@ def _scan(path: Path) -> _Scan:
             has_lf = has_lf or newlines > 0
             if b"\r" in chunk or last == b"\r":
                 has_cr = True
-                crlf = crlf or b"\r\n" in chunk or (last == b"\r" and chunk[:1] == b"\n")
+                crs += chunk.count(b"\r")
+                pairs += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+                crlf = crlf or pairs > 0
             last = chunk[-1:]
             first_delim_seen = first_delim_seen or first_delim in chunk
             if utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
@@ -115,17 +129,10 @@ def _scan(path: Path) -> _Scan:
                 utf8 = False
     if not last:
         bom = False
-    crs = _count(path, b"\r") if has_cr and not has_lf else 0
     absent = LINE_READER_DELIMS[0] if not first_delim_seen else _absent_delim(path)
-    return _Scan(digest.hexdigest(), utf8, bom, has_lf, has_cr, crlf, newlines, crs, last, absent)
-
-
-def _count(path: Path, byte: bytes) -> int:
-    total = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            total += chunk.count(byte)
-    return total
+    return _Scan(
+        digest.hexdigest(), utf8, bom, has_lf, has_cr, crlf, newlines, crs, pairs, last, absent
+    )
 
 
 def _absent_delim(path: Path) -> str:
@@ -136,14 +143,24 @@ def _absent_delim(path: Path) -> str:
     return next((d for d in LINE_READER_DELIMS if d not in present), "")
 
 
-def _transcode(src: Path, dest: Path, encoding: str, cr_only: bool) -> None:
+def _fix_newlines(text: str, cr_only: bool) -> str:
+    if cr_only:
+        return text.replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", " ")
+
+
+def _transcode(src: Path, dest: Path, encoding: str, cr_only: bool, fix: bool) -> None:
     errors = "totalplace-latin1" if encoding == "cp1252" else "strict"
     decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
+    held = ""  # a CR at the end of a chunk may pair with an LF in the next
     with src.open("rb") as fin, dest.open("w", encoding="utf-8", newline="") as fout:
         while chunk := fin.read(CHUNK):
-            text = decoder.decode(chunk)
-            fout.write(text.replace("\r", "\n") if cr_only else text)
-        fout.write(decoder.decode(b"", final=True))
+            text = held + decoder.decode(chunk)
+            if fix:
+                held = "\r" if text.endswith("\r") else ""
+                text = _fix_newlines(text[: len(text) - len(held)], cr_only)
+            fout.write(text)
+        fout.write(_fix_newlines(held + decoder.decode(b"", final=True), cr_only))
 
 
 def _head(path: Path) -> str:
@@ -160,14 +177,16 @@ def prepare_text(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
             "this is not a text file (it holds every control character); export it as CSV "
             "or XLSX and ingest that",
         )
-    lines, crlf = scan.physical_lines, scan.crlf
-    if scan.utf8 and not scan.bom and not scan.cr_only:
+    lines = scan.physical_lines
+    fix = scan.needs_newline_fix
+    if scan.utf8 and not scan.bom and not fix:
         return PreparedSource(
-            display, scan.sha256, path, "utf-8", scan.absent, _head(path), lines, crlf
+            display, scan.sha256, path, "utf-8", scan.absent, _head(path), lines, scan.pure_crlf
         )
     encoding = ("utf-8-sig" if scan.bom else "utf-8") if scan.utf8 else "cp1252"
     dest = tmp_dir / f"{scan.sha256}.utf8.csv"
-    _transcode(path, dest, encoding, scan.cr_only)
+    _transcode(path, dest, encoding, scan.cr_only, fix)
+    crlf = scan.pure_crlf and not fix
     return PreparedSource(
         display, scan.sha256, dest, encoding, scan.absent, _head(dest), lines, crlf
     )
