@@ -654,12 +654,14 @@ def source_digest() -> str:
 
 
 def digests_note(summary: Summary) -> str:
-    """The ``src/totalplace`` digest(s) the runs measured; several mean the code changed."""
-    seen = list(dict.fromkeys(str(r.result.get("src")) for r in summary.runs))
+    """The ``src/totalplace`` digest(s) the ingest runs measured; several mean the code
+    changed between them (floor and pandas do not use it)."""
+    ingest_runs = summary.of("ingest")
+    seen = list(dict.fromkeys(str(r.result.get("src")) for r in ingest_runs))
     if len(seen) == 1:
-        return f"`src/totalplace` digest `{seen[0]}` for every run"
-    per_run = ", ".join(f"{r.pipeline} `{r.result.get('src')}`" for r in summary.runs)
-    return f"**`src/totalplace` changed during the benchmark**: {per_run}"
+        return f"`src/totalplace` digest `{seen[0]}` for every ingest run"
+    per_run = ", ".join(f"`{r.result.get('src')}`" for r in ingest_runs)
+    return f"**`src/totalplace` changed between the ingest runs**: {per_run}"
 
 
 def markdown_section(summary: Summary, profile: Run | None) -> str:

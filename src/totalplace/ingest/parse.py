@@ -138,7 +138,9 @@ class SourceParser:
     def _write_rows(self, query: str, publisher: str | None, file_id: str, path: Path) -> None:
         """Every record, loaded or not, with its status: classified and written
         in one streaming pass.  No ORDER BY: sorting millions of rows costs more
-        than it gives, and ``source_line`` orders them when wanted."""
+        than it gives, and ``source_line`` orders them when wanted; nor is
+        insertion order kept, so both threads write."""
+        self.con.execute("SET preserve_insertion_order = false")
         self.con.execute(
             f"""COPY (
                 SELECT $file_id AS file_id, line_no AS source_line, n_lines AS source_lines,
@@ -156,6 +158,7 @@ class SourceParser:
             ) TO $path (FORMAT parquet)""",
             {"file_id": file_id, "path": str(path), "publisher": publisher},
         )
+        self.con.execute("SET preserve_insertion_order = true")
 
     def _quarantined_rows(self, text_path: Path, line_delim: str) -> None:
         """The quarantined records with their raw text, read back from the file
