@@ -1,0 +1,1 @@
+"""Counting public money in a place: apportionment and the top-down count."""
