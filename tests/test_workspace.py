@@ -62,3 +62,19 @@ def test_orphaned_parquet_from_an_interrupted_ingest_is_removed_on_open(tmp_path
     orphan.write_bytes(b"half-written")
     Workspace.open(ws.root)
     assert not orphan.exists()
+
+
+def test_views_have_every_canonical_column_even_when_no_file_fills_it(tmp_path: Path) -> None:
+    from totalplace.ingest import ingest_files
+
+    ws = Workspace.create(tmp_path / "w", ["E08000025"], "2010-11")
+    src = tmp_path / "minimal.csv"
+    src.write_text("Payment Date,Supplier Name,Amount\n2010-04-01,Acme Ltd,12.50\n")
+    ingest_files(ws, [src], publisher="Test Council")
+    with ws.connect() as con:
+        row = con.sql(
+            "SELECT supplier_name, company_number, purpose, vat_pence, amount_pence FROM spend"
+        ).fetchall()
+        columns = [c[0] for c in con.sql("DESCRIBE rows").fetchall()]
+    assert row == [("Acme Ltd", None, None, None, 1250)]
+    assert columns.count("paying_body_id") == 1

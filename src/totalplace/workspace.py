@@ -28,11 +28,18 @@ import duckdb
 from totalplace import engine
 from totalplace.config import CONFIG_NAME, SourceEntry, WorkspaceConfig
 from totalplace.errors import WorkspaceError
-from totalplace.ingest.rowsql import warnings_sql
+from totalplace.ingest.rowsql import MONEY_ROLES, TEXT_ROLES, warnings_sql
 
 CATALOG_NAME = "catalog.duckdb"
 REPORT_NAME = "ingest_report.json"
 ROW_TABLES = ("rows", "quarantine", "issues")
+# Columns a file may leave out of its Parquet because its layout has no such role.
+CANONICAL_COLUMNS = {
+    "rows": {
+        **dict.fromkeys(TEXT_ROLES, "VARCHAR"),
+        **{f"{r}_pence": "BIGINT" for r in MONEY_ROLES},
+    }
+}
 
 _CATALOG_DDL = [
     """CREATE TABLE IF NOT EXISTS files (
@@ -176,7 +183,8 @@ class Workspace:
             for table in ROW_TABLES:
                 paths = [str(self.table_path(table, i)) for i in ids]
                 if paths:
-                    con.read_parquet(paths, union_by_name=True).create_view(table)
+                    con.read_parquet(paths, union_by_name=True).create_view(f"{table}_files")
+                    con.execute(_complete_view(con, table))
             if ids:
                 con.execute(
                     f"CREATE TEMP VIEW spend AS SELECT * EXCLUDE (warning_bits), "
@@ -232,6 +240,15 @@ class Workspace:
             SourceEntry(path=p, sha256=h, publisher=pub) for p, h, pub in rows
         ]
         self.save_config()
+
+
+def _complete_view(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A view of ``<table>_files`` with every canonical column, NULL where no
+    file has it (a file stores only the roles its publisher fills)."""
+    have = {r[0] for r in con.execute(f"DESCRIBE {table}_files").fetchall()}
+    wanted = CANONICAL_COLUMNS.get(table, {})
+    extra = "".join(f", CAST(NULL AS {t}) AS {c}" for c, t in wanted.items() if c not in have)
+    return f"CREATE TEMP VIEW {table} AS SELECT *{extra} FROM {table}_files"
 
 
 def _atomic_write(path: Path, text: str) -> None:

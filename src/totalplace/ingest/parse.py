@@ -22,6 +22,7 @@ from totalplace.ingest.records import load_fast, load_robust, read_lines
 from totalplace.ingest.roles import ColumnMap
 from totalplace.ingest.rowsql import (
     HALF_EVEN_MACRO,
+    MONEY_ROLES,
     TEXT_ROLES,
     classified_sql,
     field,
@@ -94,6 +95,7 @@ class SourceParser:
             publisher,
             file_id,
             out["rows"],
+            cmap,
         )
         con.execute(f"DROP {'VIEW' if self.fast else 'TABLE'} fields")
         con.execute("DROP TABLE IF EXISTS fast_fields")
@@ -135,25 +137,31 @@ class SourceParser:
         self.con.execute("CREATE OR REPLACE TEMP TABLE date_map AS SELECT * FROM date_map_arrow")
         self.con.unregister("date_map_arrow")
 
-    def _write_rows(self, query: str, publisher: str | None, file_id: str, path: Path) -> None:
+    def _write_rows(
+        self, query: str, publisher: str | None, file_id: str, path: Path, cmap: ColumnMap
+    ) -> None:
         """Every record, loaded or not, with its status: classified and written
-        in one streaming pass.  No ORDER BY: sorting millions of rows costs more
-        than it gives, and ``source_line`` orders them when wanted; nor is
-        insertion order kept, so both threads write."""
+        in one streaming pass.  Only the roles the file maps are written (the
+        workspace's views supply the others as NULL).  No ORDER BY and no kept
+        insertion order: ``source_line`` orders rows when wanted, and both
+        threads can write."""
+        roles = [r for r in TEXT_ROLES if cmap.index(r) is not None]
+        money = [
+            f"CAST(round({r}_raw * 100) AS BIGINT) AS {r}_pence"
+            for r in MONEY_ROLES
+            if cmap.index(r) is not None
+        ]
+        optional = ", ".join(roles + money)
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute(
             f"""COPY (
                 SELECT $file_id AS file_id, line_no AS source_line, n_lines AS source_lines,
-                       status, paying_body, paying_body_id,
+                       status, paying_body,
                        CASE WHEN date_precision = 'day' THEN period_start END AS payment_date,
                        period_start, period_end, date_precision,
-                       amount_pence,
-                       CAST(round(vat_raw * 100) AS BIGINT) AS vat_pence,
-                       CAST(round(irrecoverable_vat_raw * 100) AS BIGINT)
-                           AS irrecoverable_vat_pence,
-                       {", ".join(TEXT_ROLES)},
-                       warning_bits,
+                       amount_pence, warning_bits,
                        amount_raw, date_raw, period_raw, n AS field_count
+                       {", " + optional if optional else ""}
                 FROM ({query})
             ) TO $path (FORMAT parquet)""",
             {"file_id": file_id, "path": str(path), "publisher": publisher},
