@@ -766,10 +766,12 @@ def own_cpu() -> float:
 
 
 def check_totals(summary: Summary) -> None:
+    """Every pipeline must write every row and the generator's pence total."""
+    expected = (summary.rows, summary.expected_pence)
     for run in summary.runs:
         got = (run.result.get("rows"), run.result.get("amount_pence"))
-        if got != (summary.rows, summary.expected_pence):
-            raise SystemExit(f"{run.pipeline} wrote {got}, expected rows and pence {summary.rows}")
+        if got != expected:
+            raise SystemExit(f"{run.pipeline} wrote (rows, pence) {got}, expected {expected}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
