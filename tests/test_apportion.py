@@ -45,3 +45,16 @@ def test_parts_always_add_back_to_the_whole(total: int, weights: list[Fraction])
     whole = sum(weights)
     for k, w in keyed.items():  # each part is within a penny of its exact share
         assert abs(Fraction(parts[k]) - Fraction(total) * w / whole) < 1
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(
+    total=st.integers(min_value=-(10**15), max_value=10**15),
+    weights=st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=40).filter(
+        lambda ws: sum(ws) > 0
+    ),
+)
+def test_integer_weights_split_like_fractions(total: int, weights: list[int]) -> None:
+    keyed = {f"u{i:02d}": w for i, w in enumerate(weights)}
+    as_fractions = {k: Fraction(w) for k, w in keyed.items()}
+    assert largest_remainder(total, keyed) == largest_remainder(total, as_fractions)

@@ -26,10 +26,23 @@ def largest_remainder(total_pence: int, weights: Mapping[str, int | Fraction]) -
         raise ValueError("apportionment weights sum to zero")
     sign = -1 if total_pence < 0 else 1
     amount = abs(total_pence)
+    if all(isinstance(w, int) for w in weights.values()):
+        return _integer_split(sign, amount, {k: int(w) for k, w in weights.items()})
     exact = {k: Fraction(amount) * Fraction(w) / whole for k, w in weights.items()}
     shares = {k: v.numerator // v.denominator for k, v in exact.items()}
     left = amount - sum(shares.values())
     order = sorted(exact, key=lambda k: (-(exact[k] - shares[k]), k))
     for k in order[:left]:
+        shares[k] += 1
+    return {k: sign * v for k, v in shares.items()}
+
+
+def _integer_split(sign: int, amount: int, weights: dict[str, int]) -> dict[str, int]:
+    """The same method in integer arithmetic (remainders compared over one denominator)."""
+    whole = sum(weights.values())
+    shares = {k: amount * w // whole for k, w in weights.items()}
+    rem = {k: amount * w % whole for k, w in weights.items()}
+    left = amount - sum(shares.values())
+    for k in sorted(rem, key=lambda k: (-rem[k], k))[:left]:
         shares[k] += 1
     return {k: sign * v for k, v in shares.items()}
