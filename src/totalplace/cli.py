@@ -20,6 +20,7 @@ from rich.table import Table
 from totalplace.config import parse_place
 from totalplace.errors import TotalPlaceError
 from totalplace.ingest.pipeline import FileReport, IngestReport, ingest_files, workspace_report
+from totalplace.money import pounds
 from totalplace.workspace import Workspace
 
 app = typer.Typer(
@@ -38,12 +39,6 @@ USAGE_EXIT = 2
 def _fail(exc: TotalPlaceError) -> typer.Exit:
     err.print("[bold red]error:[/]", escape(str(exc)), highlight=False, soft_wrap=True)
     return typer.Exit(USAGE_EXIT)
-
-
-def _pounds(pence: int) -> str:
-    sign = "-" if pence < 0 else ""
-    whole, p = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{p:02d}"
 
 
 def _short(path: str) -> str:
@@ -80,8 +75,8 @@ def render_report(report: IngestReport, console: Console) -> None:
             f"{f.rows_loaded:,}",
             f"{f.rows_quarantined:,}",
             f"{f.rows_blank:,}",
-            _pounds(f.amount_loaded_pence),
-            _pounds(f.amount_quarantined_pence),
+            pounds(f.amount_loaded_pence),
+            pounds(f.amount_quarantined_pence),
             issues if f.status != "failed" else f.message.splitlines()[0],
         )
     console.print(table)
@@ -94,7 +89,7 @@ def render_report(report: IngestReport, console: Console) -> None:
         f"{sum(f.status == 'duplicate' for f in report.files)} duplicate, "
         f"{sum(f.status == 'failed' for f in report.files)} failed; "
         f"{sum(f.rows_loaded for f in loaded):,} rows and "
-        f"{_pounds(sum(f.amount_loaded_pence for f in loaded))} loaded, "
+        f"{pounds(sum(f.amount_loaded_pence for f in loaded))} loaded, "
         f"{sum(f.rows_quarantined for f in loaded):,} rows quarantined.",
         highlight=False,
     )
@@ -205,6 +200,40 @@ def demo(
     render_report(report, out)
     out.print(f"\nworkspace: {ws.root}\nnext: totalplace check {ws.root}")
     raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def topdown(
+    place: Annotated[
+        str,
+        typer.Option(help="GSS code(s), a name, or a preset such as pilot:birmingham."),
+    ],
+    year: Annotated[str, typer.Option(help="Financial year, 2004-05 to 2017-18.")],
+    current_only: Annotated[
+        bool, typer.Option("--current-only", help="Leave out capital spending.")
+    ] = False,
+    keys: Annotated[
+        Path | None, typer.Option(help="Apportionment keys (TOML) replacing the defaults.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the count as JSON.")] = False,
+) -> None:
+    """The top-down count: HM Treasury's regional spending apportioned to a place."""
+    from totalplace.config import check_year
+    from totalplace.count.topdown import topdown as count_topdown
+    from totalplace.reference.places import resolve_place
+
+    try:
+        result = count_topdown(
+            resolve_place(place), check_year(year), current_only=current_only, keys_path=keys
+        )
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    from totalplace.render import render_topdown
+
+    render_topdown(result, out)
 
 
 def main() -> None:

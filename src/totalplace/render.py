@@ -1,0 +1,54 @@
+"""Rich tables for the command line (the JSON forms are the objects' to_dict)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from totalplace.count.topdown import TopDownResult
+from totalplace.money import millions, pounds
+
+
+def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> None:
+    data = result.to_dict()
+    place = result.place
+    console.print(
+        f"[bold]{place.name}[/] ({len(place.units)} authorities), {result.year}"
+        f"{', current spending only' if result.current_only else ''}",
+        highlight=False,
+    )
+    summary = Table(show_header=False)
+    summary.add_column(justify="left")
+    summary.add_column(justify="right")
+    for label, key in [
+        ("total", "total_pence"),
+        ("current", "current_pence"),
+        ("capital", "capital_pence"),
+        ("per head", "per_head_pence"),
+    ]:
+        value = data[key]
+        assert isinstance(value, int)
+        summary.add_row(label, pounds(value) if key == "per_head_pence" else millions(value))
+    summary.add_row("population", f"{result.population:,}")
+    console.print(summary)
+    for title, attr in [("by department", "department"), ("by function", "function")]:
+        table = Table(title=title)
+        table.add_column(attr)
+        table.add_column("£m", justify="right")
+        table.add_column("share", justify="right")
+        parts = result.by(attr)
+        for name, pence in list(parts.items())[:top]:
+            share = pence / result.total_pence if result.total_pence else 0.0
+            table.add_row(name, millions(pence), f"{share:.1%}")
+        if len(parts) > top:
+            rest = sum(list(parts.values())[top:])
+            table.add_row(f"{len(parts) - top} others", millions(rest), "")
+        console.print(table)
+    flags = sorted({f for line in result.lines for f in line.flags})
+    if flags:
+        console.print("[bold]estimates[/]: " + "; ".join(flags), highlight=False)
+    console.print(
+        f"Non-identifiable spending (defence, debt interest...) is not apportioned: "
+        f"{millions(result.non_identifiable_pence)} nationally.",
+        highlight=False,
+    )
