@@ -20,7 +20,7 @@ YEAR = "2010-11"
 def test_a_whole_region_counts_its_identifiable_total_to_the_penny(region: str) -> None:
     units = registry().region_units(region)
     place = Place(spec=region, name=region, codes=units, units=units)
-    result = topdown(place, YEAR)
+    result = topdown(place, YEAR, use_outturn=False)
     expected = sum(
         line.pence for line in regional_lines(YEAR) if line.identifiable and line.region == region
     )
@@ -32,9 +32,12 @@ def test_a_region_shared_out_by_authority_adds_back_up() -> None:
     region = "North East"
     units = registry().region_units(region)
     parts = [
-        topdown(Place(spec=u, name=u, codes=(u,), units=(u,)), YEAR).total_pence for u in units
+        topdown(Place(spec=u, name=u, codes=(u,), units=(u,)), YEAR, use_outturn=False).total_pence
+        for u in units
     ]
-    whole = topdown(Place(spec=region, name=region, codes=units, units=units), YEAR)
+    whole = topdown(
+        Place(spec=region, name=region, codes=units, units=units), YEAR, use_outturn=False
+    )
     # each line conserves exactly, so the authorities' counts sum to the region's
     assert sum(parts) == whole.total_pence
 
@@ -80,3 +83,35 @@ def test_unknown_place_and_year_are_usage_errors() -> None:
     assert bad_place.exit_code == 2
     bad_year = runner.invoke(app, ["topdown", "--place", "E08000025", "--year", "1990-91"])
     assert bad_year.exit_code == 2 and "2004-05" in bad_year.output
+
+
+def test_manchester_council_outturn_replaces_its_local_government_lines() -> None:
+    result = topdown(resolve_place("E08000003"), YEAR)
+    council = [line for line in result.lines if line.method == "outturn"]
+    # RS 2010-11: net current expenditure £1,234.5m, of which housing benefit £242.8m
+    assert sum(line.place_pence for line in council) == 123_450_600_000
+    (hb,) = [line for line in council if line.subfunction == "housing_benefit"]
+    assert hb.place_pence == 24_281_000_000
+    assert "DWP-funded, council-administered" in hb.flags
+    replaced = [
+        line
+        for line in result.lines
+        if line.method == "apportioned"
+        and line.body_type == "local government"
+        and line.capital_current == "current"
+    ]
+    assert {line.subfunction[:3] for line in replaced} <= {"3.1", "3.2"}  # police and fire
+
+
+def test_a_county_is_shared_among_its_districts_by_population() -> None:
+    one = topdown(resolve_place("E07000105"), YEAR)  # Ashford, a Kent district
+    kent = [line for line in one.lines if line.programme.startswith("Kent:")]
+    assert kent and all("shared by population" in " ".join(line.flags) for line in kent)
+    assert all(line.grade == "B" for line in kent)
+
+
+def test_years_without_outturn_apportion_and_flag_council_lines() -> None:
+    result = topdown(resolve_place("E08000003"), "2009-10")
+    council = [line for line in result.lines if line.body_type == "local government"]
+    assert all(line.method == "apportioned" for line in council)
+    assert any("no council outturn for 2009-10" in " ".join(line.flags) for line in council)

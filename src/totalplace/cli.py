@@ -215,6 +215,10 @@ def topdown(
     keys: Annotated[
         Path | None, typer.Option(help="Apportionment keys (TOML) replacing the defaults.")
     ] = None,
+    outturn: Annotated[
+        bool,
+        typer.Option(help="Use councils' Revenue Outturn for local government where it exists."),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the count as JSON.")] = False,
 ) -> None:
     """The top-down count: HM Treasury's regional spending apportioned to a place."""
@@ -224,7 +228,11 @@ def topdown(
 
     try:
         result = count_topdown(
-            resolve_place(place), check_year(year), current_only=current_only, keys_path=keys
+            resolve_place(place),
+            check_year(year),
+            current_only=current_only,
+            keys_path=keys,
+            use_outturn=outturn,
         )
     except TotalPlaceError as exc:
         raise _fail(exc) from exc

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from totalplace.count.apportion import largest_remainder
+from totalplace.count.councils import CouncilOutturn, council_outturn, has_outturn
 from totalplace.count.keys import KeyRules, Weights, load_rules, weights
 from totalplace.errors import ConfigError
 from totalplace.reference.places import Place, Registry, registry
@@ -113,6 +114,40 @@ class TopDownResult:
         }
 
 
+def _council_line(body_type: str, capital_current: str, subfunction: str | None) -> bool:
+    """A regional line that councils' own outturn replaces: local-government
+    current spending other than police and fire (their authorities stay regional)."""
+    if body_type != "local government" or capital_current != "current":
+        return False
+    return not (subfunction or "").startswith(("3.1", "3.2"))
+
+
+def _from_outturn(
+    councils: CouncilOutturn, units_by_region: dict[str, list[str]], reg: Registry
+) -> list[TopDownLine]:
+    region = ", ".join(sorted(units_by_region))
+    return [
+        TopDownLine(
+            region=region,
+            department="Local government (Revenue Outturn)",
+            programme=f"{c.council}: {c.label}",
+            function=c.function,
+            subfunction=c.line,
+            body_type="local government",
+            capital_current="current",
+            source=f"RS {c.source_ref}",
+            region_pence=0,
+            place_pence=c.pence,
+            key="outturn",
+            key_share=c.share,
+            method="outturn",
+            grade="A" if float(c.share) == 1.0 else "B",
+            flags=c.flags,
+        )
+        for c in councils.lines
+    ]
+
+
 def mid_year(year: str) -> int:
     """The population year for a financial year: mid-2010 for 2010-11."""
     return int(year[:4])
@@ -126,7 +161,10 @@ def topdown(
     rules: KeyRules | None = None,
     keys_path: Path | None = None,
     reg: Registry | None = None,
+    use_outturn: bool = True,
 ) -> TopDownResult:
+    """Count a place top down; with ``use_outturn`` (the default) councils' own
+    Revenue Outturn replaces apportioned local-government current lines."""
     reg = reg or registry()
     rules = rules or load_rules(keys_path)
     pop_year = mid_year(year)
@@ -138,6 +176,8 @@ def topdown(
         raise ConfigError(f"no regional spending for {year}; years run 2004-05 to 2017-18")
     result = TopDownResult(place, year, current_only, population=0)
     result.population = sum(reg.population(u, pop_year)[0] for u in place.units)
+    councils = council_outturn(place, year, reg) if use_outturn and has_outturn(year) else None
+    covered = councils.covered_units if councils else frozenset()
     cache: dict[tuple[str, str], Weights] = {}
     for line in lines:
         if not line.identifiable or line.region not in ENGLISH_REGIONS:
@@ -162,6 +202,14 @@ def topdown(
             cache[wkey] = weights(reg, rule.key, reg.region_units(line.region), pop_year)
         w = cache[wkey]
         parts = largest_remainder(line.pence, w.by_unit)
+        flags = w.flags
+        if _council_line(line.body_type, line.capital_current, subfunction):
+            if councils is not None:
+                mine = [u for u in mine if u not in covered]  # the rest come from outturn
+                if not mine:
+                    continue
+            elif use_outturn:
+                flags = (*flags, f"no council outturn for {year}: apportioned")
         share_num = sum(w.by_unit[u] for u in mine)
         share_den = sum(w.by_unit.values())
         result.lines.append(
@@ -180,8 +228,10 @@ def topdown(
                 key_share=f"{share_num / share_den:.6f}",
                 method="apportioned",
                 grade=GRADE_BY_KEY.get(rule.key, "D"),
-                flags=w.flags,
+                flags=flags,
             )
         )
+    if councils is not None:
+        result.lines.extend(_from_outturn(councils, units_by_region, reg))
     result.lines.sort(key=lambda x: (x.capital_current != "current", -x.place_pence))
     return result
