@@ -44,7 +44,7 @@ def test_every_setting_has_help_text() -> None:
     assert all(SETTINGS_HELP.values())
 
 
-@pytest.mark.parametrize("command", ["init", "ingest", "check", "demo"])
+@pytest.mark.parametrize("command", ["init", "ingest", "check", "demo", "topdown"])
 def test_every_command_in_the_tour_has_help(command: str) -> None:
     assert f"`totalplace {command}" in README
     out = subprocess.run(
@@ -54,3 +54,15 @@ def test_every_command_in_the_tour_has_help(command: str) -> None:
         check=True,
     )
     assert "Usage" in out.stdout
+
+
+def test_python_examples_in_the_readme_run(tmp_path: Path) -> None:
+    """Each ```python block runs (the store example against a fresh demo)."""
+    from totalplace.demo import run_demo
+
+    run_demo(tmp_path / "demo")
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        code = block.replace('Path("demo/workspace")', f'Path("{tmp_path}/demo/workspace")')
+        exec(compile(code, "README.md", "exec"), {})
