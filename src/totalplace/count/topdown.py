@@ -12,7 +12,7 @@ as a national total and never apportioned.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from totalplace.count.apportion import largest_remainder
@@ -47,23 +47,7 @@ class TopDownLine:
     flags: tuple[str, ...]
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "region": self.region,
-            "department": self.department,
-            "programme": self.programme,
-            "function": self.function,
-            "subfunction": self.subfunction,
-            "body_type": self.body_type,
-            "capital_current": self.capital_current,
-            "source": self.source,
-            "region_pence": self.region_pence,
-            "place_pence": self.place_pence,
-            "key": self.key,
-            "key_share": self.key_share,
-            "method": self.method,
-            "grade": self.grade,
-            "flags": list(self.flags),
-        }
+        return {**asdict(self), "flags": list(self.flags)}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,22 +47,7 @@ class FileReport:
     column_map: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "path": self.path,
-            "status": self.status,
-            "sha256": self.sha256,
-            "publisher": self.publisher,
-            "message": self.message,
-            "rows_read": self.rows_read,
-            "rows_loaded": self.rows_loaded,
-            "rows_quarantined": self.rows_quarantined,
-            "rows_blank": self.rows_blank,
-            "amount_loaded_pence": self.amount_loaded_pence,
-            "amount_quarantined_pence": self.amount_quarantined_pence,
-            "issue_counts": self.issue_counts,
-            "issues": self.issues,
-            "column_map": self.column_map,
-        }
+        return asdict(self)
 
 
 @dataclass
