@@ -244,5 +244,81 @@ def topdown(
     render_topdown(result, out)
 
 
+@app.command("case")
+def case_command(
+    file: Annotated[Path, typer.Argument(help="The case file (TOML).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON.")] = False,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write an Excel workbook.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write HTML charts.")] = None,
+    draws: Annotated[int, typer.Option(min=0, help="Monte Carlo draws (0: none).")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Seed for the Monte Carlo draws.")] = 20_100_315,
+    cashable_only: Annotated[
+        bool, typer.Option("--cashable-only", help="Gain share on cashable savings only.")
+    ] = False,
+    partners: Annotated[
+        str | None, typer.Option(help="Gain share among these agencies, comma-separated.")
+    ] = None,
+    unit_costs: Annotated[
+        Path | None, typer.Option("--unit-costs", help="Your own unit costs (CSV).")
+    ] = None,
+) -> None:
+    """An invest-to-save business case: NPV, benefit-cost ratio, payback, who pays, who saves."""
+    from totalplace.case import appraise, load_case
+    from totalplace.case.render import render_case, render_cash_flows
+
+    try:
+        appraisal = appraise(load_case(file, unit_costs), draws, seed)
+        split = None
+        if cashable_only or partners:
+            from totalplace.case.gainshare import propose_split
+
+            result = appraisal.result
+            names = partners.split(",") if partners else list(result.agencies)
+            unknown = [n for n in names if n not in result.agencies]
+            if unknown:
+                raise TotalPlaceError(f"{file}: --partners: {', '.join(unknown)} not in [agencies]")
+            investment, savings = result.gain_share_inputs(cashable_only)
+            split = propose_split(
+                investment,
+                savings,
+                partners=names,
+                cash_limits=None,
+                discount_factors=result.discount_factors,
+            )
+        if xlsx is not None:
+            from totalplace.case.workbook import write_workbook
+
+            write_workbook(xlsx, appraisal)
+        if html is not None:
+            from totalplace.case.charts import write_case_html
+
+            waterfall, flows, samples, bars = appraisal.chart_inputs()
+            write_case_html(
+                html,
+                title=appraisal.result.case.title,
+                waterfall=waterfall,
+                flows=flows,
+                npv_samples=samples,
+                tornado=bars,
+            )
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        data = appraisal.to_dict()
+        if split is not None:
+            from dataclasses import asdict
+
+            data["gain_share"] = asdict(split)
+        print(json.dumps(data, indent=2))
+        return
+    render_case(appraisal, out)
+    if split is not None:
+        how = split.method if split.feasible else f"not feasible: {split.reason}"
+        out.print(f"gain share: {how}", highlight=False)
+        case = appraisal.result.case
+        labels = [case.year_label(t) for t in range(case.years)]
+        render_cash_flows(split.cash_flows, labels, out)
+
+
 def main() -> None:
     app()
