@@ -15,7 +15,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from totalplace.count.councils import service_spend_by_unit
 from totalplace.errors import ConfigError
+from totalplace.reference.outturn import years
 from totalplace.reference.places import Registry
 
 MATCH_FIELDS = (
@@ -34,8 +36,9 @@ KEYS = (
     "fire_authority",
     "transport_body",
 )
-# Keys the registry cannot yet compute as meant; they fall back to population.
-FALLBACK = {"police_force", "fire_authority", "transport_body"}
+# Keys weighted by what the bodies serving each authority spent on the service
+# (Revenue Outturn), not by residents.
+SERVICE_KEYS = {"police_force": "police", "fire_authority": "fire", "transport_body": "transport"}
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,33 @@ class Weights:
     flags: tuple[str, ...]  # why these weights are an estimate
 
 
+def nearest_outturn_year(year: int) -> str:
+    """The Revenue Outturn year nearest to the financial year starting in ``year``."""
+    available = years()
+    return min(available, key=lambda y: (abs(int(y[:4]) - year), y))
+
+
+def _service_weights(reg: Registry, key: str, units: tuple[str, ...], year: int) -> Weights:
+    rs_year = nearest_outturn_year(year)
+    spend = service_spend_by_unit(reg, rs_year, SERVICE_KEYS[key])
+    by_unit = {u: spend.get(u, 0) for u in units}
+    flags = [f"{SERVICE_KEYS[key]} spending of the bodies serving each authority (RS {rs_year})"]
+    if rs_year[:4] != str(year):
+        flags.append(
+            f"RS {rs_year} is the nearest outturn year to {year}: areas' shares assumed stable"
+        )
+    if not any(by_unit.values()):
+        return weights(reg, "population", units, year)
+    missing = [u for u, w in by_unit.items() if w == 0]
+    if missing:
+        flags.append(f"{len(missing)} authorities with no {SERVICE_KEYS[key]} outturn get none")
+    return Weights(by_unit, tuple(sorted(flags)))
+
+
 def weights(reg: Registry, key: str, units: tuple[str, ...], year: int) -> Weights:
     """Integer weights of ``units`` for ``key`` in mid-``year``."""
+    if key in SERVICE_KEYS:
+        return _service_weights(reg, key, units, year)
     flags: set[str] = set()
     by_unit: dict[str, int] = {}
     for u in units:
@@ -128,7 +156,5 @@ def weights(reg: Registry, key: str, units: tuple[str, ...], year: int) -> Weigh
             flags.add(f"IMD {found[2]} average score as a need proxy")
             by_unit[u] = round(people * found[1] * 1000)
         else:
-            if key in FALLBACK:
-                flags.add(f"{key.replace('_', ' ')} areas not in the registry: population used")
             by_unit[u] = people * 1000
     return Weights(by_unit, tuple(sorted(flags)))

@@ -26,6 +26,16 @@ from totalplace.reference.regional import ENGLISH_REGIONS, regional_lines
 # outturn apportioned within one authority, C apportioned by residents,
 # D apportioned by a proxy.
 GRADE_BY_KEY = {"population": "C"}
+DEPARTMENT = {
+    "council": "Local government (Revenue Outturn)",
+    "police": "Police (Revenue Outturn)",
+    "fire": "Fire and rescue (Revenue Outturn)",
+    "transport": "Transport authorities (Revenue Outturn)",
+    "waste": "Waste authorities (Revenue Outturn)",
+    "combined": "Combined authorities (Revenue Outturn)",
+    "park": "National park authorities (Revenue Outturn)",
+    "gla": "Greater London Authority (Revenue Outturn)",
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,10 @@ class TopDownResult:
     population: int
     lines: list[TopDownLine] = field(default_factory=list)
     non_identifiable_pence: int = 0
+    levies_removed_pence: int = (
+        0  # councils' levies to joint bodies, replaced by the bodies' spending
+    )
+    notes: list[str] = field(default_factory=list)
 
     @property
     def total_pence(self) -> int:
@@ -91,6 +105,8 @@ class TopDownResult:
             "population": self.population,
             "per_head_pence": self.per_head_pence,
             "non_identifiable_pence_national": self.non_identifiable_pence,
+            "levies_removed_pence": self.levies_removed_pence,
+            "notes": list(self.notes),
             "by_department": self.by("department"),
             "by_body_type": self.by("body_type"),
             "by_function": self.by("function"),
@@ -98,12 +114,18 @@ class TopDownResult:
         }
 
 
-def _council_line(body_type: str, capital_current: str, subfunction: str | None) -> bool:
-    """A regional line that councils' own outturn replaces: local-government
-    current spending other than police and fire (their authorities stay regional)."""
+def _outturn_kind(body_type: str, capital_current: str, subfunction: str | None) -> str | None:
+    """The kind of local outturn that replaces a regional line: local-government
+    current spending on police (3.1), fire (3.2) or anything else (council);
+    None for lines that outturn never replaces."""
     if body_type != "local government" or capital_current != "current":
-        return False
-    return not (subfunction or "").startswith(("3.1", "3.2"))
+        return None
+    sub = subfunction or ""
+    if sub.startswith("3.1"):
+        return "police"
+    if sub.startswith("3.2"):
+        return "fire"
+    return "council"
 
 
 def _from_outturn(
@@ -113,7 +135,7 @@ def _from_outturn(
     return [
         TopDownLine(
             region=region,
-            department="Local government (Revenue Outturn)",
+            department=DEPARTMENT[c.body],
             programme=f"{c.council}: {c.label}",
             function=c.function,
             subfunction=c.line,
@@ -161,7 +183,9 @@ def topdown(
     result = TopDownResult(place, year, current_only, population=0)
     result.population = sum(reg.population(u, pop_year)[0] for u in place.units)
     councils = council_outturn(place, year, reg) if use_outturn and has_outturn(year) else None
-    covered = councils.covered_units if councils else frozenset()
+    if councils is not None:
+        result.notes.extend(councils.notes)
+        result.levies_removed_pence = councils.levies_removed_pence
     cache: dict[tuple[str, str], Weights] = {}
     for line in lines:
         if not line.identifiable or line.region not in ENGLISH_REGIONS:
@@ -187,8 +211,10 @@ def topdown(
         w = cache[wkey]
         parts = largest_remainder(line.pence, w.by_unit)
         flags = w.flags
-        if _council_line(line.body_type, line.capital_current, subfunction):
+        kind = _outturn_kind(line.body_type, line.capital_current, subfunction)
+        if kind is not None:
             if councils is not None:
+                covered = councils.covered.get(kind, frozenset())
                 mine = [u for u in mine if u not in covered]  # the rest come from outturn
                 if not mine:
                     continue
