@@ -5,7 +5,7 @@
 Reads ``PATH/unit_costs/gmca_ucd/GMCA_New_Economy_Unit_Cost_Database_v1.4_Mar2015.xlsx``
 (PATH defaults to ``<project>/../shared/data``) with openpyxl, cell comments and
 formatting included, and writes ``unit_costs.csv``, ``deflators.csv`` and
-``SOURCE.md`` to ``src/totalplace/reference/data/unit_costs/`` (or DIR).  Exit
+``SOURCES.md`` to ``src/totalplace/reference/data/unit_costs/`` (or DIR).  Exit
 code 0 when the workbook was read; a layout it does not expect stops the build.
 """
 
@@ -139,6 +139,7 @@ class Book:
     deflators: list[dict[str, str]]
     licence: str
     changes: list[str]
+    saved: str  # the date the copy read was last saved
 
 
 def _sheets(path: Path) -> tuple[Any, Any]:
@@ -370,7 +371,8 @@ def read_book(path: Path) -> tuple[Book, dict[str, str]]:
     codes = Counter(row.cost.code for row in rows)
     if max(codes.values()) > 1:
         raise BuildError(f"codes used twice: {[c for c, n in codes.items() if n > 1]}")
-    return Book(rows, deflators, licence, changes), found
+    saved = formulas.properties.modified
+    return Book(rows, deflators, licence, changes, saved.date().isoformat()), found
 
 
 def _write_csv(path: Path, header: tuple[str, ...], records: list[dict[str, str]]) -> None:
@@ -398,10 +400,11 @@ INTRO = """\
 # Unit costs: New Economy (Greater Manchester) Unit Cost Database v1.4
 
 Derived from `{workbook}`: the Unit Cost Database, version 1.4 (updated March
-2015), by New Economy, Greater Manchester (now the Greater Manchester Combined
-Authority's research team), first developed with the Department for Communities
-and Local Government's Troubled Families Unit and Birmingham City Council.
-Guidance as printed in the workbook: <http://neweconomymanchester.com/stories/1966>.
+2015), by New Economy (Greater Manchester); the first version was funded by the
+Department for Communities and Local Government's Troubled Families Unit and
+delivered by Greater Manchester and Birmingham City Council (its Introduction
+sheet). Guidance as printed in the workbook: <http://neweconomymanchester.com/stories/1966>.
+The copy read was last saved on {saved} (workbook properties).
 
 Licence: Creative Commons Attribution 4.0 International (CC BY 4.0). The
 workbook's Introduction sheet (cell {licence_cell}) says: "{licence}"
@@ -520,6 +523,7 @@ def source_md(book: Book, found: dict[str, str], workbook: str) -> str:
     ]
     return INTRO.format(
         workbook=workbook,
+        saved=book.saved,
         licence_cell="!".join(LICENCE_CELL),
         licence=book.licence,
         costs_file=UNIT_COSTS_FILE,
@@ -556,7 +560,7 @@ def build(shared: Path, out: Path) -> Book:
     _write_csv(out / UNIT_COSTS_FILE, COLUMNS, [_record(row.cost) for row in book.rows])
     _write_csv(out / DEFLATORS_FILE, tuple(book.deflators[0]), book.deflators)
     text = source_md(book, found, WORKBOOK.name)
-    (out / "SOURCE.md").write_text(text, encoding="utf-8")
+    (out / "SOURCES.md").write_text(text, encoding="utf-8")
     return book
 
 

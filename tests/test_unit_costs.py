@@ -227,6 +227,12 @@ def test_uprate_with_a_user_series() -> None:
     series = {"2020-21": Decimal(100), "2021-22": Decimal(110), "2022-23": Decimal("117.7")}
     assert uprate(Decimal(50), "2020-21", "2021-22", series) == Decimal(55)
     assert uprate(Decimal(50), "2020/21", "2022-23", series) == Decimal("58.85")
+    assert (
+        uprate(
+            Decimal(50), "2020-21", "2021-22", {"2020/21": Decimal(100), "2021/22": Decimal(120)}
+        )
+        == 60
+    )
     with pytest.raises(ConfigError, match=r"2015-16.*covers 2020-21 to 2022-23"):
         uprate(Decimal(50), "2015-16", "2021-22", series)
 
@@ -489,9 +495,9 @@ def test_rebuild_reproduces_the_shipped_files(books: tuple[Any, Any], tmp_path: 
     command = [sys.executable, str(script), "--shared", str(SHARED_DATA), "--out", str(tmp_path)]
     subprocess.run(command, check=True, capture_output=True, text=True)
     names = sorted(p.name for p in SHIPPED.iterdir())
-    assert names == ["SOURCE.md", "deflators.csv", "unit_costs.csv"]
+    assert names == ["SOURCES.md", "deflators.csv", "unit_costs.csv"]
     for name in names:
         assert (tmp_path / name).read_bytes() == (SHIPPED / name).read_bytes(), name
-    text = (SHIPPED / "SOURCE.md").read_text(encoding="utf-8")
+    text = (SHIPPED / "SOURCES.md").read_text(encoding="utf-8")
     assert books[0]["Introduction"]["E17"].value in text
     assert "CC BY 4.0" in text and "v1.4" in text

@@ -2,7 +2,7 @@
 
 The shipped table is the New Economy (Greater Manchester) Unit Cost Database
 v1.4 (March 2015, CC BY 4.0), built by ``scripts/build_unit_costs.py``; its
-``SOURCE.md`` says what was normalised.  Each :class:`UnitCost` gives the
+``SOURCES.md`` says what was normalised.  Each :class:`UnitCost` gives the
 fiscal, economic and social value per unit at one ``price_year``: the figures
 as the workbook entered them (its "Estimated cost/saving" columns), not the
 workbook's uprated view, so any year is one :func:`uprate` away, using the GDP
@@ -112,7 +112,7 @@ def normalise_unit(text: str) -> str:
 
 def normalise_agency(level1: str, level2: str = "") -> tuple[str, str]:
     """One spelling for each agency, and the crime sheet's level-1 courts, probation and
-    prisons under the Criminal Justice System (see SOURCE.md for the table)."""
+    prisons under the Criminal Justice System (see SOURCES.md for the table)."""
     one, two = " ".join(str(level1).split()), " ".join(str(level2).split())
     one = AGENCY_SPELLINGS.get(one.lower(), one)
     two = AGENCY_DETAIL_SPELLINGS.get(two.lower(), two)
@@ -305,12 +305,13 @@ def uprate(
     """``value`` at ``from_year`` prices restated at ``to_year`` prices: value x index[to] /
     index[from], unrounded (28 significant digits; round to pence at output).
 
-    ``series`` replaces the shipped deflators (e.g. a later HM Treasury release); a year
-    outside it raises ConfigError naming the year and the years covered.
+    ``series`` (year -> index, "2021-22" or "2021/22") replaces the shipped deflators,
+    e.g. with a later HM Treasury release; a year outside the series in use raises
+    ConfigError naming the year and the years covered.
     """
     if isinstance(value, float | bool):
         raise TypeError("uprate takes a Decimal (or int), not a float")
-    chosen = deflators() if series is None else series
+    chosen = _deflators() if series is None else {financial_year(y): i for y, i in series.items()}
     start, end = _index(chosen, from_year), _index(chosen, to_year)
     with localcontext() as ctx:
         ctx.prec = 28
