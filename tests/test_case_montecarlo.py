@@ -23,7 +23,7 @@ UNCERTAIN = {
     "outcomes.0.change": {"triangular": [0.3, 0.5, 0.6]},
     "outcomes.0.deadweight": {"uniform": [0.1, 0.3]},
     "outcomes.0.attribution": {"normal": [0.75, 0.1]},
-    "outcomes.0.value_scale": {"lognormal": [1.0, 0.2]},
+    "outcomes.0.units": {"lognormal": [1.0, 0.2]},
     "costs.0.scale": {"low": 0.9, "high": 1.3},
 }
 

@@ -3,12 +3,13 @@
 For each outcome, the units of saving in year ``t`` are
 
     cohort size x engagement x baseline x change x (1 - deadweight) x attribution
-    x (1 - displacement) x sum over delivery years s of persistence(t - s - lag)
+    x (1 - displacement) x units x sum over delivery years s of persistence(t - s - lag)
 
 where persistence(k) = (1 - drop_off)**k for 0 <= k < duration (the cohort
 recruited in year s starts saving ``lag`` years later and the effect wears off
-by the drop-off each year after).  Each unit is worth the unit cost (uprated to
-the case's price year, times ``value_scale``), reduced by the optimism bias of
+by the drop-off each year after; ``units`` is how many units of the unit cost
+each person affected avoids a year, default 1).  Each unit is worth the unit
+cost (uprated to the case's price year), reduced by the optimism bias of
 the outcome's confidence grade; costs with a grade are uplifted by it.
 
 Values are floats while computed; every figure leaves as integer pence,
@@ -116,10 +117,10 @@ def evaluate(case: Case, values: Mapping[str, Arr], *, detail: bool) -> Run:
             if shift < years:
                 active[:, shift:] += persist[:, : years - shift]
         kept = 1.0 - float(case.grades.fraction(o.confidence))
-        units = rate * active * (values[o.value_scale.id] * kept)
-        saved = units * float(uv.fiscal or 0)
-        wider_e = units * float(uv.economic or 0)
-        wider_s = units * float(uv.social or 0)
+        avoided = rate * active * (values[o.units.id] * kept)
+        saved = avoided * float(uv.fiscal or 0)
+        wider_e = avoided * float(uv.economic or 0)
+        wider_s = avoided * float(uv.social or 0)
         fiscal = fiscal + saved
         public = public + wider_e + wider_s + (0.0 if uv.transfer_payment else saved)
         if detail:

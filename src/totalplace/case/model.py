@@ -90,7 +90,7 @@ class Outcome:
     attribution: Param
     displacement: Param
     drop_off: Param
-    value_scale: Param
+    units: Param
     lag: int
     duration: int | None
     bearers: tuple[Bearer, ...]
@@ -130,7 +130,7 @@ class Case:
         found += [line.scale for line in self.costs]
         for o in self.outcomes:
             found += [o.baseline, o.change, o.deadweight, o.attribution]
-            found += [o.displacement, o.drop_off, o.value_scale]
+            found += [o.displacement, o.drop_off, o.units]
         return found
 
     def uncertain(self) -> list[Param]:
@@ -282,7 +282,7 @@ def parse_case(raw: dict[str, Any], path: str, extra_unit_costs: Path | None = N
         grades=grades,
         assumptions=tuple(notes),
     )
-    return _with_issues(case)
+    return _with_issues(case, extra_unit_costs)
 
 
 def _check_year(r: _Reader, year: str, where: str) -> None:
@@ -419,7 +419,7 @@ def _outcome(
         attribution=r.param(spec, "attribution", where, 1.0, rate=True),
         displacement=r.param(spec, "displacement", where, 0.0, rate=True),
         drop_off=r.param(spec, "drop_off", where, 0.0, rate=True),
-        value_scale=r.param(spec, "value_scale", where, 1.0, rate=False),
+        units=r.param(spec, "units", where, 1.0, rate=False),
         lag=r.whole(spec, "lag", where, 0, 0),
         duration=None if duration is None else r.whole(spec, "duration", where, None, 1),
         bearers=tuple(bearers),
@@ -516,7 +516,7 @@ def _uprated(r: _Reader, uv: UnitValue, to_year: str, where: str) -> UnitValue:
     return replace(uv, fiscal=up(uv.fiscal), economic=up(uv.economic), social=up(uv.social))
 
 
-def _with_issues(case: Case) -> Case:
+def _with_issues(case: Case, extra: Path | None) -> Case:
     issues = []
     for i, o in enumerate(case.outcomes):
         if o.comparison_group and (o.deadweight.base > 0 or o.deadweight.dist is not None):
@@ -529,15 +529,26 @@ def _with_issues(case: Case) -> Case:
                 )
             )
     used = {o.unit_cost for o in case.outcomes}
-    for code in sorted(used):
-        for part in case.unit_values[code].contains:
-            if part in used:
-                issues.append(
-                    CaseIssue(
-                        "headline-and-constituent",
-                        "outcomes",
-                        f"{code} is a headline cost that contains {part}, which the case also "
-                        "uses: the saving is counted twice",
-                    )
+    pairs = {(code, part) for code in used for part in case.unit_values[code].contains}
+    pairs |= set(_database_overlaps(case, extra))
+    for code, part in sorted(pairs):
+        if part in used:
+            issues.append(
+                CaseIssue(
+                    "headline-and-constituent",
+                    "outcomes",
+                    f"{code} is a headline cost that contains {part}, which the case also "
+                    "uses: the saving is counted twice",
                 )
+            )
     return replace(case, issues=tuple(issues))
+
+
+def _database_overlaps(case: Case, extra: Path | None) -> list[tuple[str, str]]:
+    """Headline/constituent pairs among the database codes, constituents of constituents too."""
+    codes = [c for c, uv in case.unit_values.items() if uv.source == "database"]
+    if not codes:
+        return []
+    from totalplace.reference.unit_costs import overlaps
+
+    return overlaps(codes, extra)
