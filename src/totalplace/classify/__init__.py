@@ -1,0 +1,78 @@
+"""Classify spend rows to Total Place themes with rules kept as data.
+
+``classify_workspace`` applies the shipped rules and the workspace's own
+(``DIR/rules/*.toml``), writes ``DIR/classified.parquet`` (one row per loaded
+spend row: file_id, source_line, rule_id, theme, tier, pass_through,
+catch_all) and ``DIR/classify_report.json``, and returns the coverage report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from totalplace.classify.coverage import PublisherCoverage, UnclassifiedLabel, coverage
+from totalplace.classify.engine import CLASSIFIED_NAME, ENGINES, run_classification
+from totalplace.classify.rules import MATCH_FIELDS, Rule, RuleSet, load_rules, regex_problem
+from totalplace.classify.taxonomy import (
+    PASS_THROUGH,
+    Taxonomy,
+    Theme,
+    default_taxonomy,
+    theme_for_cofog,
+    theme_for_outturn_line,
+)
+from totalplace.workspace import Workspace, atomic_write
+
+REPORT_NAME = "classify_report.json"
+RULES_DIR = "rules"
+
+
+@dataclass(frozen=True)
+class ClassifyReport:
+    engine: str
+    rules: int  # rules applied, after the workspace's overrides
+    rule_files: list[str]
+    classified_path: str
+    by_publisher: list[PublisherCoverage]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def classify_workspace(ws: Workspace, engine: str = "duckdb", top: int = 10) -> ClassifyReport:
+    """Classify every loaded row of ``ws`` and report coverage per publisher."""
+    rules = load_rules(ws.root / RULES_DIR)
+    path = run_classification(ws, rules, engine)
+    report = ClassifyReport(
+        engine=engine,
+        rules=len(rules.rules),
+        rule_files=list(rules.sources),
+        classified_path=str(path),
+        by_publisher=coverage(ws, path, top=top),
+    )
+    atomic_write(ws.root / REPORT_NAME, json.dumps(report.to_dict(), indent=2))
+    return report
+
+
+__all__ = [
+    "CLASSIFIED_NAME",
+    "ENGINES",
+    "MATCH_FIELDS",
+    "PASS_THROUGH",
+    "ClassifyReport",
+    "PublisherCoverage",
+    "Rule",
+    "RuleSet",
+    "Taxonomy",
+    "Theme",
+    "UnclassifiedLabel",
+    "classify_workspace",
+    "coverage",
+    "default_taxonomy",
+    "load_rules",
+    "regex_problem",
+    "theme_for_cofog",
+    "theme_for_outturn_line",
+]

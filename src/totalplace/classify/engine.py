@@ -1,0 +1,264 @@
+"""The classification query, written once with Ibis and run on DuckDB or Spark.
+
+The rules become one ordered CASE expression giving each loaded row the id
+of the first rule that matches it; a join with the rules' metadata adds the
+theme, tier and pass-through flag.  A backend supplies two primitives, read
+Parquet as a table and write a table to Parquet; this module owns the rest.
+Spark is imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import ibis  # type: ignore[import-untyped]
+import ibis.expr.types as ir  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from totalplace import engine as duck
+from totalplace.classify.rules import Condition, Rule, RuleSet
+from totalplace.errors import ConfigError
+from totalplace.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+Engine = Literal["duckdb", "spark"]
+ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
+CLASSIFIED_NAME = "classified.parquet"
+# Line breaks become spaces before a pattern sees a field, so that "." and "$"
+# mean the same on RE2 and Java (Java's also stop at \r, \x85, \u2028, \u2029).
+_LINE_BREAKS = r"[\n\r\x{85}\x{2028}\x{2029}]"
+_SPARK_TYPES = {"String": "STRING", "Int64": "BIGINT", "Boolean": "BOOLEAN"}
+SPARK_INSTALL = "pip install 'pyspark>=4.0,<4.1' (and a Java 17 runtime)"
+
+
+class Backend(Protocol):
+    def read_parquet(self, paths: Sequence[Path], name: str, schema: ibis.Schema) -> ir.Table:
+        """The files as one table with exactly ``schema``'s columns; a column
+        a file lacks is null in that file's rows."""
+
+    def write_parquet(self, table: ir.Table, folder: Path) -> None:
+        """Write ``table`` as one or more ``*.parquet`` files into ``folder``."""
+
+    def close(self) -> None: ...
+
+
+class DuckDBBackend:
+    def __init__(self) -> None:
+        self.con = ibis.duckdb.connect()
+        self.con.raw_sql("SET enable_progress_bar = false")
+
+    def read_parquet(self, paths: Sequence[Path], name: str, schema: ibis.Schema) -> ir.Table:
+        table = self.con.read_parquet([str(p) for p in paths], table_name=name, union_by_name=True)
+        return table.select(
+            *(
+                table[c].cast(t) if c in table.columns else ibis.null(t).name(c)
+                for c, t in schema.items()
+            )
+        )
+
+    def write_parquet(self, table: ir.Table, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.con.to_parquet(table, folder / "part-0.parquet")
+
+    def close(self) -> None:
+        self.con.disconnect()
+
+
+class SparkBackend:
+    def __init__(self, session: SparkSession, owned: bool) -> None:
+        self.session, self.owned = session, owned
+        self.con = ibis.pyspark.connect(session)
+
+    def read_parquet(self, paths: Sequence[Path], name: str, schema: ibis.Schema) -> ir.Table:
+        # Files store only the columns their layout fills, with integer widths
+        # that vary; reading with a declared schema leaves the rest null.
+        ddl = ", ".join(f"`{c}` {_SPARK_TYPES[type(t).__name__]}" for c, t in schema.items())
+        frame = self.session.read.schema(ddl).parquet(*(str(p) for p in paths))
+        frame.createOrReplaceTempView(name)
+        return self.con.table(name)
+
+    def write_parquet(self, table: ir.Table, folder: Path) -> None:
+        # Written by Spark itself: collecting through Python would go via pandas.
+        frame = self.con.raw_sql(self.con.compile(table))
+        frame.write.mode("overwrite").parquet(str(folder))
+
+    def close(self) -> None:
+        if self.owned:
+            self.session.stop()
+
+
+def spark_session() -> tuple[SparkSession, bool]:
+    """The active SparkSession, or a new local one: (session, created here)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise ConfigError(f"--engine spark needs pyspark: {SPARK_INSTALL}") from exc
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise ConfigError(
+            "--engine spark needs Java 17: no `java` on PATH and JAVA_HOME is not set"
+        )
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # stay on loopback: no network
+    session = local_spark_builder(SparkSession.builder).getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session, True
+
+
+def local_spark_builder(builder: Any) -> Any:
+    """Spark in local mode on two cores: no UI, no progress bar, loopback only."""
+    return (
+        builder.master("local[2]")
+        .appName("totalplace")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.session.timeZone", "UTC")
+    )
+
+
+def open_backend(engine: str) -> Backend:
+    if engine == "duckdb":
+        return DuckDBBackend()
+    if engine == "spark":
+        session, owned = spark_session()
+        return SparkBackend(session, owned)
+    raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+
+
+class _Fields:
+    """The match fields of a table, lower-cased or cleaned of line breaks on demand."""
+
+    def __init__(self, table: ir.Table) -> None:
+        self.table = table
+
+    def value(self, name: str, lower: bool, regex: bool) -> ir.StringValue:
+        col: ir.StringValue = self.table[name]
+        if regex:
+            col = col.re_replace(_LINE_BREAKS, " ")
+        return col.lower() if lower else col
+
+
+def condition_expr(fields: _Fields, cond: Condition, ignore_case: bool) -> ir.BooleanValue:
+    col = fields.value(cond.field, ignore_case, cond.kind == "regex")
+    if cond.kind == "exact":
+        return col == cond.values[0] if len(cond.values) == 1 else col.isin(cond.values)
+    if cond.kind == "prefix":
+        return ibis.or_(*(col.startswith(v) for v in cond.values))
+    return ibis.or_(*(col.re_search(v) for v in cond.values))
+
+
+def rule_expr(fields: _Fields, rule: Rule) -> ir.BooleanValue:
+    if not rule.conditions:
+        return ibis.literal(True)
+    return ibis.and_(*(condition_expr(fields, c, rule.ignore_case) for c in rule.conditions))
+
+
+def rows_schema(rules: RuleSet) -> ibis.Schema:
+    """The columns of the rows table the rules read."""
+    text = [f for f in rules.fields() if f != "publisher"]
+    return ibis.schema(
+        {"file_id": "string", "source_line": "int64", "status": "string"}
+        | dict.fromkeys(text, "string")
+    )
+
+
+FILES_SCHEMA = ibis.schema({"file_id": "string", "publisher": "string"})
+RULES_SCHEMA = ibis.schema(
+    {
+        "meta_rule_id": "string",
+        "theme": "string",
+        "tier": "string",
+        "pass_through": "boolean",
+        "catch_all": "boolean",
+    }
+)
+
+
+def classified_expr(rows: ir.Table, files: ir.Table, meta: ir.Table, rules: RuleSet) -> ir.Table:
+    """Loaded rows -> (file_id, source_line, rule_id, theme, tier, pass_through, catch_all)."""
+    loaded = rows.filter(rows.status == "loaded").drop("status")
+    table = loaded.join(files, "file_id")
+    fields = _Fields(table)
+    branches = [(rule_expr(fields, r), ibis.literal(r.id)) for r in rules.rules]
+    rule_id = ibis.cases(*branches, else_=ibis.null("string")) if branches else ibis.null("string")
+    # view(): a select straight on a join stays part of that join in Ibis.
+    labelled = table.select("file_id", "source_line", rule_id=rule_id.cast("string")).view()
+    joined = labelled.left_join(meta, labelled.rule_id == meta.meta_rule_id)
+    return joined.select(
+        "file_id",
+        "source_line",
+        "rule_id",
+        "theme",
+        "tier",
+        pass_through=joined.pass_through.fill_null(False),
+        catch_all=joined.catch_all.fill_null(False),
+    )
+
+
+def rules_table(rules: RuleSet) -> pa.Table:
+    return pa.table(
+        {
+            "meta_rule_id": pa.array([r.id for r in rules.rules], pa.string()),
+            "theme": pa.array([r.theme for r in rules.rules], pa.string()),
+            "tier": pa.array([r.tier for r in rules.rules], pa.string()),
+            "pass_through": pa.array([r.pass_through for r in rules.rules], pa.bool_()),
+            "catch_all": pa.array([r.catch_all for r in rules.rules], pa.bool_()),
+        }
+    )
+
+
+def run_classification(ws: Workspace, rules: RuleSet, engine: str = "duckdb") -> Path:
+    """Classify every loaded row of ``ws`` and write ``DIR/classified.parquet``
+    (atomically); returns its path."""
+    with ws.catalog(read_only=True) as con:
+        files = con.execute("SELECT file_id, publisher FROM files ORDER BY file_id").arrow()
+    if not isinstance(files, pa.Table):
+        files = files.read_all()
+    if files.num_rows == 0:
+        raise ConfigError(f"{ws.root} holds no loaded files; ingest some spend files first")
+    work = ws.tmp_dir / f"classify-{uuid.uuid4().hex}"
+    work.mkdir(parents=True)
+    backend = open_backend(engine)
+    try:
+        pq.write_table(files, work / "files.parquet")
+        pq.write_table(rules_table(rules), work / "rules.parquet")
+        paths = [ws.table_path("rows", i) for i in files.column("file_id").to_pylist()]
+        expr = classified_expr(
+            backend.read_parquet(paths, "tp_rows", rows_schema(rules)),
+            backend.read_parquet([work / "files.parquet"], "tp_files", FILES_SCHEMA),
+            backend.read_parquet([work / "rules.parquet"], "tp_rules", RULES_SCHEMA),
+            rules,
+        )
+        backend.write_parquet(expr, work / "out")
+        return _finish(work / "out", ws.root / CLASSIFIED_NAME)
+    finally:
+        backend.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _finish(folder: Path, dest: Path) -> Path:
+    """One sorted Parquet file from the backend's parts, moved into place whole."""
+    parts = sorted(str(p) for p in folder.glob("*.parquet"))
+    tmp = dest.with_name(dest.name + ".tmp")
+    con = duck.connect()
+    try:
+        rel = con.read_parquet(parts) if parts else None
+        if rel is None:
+            raise ConfigError(f"the classification wrote no output in {folder}")
+        rel.order("file_id, source_line").write_parquet(str(tmp))
+    finally:
+        con.close()
+    tmp.replace(dest)
+    return dest
