@@ -244,6 +244,30 @@ def topdown(
     render_topdown(result, out)
 
 
+@app.command()
+def classify(
+    directory: Annotated[Path, typer.Argument(help="The workspace.")],
+    engine: Annotated[
+        str, typer.Option(help="Where the rules run: duckdb (embedded) or spark (local mode).")
+    ] = "duckdb",
+    top: Annotated[int, typer.Option(min=0, help="Unclassified labels shown per publisher.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Classify spend rows to themes with the rules, and report coverage per publisher."""
+    from totalplace.classify import classify_workspace
+    from totalplace.classify.coverage import render_coverage
+
+    try:
+        report = classify_workspace(Workspace.open(directory), engine=engine, top=top)
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2))
+        return
+    render_coverage(report.by_publisher, out)
+    out.print(f"{report.rules} rules; rows and their rules in {report.classified_path}")
+
+
 @app.command("case")
 def case_command(
     file: Annotated[Path, typer.Argument(help="The case file (TOML).")],

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+from rich.console import Console
+from rich.table import Table
 
+from totalplace.money import pounds
 from totalplace.workspace import Workspace
 
 # What an unclassified row is called in the report: the service (or the
@@ -114,3 +117,28 @@ def coverage(
         )
         for publisher, rows, value, ok_rows, ok_value, pt_rows, pt_value in totals
     ]
+
+
+def render_coverage(by_publisher: list[PublisherCoverage], console: Console) -> None:
+    """The coverage table and, under it, each publisher's largest unclassified labels."""
+    table = Table(title="Classification coverage")
+    for col, justify in [
+        ("publisher", "left"),
+        ("rows", "right"),
+        ("by value", "right"),
+        ("by rows", "right"),
+        ("pass-through", "right"),
+        ("largest unclassified", "left"),
+    ]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for p in by_publisher:
+        first = p.top_unclassified[0] if p.top_unclassified else None
+        table.add_row(
+            p.publisher,
+            f"{p.rows:,}",
+            "" if p.share_by_value is None else f"{p.share_by_value:.1%}",
+            "" if p.share_by_rows is None else f"{p.share_by_rows:.1%}",
+            pounds(p.pass_through_value_pence),
+            f"{first.label} ({pounds(first.value_pence)})" if first else "",
+        )
+    console.print(table)
