@@ -22,15 +22,20 @@ Review items are never counted as matches.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from rapidfuzz import fuzz
 
 from totalplace.orgs.normalise import COMPANY_WORDS, normalise
-from totalplace.orgs.registry import OrgRegistry
+from totalplace.orgs.registry import OrgRegistry, org_registry
+from totalplace.workspace import Workspace
 
 ACCEPT: Final = 90.0
 REVIEW: Final = 75.0
@@ -38,6 +43,9 @@ NEAR_MISS: Final = 88.0
 COUNCIL_NAME_CONFIDENCE: Final = 0.97
 TOKEN_RATIO: Final = 85.0
 STATUSES: Final = ("accepted", "review", "rejected")
+NO_BODY: Final = "none"
+ORGS_DIR: Final = "orgs"
+RESOLVED_NAME: Final = "resolved_suppliers.parquet"
 
 # Words that say what legal form or rank a body has; two names may differ in them.
 _GENERIC_WORDS = (
@@ -76,6 +84,9 @@ STRONG_COUNCIL_WORDS: Final = frozenset(
 )
 _COUNCIL_PREFIX = re.compile(r"^(london borough of|royal borough of|borough of|city of)\s+")
 _TRUNCATED_AT: Final = 30
+_TOO_BROAD: Final = frozenset(
+    {"london", "england", "english", "uk", "british", "national", "north", "south", "east", "west"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +207,6 @@ class Matcher:
 
     def _fuzzy(self, name: str, key: str, words: list[str], truncated: bool) -> Resolution:
         distinct = _distinctive(words)
-        families = _family_set(words)
         stems = {_stem(w) for w in (distinct or {w for w in words if w in FAMILIES})}
         seen = {i for s in stems for i in self.blocks.get(s, ())}
         scores: dict[str, float] = {}
@@ -204,7 +214,8 @@ class Matcher:
         for i in seen:
             alias = self.aliases[i]
             expanded = _expand(words, alias, truncated)
-            if alias.families == families and expanded is not None:
+            # family words compared as spelt out ("... Mental Health NH" has "nhs")
+            if expanded is not None and alias.families == _family_set(expanded):
                 score = fuzz.token_set_ratio(" ".join(expanded), alias.key)
                 scores[alias.body_id] = max(score, scores.get(alias.body_id, 0.0))
             else:
@@ -215,7 +226,8 @@ class Matcher:
             top = sorted(b for b, s in scores.items() if s == best)
             if best >= REVIEW:
                 # a name with nothing but kind words ("NHS", "HM Court Service") is never sure
-                sure = best >= ACCEPT and len(top) == 1 and bool(distinct)
+                # nor is one whose only distinctive words name a region ("London Councils")
+                sure = best >= ACCEPT and len(top) == 1 and bool(distinct - _TOO_BROAD)
                 status = "accepted" if sure else "review"
                 method = "fuzzy" if len(top) == 1 else "ambiguous"
                 return self._result(name, key, top, best / 100, status, method)
@@ -276,3 +288,99 @@ def resolve_names(names: Iterable[str], registry: OrgRegistry) -> list[Resolutio
             done[name] = matcher.resolve(name)
         out.append(done[name])
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Resolution scored against hand-labelled names. Precision counts accepted
+    matches only; recall is correct accepted matches over labelled public bodies."""
+
+    labelled: int
+    public: int
+    accepted: int
+    review: int
+    tp: int
+    fp: int
+    fn: int
+    errors: tuple[tuple[str, str, str | None, str], ...]  # name, expected, got, status
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / self.public if self.public else 1.0
+
+
+def evaluate(labelled_csv: Path, registry: OrgRegistry | None = None) -> Evaluation:
+    """Resolve every name of a ``name,file,body_id,note`` file (``none`` for
+    no registry body) and count what was right."""
+    with labelled_csv.open(encoding="utf-8", newline="") as fh:
+        rows = [(r["name"], r["body_id"].strip()) for r in csv.DictReader(fh)]
+    results = resolve_names([n for n, _ in rows], registry or org_registry())
+    tp = fp = fn = review = 0
+    errors = []
+    for (name, expected), res in zip(rows, results, strict=True):
+        accepted = res.status == "accepted"
+        review += res.status == "review"
+        right = accepted and res.body_id == expected
+        tp += right
+        fp += accepted and not right
+        fn += expected != NO_BODY and not right
+        if (accepted or expected != NO_BODY) and not right:
+            errors.append((name, expected, res.body_id, res.status))
+    public = sum(expected != NO_BODY for _, expected in rows)
+    accepted_n = sum(r.status == "accepted" for r in results)
+    return Evaluation(len(rows), public, accepted_n, review, tp, fp, fn, tuple(errors))
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceResolution:
+    """The workspace's names, resolved, and where the table was written."""
+
+    path: Path
+    resolutions: tuple[tuple[Resolution, str], ...]  # (resolution, role)
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(r.status == s for r, _ in self.resolutions) for s in STATUSES}
+
+
+_NAMES_SQL = """
+    SELECT name, string_agg(DISTINCT role, '+' ORDER BY role) AS role FROM (
+        SELECT supplier_name AS name, 'supplier' AS role FROM spend
+        UNION ALL SELECT paying_body, 'paying_body' FROM spend
+    ) WHERE name IS NOT NULL AND trim(name) <> '' GROUP BY name ORDER BY name
+"""
+
+
+def resolve_workspace(ws: Workspace) -> WorkspaceResolution:
+    """Resolve the distinct supplier names and paying bodies of a workspace
+    against the registry plus ``DIR/orgs/*.csv``, and write
+    ``DIR/resolved_suppliers.parquet`` (temporary file, then rename)."""
+    registry = org_registry(ws.root / ORGS_DIR)
+    with ws.connect() as con:
+        has_spend = con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE view_name = 'spend'"
+        ).fetchone()
+        rows = con.execute(_NAMES_SQL).fetchall() if has_spend and has_spend[0] else []
+    results = resolve_names([name for name, _ in rows], registry)
+    pairs = tuple(zip(results, [role for _, role in rows], strict=True))
+    table = pa.table(
+        {
+            "name": [r.name for r, _ in pairs],
+            "role": [role for _, role in pairs],
+            "normalised": [r.normalised for r, _ in pairs],
+            "body_id": [r.body_id for r, _ in pairs],
+            "kind": [r.kind for r, _ in pairs],
+            "confidence": pa.array([r.confidence for r, _ in pairs], pa.float64()),
+            "status": [r.status for r, _ in pairs],
+            "method": [r.method for r, _ in pairs],
+            "candidates": pa.array([list(r.candidates) for r, _ in pairs], pa.list_(pa.string())),
+        }
+    )
+    path = ws.root / RESOLVED_NAME
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(path)
+    return WorkspaceResolution(path, pairs)
