@@ -344,5 +344,60 @@ def case_command(
         render_cash_flows(split.cash_flows, labels, out)
 
 
+@app.command()
+def resolve(
+    directory: Annotated[Path | None, typer.Argument(help="The workspace.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    review_only: Annotated[
+        bool, typer.Option("--review-only", help="List only the names waiting for review.")
+    ] = False,
+    evaluate: Annotated[
+        Path | None,
+        typer.Option(help="Score resolution on a labelled CSV (name,file,body_id,note) instead."),
+    ] = None,
+) -> None:
+    """Resolve supplier names and paying bodies to public bodies; list those to review."""
+    from dataclasses import asdict
+
+    from totalplace.orgs.resolve import evaluate as score
+    from totalplace.orgs.resolve import resolve_workspace
+
+    try:
+        if evaluate is not None:
+            ev = score(evaluate)
+            if as_json:
+                print(json.dumps({**asdict(ev), "precision": ev.precision, "recall": ev.recall}))
+                return
+            out.print(
+                f"{ev.labelled} labelled names, {ev.public} public bodies: "
+                f"precision {ev.precision:.3f} ({ev.tp} of {ev.tp + ev.fp} accepted), "
+                f"recall {ev.recall:.3f}; {ev.review} sent to review",
+                highlight=False,
+            )
+            return
+        if directory is None:
+            raise TotalPlaceError("give a workspace folder, or --evaluate FILE")
+        result = resolve_workspace(Workspace.open(directory))
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    shown = [(r, role) for r, role in result.resolutions if r.status == "review" or not review_only]
+    if as_json:
+        items = [{**asdict(r), "role": role} for r, role in shown]
+        print(json.dumps({"path": str(result.path), "counts": result.counts(), "names": items}))
+        return
+    table = Table(title="Names to review" if review_only else "Resolved names")
+    for col in ("name", "role", "status", "body", "kind", "confidence", "method"):
+        table.add_column(col)
+    for r, role in shown:
+        if review_only or r.status != "rejected":
+            body = r.body_id or ""
+            table.add_row(
+                escape(r.name), role, r.status, body, r.kind or "", f"{r.confidence:.2f}", r.method
+            )
+    out.print(table)
+    counts = result.counts()
+    out.print(", ".join(f"{n} {s}" for s, n in counts.items()) + f"; written to {result.path}")
+
+
 def main() -> None:
     app()
