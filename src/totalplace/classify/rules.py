@@ -83,7 +83,7 @@ class Condition:
         if self.kind == "prefix":
             return "" in self.values
         if self.kind == "regex":
-            return any(re.search(v, "") for v in self.values)
+            return any(re.search(python_pattern(v), "") for v in self.values)
         return False
 
 
@@ -305,6 +305,7 @@ def _refuse_ties(rules: tuple[Rule, ...]) -> None:
 
 _QUANTIFIER = re.compile(r"\{\d+(,\d*)?\}")
 _HEX = re.compile(r"x([0-9A-Fa-f]{2}|\{[0-9A-Fa-f]{1,6}\})")
+_HEX_BRACES = re.compile(r"(?<!\\)\\x\{([0-9A-Fa-f]{1,6})\}")
 _PLAIN_ESCAPES = frozenset("dDwWtAz")
 _ESCAPE_ADVICE = {
     "b": r"\b is Unicode-aware on Java 17 but ASCII on RE2; write (^|[^a-z0-9]) instead",
@@ -321,12 +322,26 @@ _ESCAPE_ADVICE = {
 }
 
 
+def python_pattern(pattern: str) -> str:
+    """A portable pattern for Python's re, which spells \\x{HHHH} as \\UHHHHHHHH
+    and RE2's end of text \\z as \\Z."""
+    pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)
+    return _HEX_BRACES.sub(lambda m: f"\\U{int(m.group(1), 16):08x}", pattern)
+
+
 def regex_problem(pattern: str, ignore_case: bool = False) -> str | None:
     """Why ``pattern`` is outside the portable subset, or None when it is inside."""
+    problem = _subset_problem(pattern, ignore_case)
+    if problem:
+        return problem
     try:
-        re.compile(pattern)
+        re.compile(python_pattern(pattern))
     except re.error as exc:
         return f"it is not a valid regular expression ({exc})"
+    return None
+
+
+def _subset_problem(pattern: str, ignore_case: bool) -> str | None:
     i, in_class, class_start, after_quantifier = 0, False, 0, False
     while i < len(pattern):
         c = pattern[i]
