@@ -55,6 +55,7 @@ class TopDownLine:
     method: str
     grade: str
     flags: tuple[str, ...]
+    body: str = ""  # E-code of the body whose own outturn this is
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "flags": list(self.flags)}
@@ -149,6 +150,7 @@ def _from_outturn(
             method="outturn",
             grade="A" if float(c.share) == 1.0 else "B",
             flags=c.flags,
+            body=c.ecode,
         )
         for c in councils.lines
     ]
@@ -231,7 +233,7 @@ def topdown(
                 subfunction=subfunction,
                 body_type=line.body_type,
                 capital_current=line.capital_current,
-                source=line.source,
+                source=f"{line.source} {line.source_ref}",
                 region_pence=line.pence,
                 place_pence=sum(parts[u] for u in mine),
                 key=rule.key,

@@ -1,0 +1,94 @@
+"""Transfers: payments from one public body in the count to another.
+
+A transfer is eliminated only when both payer and payee are counted from
+their own gross expenditure in this count: the payee then spends the money
+again and it would count twice.  Otherwise it is reported for information:
+
+* the payee is counted from its own Revenue Outturn, which is *net* current
+  expenditure, so the payment is already netted off as the payee's income;
+* the payee is counted top down by its funding department (NHS trusts,
+  central bodies), so nothing of its own spending is in the count to remove;
+* the payee does not serve the place.
+
+For the NHS the count holds commissioners, not providers: a payment to an
+NHS provider is never eliminated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from totalplace.classify.taxonomy import PASS_THROUGH
+from totalplace.count.transactions import TransactionGroup
+from totalplace.errors import ConfigError
+from totalplace.orgs import Body, OrgRegistry
+
+NETTED = "payee counted net from its own outturn: the payment is income netted off its spending"
+TOP_DOWN = "payee counted top down by its funding department: reported for information"
+OUTSIDE = "payee does not serve the place: reported for information"
+ELIMINATED = "payer and payee both counted from their own gross expenditure"
+
+
+@dataclass(frozen=True)
+class Transfer:
+    agency: str  # the payer, as named in the count's lines
+    payee: str  # the payee body's name
+    payee_id: str
+    payee_kind: str
+    theme: str
+    pence: int
+    rows: int
+    eliminated: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def classify_transfers(
+    groups: Iterable[TransactionGroup],
+    counted_payers: Mapping[str, str],
+    orgs: OrgRegistry,
+    *,
+    net_ecodes: frozenset[str],
+    gross_ids: frozenset[str],
+    serves_place: Callable[[Body], bool],
+) -> list[Transfer]:
+    """Transfers among ``groups`` whose payer is counted (payer name as in the
+    rows -> its agency name in the count).  ``net_ecodes``: E-codes of bodies
+    counted from their own net outturn; ``gross_ids``: registry ids of bodies
+    counted from their own gross transactions."""
+    summed: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for g in groups:
+        if g.payee_body is None or g.pass_through or g.theme == PASS_THROUGH:
+            continue
+        agency = counted_payers.get(g.paying_body)
+        if agency is None:
+            continue
+        cell = summed[(agency, g.payee_body, g.theme)]
+        cell[0] += g.pence
+        cell[1] += g.rows
+    out: list[Transfer] = []
+    for (agency, payee_id, theme), (pence, rows) in sorted(summed.items()):
+        try:
+            body = orgs.get(payee_id)
+        except ConfigError:
+            continue
+        ecode = body.code("ecode")
+        if payee_id in gross_ids:
+            eliminated, reason = True, ELIMINATED
+        elif ecode is not None and ecode in net_ecodes:
+            eliminated, reason = False, NETTED
+        elif serves_place(body):
+            eliminated, reason = False, TOP_DOWN
+        else:
+            eliminated, reason = False, OUTSIDE
+        if agency == body.name:
+            continue  # a body paying itself (internal recharges) is no transfer
+        out.append(
+            Transfer(agency, body.name, payee_id, body.kind, theme, pence, rows, eliminated, reason)
+        )
+    return out

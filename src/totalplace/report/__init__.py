@@ -1,0 +1,1 @@
+"""Reports a finance officer can open: Excel workbooks, CSV/Parquet and data packages."""

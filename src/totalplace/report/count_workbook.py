@@ -1,0 +1,190 @@
+"""The count as an Excel workbook a finance officer would accept: summary, by
+agency, by theme, every line with its source, transfers, pass-through,
+reconciliation and coverage, ingest issues and provenance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from totalplace.count.cube import PlaceCount
+from totalplace.report.sheets import Cell, append_row, header, pounds
+from totalplace.workspace import Workspace
+
+ISSUE_LIMIT = 20_000  # rows of the issues sheet; the rest are counted, not listed
+
+
+def write_count_workbook(path: Path, count: PlaceCount, ws: Workspace) -> None:
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "Summary"
+    _summary(summary, count)
+    for title, attr in (("By agency", "agency"), ("By theme", "theme"), ("By method", "method")):
+        sheet = book.create_sheet(title)
+        header(sheet, [attr, "£", "share"], [60, 18, 10])
+        total = count.total_pence or 1
+        for key, pence in count.by(attr).items():
+            append_row(sheet, [key, pounds(pence), round(pence / total, 4)], money=(1,))
+    _lines(book.create_sheet("Lines"), count)
+    _transfers(book.create_sheet("Transfers"), count)
+    passing = book.create_sheet("Pass-through")
+    header(passing, ["agency", "theme", "£", "source"], [40, 20, 18, 60])
+    for x in count.pass_through:
+        append_row(passing, [x.agency, x.theme, pounds(x.pence), x.source], money=(2,))
+    _coverage(book.create_sheet("Reconciliation"), count)
+    _issues(book.create_sheet("Ingest issues"), ws)
+    _provenance(book.create_sheet("Provenance"), ws)
+    tmp = path.with_name(path.name + ".tmp")
+    book.save(tmp)
+    tmp.replace(path)
+
+
+def _summary(sheet: Worksheet, count: PlaceCount) -> None:
+    header(sheet, ["", ""], [48, 24])
+    rows: list[tuple[str, object]] = [
+        ("Place", count.place.name),
+        ("Authorities", ", ".join(count.place.units)),
+        ("Year", count.year),
+        ("Residents", count.population),
+    ]
+    for label, value in rows:
+        append_row(sheet, [label, str(value) if not isinstance(value, int) else value])
+    money = [
+        ("Total", count.total_pence),
+        ("Bottom up (transactions)", count.bottom_up_pence),
+        ("Top down (outturn and apportioned, residuals included)", count.top_down_pence),
+        ("Transfers eliminated", count.transfers_eliminated_pence),
+        ("Pass-through (shown, not counted)", count.pass_through_pence),
+    ]
+    for label, pence in money:
+        append_row(sheet, [label, pounds(pence)], money=(1,))
+    per_head = round(count.total_pence / count.population) if count.population else 0
+    append_row(sheet, ["Per head", pounds(per_head)], money=(1,))
+    append_row(sheet, ["Check: total = bottom up + top down - transfers eliminated", "holds"])
+    for note in count.notes:
+        append_row(sheet, ["Note", note])
+
+
+def _lines(sheet: Worksheet, count: PlaceCount) -> None:
+    cols = [
+        "agency",
+        "agency type",
+        "funder",
+        "theme",
+        "function",
+        "tier",
+        "capital/revenue",
+        "method",
+        "part",
+        "gross/net",
+        "grade",
+        "£",
+        "source",
+        "flags",
+    ]
+    header(sheet, cols, [36, 18, 30, 24, 28, 14, 12, 12, 10, 24, 6, 18, 60, 40])
+    for x in count.lines:
+        append_row(
+            sheet,
+            [
+                x.agency,
+                x.agency_type,
+                x.funder,
+                x.theme,
+                x.function,
+                x.tier,
+                x.capital_revenue,
+                x.method,
+                x.part,
+                x.gross_net,
+                x.grade,
+                pounds(x.pence),
+                x.source,
+                "; ".join(x.flags),
+            ],
+            money=(11,),
+        )
+
+
+def _transfers(sheet: Worksheet, count: PlaceCount) -> None:
+    header(
+        sheet,
+        ["payer", "payee", "payee kind", "theme", "£", "rows", "eliminated", "why"],
+        [30, 40, 18, 22, 18, 8, 10, 70],
+    )
+    for t in count.transfers:
+        append_row(
+            sheet,
+            [
+                t.agency,
+                t.payee,
+                t.payee_kind,
+                t.theme,
+                pounds(t.pence),
+                t.rows,
+                "yes" if t.eliminated else "no",
+                t.reason,
+            ],
+            money=(4,),
+        )
+
+
+def _coverage(sheet: Worksheet, count: PlaceCount) -> None:
+    header(
+        sheet,
+        ["agency", "first", "last", "months", "transactions £", "outturn control £", "share"],
+        [30, 12, 12, 8, 18, 18, 8],
+    )
+    for c in count.coverage:
+        share = round(c.transactions_pence / c.control_pence, 4) if c.control_pence else None
+        append_row(
+            sheet,
+            [
+                c.agency,
+                c.first,
+                c.last,
+                c.months,
+                pounds(c.transactions_pence),
+                pounds(c.control_pence),
+                share,
+            ],
+            money=(4, 5),
+        )
+
+
+def _issues(sheet: Worksheet, ws: Workspace) -> None:
+    header(sheet, ["file", "line", "slug", "severity", "field", "value", "message"])
+    with ws.connect() as con:
+        total = con.execute("SELECT count(*) FROM issues").fetchone()
+        rows = con.execute(
+            "SELECT file, line, slug, severity, field, value, message FROM issues "
+            "ORDER BY file, line, slug LIMIT $n",
+            {"n": ISSUE_LIMIT},
+        ).fetchall()
+    for r in rows:
+        append_row(sheet, [None if v is None else (v if isinstance(v, int) else str(v)) for v in r])
+    if total and total[0] > ISSUE_LIMIT:
+        append_row(sheet, [f"... and {total[0] - ISSUE_LIMIT:,} more: see the ingest report"])
+
+
+def _provenance(sheet: Worksheet, ws: Workspace) -> None:
+    cols = [
+        "file_id",
+        "path",
+        "publisher",
+        "ingested_at",
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "amount_loaded_pence",
+    ]
+    header(sheet, cols, [20, 60, 30, 22, 10, 10, 10, 18])
+    with ws.connect() as con:
+        found = con.execute(f"SELECT {', '.join(cols)} FROM files ORDER BY path").fetchall()
+    for r in found:
+        values: list[Cell] = [str(v) if not isinstance(v, int) else v for v in r]
+        values[-1] = pounds(int(r[-1] or 0))
+        append_row(sheet, values, money=(7,))
