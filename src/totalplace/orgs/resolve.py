@@ -71,7 +71,7 @@ FAMILIES: Final = {
     **dict.fromkeys(("combined",), "combined"),
     **dict.fromkeys(("waste",), "waste"),
     **dict.fromkeys(("school", "schools", "academy", "college", "nursery"), "education"),
-    **dict.fromkeys(("council",), "council"),
+    **dict.fromkeys(("council", "councils"), "council"),
 }
 # Words a council's name may carry around its place name.
 COUNCIL_WORDS: Final = frozenset(
