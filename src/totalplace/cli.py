@@ -198,7 +198,17 @@ def demo(
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
     render_report(report, out)
-    out.print(f"\nworkspace: {ws.root}\nnext: totalplace check {ws.root}")
+    from totalplace.count.pipeline import count_workspace
+    from totalplace.render import render_count
+
+    try:
+        result, paths = count_workspace(ws)
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    out.print()
+    render_count(result, out)
+    out.print(f"\nworkspace: {ws.root}\nworkbook: {paths[1]}", highlight=False)
+    out.print(f"next: totalplace trace {ws.root} --agency AGENCY --theme THEME", highlight=False)
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -397,6 +407,87 @@ def resolve(
     out.print(table)
     counts = result.counts()
     out.print(", ".join(f"{n} {s}" for s, n in counts.items()) + f"; written to {result.path}")
+
+
+@app.command()
+def count(
+    directory: Annotated[Path, typer.Argument(help="The workspace.")],
+    engine: Annotated[str, typer.Option(help="Query engine: duckdb or spark.")] = "duckdb",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the count as JSON.")] = False,
+) -> None:
+    """The Total Place count: all public money in the place, by agency and theme,
+    with the workbook, CSV/Parquet and Fiscal Data Package in DIR/reports."""
+    from totalplace.count.pipeline import count_workspace
+
+    try:
+        result, paths = count_workspace(Workspace.open(directory), engine)
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        data = result.to_dict()
+        data.pop("lines")
+        print(json.dumps({**data, "reports": [str(p) for p in paths]}, indent=2))
+        return
+    from totalplace.render import render_count
+
+    render_count(result, out)
+    out.print("written: " + ", ".join(str(p) for p in paths), highlight=False, soft_wrap=True)
+
+
+@app.command()
+def trace(
+    directory: Annotated[Path, typer.Argument(help="The workspace.")],
+    agency: Annotated[str, typer.Option(help="Agency, as the count names it.")],
+    theme: Annotated[str, typer.Option(help="Theme id, as the count names it.")],
+    limit: Annotated[int, typer.Option(help="Largest source rows to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
+) -> None:
+    """Drill one cell of the count down to its source rows or apportionment keys."""
+    from totalplace.count.cube import build_count
+    from totalplace.count.trace import trace as trace_cell
+
+    try:
+        ws = Workspace.open(directory)
+        result = trace_cell(ws, build_count(ws), agency, theme, limit)
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+        return
+    from totalplace.money import pounds as fmt
+
+    out.print(f"{escape(agency)} / {escape(theme)}: {fmt(result.pence)}", highlight=False)
+    lines = Table(title="lines")
+    for col in ("method", "£", "source", "flags"):
+        lines.add_column(col)
+    for line in result.lines:
+        lines.add_row(
+            line["method"],
+            fmt(line["pence"]),
+            escape(line["source"]),
+            escape("; ".join(line["flags"])),
+        )
+    out.print(lines)
+    if result.rows_total:
+        rows = Table(
+            title=f"{len(result.rows)} largest of {result.rows_total:,} rows "
+            f"({fmt(result.rows_pence)})"
+        )
+        for col in ("file", "line", "supplier", "date", "£", "rule"):
+            rows.add_column(col)
+        for r in result.rows:
+            rows.add_row(
+                _short(r.path),
+                str(r.line),
+                escape(r.supplier or ""),
+                r.date or "",
+                fmt(r.pence),
+                r.rule_id or "",
+            )
+        out.print(rows)
+    if not result.lines:
+        out.print("no line of the count has that agency and theme; see `totalplace count --json`")
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -7,10 +7,21 @@ pretends to describe a real authority.
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 
-from totalplace.demo_data import POLICE_PROFILE_NAME, write_demo_sources
+from totalplace.count.cube import ORGS_DIR
+from totalplace.demo_data import (
+    CITY,
+    FIRE,
+    PCT,
+    POLICE,
+    POLICE_PROFILE_NAME,
+    VALLEY,
+    write_demo_sources,
+)
 from totalplace.errors import WorkspaceError
 from totalplace.ingest.pipeline import IngestReport, ingest_files
 from totalplace.workspace import Workspace
@@ -38,4 +49,41 @@ def run_demo(directory: Path) -> tuple[IngestReport, Workspace]:
     reports = []
     for src in sources:
         reports.extend(ingest_files(ws, [src.path], src.publisher).files)
+    write_demo_bodies(ws.root / ORGS_DIR)
     return IngestReport(reports), ws
+
+
+def write_demo_bodies(folder: Path) -> Path:
+    """Northmoor's public bodies, as a user adds bodies the registry lacks: the
+    count uses them to know who serves the place and which payments are transfers."""
+    area = ";".join(DEMO_PLACE)
+    rows = [
+        ("demo-northmoor-city", CITY, "council", "E99999901", ""),
+        ("demo-northmoor-valley", VALLEY, "council", "E99999902", ""),
+        ("demo-northmoor-pct", PCT, "nhs_commissioner", area, "dept-dh"),
+        ("demo-northmoor-police", POLICE, "police", area, "dept-home-office"),
+        ("demo-northmoor-fire", FIRE, "fire", area, "dept-dclg"),
+        (
+            "demo-northmoor-hospitals",
+            "Northmoor Hospitals NHS Foundation Trust",
+            "nhs_provider",
+            area,
+            "dept-dh",
+        ),
+        (
+            "demo-northmoor-community",
+            "Northmoor Community Health NHS Trust",
+            "nhs_provider",
+            area,
+            "dept-dh",
+        ),
+    ]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["id", "name", "kind", "area_gss", "funding_department", "source"])
+    for row in rows:
+        writer.writerow([*row, "totalplace demo (fictional)"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "northmoor.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from totalplace.count.cube import PlaceCount
 from totalplace.count.topdown import TopDownResult
 from totalplace.money import millions, pounds
 
@@ -52,3 +54,48 @@ def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> No
         f"{millions(result.non_identifiable_pence)} nationally.",
         highlight=False,
     )
+
+
+def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
+    place = count.place
+    console.print(f"[bold]{place.name}[/], {count.year}: the Total Place count", highlight=False)
+    summary = Table(show_header=False)
+    summary.add_column(justify="left")
+    summary.add_column(justify="right")
+    for label, pence in [
+        ("total", count.total_pence),
+        ("bottom up: transactions", count.bottom_up_pence),
+        ("top down: outturn and apportioned", count.top_down_pence),
+        ("transfers eliminated", count.transfers_eliminated_pence),
+        ("pass-through (shown, not counted)", count.pass_through_pence),
+    ]:
+        summary.add_row(label, millions(pence))
+    if count.population:
+        summary.add_row("per head", pounds(round(count.total_pence / count.population)))
+    summary.add_row("population", f"{count.population:,}" if count.population else "not known")
+    console.print(summary)
+    for title, attr in [("by agency", "agency"), ("by theme", "theme")]:
+        table = Table(title=title)
+        table.add_column(attr)
+        table.add_column("£m", justify="right")
+        table.add_column("share", justify="right")
+        parts = count.by(attr)
+        for name, pence in list(parts.items())[:top]:
+            share = pence / count.total_pence if count.total_pence else 0.0
+            table.add_row(escape(name), millions(pence), f"{share:.1%}")
+        if len(parts) > top:
+            rest = sum(list(parts.values())[top:])
+            table.add_row(f"{len(parts) - top} others", millions(rest), "")
+        console.print(table)
+    for c in count.coverage:
+        seen = f"{escape(c.agency)}: transactions {c.first} to {c.last} ({c.months} of 12 months)"
+        if c.control_pence:
+            told = (
+                f"split {millions(c.transactions_pence)} of its {millions(c.control_pence)} "
+                "outturn; the rest is 'not in transaction data'"
+            )
+        else:
+            told = f"counted from its own payments, {millions(c.transactions_pence)}"
+        console.print(f"{seen} {told} (not annualised)", highlight=False)
+    for note in count.notes:
+        console.print(f"note: {escape(note)}", highlight=False)

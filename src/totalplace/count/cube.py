@@ -17,6 +17,7 @@ and apportioned line, residuals included.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,10 +26,11 @@ from totalplace.count.topdown import TopDownLine, TopDownResult, topdown
 from totalplace.count.transactions import TransactionGroup, Transactions, load_transactions
 from totalplace.count.transfers import Transfer, classify_transfers
 from totalplace.errors import ConfigError
-from totalplace.orgs import Body, org_registry
+from totalplace.orgs import Body, OrgRegistry, org_registry, resolve_names
 from totalplace.reference.places import Place, Registry, registry, resolve_place
 from totalplace.workspace import Workspace
 
+ORGS_DIR = "orgs"  # a workspace's own bodies and aliases
 RESIDUAL = "not in transaction data"
 RESIDUAL_WHY = "pay, payments under £500, benefits and months not covered by the transactions"
 OUTTURN_THEME_FALLBACK = {
@@ -187,15 +189,67 @@ def _payers(reg: Registry, tx: Transactions) -> dict[str, str]:
 def build_count(ws: Workspace, engine: str = "duckdb") -> PlaceCount:
     """Count the workspace's place for its year."""
     cfg = ws.config
-    place = resolve_place(",".join(cfg.place))
     reg = registry()
-    td: TopDownResult = topdown(place, cfg.year, reg=reg)
+    orgs = org_registry(ws.root / ORGS_DIR)
     tx = load_transactions(ws, cfg.year, engine)
-    return assemble(place, cfg.year, engine, td, tx, reg)
+    try:
+        place = resolve_place(",".join(cfg.place))
+    except ConfigError:
+        # A place outside the registry (the demo's, or a new authority): no
+        # top-down lines, so its bodies are counted from their own transactions.
+        place = Place(
+            spec=",".join(cfg.place),
+            name=cfg.name or ",".join(cfg.place),
+            codes=tuple(cfg.place),
+            units=tuple(cfg.place),
+        )
+        td = TopDownResult(place, cfg.year, current_only=False, population=0)
+        td.notes.append(
+            f"{place.spec} is not in the place registry: no top-down lines; "
+            "bodies serving it are counted from their own transactions"
+        )
+        return assemble(place, cfg.year, engine, td, tx, reg, orgs)
+    return assemble(place, cfg.year, engine, topdown(place, cfg.year, reg=reg), tx, reg, orgs)
+
+
+def _serves(reg: Registry, units: frozenset[str]) -> Callable[[Body], bool]:
+    def serves_place(body: Body) -> bool:
+        if not body.area_gss:
+            return True  # national bodies serve everywhere
+        covered: set[str] = set()
+        for code in body.area_gss:
+            try:
+                covered.update(reg.units(code))
+            except ConfigError:
+                covered.add(code)
+        return bool(covered & units)
+
+    return serves_place
+
+
+def _gross_bodies(
+    payers: list[str], orgs: OrgRegistry, serves: Callable[[Body], bool]
+) -> dict[str, Body]:
+    """Payers counted from their own gross transactions: public bodies serving
+    the place (never NHS providers: the count holds commissioners)."""
+    out: dict[str, Body] = {}
+    for r in resolve_names(payers, orgs):
+        if r.status != "accepted" or r.body_id is None:
+            continue
+        body = orgs.get(r.body_id)
+        if body.kind != "nhs_provider" and serves(body):
+            out[r.name] = body
+    return out
 
 
 def assemble(
-    place: Place, year: str, engine: str, td: TopDownResult, tx: Transactions, reg: Registry
+    place: Place,
+    year: str,
+    engine: str,
+    td: TopDownResult,
+    tx: Transactions,
+    reg: Registry,
+    orgs: OrgRegistry,
 ) -> PlaceCount:
     count = PlaceCount(place, year, engine, td.population, notes=list(td.notes))
     payers = _payers(reg, tx)
@@ -212,10 +266,14 @@ def assemble(
                 f"{name}: covers more than the place, so its transactions cannot split its "
                 "outturn (it is shared by population)"
             )
-    for name in sorted(set(groups) - set(split.values())):
+    serves = _serves(reg, frozenset(place.units))
+    gross: dict[str, Body] = {}
+    if not td.lines:
+        gross = _gross_bodies(sorted(set(groups) - set(split.values())), orgs, serves)
+    for name in sorted(set(groups) - set(split.values()) - set(gross)):
         count.notes.append(
-            f"{name}: {sum(g.rows for g in groups[name]):,} rows not used: no outturn of "
-            "its own in this place's count to split"
+            f"{name}: {sum(g.rows for g in groups[name]):,} rows not used: it is counted top "
+            "down, or does not serve the place"
         )
     controlled: dict[str, list[TopDownLine]] = defaultdict(list)
     for line in td.lines:
@@ -229,34 +287,82 @@ def assemble(
             count.lines.append(_topdown_line(line))
     for ecode, lines in sorted(controlled.items()):
         _split_outturn(count, split[ecode], lines, groups[split[ecode]], tx)
-    orgs = org_registry()
-    units = frozenset(place.units)
-
-    def serves_place(body: Body) -> bool:
-        if not body.area_gss:
-            return True  # national bodies serve everywhere
-        covered: set[str] = set()
-        for code in body.area_gss:
-            try:
-                covered.update(reg.units(code))
-            except ConfigError:
-                covered.add(code)
-        return bool(covered & units)
-
-    agencies = {
-        name: _agency(controlled[ecode][0]) for ecode, name in split.items() if controlled[ecode]
-    }
+    for name, body in sorted(gross.items()):
+        _gross_lines(count, name, body, groups[name], tx)
+    agencies = {name: _agency(controlled[e][0]) for e, name in split.items() if controlled[e]}
+    agencies |= {name: body.name for name, body in gross.items()}
     count.transfers = classify_transfers(
         tx.groups,
         agencies,
         orgs,
         net_ecodes=frozenset(x.body for x in td.lines if x.method == "outturn"),
-        gross_ids=frozenset(),  # no body is yet counted from its own gross transactions
-        serves_place=serves_place,
+        gross_ids=frozenset(body.id for body in gross.values()),
+        serves_place=serves,
     )
     if tx.outside_year_rows:
         count.notes.append(f"{tx.outside_year_rows:,} loaded rows fall outside {year}: not counted")
     return count
+
+
+def _transaction_lines(
+    count: PlaceCount, payer: str, agency: str, agency_type: str, groups: list[TransactionGroup]
+) -> int:
+    """Bottom-up lines of one payer's revenue payments by theme and tier (pass-through
+    shown apart); returns what they add up to."""
+    capital = sum(g.pence for g in groups if g.capital)
+    if capital:
+        count.notes.append(
+            f"{payer}: {capital} pence of capital payments not used "
+            "(capital comes from the regional lines)"
+        )
+    by_cell: dict[tuple[str, str, bool], list[int]] = defaultdict(lambda: [0, 0])
+    for g in groups:
+        if not g.capital:
+            cell = by_cell[(g.theme, g.tier, g.pass_through or g.theme == PASS_THROUGH)]
+            cell[0] += g.pence
+            cell[1] += g.rows
+    spent = 0
+    for (theme, tier, passing), (pence, rows) in sorted(by_cell.items()):
+        line = CountLine(
+            agency=agency,
+            agency_type=agency_type,
+            funder="own financing mix (estimate)",
+            theme=theme,
+            function="",
+            tier=tier,
+            capital_revenue="revenue",
+            method="transactions",
+            part="bottom_up",
+            gross_net="gross (payments)",
+            grade="A",
+            pence=pence,
+            source=f"spend rows of {payer} in {count.year}: {rows:,} rows",
+        )
+        if passing:
+            count.pass_through.append(line)
+        else:
+            count.lines.append(line)
+            spent += pence
+    return spent
+
+
+def _gross_lines(
+    count: PlaceCount, payer: str, body: Body, groups: list[TransactionGroup], tx: Transactions
+) -> None:
+    spent = _transaction_lines(count, payer, body.name, body.kind, groups)
+    cov = tx.coverage.get(payer)
+    if cov is not None:
+        count.coverage.append(
+            Coverage(
+                body.name,
+                cov.first.isoformat(),
+                cov.last.isoformat(),
+                len(cov.months),
+                cov.months,
+                spent,
+                0,
+            )
+        )
 
 
 def _split_outturn(
@@ -268,41 +374,8 @@ def _split_outturn(
 ) -> None:
     agency = _agency(lines[0])
     control = sum(x.place_pence for x in lines)
-    revenue = [g for g in groups if not g.capital]
-    capital = sum(g.pence for g in groups if g.capital)
-    if capital:
-        count.notes.append(
-            f"{payer}: {capital} pence of capital payments not used to split revenue outturn "
-            "(capital comes from the regional lines)"
-        )
-    spent = 0
-    by_cell: dict[tuple[str, str, bool], int] = defaultdict(int)
-    rows: dict[tuple[str, str, bool], int] = defaultdict(int)
-    for g in revenue:
-        key = (g.theme, g.tier, g.pass_through or g.theme == PASS_THROUGH)
-        by_cell[key] += g.pence
-        rows[key] += g.rows
-    for (theme, tier, passing), pence in sorted(by_cell.items()):
-        line = CountLine(
-            agency=agency,
-            agency_type="local government",
-            funder="council financing mix (estimate)",
-            theme=theme,
-            function="",
-            tier=tier,
-            capital_revenue="revenue",
-            method="transactions",
-            part="bottom_up",
-            gross_net="gross (payments)",
-            grade="A",
-            pence=pence,
-            source=f"spend rows of {payer} in {count.year}: {rows[(theme, tier, passing)]:,} rows",
-        )
-        if passing:
-            count.pass_through.append(line)
-        else:
-            count.lines.append(line)
-            spent += pence
+    spent = _transaction_lines(count, payer, agency, "local government", groups)
+    over = ("transactions exceed the outturn",) if spent > control else ()
     count.lines.append(
         CountLine(
             agency=agency,
@@ -318,20 +391,19 @@ def _split_outturn(
             grade="B",
             pence=control - spent,
             source=f"outturn control {control} pence less transactions {spent} pence",
-            flags=(RESIDUAL_WHY,)
-            + (("transactions exceed the outturn",) if spent > control else ()),
+            flags=(RESIDUAL_WHY, *over),
         )
     )
     cov = tx.coverage.get(payer)
     if cov is not None:
         count.coverage.append(
             Coverage(
-                agency=agency,
-                first=cov.first.isoformat(),
-                last=cov.last.isoformat(),
-                months=len(cov.months),
-                months_list=cov.months,
-                transactions_pence=spent,
-                control_pence=control,
+                agency,
+                cov.first.isoformat(),
+                cov.last.isoformat(),
+                len(cov.months),
+                cov.months,
+                spent,
+                control,
             )
         )

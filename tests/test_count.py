@@ -1,0 +1,206 @@
+"""The Total Place count: its invariant, outturn as control total, transfers,
+trace, exports, and Manchester 2010-11 from the council's own transactions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import frictionless
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from totalplace.cli import app
+from totalplace.count.councils import HOUSING_BENEFIT, LEVIES
+from totalplace.count.cube import RESIDUAL, PlaceCount
+from totalplace.count.pipeline import count_workspace
+from totalplace.count.trace import trace
+from totalplace.count.transactions import TransactionGroup
+from totalplace.count.transfers import ELIMINATED, NETTED, OUTSIDE, TOP_DOWN, classify_transfers
+from totalplace.demo import run_demo
+from totalplace.ingest.pipeline import ingest_files
+from totalplace.orgs import Body, OrgRegistry
+from totalplace.reference.outturn import outturn
+from totalplace.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, PlaceCount]:
+    _, ws = run_demo(tmp_path_factory.mktemp("demo") / "demo")
+    count, _ = count_workspace(ws)
+    return ws, count
+
+
+def _invariant(count: PlaceCount) -> None:
+    lines = sum(x.pence for x in count.lines)
+    assert count.bottom_up_pence + count.top_down_pence == lines
+    assert count.total_pence == lines - count.transfers_eliminated_pence
+    assert sum(count.by("agency").values()) == count.total_pence
+    assert sum(count.by("theme").values()) == count.total_pence
+
+
+def test_demo_counts_every_body_from_its_own_payments_and_removes_transfers(
+    demo: tuple[Workspace, PlaceCount],
+) -> None:
+    ws, count = demo
+    _invariant(count)
+    assert count.top_down_pence == 0  # a fictional place has no regional lines
+    with ws.connect() as con:
+        found = con.execute(
+            "SELECT count(*) FROM spend WHERE period_start BETWEEN '2010-04-01' AND '2011-03-31'"
+        ).fetchone()
+    assert found and found[0] > 0
+    eliminated = [t for t in count.transfers if t.eliminated]
+    assert eliminated and all(t.reason == ELIMINATED for t in eliminated)
+    # payments to NHS providers are never eliminated: the count holds commissioners
+    assert not [t for t in eliminated if t.payee_kind == "nhs_provider"]
+    assert count.transfers_eliminated_pence == sum(t.pence for t in eliminated) > 0
+
+
+def test_transfer_rules() -> None:
+    def body(id_: str, kind: str, area: tuple[str, ...], ecode: str | None = None) -> Body:
+        codes = (("ecode", ecode),) if ecode else ()
+        return Body(id_, id_.title(), kind, codes, area, None, None, None, None, (), "test")
+
+    orgs = OrgRegistry(
+        [
+            body("pct", "nhs_commissioner", ("E1",)),
+            body("police", "police", ("E1",), ecode="E6042"),
+            body("trust", "nhs_provider", ("E1",)),
+            body("far", "council", ("E9",)),
+        ]
+    )
+
+    def group(payee: str, pence: int) -> TransactionGroup:
+        return TransactionGroup("Payer", "health", "targeted", False, False, payee, "x", pence, 1)
+
+    transfers = classify_transfers(
+        [group("pct", 100), group("police", 200), group("trust", 300), group("far", 400)],
+        {"Payer": "Payer Council"},
+        orgs,
+        net_ecodes=frozenset({"E6042"}),
+        gross_ids=frozenset({"pct"}),
+        serves_place=lambda b: "E1" in b.area_gss,
+    )
+    reasons = {t.payee_id: (t.eliminated, t.reason) for t in transfers}
+    assert reasons == {
+        "pct": (True, ELIMINATED),
+        "police": (False, NETTED),
+        "trust": (False, TOP_DOWN),
+        "far": (False, OUTSIDE),
+    }
+
+
+def test_trace_rows_add_up_to_the_cell(demo: tuple[Workspace, PlaceCount]) -> None:
+    ws, count = demo
+    line = max((x for x in count.lines if x.method == "transactions"), key=lambda x: x.pence)
+    cell = trace(ws, count, line.agency, line.theme, limit=5)
+    assert cell.rows_pence == cell.pence
+    assert cell.rows_total > 0 and len(cell.rows) == min(5, cell.rows_total)
+    assert cell.rows == sorted(cell.rows, key=lambda r: -abs(r.pence))
+
+
+def test_exports_validate_and_resist_formula_injection(
+    demo: tuple[Workspace, PlaceCount],
+) -> None:
+    ws, _ = demo
+    folder = ws.root / "reports"
+    report = frictionless.validate(str(folder / "count" / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "note"])
+    package = json.loads((folder / "count" / "datapackage.json").read_text())
+    assert package["model"]["measures"]["amount"]["currency"] == "GBP"
+    book = openpyxl.load_workbook(folder / "count.xlsx")
+    assert {"Summary", "By agency", "By theme", "Transfers", "Pass-through"} <= set(book.sheetnames)
+    assert {"Reconciliation", "Ingest issues", "Provenance"} <= set(book.sheetnames)
+    cells = [c for row in book["Ingest issues"].iter_rows() for c in row if c.value is not None]
+    assert cells and all(
+        c.data_type == "s" and not str(c.value).startswith("=")
+        for c in cells
+        if isinstance(c.value, str)
+    )
+
+
+def test_a_supplier_name_cannot_become_a_formula(tmp_path: Path) -> None:
+    from totalplace.report.sheets import append_row
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    append_row(sheet, ['=HYPERLINK("http://x","click")', "+1", "@SUM(A1)", "ok"])
+    book.save(tmp_path / "x.xlsx")
+    row = next(openpyxl.load_workbook(tmp_path / "x.xlsx").active.iter_rows(values_only=True))
+    assert row == ('\'=HYPERLINK("http://x","click")', "'+1", "'@SUM(A1)", "ok")
+
+
+def test_count_command_json(demo: tuple[Workspace, PlaceCount]) -> None:
+    ws, count = demo
+    result = CliRunner().invoke(app, ["count", str(ws.root), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for key in ("total_pence", "bottom_up_pence", "top_down_pence"):
+        assert isinstance(data[key], int)
+    for key in ("transfers_eliminated_pence", "pass_through_pence"):
+        assert isinstance(data[key], int)
+    assert data["total_pence"] == (
+        data["bottom_up_pence"] + data["top_down_pence"] - data["transfers_eliminated_pence"]
+    )
+    assert data["total_pence"] == count.total_pence
+    assert set(data["by_agency"]) == set(count.by("agency"))
+
+
+def test_trace_command_fails_for_an_unknown_cell(demo: tuple[Workspace, PlaceCount]) -> None:
+    ws, _ = demo
+    result = CliRunner().invoke(
+        app, ["trace", str(ws.root), "--agency", "Nobody", "--theme", "health"]
+    )
+    assert result.exit_code == 1
+
+
+@pytest.fixture(scope="module")
+def manchester(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, PlaceCount]:
+    from tests.conftest import SPEND
+
+    folder = SPEND / "manchester"
+    if not folder.is_dir():
+        pytest.skip(f"real spend data not found at {folder}")
+    ws = Workspace.create(tmp_path_factory.mktemp("mcr") / "ws", ["E08000003"], "2010-11")
+    ingest_files(ws, sorted(folder.glob("*.csv")), "Manchester City Council")
+    count, _ = count_workspace(ws)
+    return ws, count
+
+
+def test_manchester_2010_11_transactions_split_the_council_outturn(
+    manchester: tuple[Workspace, PlaceCount],
+) -> None:
+    from totalplace.count.topdown import topdown
+    from totalplace.reference.places import resolve_place
+
+    ws, count = manchester
+    _invariant(count)
+    # outturn is the control: splitting it changes nothing in the total
+    assert count.total_pence == topdown(resolve_place("E08000003"), "2010-11").total_pence
+    rs = {r.line: r.pence for r in outturn("2010-11") if r.authority.startswith("Manchester")}
+    control = (
+        rs["net_current_expenditure"]
+        - sum(rs[x] for x in LEVIES)
+        - sum(rs[x] for x in HOUSING_BENEFIT)
+    )
+    (cov,) = count.coverage
+    assert cov.control_pence == control
+    assert cov.months_list == ("2010-12", "2011-01", "2011-02", "2011-03")  # never annualised
+    # bottom up = the year's revenue payments that are not pass-through, summed independently
+    classified = str(ws.root / "classified.parquet")
+    with ws.connect() as con:
+        row = con.execute(
+            "SELECT sum(s.amount_pence) FROM spend s LEFT JOIN read_parquet($c) c "
+            "ON c.file_id = s.file_id AND c.source_line = s.source_line "
+            "WHERE s.period_start BETWEEN '2010-04-01' AND '2011-03-31' "
+            "AND NOT coalesce(c.pass_through, false)",
+            {"c": classified},
+        ).fetchone()
+    assert row is not None
+    assert count.bottom_up_pence == row[0] == cov.transactions_pence
+    (residual,) = [x for x in count.lines if x.theme == RESIDUAL]
+    assert residual.pence == control - count.bottom_up_pence
+    assert count.notes and any("outside 2010-11" in n for n in count.notes)
