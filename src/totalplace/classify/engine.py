@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import ibis  # type: ignore[import-untyped]
-import ibis.expr.types as ir  # type: ignore[import-untyped]
+import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -35,7 +35,7 @@ CLASSIFIED_NAME = "classified.parquet"
 # Line breaks become spaces before a pattern sees a field, so that "." and "$"
 # mean the same on RE2 and Java (Java's also stop at \r, \x85, \u2028, \u2029).
 _LINE_BREAKS = r"[\n\r\x{85}\x{2028}\x{2029}]"
-_SPARK_TYPES = {"String": "STRING", "Int64": "BIGINT", "Boolean": "BOOLEAN"}
+_SPARK_TYPES = {"String": "STRING", "Int64": "BIGINT", "Boolean": "BOOLEAN", "Date": "DATE"}
 SPARK_INSTALL = "pip install 'pyspark>=4.0,<4.1' (and a Java 17 runtime)"
 
 
