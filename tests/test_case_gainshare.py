@@ -218,7 +218,7 @@ def test_no_investment_means_no_contributions() -> None:
         ({"investment_by_year": [1.5], "discount_factors": [1.0]}, "whole pence"),
         ({"savings": {"council": [1, 2]}}, "the savings of council has 2 years"),
         ({"partners": []}, "no partners"),
-        ({"partners": ["council", "council"]}, "council is named twice"),
+        ({"partners": ["council", "council"]}, "council named twice"),
         ({"cash_limits": {"polce": [1]}}, "cash limit is given for polce"),
         ({"cash_limits": {"council": [-1]}}, "negative"),
         ({"cash_limits": {"council": [1, 1]}}, "the cash limit of council has 2 years"),

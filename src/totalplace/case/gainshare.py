@@ -170,8 +170,9 @@ def _validated(
             )
     if not partners:
         raise ConfigError("no partners at the table: name at least one agency to fund the case")
-    for twice in {p for p in partners if list(partners).count(p) > 1}:
-        raise ConfigError(f"{twice} is named twice among the partners at the table")
+    twice = sorted({p for p in partners if list(partners).count(p) > 1})
+    if twice:
+        raise ConfigError(f"{', '.join(twice)} named twice among the partners at the table")
     rows = {a: _pence_row(f"the savings of {a}", row, years) for a, row in savings.items()}
     limits: dict[str, tuple[int, ...]] = {}
     for agency, row in (cash_limits or {}).items():
@@ -376,9 +377,7 @@ def _round_to_pence(
     caps = [case.limit(p, t) for p in partners for t in range(years)]
     # The target may stray past a cash limit by the linear programme's tolerance.
     value = [
-        min(target[p][t], Fraction(int(caps[i * years + t])))
-        if target[p][t] > caps[i * years + t]
-        else target[p][t]
+        Fraction(int(caps[i * years + t])) if target[p][t] > caps[i * years + t] else target[p][t]
         for i, p in enumerate(partners)
         for t in range(years)
     ]
