@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,3 +26,18 @@ def spend_dir() -> Path:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     return Workspace.create(tmp_path / "ws", ["E08000025"], "2010-11")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local SparkSession for the whole run (starting one takes seconds)."""
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java 17: `java` is not on PATH")
+    from pyspark.sql import SparkSession
+
+    from totalplace.classify.engine import local_spark_builder
+
+    session = local_spark_builder(SparkSession.builder).getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

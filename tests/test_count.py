@@ -204,3 +204,20 @@ def test_manchester_2010_11_transactions_split_the_council_outturn(
     (residual,) = [x for x in count.lines if x.theme == RESIDUAL]
     assert residual.pence == control - count.bottom_up_pence
     assert count.notes and any("outside 2010-11" in n for n in count.notes)
+
+
+@pytest.mark.spark
+def test_duckdb_and_spark_give_the_same_count(
+    spark: object, demo: tuple[Workspace, PlaceCount]
+) -> None:
+    from totalplace.count.cube import build_count
+    from totalplace.count.transactions import load_transactions
+
+    ws, count = demo
+    on_duckdb = load_transactions(ws, "2010-11", "duckdb")
+    on_spark = load_transactions(ws, "2010-11", "spark")
+    assert on_spark.groups == on_duckdb.groups
+    assert on_spark.coverage == on_duckdb.coverage
+    assert on_spark.outside_year_rows == on_duckdb.outside_year_rows
+    counted = build_count(ws, "spark")
+    assert counted.to_dict() | {"engine": "duckdb"} == count.to_dict()

@@ -21,6 +21,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from totalplace import engine as duck
 from totalplace.classify.engine import CLASSIFIED_NAME, open_backend
 from totalplace.errors import ConfigError
 from totalplace.workspace import Workspace
@@ -139,6 +140,16 @@ def _empty_resolved(path: Path) -> None:
     )
 
 
+def _read(folder: Path) -> pa.Table:
+    con = duck.connect()
+    try:
+        return con.read_parquet(
+            sorted(str(p) for p in folder.glob("*.parquet"))
+        ).fetch_arrow_table()
+    finally:
+        con.close()
+
+
 def load_transactions(ws: Workspace, year: str, engine: str = "duckdb") -> Transactions:
     """Sum the workspace's transactions of ``year`` on ``engine``."""
     classified = ws.root / CLASSIFIED_NAME
@@ -165,10 +176,14 @@ def load_transactions(ws: Workspace, year: str, engine: str = "duckdb") -> Trans
             start,
             end,
         )
-        con: ibis.BaseBackend = backend.con  # type: ignore[attr-defined]
-        groups_t = con.to_pyarrow(groups_expr)
-        months_t = con.to_pyarrow(months_expr(rows, start, end))
-        total_loaded = int(con.to_pyarrow(rows.filter(rows.status == "loaded").count()).as_py())
+        # Written by the engine itself and read back with DuckDB: collecting a
+        # Spark result through Python goes via pandas.
+        backend.write_parquet(groups_expr, work / "groups")
+        backend.write_parquet(months_expr(rows, start, end), work / "months")
+        loaded = rows.filter(rows.status == "loaded")
+        backend.write_parquet(loaded.aggregate(n=loaded.count()), work / "loaded")
+        groups_t, months_t = _read(work / "groups"), _read(work / "months")
+        total_loaded = int(_read(work / "loaded").column("n")[0].as_py())
     finally:
         backend.close()
         shutil.rmtree(work, ignore_errors=True)
