@@ -44,7 +44,10 @@ def test_every_setting_has_help_text() -> None:
     assert all(SETTINGS_HELP.values())
 
 
-@pytest.mark.parametrize("command", ["init", "ingest", "check", "demo", "topdown"])
+@pytest.mark.parametrize(
+    "command",
+    ["init", "ingest", "check", "demo", "topdown", "classify", "resolve", "count", "trace", "case"],
+)
 def test_every_command_in_the_tour_has_help(command: str) -> None:
     assert f"`totalplace {command}" in README
     out = subprocess.run(

@@ -7,9 +7,7 @@ import json
 from pathlib import Path
 
 from totalplace.classify import classify_workspace
-from totalplace.classify.engine import CLASSIFIED_NAME
 from totalplace.count.cube import PlaceCount, build_count
-from totalplace.count.transactions import RESOLVED_NAME
 from totalplace.orgs.resolve import resolve_workspace
 from totalplace.report.count_workbook import write_count_workbook
 from totalplace.report.export import write_exports
@@ -21,15 +19,10 @@ REPORTS = "reports"
 def count_workspace(ws: Workspace, engine: str = "duckdb") -> tuple[PlaceCount, list[Path]]:
     """The place's count, with the reports written under ``DIR/reports``:
     ``count.json``, ``count.xlsx`` and ``count/`` (CSV, Parquet and a Fiscal
-    Data Package).  Classification and supplier resolution run first when the
-    workspace has none yet (or has newer files than they saw)."""
-    newest = _newest_file(ws)
-    classified = ws.root / CLASSIFIED_NAME
-    if not classified.exists() or classified.stat().st_mtime < newest:
-        classify_workspace(ws, engine)
-    resolved = ws.root / RESOLVED_NAME
-    if not resolved.exists() or resolved.stat().st_mtime < newest:
-        resolve_workspace(ws)
+    Data Package).  Classification and supplier resolution run first, so the
+    count always reflects the current rules, bodies and files."""
+    classify_workspace(ws, engine)
+    resolve_workspace(ws)
     count = build_count(ws, engine)
     folder = ws.root / REPORTS
     folder.mkdir(exist_ok=True)
@@ -38,9 +31,3 @@ def count_workspace(ws: Workspace, engine: str = "duckdb") -> tuple[PlaceCount, 
     paths = [folder / "count.json", folder / "count.xlsx"]
     paths += write_exports(folder / "count", count)
     return count, paths
-
-
-def _newest_file(ws: Workspace) -> float:
-    """When the newest committed table was written (0 for an empty workspace)."""
-    tables = ws.root / "tables" / "rows"
-    return max((p.stat().st_mtime for p in tables.glob("*.parquet")), default=0.0)
