@@ -4,8 +4,6 @@ and DuckDB and Spark giving the same rule for every row."""
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -82,20 +80,6 @@ def test_shipped_rules_classify_90_percent_of_held_out_value(real: Workspace) ->
         if (c.share_by_value or 0) < 0.90
     }
     assert low == {}
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java 17: `java` is not on PATH")
-    from pyspark.sql import SparkSession
-
-    from totalplace.classify.engine import local_spark_builder
-
-    session = local_spark_builder(SparkSession.builder).getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.mark.spark

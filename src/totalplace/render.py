@@ -11,6 +11,21 @@ from totalplace.count.topdown import TopDownResult
 from totalplace.money import millions, pounds
 
 
+def _shares(title: str, attr: str, parts: dict[str, int], total: int, top: int) -> Table:
+    """The largest ``top`` parts with their share of ``total``, the rest summed."""
+    table = Table(title=title)
+    table.add_column(attr)
+    table.add_column("£m", justify="right")
+    table.add_column("share", justify="right")
+    for name, pence in list(parts.items())[:top]:
+        share = pence / total if total else 0.0
+        table.add_row(escape(name), millions(pence), f"{share:.1%}")
+    if len(parts) > top:
+        rest = sum(list(parts.values())[top:])
+        table.add_row(f"{len(parts) - top} others", millions(rest), "")
+    return table
+
+
 def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> None:
     data = result.to_dict()
     place = result.place
@@ -34,18 +49,7 @@ def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> No
     summary.add_row("population", f"{result.population:,}")
     console.print(summary)
     for title, attr in [("by department", "department"), ("by function", "function")]:
-        table = Table(title=title)
-        table.add_column(attr)
-        table.add_column("£m", justify="right")
-        table.add_column("share", justify="right")
-        parts = result.by(attr)
-        for name, pence in list(parts.items())[:top]:
-            share = pence / result.total_pence if result.total_pence else 0.0
-            table.add_row(name, millions(pence), f"{share:.1%}")
-        if len(parts) > top:
-            rest = sum(list(parts.values())[top:])
-            table.add_row(f"{len(parts) - top} others", millions(rest), "")
-        console.print(table)
+        console.print(_shares(title, attr, result.by(attr), result.total_pence, top))
     flags = sorted({f for line in result.lines for f in line.flags})
     if flags:
         console.print("[bold]estimates[/]: " + "; ".join(flags), highlight=False)
@@ -75,18 +79,7 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
     summary.add_row("population", f"{count.population:,}" if count.population else "not known")
     console.print(summary)
     for title, attr in [("by agency", "agency"), ("by theme", "theme")]:
-        table = Table(title=title)
-        table.add_column(attr)
-        table.add_column("£m", justify="right")
-        table.add_column("share", justify="right")
-        parts = count.by(attr)
-        for name, pence in list(parts.items())[:top]:
-            share = pence / count.total_pence if count.total_pence else 0.0
-            table.add_row(escape(name), millions(pence), f"{share:.1%}")
-        if len(parts) > top:
-            rest = sum(list(parts.values())[top:])
-            table.add_row(f"{len(parts) - top} others", millions(rest), "")
-        console.print(table)
+        console.print(_shares(title, attr, count.by(attr), count.total_pence, top))
     for c in count.coverage:
         seen = f"{escape(c.agency)}: transactions {c.first} to {c.last} ({c.months} of 12 months)"
         if c.control_pence:

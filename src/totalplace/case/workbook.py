@@ -8,7 +8,6 @@ cannot smuggle a formula into someone's workbook.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -16,31 +15,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from totalplace.case.montecarlo import Appraisal, Param
 from totalplace.errors import ConfigError
-
-MONEY_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-Cell = str | int | float | Decimal | None
-
-
-def safe_text(text: str) -> str:
-    """Text that cannot be read as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _money(pence: int) -> Decimal:
-    return Decimal(pence) / 100
-
-
-def _row(ws: Worksheet, values: list[Cell], money: tuple[int, ...] = ()) -> None:
-    ws.append([safe_text(v) if isinstance(v, str) else v for v in values])
-    row = ws.max_row
-    for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col)
-        if isinstance(value, str):
-            cell.data_type = "s"
-        if col - 1 in money and value is not None:
-            cell.number_format = MONEY_FORMAT
+from totalplace.report.sheets import append_row as _row
+from totalplace.report.sheets import pounds as _money
 
 
 def _describe(p: Param) -> str:
