@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from totalplace.cli import app
 from totalplace.count.councils import HOUSING_BENEFIT, LEVIES
 from totalplace.count.cube import RESIDUAL, PlaceCount
+from totalplace.count.funding import FUNDERS
 from totalplace.count.pipeline import count_workspace
 from totalplace.count.trace import trace
 from totalplace.count.transactions import TransactionGroup
@@ -203,6 +204,28 @@ def test_manchester_2010_11_transactions_split_the_council_outturn(
     assert count.bottom_up_pence == row[0] == cov.transactions_pence
     (residual,) = [x for x in count.lines if x.theme == RESIDUAL]
     assert residual.pence == control - count.bottom_up_pence
+
+
+def test_council_lines_are_funded_pro_rata_to_the_councils_financing(
+    manchester: tuple[Workspace, PlaceCount],
+) -> None:
+    _, count = manchester
+    funders = count.by("funder")
+    assert sum(funders.values()) == count.total_pence
+    rs = {r.line: r.pence for r in outturn("2010-11") if r.authority.startswith("Manchester")}
+    council_tax = rs["council_tax_requirement"]
+    grants = -sum(rs[x] for x in FUNDERS["specific grants (government departments)"])
+    formula = -sum(rs[x] for x in FUNDERS["formula grant (DCLG)"])
+    own = [x for x in count.lines if x.agency == "Manchester"]
+    alone = PlaceCount(count.place, count.year, count.engine, count.population, lines=own)
+    split = alone.by("funder")
+    total = sum(x.pence for x in own)
+    mix = {"council tax and precepts (local taxpayers)": council_tax}
+    mix |= {"specific grants (government departments)": grants, "formula grant (DCLG)": formula}
+    assert set(split) == set(mix) and sum(split.values()) == total
+    for funder, weight in mix.items():
+        assert abs(split[funder] - total * weight / sum(mix.values())) <= len(own)
+    assert "Department of Health" in funders  # top-down lines keep their department
     assert count.notes and any("outside 2010-11" in n for n in count.notes)
 
 

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from totalplace.classify.taxonomy import PASS_THROUGH, theme_for_cofog, theme_for_outturn_line
+from totalplace.count.apportion import largest_remainder
+from totalplace.count.funding import MIX_FLAG, funding_mix
 from totalplace.count.topdown import TopDownLine, TopDownResult, topdown
 from totalplace.count.transactions import TransactionGroup, Transactions, load_transactions
 from totalplace.count.transfers import Transfer, classify_transfers
@@ -55,6 +57,7 @@ class CountLine:
     pence: int
     source: str  # where the figure comes from: rows, a workbook cell, a key
     flags: tuple[str, ...] = ()
+    body: str = ""  # RS E-code of the body whose outturn this line is (or splits)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "flags": list(self.flags)}
@@ -107,9 +110,16 @@ class PlaceCount:
         return sum(x.pence for x in self.pass_through)
 
     def by(self, attr: str) -> dict[str, int]:
+        """Pence by a dimension; ``funder`` splits a body's outturn lines pro rata
+        to its financing mix (an estimate, flagged on the lines)."""
         out: dict[str, int] = defaultdict(int)
         for line in self.lines:
-            out[str(getattr(line, attr))] += line.pence
+            mix = funding_mix(self.year, line.body) if attr == "funder" and line.body else {}
+            if mix:
+                for funder, pence in largest_remainder(line.pence, mix).items():
+                    out[funder] += pence
+            else:
+                out[str(getattr(line, attr))] += line.pence
         for t in self.transfers:
             if t.eliminated:
                 out[str(getattr(t, attr, "transfers eliminated"))] -= t.pence
@@ -129,6 +139,7 @@ class PlaceCount:
             "pass_through_pence": self.pass_through_pence,
             "by_agency": self.by("agency"),
             "by_theme": self.by("theme"),
+            "by_funder": self.by("funder"),
             "by_method": self.by("method"),
             "coverage": [asdict(c) for c in self.coverage],
             "transfers": [t.to_dict() for t in self.transfers],
@@ -149,7 +160,7 @@ def _agency(line: TopDownLine) -> str:
 def _topdown_line(line: TopDownLine) -> CountLine:
     if line.method == "outturn":
         theme = _outturn_theme(line.subfunction)
-        funder = "own income and grants (see the outturn's financing lines)"
+        funder = "financing mix (estimate)"
         gross_net = "net (Revenue Outturn net current expenditure)"
     else:
         theme = theme_for_cofog(line.function, line.subfunction)
@@ -169,7 +180,8 @@ def _topdown_line(line: TopDownLine) -> CountLine:
         grade=line.grade,
         pence=line.place_pence,
         source=f"{line.source}; key {line.key}, share {line.key_share}",
-        flags=line.flags,
+        flags=(*line.flags, MIX_FLAG) if line.method == "outturn" else line.flags,
+        body=line.body,
     )
 
 
@@ -305,7 +317,12 @@ def assemble(
 
 
 def _transaction_lines(
-    count: PlaceCount, payer: str, agency: str, agency_type: str, groups: list[TransactionGroup]
+    count: PlaceCount,
+    payer: str,
+    agency: str,
+    agency_type: str,
+    groups: list[TransactionGroup],
+    body: str = "",
 ) -> int:
     """Bottom-up lines of one payer's revenue payments by theme and tier (pass-through
     shown apart); returns what they add up to."""
@@ -337,6 +354,8 @@ def _transaction_lines(
             grade="A",
             pence=pence,
             source=f"spend rows of {payer} in {count.year}: {rows:,} rows",
+            flags=(MIX_FLAG,) if body else (),
+            body=body,
         )
         if passing:
             count.pass_through.append(line)
@@ -374,7 +393,8 @@ def _split_outturn(
 ) -> None:
     agency = _agency(lines[0])
     control = sum(x.place_pence for x in lines)
-    spent = _transaction_lines(count, payer, agency, "local government", groups)
+    body = lines[0].body
+    spent = _transaction_lines(count, payer, agency, "local government", groups, body)
     over = ("transactions exceed the outturn",) if spent > control else ()
     count.lines.append(
         CountLine(
@@ -391,7 +411,8 @@ def _split_outturn(
             grade="B",
             pence=control - spent,
             source=f"outturn control {control} pence less transactions {spent} pence",
-            flags=(RESIDUAL_WHY, *over),
+            flags=(RESIDUAL_WHY, MIX_FLAG, *over),
+            body=body,
         )
     )
     cov = tx.coverage.get(payer)

@@ -22,7 +22,12 @@ def write_count_workbook(path: Path, count: PlaceCount, ws: Workspace) -> None:
     assert summary is not None
     summary.title = "Summary"
     _summary(summary, count)
-    for title, attr in (("By agency", "agency"), ("By theme", "theme"), ("By method", "method")):
+    for title, attr in (
+        ("By agency", "agency"),
+        ("By theme", "theme"),
+        ("By funder", "funder"),
+        ("By method", "method"),
+    ):
         sheet = book.create_sheet(title)
         header(sheet, [attr, "£", "share"], [60, 18, 10])
         total = count.total_pence or 1
