@@ -73,7 +73,10 @@ def test_killed_ingest_leaves_store_as_before(
     ingest_files(workspace, [first])
     before = _state(workspace)
     big = tmp_path / "big.csv"
-    _big_csv(big, 600_000)
+    # big enough that one second in is still well before the commit on a quiet,
+    # fast machine (600,000 rows once finished in under a second)
+    rows = 3_000_000
+    _big_csv(big, rows)
 
     cli = [sys.executable, "-m", "totalplace", "ingest", str(workspace.root), str(big), "--json"]
     tmp = workspace.root / "tmp"
@@ -85,6 +88,7 @@ def test_killed_ingest_leaves_store_as_before(
         deadline = time.monotonic() + 30
         if trigger == "parsing":
             time.sleep(1.0)
+            assert not list(tmp.glob("*.parquet.tmp"))  # not yet staged: still parsing
         else:
             while not list(tmp.glob("*.parquet.tmp")) and time.monotonic() < deadline:
                 time.sleep(0.002)
@@ -94,4 +98,4 @@ def test_killed_ingest_leaves_store_as_before(
         assert proc.returncode != 0
         assert _state(Workspace.open(workspace.root)) == before, trigger
     done = ingest_files(Workspace.open(workspace.root), [big])
-    assert done.files[0].status == "loaded" and done.files[0].rows_loaded == 600_000
+    assert done.files[0].status == "loaded" and done.files[0].rows_loaded == rows

@@ -7,11 +7,15 @@ in-memory DuckDB, stage Parquet in ``tmp/``, then commit all or nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 
 import duckdb
 
@@ -89,12 +93,45 @@ def _engine(ws: Workspace) -> duckdb.DuckDBPyConnection:
     return con
 
 
+class _CtrlC:
+    """Ctrl-C that stops the ingest before the next commit, even when it lands
+    inside a DuckDB query (DuckDB checks for signals itself, and a query that
+    finishes first would otherwise swallow it): the handler interrupts the
+    running query and remembers; ``check`` raises before anything is committed."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    def handler(self, signum: int, frame: FrameType | None) -> None:
+        self.pressed = True
+        if self.con is None:
+            raise KeyboardInterrupt
+        self.con.interrupt()
+
+    def check(self) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach the main thread only
+            return
+        previous = signal.signal(signal.SIGINT, self.handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
 def ingest_source(
     ws: Workspace,
     src: PreparedSource,
     publisher: str | None,
     profile: Profile,
     committed: set[str],
+    ctrl_c: _CtrlC | None = None,
 ) -> FileReport:
     if src.sha256 in committed:
         return FileReport(
@@ -115,6 +152,8 @@ def ingest_source(
         )
     staged = {t: ws.tmp_dir / f"{src.sha256}.{t}.parquet.tmp" for t in ROW_TABLES}
     con = _engine(ws)
+    guard = ctrl_c or _CtrlC()
+    guard.con = con
     try:
         result: ParseResult = SourceParser(con).parse(
             text_path=src.text_path,
@@ -149,8 +188,12 @@ def ingest_source(
         top_body = con.execute(
             "SELECT mode(paying_body) FROM classified WHERE status = 'loaded'"
         ).fetchone()
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
     finally:
+        guard.con = None
         con.close()
+    guard.check()
     file_publisher = named or (str(top_body[0]) if top_body and top_body[0] else "unknown")
     report = FileReport(
         src.display_path,
@@ -203,6 +246,25 @@ def ingest_files(
     """Ingest every path; a failed file is reported and never stops the others."""
     profile = find_profile(ws, publisher, profile_path)
     committed = ws.committed_ids()
+    ctrl_c = _CtrlC()
+    with ctrl_c.installed():
+        reports = _ingest_paths(ws, paths, publisher, profile, committed, ctrl_c, on_file, on_start)
+    report = IngestReport(reports)
+    ws.refresh_sources()
+    write_report(ws)
+    return report
+
+
+def _ingest_paths(
+    ws: Workspace,
+    paths: Sequence[Path],
+    publisher: str | None,
+    profile: Profile,
+    committed: set[str],
+    ctrl_c: _CtrlC,
+    on_file: Callable[[FileReport], None] | None,
+    on_start: Callable[[str], None] | None,
+) -> list[FileReport]:
     reports: list[FileReport] = []
     for path in paths:
         try:
@@ -210,7 +272,7 @@ def ingest_files(
                 if on_start:
                     on_start(src.display_path)
                 try:
-                    rep = ingest_source(ws, src, publisher, profile, committed)
+                    rep = ingest_source(ws, src, publisher, profile, committed, ctrl_c)
                 except SourceError as exc:
                     rep = FileReport(
                         src.display_path, "failed", sha256=src.sha256, message=exc.detail
@@ -227,10 +289,7 @@ def ingest_files(
             reports.append(rep)
             if on_file:
                 on_file(rep)
-    report = IngestReport(reports)
-    ws.refresh_sources()
-    write_report(ws)
-    return report
+    return reports
 
 
 def _clean_tmp(ws: Workspace, src: PreparedSource) -> None:

@@ -53,6 +53,10 @@ def load_fast(
                 "max": FAST_MAX_LINE,
             },
         )
+    except duckdb.InterruptException:
+        # Ctrl-C while DuckDB reads arrives as a database error: it must stop the
+        # ingest, not send the file to the robust reader.
+        raise KeyboardInterrupt from None
     except duckdb.Error:
         return False  # malformed somewhere: the robust reader will say where
     got = con.execute("SELECT count(*) FROM fast_fields").fetchone()
