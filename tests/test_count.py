@@ -226,6 +226,12 @@ def test_council_lines_are_funded_pro_rata_to_the_councils_financing(
     for funder, weight in mix.items():
         assert abs(split[funder] - total * weight / sum(mix.values())) <= len(own)
     assert "Department of Health" in funders  # top-down lines keep their department
+    fenced = alone.by("ring_fenced")
+    assert (
+        fenced["ring-fenced (specific grants, estimate)"]
+        == split["specific grants (government departments)"]
+    )
+    assert sum(count.by("ring_fenced").values()) == count.total_pence
     assert count.notes and any("outside 2010-11" in n for n in count.notes)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from totalplace.classify.taxonomy import PASS_THROUGH, theme_for_cofog, theme_for_outturn_line
 from totalplace.count.apportion import largest_remainder
-from totalplace.count.funding import MIX_FLAG, funding_mix
+from totalplace.count.funding import MIX_FLAG, RING_FENCED, funding_mix
 from totalplace.count.topdown import TopDownLine, TopDownResult, topdown
 from totalplace.count.transactions import TransactionGroup, Transactions, load_transactions
 from totalplace.count.transfers import Transfer, classify_transfers
@@ -113,11 +113,14 @@ class PlaceCount:
         """Pence by a dimension; ``funder`` splits a body's outturn lines pro rata
         to its financing mix (an estimate, flagged on the lines)."""
         out: dict[str, int] = defaultdict(int)
+        by_mix = attr in ("funder", "ring_fenced")
         for line in self.lines:
-            mix = funding_mix(self.year, line.body) if attr == "funder" and line.body else {}
+            mix = funding_mix(self.year, line.body) if by_mix and line.body else {}
             if mix:
                 for funder, pence in largest_remainder(line.pence, mix).items():
-                    out[funder] += pence
+                    out[funder if attr == "funder" else RING_FENCED[funder]] += pence
+            elif attr == "ring_fenced":
+                out["not known"] += line.pence
             else:
                 out[str(getattr(line, attr))] += line.pence
         for t in self.transfers:
@@ -140,6 +143,7 @@ class PlaceCount:
             "by_agency": self.by("agency"),
             "by_theme": self.by("theme"),
             "by_funder": self.by("funder"),
+            "by_ring_fenced": self.by("ring_fenced"),
             "by_method": self.by("method"),
             "coverage": [asdict(c) for c in self.coverage],
             "transfers": [t.to_dict() for t in self.transfers],

@@ -33,6 +33,13 @@ FUNDERS: Mapping[str, tuple[str, ...]] = {
     "council tax and precepts (local taxpayers)": ("council_tax_requirement",),
 }
 MIX_FLAG = "funder split pro rata to the body's RS financing mix (estimate)"
+# Specific grants come with conditions (the schools grant, public health...);
+# formula grant and council tax are the body's to spend.
+RING_FENCED: Mapping[str, str] = {
+    "specific grants (government departments)": "ring-fenced (specific grants, estimate)",
+    "formula grant (DCLG)": "not ring-fenced",
+    "council tax and precepts (local taxpayers)": "not ring-fenced",
+}
 
 
 @cache
