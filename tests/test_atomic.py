@@ -30,6 +30,15 @@ def _big_csv(path: Path, rows: int) -> None:
     con.close()
 
 
+def _reading(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` has ``path`` open (Linux /proc)."""
+    fds = Path(f"/proc/{pid}/fd")
+    try:
+        return any(fd.readlink() == path for fd in fds.iterdir())
+    except OSError:  # the process ended, or an fd closed while listing
+        return False
+
+
 def _state(ws: Workspace) -> tuple[object, ...]:
     with ws.connect() as con:
         files = con.sql("SELECT file_id, rows_loaded FROM files ORDER BY 1").fetchall()
@@ -64,6 +73,7 @@ def test_failure_during_commit_rolls_back(
     assert _state(Workspace.open(workspace.root)) == before
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_killed_ingest_leaves_store_as_before(
     tmp_path: Path, workspace: Workspace, sig: signal.Signals
@@ -73,29 +83,38 @@ def test_killed_ingest_leaves_store_as_before(
     ingest_files(workspace, [first])
     before = _state(workspace)
     big = tmp_path / "big.csv"
-    # big enough that one second in is still well before the commit on a quiet,
-    # fast machine (600,000 rows once finished in under a second)
-    rows = 3_000_000
+    rows = 1_000_000
     _big_csv(big, rows)
 
     cli = [sys.executable, "-m", "totalplace", "ingest", str(workspace.root), str(big), "--json"]
     tmp = workspace.root / "tmp"
-    # Kill while parsing (after a fixed delay) and again the moment staged
+    # Kill the moment the file is first open (hashing and scanning), the
+    # moment it is open again (DuckDB reading it), and the moment staged
     # Parquet appears (between writing and committing); each time the store
     # must be exactly the old one.
-    for trigger in ("parsing", "staged"):
+    for trigger in ("scanning", "loading", "staged"):
         proc = subprocess.Popen(cli, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
-        if trigger == "parsing":
-            time.sleep(1.0)
-            assert not list(tmp.glob("*.parquet.tmp"))  # not yet staged: still parsing
+        if trigger != "staged":
+            openings = 1 if trigger == "scanning" else 2
+            was_open = False
+            while openings and time.monotonic() < deadline:
+                now_open = _reading(proc.pid, big)
+                openings -= now_open and not was_open
+                was_open = now_open
+                if openings:
+                    time.sleep(0.001)
+            if trigger == "loading":
+                time.sleep(0.05)  # inside DuckDB's read of it, not at its start
         else:
             while not list(tmp.glob("*.parquet.tmp")) and time.monotonic() < deadline:
                 time.sleep(0.002)
         assert proc.poll() is None, proc.communicate()[1]  # still ingesting when signalled
         proc.send_signal(sig)
-        proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
         assert proc.returncode != 0
+        if sig == signal.SIGINT:  # Ctrl-C stops cleanly, wherever it lands
+            assert b"Traceback" not in err, err.decode()[-500:]
         assert _state(Workspace.open(workspace.root)) == before, trigger
     done = ingest_files(Workspace.open(workspace.root), [big])
     assert done.files[0].status == "loaded" and done.files[0].rows_loaded == rows

@@ -220,9 +220,13 @@ def classified_sql(
     first_raw = "coalesce(" + ", ".join(cells) + ")"
     first_trimmed = "coalesce(" + ", ".join(f"nullif(trim({c}), '')" for c in cells) + ")"
     first_cell = (
-        f"CASE WHEN {first_raw} IS NULL THEN NULL "
-        f"WHEN trim({first_raw}) <> '' THEN trim({first_raw}) ELSE {first_trimmed} END"
+        "CASE WHEN first_raw IS NULL THEN NULL "
+        f"WHEN trim(first_raw) <> '' THEN trim(first_raw) ELSE {first_trimmed} END"
     )
+    # Most records start with a printable ASCII character, which trim() keeps:
+    # they are not blank and their first cell is that cell, so the trimming
+    # (and its copy of every string) is left to the few that do not.
+    plain_start = "ascii(first_raw) BETWEEN 33 AND 126"
     # the record as text for the footer-note check: raw from the robust
     # reader, rebuilt from the cells after the fast one
     text = (
@@ -241,7 +245,7 @@ def classified_sql(
     )
     return f"""
         WITH cells AS (
-            SELECT fields.*, {first_cell} AS first_cell,
+            SELECT fields.*, {first_raw} AS first_raw,
                    coalesce(dd.d_start, pd.d_start) AS period_start,
                    coalesce(dd.d_end, pd.d_end) AS period_end,
                    coalesce(dd.prec, pd.prec) AS date_precision,
@@ -252,16 +256,19 @@ def classified_sql(
             LEFT JOIN date_map pd ON pd.raw = {period_raw}
             LEFT JOIN supplier_flags sf ON sf.name = {supplier}
         ), base AS (
-            SELECT line_no, n_lines, text, n, extra, first_cell,
+            SELECT line_no, n_lines, text, n, extra,
                    period_start, period_end, date_precision, s_redacted, s_personal,
-                   first_cell IS NULL AS is_blank,
-                   first_cell IS NOT NULL AND (
-                       (lower(first_cell) LIKE '%total%'
-                        AND regexp_matches(first_cell, {lit(FOOTER_CELL_RE)}))
-                       OR CASE WHEN period_start IS NULL
-                               THEN regexp_matches({text}, {lit(FOOTER_NOTE_RE)})
-                               ELSE false END
-                   ) AS e_footer,
+                   CASE WHEN first_raw IS NULL THEN true
+                        WHEN {plain_start} THEN false
+                        ELSE ({first_cell}) IS NULL END AS is_blank,
+                   CASE WHEN first_raw IS NULL THEN false
+                        WHEN {plain_start} AND NOT first_raw ILIKE '%total%' THEN false
+                        ELSE coalesce(lower({first_cell}) LIKE '%total%'
+                             AND regexp_matches({first_cell}, {lit(FOOTER_CELL_RE)}), false)
+                   END
+                   OR CASE WHEN period_start IS NULL AND first_raw IS NOT NULL
+                           THEN coalesce(regexp_matches({text}, {lit(FOOTER_NOTE_RE)}), false)
+                           ELSE false END AS e_footer,
                    {role("amount")} AS amount_raw,
                    {date_raw} AS date_raw,
                    {period_raw} AS period_raw,
