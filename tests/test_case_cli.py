@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 import tomli_w
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -99,10 +97,6 @@ def test_workbook_has_four_sheets_pound_formats_and_no_formulas(tmp_path: Path) 
     assert round(float(npv.value) * 100) == data["npv_pence"]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("totalplace.case.gainshare") is None,
-    reason="the gain-share solver (totalplace.case.gainshare) is not installed",
-)
 def test_gain_share_prints_each_partners_cash_flow(tmp_path: Path) -> None:
     raw = copy.deepcopy(HAND_CASE)
     raw["unit_costs"]["T1"]["fiscal"] = 20_000
@@ -116,13 +110,31 @@ def test_gain_share_prints_each_partners_cash_flow(tmp_path: Path) -> None:
     assert "each partner's cash flow by year" in table.stdout
     bad = runner.invoke(app, ["case", path, "--partners", "Police"])
     assert bad.exit_code == 2
-    assert "Police not in [agencies]" in bad.stderr
+    assert "Police are not agencies of the case" in bad.stderr
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("totalplace.case.charts") is None,
-    reason="the HTML charts (totalplace.case.charts) are not installed",
-)
+def test_gain_share_keeps_within_each_partners_yearly_cash_limit(tmp_path: Path) -> None:
+    raw = copy.deepcopy(HAND_CASE)
+    raw["unit_costs"]["T1"]["fiscal"] = 20_000
+    path = str(_case_file(tmp_path, raw))
+    limits = tmp_path / "limits.toml"
+    limits.write_text('"Council" = [0, 0, 0]\n', encoding="utf-8")
+    out = runner.invoke(app, ["case", path, "--json", "--cash-limits", str(limits)])
+    assert out.exit_code == 0, out.output
+    split = json.loads(out.stdout)["gain_share"]
+    assert split["feasible"], split["reason"]
+    assert split["contributions"]["Council"] == [0, 0, 0]
+    assert split["contributions"]["NHS"] == [230_000, 50_000, 0]  # the cash costs, all NHS
+    limits.write_text('"Council" = [1000]\n"NHS" = [0, 0, 0]\n', encoding="utf-8")
+    tight = json.loads(
+        runner.invoke(app, ["case", path, "--json", "--cash-limits", str(limits)]).stdout
+    )["gain_share"]
+    assert not tight["feasible"] and tight["reason"]
+    limits.write_text('"Police" = [0]\n', encoding="utf-8")
+    bad = runner.invoke(app, ["case", path, "--cash-limits", str(limits)])
+    assert bad.exit_code == 2 and "'Police' is not an agency of the case" in bad.stderr
+
+
 def test_html_charts_are_written(tmp_path: Path) -> None:
     target = tmp_path / "case.html"
     out = runner.invoke(

@@ -292,6 +292,12 @@ def case_command(
     partners: Annotated[
         str | None, typer.Option(help="Gain share among these agencies, comma-separated.")
     ] = None,
+    cash_limits: Annotated[
+        Path | None,
+        typer.Option(
+            "--cash-limits", help="Gain share within yearly cash limits (TOML of pounds by year)."
+        ),
+    ] = None,
     unit_costs: Annotated[
         Path | None, typer.Option("--unit-costs", help="Your own unit costs (CSV).")
     ] = None,
@@ -303,21 +309,14 @@ def case_command(
     try:
         appraisal = appraise(load_case(file, unit_costs), draws, seed)
         split = None
-        if cashable_only or partners:
-            from totalplace.case.gainshare import propose_split
+        if cashable_only or partners or cash_limits:
+            from totalplace.case.partners import gain_share
 
-            result = appraisal.result
-            names = partners.split(",") if partners else list(result.agencies)
-            unknown = [n for n in names if n not in result.agencies]
-            if unknown:
-                raise TotalPlaceError(f"{file}: --partners: {', '.join(unknown)} not in [agencies]")
-            investment, savings = result.gain_share_inputs(cashable_only)
-            split = propose_split(
-                investment,
-                savings,
-                partners=names,
-                cash_limits=None,
-                discount_factors=result.discount_factors,
+            split = gain_share(
+                appraisal.result,
+                partners=partners.split(",") if partners else None,
+                cashable_only=cashable_only,
+                cash_limits=cash_limits,
             )
         if xlsx is not None:
             from totalplace.case.workbook import write_workbook
