@@ -208,7 +208,11 @@ def demo(
     out.print()
     render_count(result, out)
     out.print(f"\nworkspace: {ws.root}\nworkbook: {paths[1]}", highlight=False)
-    out.print(f"next: totalplace trace {ws.root} --agency AGENCY --theme THEME", highlight=False)
+    cell = max(result.lines, key=lambda x: x.pence)
+    out.print(
+        f'next: totalplace trace {ws.root} --agency "{cell.agency}" --theme {cell.theme}',
+        highlight=False,
+    )
     raise typer.Exit(0 if report.ok else 1)
 
 

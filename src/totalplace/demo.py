@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from pathlib import Path
 
+from totalplace.classify import RULES_DIR
 from totalplace.count.cube import ORGS_DIR
 from totalplace.demo_data import (
     CITY,
@@ -50,7 +52,60 @@ def run_demo(directory: Path) -> tuple[IngestReport, Workspace]:
     for src in sources:
         reports.extend(ingest_files(ws, [src.path], src.publisher).files)
     write_demo_bodies(ws.root / ORGS_DIR)
+    write_demo_rules(ws.root / RULES_DIR)
     return IngestReport(reports), ws
+
+
+DEMO_RULES = {
+    "northmoor-fire.toml": (
+        FIRE,
+        [
+            ("fire.operations", "crime_and_community_safety", "expense_type",
+             ["Breathing Apparatus", "Fleet Maintenance", "Training", "Operational Equipment"]),
+            ("fire.premises", "corporate_and_back_office", "expense_type",
+             ["Premises Repairs", "Energy", "Business Rates"]),
+        ],
+    ),
+    "northmoor-police.toml": (
+        POLICE,
+        [
+            ("police.operations", "crime_and_community_safety", "service",
+             ["Operational Policing", "Estates"]),
+            ("police.custody", "offending", "service", ["Custody and Criminal Justice"]),
+        ],
+    ),
+    "northmoor-pct.toml": (
+        PCT,
+        [
+            ("pct.health", "health", "service",
+             ["Acute Commissioning", "Primary Care", "Community Services"]),
+            ("pct.mental-health", "mental_health", "service", ["Mental Health"]),
+        ],
+    ),
+}  # fmt: skip
+
+
+def write_demo_rules(folder: Path) -> list[Path]:
+    """Classification rules for the demo's police, fire and PCT labels, which the
+    shipped rules (written from real councils' files) do not know: the way a
+    user adds rules for a new publisher."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (publisher, rules) in DEMO_RULES.items():
+        text = [f"# Demo rules for {publisher}.", f"publisher = {json.dumps(publisher)}", ""]
+        for rule_id, theme, field, values in rules:
+            text += [
+                "[[rule]]",
+                f'id = "northmoor.{rule_id}"',
+                "precedence = 500",
+                f'theme = "{theme}"',
+                f"match.{field} = {json.dumps(values)}",
+                "",
+            ]
+        path = folder / name
+        path.write_text("\n".join(text), encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def write_demo_bodies(folder: Path) -> Path:
