@@ -59,6 +59,20 @@ def test_demo_counts_every_body_from_its_own_payments_and_removes_transfers(
     assert count.transfers_eliminated_pence == sum(t.pence for t in eliminated) > 0
 
 
+def test_transaction_lines_carry_their_themes_function(
+    demo: tuple[Workspace, PlaceCount],
+) -> None:
+    from totalplace.classify.taxonomy import function_for_theme
+
+    _, count = demo
+    lines = [x for x in count.lines if x.method == "transactions"]
+    assert {x.function for x in lines if x.theme == "health"} == {"7. Health"}
+    assert {x.function for x in lines if x.theme == "crime_and_community_safety"} == {
+        "3. Public order and safety"
+    }
+    assert all(x.function == function_for_theme(x.theme) for x in lines)
+
+
 def test_transfer_rules() -> None:
     def body(id_: str, kind: str, area: tuple[str, ...], ecode: str | None = None) -> Body:
         codes = (("ecode", ecode),) if ecode else ()

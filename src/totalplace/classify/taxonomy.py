@@ -35,6 +35,7 @@ class Theme:
     sercop: tuple[str, ...] = ()
     cofog: tuple[str, ...] = ()
     outturn: tuple[str, ...] = ()
+    function: str = ""  # the COFOG function the theme's spending counts under, if stated
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def parse_theme(theme_id: str, raw: Any, tiers: tuple[str, ...], source: str) ->
         )
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: [themes.{theme_id}] must be a table")
-    unknown = sorted(set(raw) - {"label", "tier", "sercop", "cofog", "outturn"})
+    unknown = sorted(set(raw) - {"label", "tier", "sercop", "cofog", "outturn", "function"})
     if unknown:
         raise ConfigError(f"{source}: theme {theme_id!r} has unknown key {unknown[0]!r}")
     tier = raw.get("tier")
@@ -95,7 +96,11 @@ def parse_theme(theme_id: str, raw: Any, tiers: tuple[str, ...], source: str) ->
             raise ConfigError(f"{source}: theme {theme_id!r}: {key} must be a list of strings")
         lists[key] = tuple(value)
     return Theme(
-        theme_id, str(raw.get("label") or theme_id.replace("_", " ").capitalize()), tier, **lists
+        theme_id,
+        str(raw.get("label") or theme_id.replace("_", " ").capitalize()),
+        tier,
+        **lists,
+        function=str(raw.get("function", "")),
     )
 
 
@@ -163,3 +168,33 @@ def theme_for_outturn_line(line: str) -> str:
             f"outturn line {line!r} has no theme; service lines and benefit lines have one "
             f"(see {TAXONOMY_FILE})"
         ) from None
+
+
+# The COFOG functions as HM Treasury labels them, by their top-level code.
+COFOG_FUNCTIONS = {
+    "1": "1. General public services",
+    "2": "2. Defence",
+    "3": "3. Public order and safety",
+    "4": "4. Economic affairs",
+    "5": "5. Environment protection",
+    "6": "6. Housing and community amenities",
+    "7": "7. Health",
+    "8": "8. Recreation, culture and religion",
+    "9": "9. Education",
+    "10": "10. Social protection",
+}
+
+
+def function_for_theme(theme_id: str) -> str:
+    """The COFOG function a theme's spending counts under: the theme's stated
+    ``function``, else the function of its first COFOG entry, else ""."""
+    theme = default_taxonomy().themes.get(theme_id)
+    if theme is None:
+        return ""
+    if theme.function:
+        return theme.function
+    for label in theme.cofog:
+        top = cofog_code(label).split(".")[0]
+        if top in COFOG_FUNCTIONS:
+            return COFOG_FUNCTIONS[top]
+    return ""

@@ -21,7 +21,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from totalplace.classify.taxonomy import PASS_THROUGH, theme_for_cofog, theme_for_outturn_line
+from totalplace.classify.taxonomy import (
+    PASS_THROUGH,
+    function_for_theme,
+    theme_for_cofog,
+    theme_for_outturn_line,
+)
 from totalplace.count.apportion import largest_remainder
 from totalplace.count.funding import MIX_FLAG, RING_FENCED, funding_mix
 from totalplace.count.topdown import TopDownLine, TopDownResult, topdown
@@ -349,7 +354,7 @@ def _transaction_lines(
             agency_type=agency_type,
             funder="own financing mix (estimate)",
             theme=theme,
-            function="",
+            function=function_for_theme(theme),
             tier=tier,
             capital_revenue="revenue",
             method="transactions",
@@ -406,7 +411,7 @@ def _split_outturn(
             agency_type="local government",
             funder="council financing mix (estimate)",
             theme=RESIDUAL,
-            function="",
+            function="not known",
             tier="not known",
             capital_revenue="revenue",
             method="outturn",
