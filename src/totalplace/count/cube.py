@@ -293,8 +293,9 @@ def assemble(
         gross = _gross_bodies(sorted(set(groups) - set(split.values())), orgs, serves)
     for name in sorted(set(groups) - set(split.values()) - set(gross)):
         count.notes.append(
-            f"{name}: {sum(g.rows for g in groups[name]):,} rows not used: it is counted top "
-            "down, or does not serve the place"
+            f"{name}: {sum(g.rows for g in groups[name]):,} rows not used: not a council or "
+            "joint body whose own outturn this count holds (an arm's-length body's money is "
+            "in its council's outturn; other bodies are counted top down)"
         )
     controlled: dict[str, list[TopDownLine]] = defaultdict(list)
     for line in td.lines:
