@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from totalplace.cli import app
+from totalplace.workspace import Workspace
 
 runner = CliRunner()
 
@@ -128,3 +129,23 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert other.exit_code == 2
     assert "already holds a workspace" in other.output
     assert runner.invoke(app, ["ingest"]).exit_code == 2
+
+
+def test_init_takes_a_preset_or_an_authority_name(tmp_path: Path) -> None:
+    runner = CliRunner()
+    preset = runner.invoke(
+        app,
+        ["init", str(tmp_path / "a"), "--place", "pilot:coventry-solihull", "--year", "2010-11"],
+    )
+    assert preset.exit_code == 0, preset.output
+    cfg = Workspace.open(tmp_path / "a").config
+    assert cfg.place == ["E08000026", "E08000029"] and "Coventry" in cfg.name
+    named = runner.invoke(
+        app, ["init", str(tmp_path / "b"), "--place", "Manchester", "--year", "2010-11"]
+    )
+    assert named.exit_code == 0, named.output
+    assert Workspace.open(tmp_path / "b").config.place == ["E08000003"]
+    unknown = runner.invoke(
+        app, ["init", str(tmp_path / "c"), "--place", "Atlantis", "--year", "2010-11"]
+    )
+    assert unknown.exit_code == 2 and "Atlantis" in unknown.output

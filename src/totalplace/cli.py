@@ -95,18 +95,35 @@ def render_report(report: IngestReport, console: Console) -> None:
     )
 
 
+def _place_codes(spec: str) -> tuple[list[str], str]:
+    """GSS codes as given (any well-formed code, known or not), else the codes of
+    a preset or a named authority from the registry, with its name."""
+    try:
+        return parse_place(spec), ""
+    except TotalPlaceError:
+        from totalplace.reference.places import resolve_place
+
+        found = resolve_place(spec)
+        return list(found.codes), found.name
+
+
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
     place: Annotated[
-        str, typer.Option(help="GSS code(s) of the place, comma-separated, e.g. E08000025.")
+        str,
+        typer.Option(
+            help="GSS code(s) of the place, comma-separated (E08000025), an authority's "
+            "name, or a preset such as pilot:birmingham."
+        ),
     ],
     year: Annotated[str, typer.Option(help="Financial year, e.g. 2010-11.")],
     name: Annotated[str, typer.Option(help="A label for the study.")] = "",
 ) -> None:
     """Create a workspace for one place and year."""
     try:
-        ws = Workspace.create(directory, parse_place(place), year, name)
+        codes, label = _place_codes(place)
+        ws = Workspace.create(directory, codes, year, name or label)
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
     out.print(f"workspace {ws.root} for {','.join(ws.config.place)} {ws.config.year}")
