@@ -292,8 +292,12 @@ def assemble(
     if not td.lines:
         gross = _gross_bodies(sorted(set(groups) - set(split.values())), orgs, serves)
     for name in sorted(set(groups) - set(split.values()) - set(gross)):
+        rows = sum(g.rows for g in groups[name])
+        if name in payers and not any(x.body == payers[name] for x in td.lines):
+            count.notes.append(f"{name}: {rows:,} rows not used: outside the place")
+            continue
         count.notes.append(
-            f"{name}: {sum(g.rows for g in groups[name]):,} rows not used: not a council or "
+            f"{name}: {rows:,} rows not used: not a council or "
             "joint body whose own outturn this count holds (an arm's-length body's money is "
             "in its council's outturn; other bodies are counted top down)"
         )

@@ -48,7 +48,7 @@ def write_count_workbook(path: Path, count: PlaceCount, ws: Workspace) -> None:
 
 
 def _summary(sheet: Worksheet, count: PlaceCount) -> None:
-    header(sheet, ["", ""], [48, 24])
+    header(sheet, ["item", "value"], [48, 24])
     rows: list[tuple[str, object]] = [
         ("Place", count.place.name),
         ("Authorities", ", ".join(count.place.units)),

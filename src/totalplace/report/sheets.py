@@ -31,7 +31,8 @@ def pounds(pence: int) -> Decimal:
 def append_row(ws: Worksheet, values: list[Cell], money: tuple[int, ...] = ()) -> None:
     """Append a row; columns listed in ``money`` (0-based) get the pound format."""
     ws.append([safe_text(v) if isinstance(v, str) else v for v in values])
-    row = ws.max_row
+    # the row append just wrote (ws.max_row scans every cell: quadratic over a sheet)
+    row = ws._current_row
     for col, value in enumerate(values, start=1):
         cell = ws.cell(row=row, column=col)
         if isinstance(value, str):
@@ -42,8 +43,9 @@ def append_row(ws: Worksheet, values: list[Cell], money: tuple[int, ...] = ()) -
 
 def header(ws: Worksheet, names: list[str], widths: list[int] | None = None) -> None:
     append_row(ws, list(names))
-    for cell in ws[ws.max_row]:
+    row = ws._current_row
+    for cell in ws[row]:
         cell.font = Font(bold=True)
-    ws.freeze_panes = ws.cell(row=ws.max_row + 1, column=1)
+    ws.freeze_panes = ws.cell(row=row + 1, column=1)
     for i, width in enumerate(widths or [], start=1):
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
