@@ -10,7 +10,6 @@ uprated to the case's price year.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -20,6 +19,7 @@ from totalplace.case.discount import SCHEDULES
 from totalplace.case.montecarlo import Param, ParamError, parse_param
 from totalplace.case.optimism import GradeTable, default_grades
 from totalplace.errors import ConfigError
+from totalplace.tomlfile import read_toml
 
 MAX_YEARS = 500
 COST_KINDS = ("setup", "running", "in-kind")
@@ -217,13 +217,7 @@ class _Reader:
 
 def load_case(path: Path, extra_unit_costs: Path | None = None) -> Case:
     """Read and check a case file; raise ConfigError naming the file and field."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the case file: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return parse_case(raw, str(path), extra_unit_costs)
+    return parse_case(read_toml(path, "case file"), str(path), extra_unit_costs)
 
 
 def parse_case(raw: dict[str, Any], path: str, extra_unit_costs: Path | None = None) -> Case:

@@ -8,25 +8,20 @@ a year not listed has no limit).
 
 from __future__ import annotations
 
-import tomllib
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 
 from totalplace.case.engine import CaseResult
 from totalplace.case.gainshare import GainShare, propose_split
 from totalplace.errors import ConfigError
+from totalplace.tomlfile import read_toml
 
 NO_LIMIT = 10**18  # pence: more than any public budget
 
 
 def read_cash_limits(path: Path, agencies: list[str], years: int) -> dict[str, list[int]]:
     """Yearly cash limits in pence by agency from a TOML file of pounds by year."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the cash limits: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw = read_toml(path, "cash limits")
     limits: dict[str, list[int]] = {}
     for agency, values in raw.items():
         if agency not in agencies:
