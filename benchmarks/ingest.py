@@ -10,7 +10,10 @@ pipeline's alone (the child reports its own ``ru_maxrss``):
 
 * ``ingest``: ``totalplace.ingest.ingest_files`` into a fresh workspace;
 * ``floor``: DuckDB ``read_csv`` -> amount and date casts -> ``COPY`` to Parquet;
-* ``pandas``: ``pandas.read_csv`` -> ``to_numeric`` / ``to_datetime`` -> ``to_parquet``.
+* ``pandas_plain``: a plain ``pandas.read_csv`` -> ``to_parquet`` (its own type
+  inference: amounts become floats, dates stay text), the comparison the target uses;
+* ``pandas``: ``pandas.read_csv`` (as text) -> ``to_numeric`` / ``to_datetime`` ->
+  ``to_parquet``: the same amount and date parsing as the floor, for information.
 
 Prints a markdown table and appends a dated section to ``benchmarks/RESULTS.md``.
 With ``--profile``, or when the ingest misses a target, a stage-level profile of
@@ -44,7 +47,7 @@ RESULTS_PATH = HERE / "RESULTS.md"
 DEFAULT_ROWS = 5_000_000
 SEED = 20_101_101
 GENERATOR_VERSION = 1
-PIPELINES = ("ingest", "floor", "pandas")
+PIPELINES = ("ingest", "floor", "pandas_plain", "pandas")
 PUBLISHER = "Benchmark Council"
 BODY = "Birmingham City Council"
 FY_START = "2010-04-01"
@@ -338,9 +341,17 @@ def run_pandas(csv: Path, out: Path, rows: int) -> dict[str, Any]:
     return {}
 
 
+def run_pandas_plain(csv: Path, out: Path, rows: int) -> dict[str, Any]:
+    import pandas as pd
+
+    pd.read_csv(csv).to_parquet(out / "pandas_plain.parquet", engine="pyarrow", index=False)
+    return {}
+
+
 PIPELINE_FUNCS: dict[str, Callable[[Path, Path, int], dict[str, Any]]] = {
     "ingest": run_ingest,
     "floor": run_floor,
+    "pandas_plain": run_pandas_plain,
     "pandas": run_pandas,
 }
 
@@ -350,9 +361,10 @@ def parquet_totals(out: Path) -> dict[str, Any]:
     import duckdb
 
     files = sorted(out.glob("*.parquet"))
-    row = duckdb.sql(
-        f"SELECT count(*), sum(amount_pence) FROM read_parquet({[str(p) for p in files]})"
-    ).fetchone()
+    rel = duckdb.read_parquet([str(p) for p in files])
+    # the plain pandas output keeps amounts as read: floats of pounds
+    pence = "amount_pence" if "amount_pence" in rel.columns else 'round("Amount" * 100)'
+    row = duckdb.sql(f"SELECT count(*), CAST(sum({pence}) AS BIGINT) FROM rel").fetchone()
     assert row is not None
     return {"rows": int(row[0]), "amount_pence": int(row[1])}
 
@@ -465,7 +477,7 @@ def child_main(name: str, csv: Path, out: Path, rows: int) -> None:
     else:
         result = PIPELINE_FUNCS[name](csv, out, rows)
     seconds = time.perf_counter() - start
-    if name in ("floor", "pandas"):
+    if name in ("floor", "pandas", "pandas_plain"):
         result = {**result, **parquet_totals(out)}
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": seconds, "maxrss_kib": maxrss_kib, "src": src, **result}))
@@ -531,7 +543,7 @@ class Summary:
 
     def targets(self) -> list[tuple[str, str, bool]]:
         floor_ratio = self.best("ingest") / self.best("floor")
-        speedup = self.best("pandas") / self.best("ingest")
+        speedup = self.best("pandas_plain") / self.best("ingest")
         rss = self.peak_mib("ingest")
         return [
             (
@@ -540,7 +552,7 @@ class Summary:
                 floor_ratio <= MAX_FLOOR_RATIO,
             ),
             (
-                f"ingest at least {MIN_PANDAS_SPEEDUP:g}x faster than pandas",
+                f"ingest at least {MIN_PANDAS_SPEEDUP:g}x faster than plain pandas",
                 f"{speedup:.2f}x",
                 speedup >= MIN_PANDAS_SPEEDUP,
             ),
@@ -696,7 +708,9 @@ def markdown_section(summary: Summary, profile: Run | None) -> str:
         results_table(summary),
         "",
         f"- ingest / floor: {summary.best('ingest') / summary.best('floor'):.2f}",
-        f"- pandas / ingest: {summary.best('pandas') / summary.best('ingest'):.2f}",
+        f"- plain pandas / ingest: {summary.best('pandas_plain') / summary.best('ingest'):.2f}",
+        f"- pandas with the floor's parsing / ingest: "
+        f"{summary.best('pandas') / summary.best('ingest'):.2f}",
         "",
         targets_table(summary),
         "",
