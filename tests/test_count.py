@@ -230,7 +230,7 @@ def test_council_lines_are_funded_pro_rata_to_the_councils_financing(
     council_tax = rs["council_tax_requirement"]
     grants = -sum(rs[x] for x in FUNDERS["specific grants (government departments)"])
     formula = -sum(rs[x] for x in FUNDERS["formula grant (DCLG)"])
-    own = [x for x in count.lines if x.agency == "Manchester"]
+    own = [x for x in count.lines if x.agency == "Manchester City Council"]
     alone = PlaceCount(count.place, count.year, count.engine, count.population, lines=own)
     split = alone.by("funder")
     total = sum(x.pence for x in own)

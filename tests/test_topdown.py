@@ -117,7 +117,7 @@ def test_manchester_counts_the_joint_bodies_serving_it_by_population() -> None:
     bodies = {line.programme.split(":")[0] for line in result.lines if line.method == "outturn"}
     assert {
         "Greater Manchester Police Authority",
-        "Greater Manchester Fire & CD Authority",
+        "Greater Manchester Fire and Rescue Authority",
         "Greater Manchester Passenger Transport Authority",
         "Greater Manchester Waste Disposal Authority",
     } <= bodies
@@ -155,7 +155,7 @@ def test_police_force_areas_partition_england_outside_london(year: str) -> None:
 def test_a_county_that_runs_its_fire_service_replaces_the_regional_fire_lines() -> None:
     result = topdown(resolve_place("E07000227"), YEAR)  # Horsham: West Sussex runs fire
     fire = [line for line in result.lines if line.subfunction == "fire"]
-    assert fire and all(line.programme.startswith("West Sussex") for line in fire)
+    assert fire and all(line.programme.startswith("West Sussex County Council") for line in fire)
     regional_fire = [
         line
         for line in result.lines
@@ -168,7 +168,7 @@ def test_a_county_that_runs_its_fire_service_replaces_the_regional_fire_lines() 
 
 def test_a_county_is_shared_among_its_districts_by_population() -> None:
     one = topdown(resolve_place("E07000105"), YEAR)  # Ashford, a Kent district
-    kent = [line for line in one.lines if line.programme.startswith("Kent:")]
+    kent = [line for line in one.lines if line.programme.startswith("Kent County Council:")]
     assert kent and all("shared by population" in " ".join(line.flags) for line in kent)
     assert all(line.grade == "B" for line in kent)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from totalplace.count.apportion import largest_remainder
 from totalplace.errors import ConfigError
@@ -69,7 +69,7 @@ OTHER_ITEMS = "other items in net current expenditure (trading accounts, precept
 
 @dataclass(frozen=True)
 class CouncilLine:
-    council: str  # body name as published
+    council: str  # the body's name (the registry's for a council, the joint-body table's otherwise)
     ecode: str
     body: str  # "council" or the joint body's kind
     kind: str  # council, police or fire: which regional lines it stands for
@@ -123,15 +123,18 @@ class _Body:
     note: str
 
 
-def _body(reg: Registry, ecode: str, name: str) -> _Body | None:
+def _body(reg: Registry, ecode: str) -> _Body | None:
+    """The body an RS E-code stands for, under one name across years (RS spells
+    names differently from year to year: "Manchester", "Greater Manchester Fire
+    & CD Authority")."""
     try:
         authority = reg.by_ecode(ecode)
     except ConfigError:
         joint = joint_bodies().get(ecode)
         if joint is None:
             return None
-        return _Body(name, joint.kind, _joint_coverage(reg, joint), joint.note)
-    return _Body(name, "council", _coverage(reg, authority), "")
+        return _Body(joint.name, joint.kind, _joint_coverage(reg, joint), joint.note)
+    return _Body(authority.name, "council", _coverage(reg, authority), "")
 
 
 SERVICE_LINES = {
@@ -153,7 +156,7 @@ def service_spend_by_unit(reg: Registry, year: str, service: str) -> dict[str, i
     for row in outturn(year):
         if row.line not in wanted or row.pence <= 0:
             continue
-        body = _body(reg, row.ecode, row.authority)
+        body = _body(reg, row.ecode)
         if body is None:
             continue
         weights = {u: reg.population(u, pop_year)[0] for u in body.coverage}
@@ -173,7 +176,7 @@ def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:
     levies = 0
     notes: list[str] = []
     for ecode, rows in sorted(by_body.items()):
-        body = _body(reg, ecode, rows[0].authority)
+        body = _body(reg, ecode)
         if body is None:
             notes.append(
                 f"{rows[0].authority} ({ecode}) is in RS but not in the registry: left out"
@@ -198,6 +201,7 @@ def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:
             levies += removed
         else:
             found = _joint_lines(rows, body, part, f"{share / whole:.6f}", flags)
+        found = [replace(x, council=body.name) for x in found]
         lines.extend(found)
         # A council's outturn stands for the council services of its area; any
         # body's non-zero police or fire lines stand for those services.
