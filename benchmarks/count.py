@@ -78,12 +78,19 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _condition(cond: Condition, ignore_case: bool) -> str:
-    col = f"r.{cond.field}" if cond.field != "publisher" else "f.publisher"
-    if cond.kind == "regex":
+def _variant(field: str, lower: bool, regex: bool) -> str:
+    return f"v_{field}{'_lc' if lower else ''}{'_rx' if regex else ''}"
+
+
+def _derived(field: str, lower: bool, regex: bool) -> str:
+    col = f"r.{field}" if field != "publisher" else "f.publisher"
+    if regex:
         col = f"regexp_replace({col}, {_lit(LINE_BREAKS)}, ' ', 'g')"
-    if ignore_case:
-        col = f"lower({col})"
+    return f"lower({col})" if lower else col
+
+
+def _condition(cond: Condition, ignore_case: bool) -> str:
+    col = _variant(cond.field, ignore_case, cond.kind == "regex")
     if cond.kind == "exact":
         return f"{col} IN ({', '.join(_lit(v) for v in cond.values)})"
     if cond.kind == "prefix":
@@ -98,22 +105,30 @@ def _rule(rule: Rule) -> str:
 
 
 def floor_sql(rules: RuleSet) -> str:
-    """The classification and the aggregation as one plain SQL statement."""
+    """The classification and the aggregation as plain SQL: each cleaned or
+    lower-cased field once per row, one CASE giving the first rule, a join for
+    its theme."""
 
     def label(r: Rule) -> str:
         return _lit("unclassified" if r.catch_all or r.theme is None else r.theme)
 
+    variants = sorted(
+        {(c.field, r.ignore_case, c.kind == "regex") for r in rules.rules for c in r.conditions}
+    )
+    fields = ", ".join(f"{_derived(*v)} AS {_variant(*v)}" for v in variants)
     which = "CASE " + " ".join(f"WHEN {_rule(r)} THEN {i}" for i, r in enumerate(rules.rules))
     meta = ", ".join(
         f"({i}, {label(r)}, {'true' if r.pass_through else 'false'})"
         for i, r in enumerate(rules.rules)
     )
     return f"""
-        WITH ruled AS (
-            SELECT {which} END AS rule, r.amount_pence
+        WITH cleaned AS (
+            SELECT {fields}, r.amount_pence
             FROM rows r JOIN files f USING (file_id)
             WHERE r.status = 'loaded'
               AND r.period_start BETWEEN DATE '2010-04-01' AND DATE '2011-03-31'
+        ), ruled AS (
+            SELECT {which} END AS rule, amount_pence FROM cleaned
         ), meta(rule, theme, pass_through) AS (VALUES {meta})
         SELECT coalesce(m.theme, 'unclassified') AS theme,
                coalesce(m.pass_through, false) AS pass_through,

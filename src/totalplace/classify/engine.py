@@ -138,16 +138,37 @@ def open_backend(engine: str) -> Backend:
 
 
 class _Fields:
-    """The match fields of a table, lower-cased or cleaned of line breaks on demand."""
+    """The match fields of a table, lower-cased or cleaned of line breaks on demand.
 
-    def __init__(self, table: ir.Table) -> None:
-        self.table = table
+    Each variant a rule needs is computed once per row, as its own column, before
+    the CASE: neither engine shares work between the branches of a CASE, and
+    Spark would otherwise clean and lower-case a field again for every rule."""
 
-    def value(self, name: str, lower: bool, regex: bool) -> ir.StringValue:
-        col: ir.StringValue = self.table[name]
+    def __init__(self, table: ir.Table, rules: Sequence[Rule]) -> None:
+        variants = {
+            (c.field, r.ignore_case, c.kind == "regex") for r in rules for c in r.conditions
+        }
+        derived = {
+            self.name(f, lower, regex): self._derive(table[f], lower, regex)
+            for f, lower, regex in sorted(variants)
+            if lower or regex
+        }
+        # view(): later selects refer to these columns, not to the join beneath
+        self.table = table.mutate(**derived).view() if derived else table
+
+    @staticmethod
+    def name(field: str, lower: bool, regex: bool) -> str:
+        return f"__{field}{'_lc' if lower else ''}{'_rx' if regex else ''}"
+
+    @staticmethod
+    def _derive(col: ir.StringValue, lower: bool, regex: bool) -> ir.StringValue:
         if regex:
             col = col.re_replace(_LINE_BREAKS, " ")
         return col.lower() if lower else col
+
+    def value(self, name: str, lower: bool, regex: bool) -> ir.StringValue:
+        col: ir.StringValue = self.table[self.name(name, lower, regex) if lower or regex else name]
+        return col
 
 
 def condition_expr(fields: _Fields, cond: Condition, ignore_case: bool) -> ir.BooleanValue:
@@ -189,8 +210,8 @@ RULES_SCHEMA = ibis.schema(
 def classified_expr(rows: ir.Table, files: ir.Table, meta: ir.Table, rules: RuleSet) -> ir.Table:
     """Loaded rows -> (file_id, source_line, rule_id, theme, tier, pass_through, catch_all)."""
     loaded = rows.filter(rows.status == "loaded").drop("status")
-    table = loaded.join(files, "file_id")
-    fields = _Fields(table)
+    fields = _Fields(loaded.join(files, "file_id"), rules.rules)
+    table = fields.table
     branches = [(rule_expr(fields, r), ibis.literal(r.id)) for r in rules.rules]
     rule_id = ibis.cases(*branches, else_=ibis.null("string")) if branches else ibis.null("string")
     # view(): a select straight on a join stays part of that join in Ibis.
