@@ -10,209 +10,43 @@ uprated to the case's price year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from totalplace.case.definition import (
+    COST_KINDS,
+    COST_TYPES,
+    LEVELS,
+    MAX_YEARS,
+    Agency,
+    Bearer,
+    Case,
+    CaseIssue,
+    Cohort,
+    CostLine,
+    Outcome,
+    UnitValue,
+)
 from totalplace.case.discount import SCHEDULES
-from totalplace.case.montecarlo import Param, ParamError, parse_param
 from totalplace.case.optimism import GradeTable, default_grades
-from totalplace.errors import ConfigError
+from totalplace.case.reader import CaseReader, check_year
+from totalplace.case.unit_values import database_value, inline_unit_values, with_issues
 from totalplace.tomlfile import read_toml
 
-MAX_YEARS = 500
-COST_KINDS = ("setup", "running", "in-kind")
-COST_TYPES = ("revenue", "capital")
-LEVELS = ("local", "national")
-
-
-@dataclass(frozen=True)
-class CaseIssue:
-    """A warning about a case that still evaluates: slug, field and message."""
-
-    slug: str
-    field: str
-    message: str
-
-
-@dataclass(frozen=True)
-class UnitValue:
-    """A unit cost in the case's price year, from the case file or the database."""
-
-    code: str
-    outcome: str
-    agency: str
-    fiscal: Decimal | None
-    economic: Decimal | None
-    social: Decimal | None
-    price_year: str  # the year the figures were given in, before uprating
-    transfer_payment: bool
-    contains: tuple[str, ...]
-    source: str  # "case file" or "database"
-
-
-@dataclass(frozen=True)
-class Agency:
-    name: str
-    level: str  # "local" or "national"
-
-
-@dataclass(frozen=True)
-class CostLine:
-    agency: str
-    label: str
-    kind: str  # setup, running, in-kind
-    category: str  # revenue, capital
-    by_year: tuple[Decimal, ...]  # pounds in the case's price year, padded to the period
-    confidence: int | None  # grade; None means no optimism-bias uplift
-    scale: Param
-
-    @property
-    def cash(self) -> bool:
-        return self.kind != "in-kind"
-
-
-@dataclass(frozen=True)
-class Bearer:
-    agency: str
-    share: Decimal  # of the unit cost's fiscal value
-    cashable: Decimal  # fraction of this agency's saving that is cashable
-
-
-@dataclass(frozen=True)
-class Outcome:
-    name: str
-    unit_cost: str
-    baseline: Param
-    change: Param
-    deadweight: Param
-    attribution: Param
-    displacement: Param
-    drop_off: Param
-    units: Param
-    lag: int
-    duration: int | None
-    bearers: tuple[Bearer, ...]
-    confidence: int
-    comparison_group: bool
-    notes: str
-
-
-@dataclass(frozen=True)
-class Cohort:
-    size: Param
-    engagement: Param
-    delivery_years: int
-    first_year: int
-
-
-@dataclass(frozen=True)
-class Case:
-    path: str
-    title: str
-    price_year: str
-    years: int
-    discount: str | Decimal  # a schedule name, or a flat rate
-    start_year: str | None
-    cohort: Cohort
-    agencies: dict[str, Agency]
-    costs: tuple[CostLine, ...]
-    outcomes: tuple[Outcome, ...]
-    unit_values: dict[str, UnitValue]
-    grades: GradeTable
-    assumptions: tuple[str, ...]
-    issues: tuple[CaseIssue, ...] = field(default=())
-
-    def params(self) -> list[Param]:
-        """Every numeric input, in file order."""
-        found = [self.cohort.size, self.cohort.engagement]
-        found += [line.scale for line in self.costs]
-        for o in self.outcomes:
-            found += [o.baseline, o.change, o.deadweight, o.attribution]
-            found += [o.displacement, o.drop_off, o.units]
-        return found
-
-    def uncertain(self) -> list[Param]:
-        return [p for p in self.params() if p.dist is not None]
-
-    def year_label(self, year: int) -> str:
-        if self.start_year is None:
-            return f"year {year}"
-        first = int(self.start_year[:4]) + year
-        return f"{first}-{(first + 1) % 100:02d}"
-
-
-class _Reader:
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def fail(self, where: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.path}: {where}: {problem}")
-
-    def table(self, raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-        value = raw.get(key, {})
-        if not isinstance(value, dict):
-            raise self.fail(where, f"must be a table ([{where}])")
-        return value
-
-    def text(self, raw: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
-        value = raw.get(key, default)
-        if value is None:
-            raise self.fail(f"{where}.{key}" if where else key, "is required")
-        if not isinstance(value, str):
-            raise self.fail(f"{where}.{key}" if where else key, "must be text in quotes")
-        return value
-
-    def whole(self, raw: dict[str, Any], key: str, where: str, default: int | None, lo: int) -> int:
-        value = raw.get(key, default)
-        name = f"{where}.{key}"
-        if value is None:
-            raise self.fail(name, "is required")
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(name, f"must be a whole number, not {value!r}")
-        if value < lo:
-            raise self.fail(name, f"{value} is below {lo}; give a whole number of at least {lo}")
-        return value
-
-    def money(self, value: Any, where: str) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise self.fail(where, f"must be an amount in pounds, not {value!r}")
-        try:
-            amount = Decimal(str(value).replace(",", "").lstrip("£"))
-        except InvalidOperation:
-            raise self.fail(where, f"{value!r} is not an amount in pounds") from None
-        if not amount.is_finite():
-            raise self.fail(where, f"{value!r} is not an amount in pounds")
-        return amount
-
-    def fraction(self, value: Any, where: str) -> Decimal:
-        amount = self.money(value, where)
-        if not Decimal(0) <= amount <= Decimal(1):
-            raise self.fail(where, f"{value} is outside 0 to 1; give a fraction (0.25 for 25%)")
-        return amount
-
-    def param(
-        self, raw: dict[str, Any], key: str, where: str, default: float | None, *, rate: bool
-    ) -> Param:
-        name = f"{where}.{key}"
-        value = raw.get(key, default)
-        if value is None:
-            raise self.fail(name, "is required")
-        try:
-            return parse_param(name, value, upper=1.0 if rate else None)
-        except ParamError as exc:
-            raise self.fail(name, str(exc)) from None
-
-    def grade(self, raw: dict[str, Any], where: str, grades: GradeTable, required: bool) -> int:
-        value = raw.get("confidence")
-        if value is None and not required:
-            return 0
-        name = f"{where}.confidence"
-        if isinstance(value, bool) or not isinstance(value, int) or value not in grades.grades:
-            known = ", ".join(str(g) for g in sorted(grades.grades))
-            raise self.fail(name, f"{value!r} is not a confidence grade; use one of {known}")
-        return value
+__all__ = [
+    "Agency",
+    "Bearer",
+    "Case",
+    "CaseIssue",
+    "Cohort",
+    "CostLine",
+    "Outcome",
+    "UnitValue",
+    "load_case",
+    "parse_case",
+]
 
 
 def load_case(path: Path, extra_unit_costs: Path | None = None) -> Case:
@@ -221,19 +55,19 @@ def load_case(path: Path, extra_unit_costs: Path | None = None) -> Case:
 
 
 def parse_case(raw: dict[str, Any], path: str, extra_unit_costs: Path | None = None) -> Case:
-    r = _Reader(path)
+    r = CaseReader(path)
     head = r.table(raw, "case", "case")
     price_year = r.text(head, "price_year", "case")
-    _check_year(r, price_year, "case.price_year")
+    check_year(r, price_year, "case.price_year")
     start_year = head.get("start_year")
     if start_year is not None:
-        _check_year(r, r.text(head, "start_year", "case"), "case.start_year")
+        check_year(r, r.text(head, "start_year", "case"), "case.start_year")
     years = r.whole(head, "years", "case", None, 1)
     if years > MAX_YEARS:
         raise r.fail("case.years", f"{years} is over {MAX_YEARS}; appraise a shorter period")
     grades = _grades(r, raw)
     agencies = _agencies(r, raw)
-    unit_values = _inline_unit_values(r, raw, price_year)
+    unit_values = inline_unit_values(r, raw, price_year)
     cohort = _cohort(r, r.table(raw, "cohort", "cohort"), years)
     costs = tuple(_cost(r, spec, i, years, agencies, grades) for i, spec in _items(r, raw, "costs"))
     outcomes = tuple(
@@ -244,7 +78,7 @@ def parse_case(raw: dict[str, Any], path: str, extra_unit_costs: Path | None = N
     for i, outcome in enumerate(outcomes):
         if outcome.unit_cost not in unit_values:
             where = f"outcomes[{i}].unit_cost"
-            unit_values[outcome.unit_cost] = _database_value(
+            unit_values[outcome.unit_cost] = database_value(
                 r, outcome.unit_cost, where, price_year, extra_unit_costs
             )
     for i, outcome in enumerate(outcomes):
@@ -276,23 +110,17 @@ def parse_case(raw: dict[str, Any], path: str, extra_unit_costs: Path | None = N
         grades=grades,
         assumptions=tuple(notes),
     )
-    return _with_issues(case, extra_unit_costs)
+    return with_issues(case, extra_unit_costs)
 
 
-def _check_year(r: _Reader, year: str, where: str) -> None:
-    head, _, tail = year.partition("-")
-    if not (len(head) == 4 and head.isdigit() and tail == f"{(int(head) + 1) % 100:02d}"):
-        raise r.fail(where, f"{year!r} is not a financial year; write it like '2014-15'")
-
-
-def _items(r: _Reader, raw: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+def _items(r: CaseReader, raw: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
     value = raw.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise r.fail(key, f"must be a list of tables ([[{key}]])")
     return list(enumerate(value))
 
 
-def _discount(r: _Reader, head: dict[str, Any]) -> str | Decimal:
+def _discount(r: CaseReader, head: dict[str, Any]) -> str | Decimal:
     value = head.get("discount", "standard")
     if isinstance(value, str) and value in SCHEDULES:
         return value
@@ -307,7 +135,7 @@ def _discount(r: _Reader, head: dict[str, Any]) -> str | Decimal:
     )
 
 
-def _grades(r: _Reader, raw: dict[str, Any]) -> GradeTable:
+def _grades(r: CaseReader, raw: dict[str, Any]) -> GradeTable:
     table = default_grades()
     overrides = r.table(raw, "optimism_bias", "optimism_bias")
     parsed: dict[int, Decimal] = {}
@@ -318,7 +146,7 @@ def _grades(r: _Reader, raw: dict[str, Any]) -> GradeTable:
     return table.with_overrides(parsed) if parsed else table
 
 
-def _agencies(r: _Reader, raw: dict[str, Any]) -> dict[str, Agency]:
+def _agencies(r: CaseReader, raw: dict[str, Any]) -> dict[str, Agency]:
     found: dict[str, Agency] = {}
     for name, spec in r.table(raw, "agencies", "agencies").items():
         where = f"agencies.{name}"
@@ -331,7 +159,7 @@ def _agencies(r: _Reader, raw: dict[str, Any]) -> dict[str, Agency]:
     return found
 
 
-def _cohort(r: _Reader, spec: dict[str, Any], years: int) -> Cohort:
+def _cohort(r: CaseReader, spec: dict[str, Any], years: int) -> Cohort:
     if not spec:
         raise r.fail("cohort", "is required: size, engagement and delivery_years")
     size = r.param(spec, "size", "cohort", None, rate=False)
@@ -345,7 +173,7 @@ def _cohort(r: _Reader, spec: dict[str, Any], years: int) -> Cohort:
 
 
 def _cost(
-    r: _Reader,
+    r: CaseReader,
     spec: dict[str, Any],
     i: int,
     years: int,
@@ -386,7 +214,7 @@ def _cost(
 
 
 def _outcome(
-    r: _Reader, spec: dict[str, Any], i: int, agencies: dict[str, Agency], grades: GradeTable
+    r: CaseReader, spec: dict[str, Any], i: int, agencies: dict[str, Agency], grades: GradeTable
 ) -> Outcome:
     where = f"outcomes[{i}]"
     bearers = []
@@ -421,128 +249,3 @@ def _outcome(
         comparison_group=bool(spec.get("comparison_group", False)),
         notes=str(spec.get("notes", "")),
     )
-
-
-def _inline_unit_values(r: _Reader, raw: dict[str, Any], price_year: str) -> dict[str, UnitValue]:
-    found = {}
-    for code, spec in r.table(raw, "unit_costs", "unit_costs").items():
-        where = f"unit_costs.{code}"
-        if not isinstance(spec, dict):
-            raise r.fail(where, "must be a table")
-        values = {}
-        for key in ("fiscal", "economic", "social"):
-            values[key] = None if key not in spec else r.money(spec[key], f"{where}.{key}")
-        if all(v is None for v in values.values()):
-            raise r.fail(where, "give at least one of fiscal, economic, social (pounds per unit)")
-        year = r.text(spec, "price_year", where, default=price_year)
-        _check_year(r, year, f"{where}.price_year")
-        contains = spec.get("contains", [])
-        uv = UnitValue(
-            code=code,
-            outcome=r.text(spec, "outcome", where, default=code),
-            agency=r.text(spec, "agency", where),
-            fiscal=values["fiscal"],
-            economic=values["economic"],
-            social=values["social"],
-            price_year=year,
-            transfer_payment=bool(spec.get("transfer_payment", False)),
-            contains=tuple(str(c) for c in contains),
-            source="case file",
-        )
-        found[code] = _uprated(r, uv, price_year, f"{where}.price_year")
-    return found
-
-
-def _database_value(
-    r: _Reader, code: str, where: str, price_year: str, extra: Path | None
-) -> UnitValue:
-    try:
-        from totalplace.reference import unit_costs as ucd
-    except ImportError:
-        raise r.fail(
-            where, f"unknown unit cost {code!r}: define it in [unit_costs.{code}]"
-        ) from None
-    try:
-        uc = ucd.unit_cost(code, extra)
-    except ConfigError:
-        raise r.fail(
-            where,
-            f"unknown unit cost {code!r}: use a code from the Unit Cost Database "
-            f"or define it in [unit_costs.{code}]",
-        ) from None
-    uv = UnitValue(
-        code=uc.code,
-        outcome=uc.outcome,
-        agency=uc.agency,
-        fiscal=uc.fiscal,
-        economic=uc.economic,
-        social=uc.social,
-        price_year=uc.price_year,
-        transfer_payment=uc.transfer_payment,
-        contains=tuple(uc.contains),
-        source="database",
-    )
-    return _uprated(r, uv, price_year, where)
-
-
-def _uprated(r: _Reader, uv: UnitValue, to_year: str, where: str) -> UnitValue:
-    if uv.price_year == to_year:
-        return uv
-    try:
-        from totalplace.reference.unit_costs import uprate
-    except ImportError:
-        raise r.fail(
-            where, f"cannot uprate {uv.price_year} to {to_year}: no deflator series installed"
-        ) from None
-
-    def up(value: Decimal | None) -> Decimal | None:
-        if value is None:
-            return None
-        try:
-            return uprate(value, uv.price_year, to_year)
-        except ConfigError as exc:
-            raise r.fail(
-                where,
-                f"cannot uprate {uv.code} from {uv.price_year} to {to_year}: {exc}; "
-                "use price years inside the deflator series",
-            ) from None
-
-    return replace(uv, fiscal=up(uv.fiscal), economic=up(uv.economic), social=up(uv.social))
-
-
-def _with_issues(case: Case, extra: Path | None) -> Case:
-    issues = []
-    for i, o in enumerate(case.outcomes):
-        if o.comparison_group and (o.deadweight.base > 0 or o.deadweight.dist is not None):
-            issues.append(
-                CaseIssue(
-                    "deadweight-on-comparison-group",
-                    f"outcomes[{i}].deadweight",
-                    f"{o.name}: the change is measured against a comparison group, which "
-                    "already nets out what would have happened anyway; deadweight counts it twice",
-                )
-            )
-    used = {o.unit_cost for o in case.outcomes}
-    pairs = {(code, part) for code in used for part in case.unit_values[code].contains}
-    pairs |= set(_database_overlaps(case, extra))
-    for code, part in sorted(pairs):
-        if part in used:
-            issues.append(
-                CaseIssue(
-                    "headline-and-constituent",
-                    "outcomes",
-                    f"{code} is a headline cost that contains {part}, which the case also "
-                    "uses: the saving is counted twice",
-                )
-            )
-    return replace(case, issues=tuple(issues))
-
-
-def _database_overlaps(case: Case, extra: Path | None) -> list[tuple[str, str]]:
-    """Headline/constituent pairs among the database codes, constituents of constituents too."""
-    codes = [c for c, uv in case.unit_values.items() if uv.source == "database"]
-    if not codes:
-        return []
-    from totalplace.reference.unit_costs import overlaps
-
-    return overlaps(codes, extra)
