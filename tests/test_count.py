@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from totalplace.cli import app
 from totalplace.count.councils import HOUSING_BENEFIT, LEVIES
-from totalplace.count.cube import RESIDUAL, PlaceCount
+from totalplace.count.cube import RESIDUAL
 from totalplace.count.funding import FUNDERS
 from totalplace.count.pipeline import count_workspace
+from totalplace.count.place_count import PlaceCount
 from totalplace.count.trace import trace
 from totalplace.count.transactions import TransactionGroup
 from totalplace.count.transfers import ELIMINATED, NETTED, OUTSIDE, TOP_DOWN, classify_transfers

@@ -30,7 +30,7 @@ _LAZY = {
     "resolve_names": "totalplace.orgs",
     "count_workspace": "totalplace.count.pipeline",
     "build_count": "totalplace.count.cube",
-    "PlaceCount": "totalplace.count.cube",
+    "PlaceCount": "totalplace.count.place_count",
     "trace": "totalplace.count.trace",
     "load_case": "totalplace.case",
     "appraise": "totalplace.case",

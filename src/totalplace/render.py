@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from totalplace.count.cube import PlaceCount
+from totalplace.count.place_count import PlaceCount
 from totalplace.count.topdown import TopDownResult
 from totalplace.money import millions, pounds
 

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from totalplace.classify import classify_workspace
-from totalplace.count.cube import PlaceCount, build_count
+from totalplace.count.cube import build_count
+from totalplace.count.place_count import PlaceCount
 from totalplace.orgs.resolve import resolve_workspace
 from totalplace.report.count_workbook import write_count_workbook
 from totalplace.report.export import write_exports

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from totalplace.classify.engine import CLASSIFIED_NAME
-from totalplace.count.cube import PlaceCount
+from totalplace.count.place_count import PlaceCount
 from totalplace.count.transactions import UNCLASSIFIED, financial_year
 from totalplace.workspace import Workspace
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from totalplace.count.cube import PlaceCount
+from totalplace.count.place_count import PlaceCount
 from totalplace.report.sheets import Cell, append_row, header, pounds
 from totalplace.workspace import Workspace
 

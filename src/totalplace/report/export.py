@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from totalplace.count.cube import CountLine, PlaceCount
+from totalplace.count.place_count import CountLine, PlaceCount
 from totalplace.workspace import atomic_write
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (

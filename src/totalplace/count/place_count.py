@@ -1,0 +1,125 @@
+"""The place count's data: its lines, coverage and totals, with the views a
+report needs (by agency, theme, funder, ring-fencing)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from totalplace.count.apportion import largest_remainder
+from totalplace.count.funding import RING_FENCED, funding_mix
+from totalplace.count.transfers import Transfer
+from totalplace.reference.places import Place
+
+
+@dataclass(frozen=True)
+class CountLine:
+    agency: str
+    agency_type: str
+    funder: str
+    theme: str
+    function: str
+    tier: str
+    capital_revenue: str
+    method: str  # transactions, outturn or apportioned
+    part: str  # bottom_up or top_down
+    gross_net: str
+    grade: str
+    pence: int
+    source: str  # where the figure comes from: rows, a workbook cell, a key
+    flags: tuple[str, ...] = ()
+    body: str = ""  # RS E-code of the body whose outturn this line is (or splits)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "flags": list(self.flags)}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    agency: str
+    first: str
+    last: str
+    months: int
+    months_list: tuple[str, ...]
+    transactions_pence: int
+    control_pence: int
+
+
+@dataclass
+class PlaceCount:
+    place: Place
+    year: str
+    engine: str
+    population: int
+    lines: list[CountLine] = field(default_factory=list)
+    transfers: list[Transfer] = field(default_factory=list)
+    pass_through: list[CountLine] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def _sum(self, part: str) -> int:
+        return sum(x.pence for x in self.lines if x.part == part)
+
+    @property
+    def bottom_up_pence(self) -> int:
+        return self._sum("bottom_up")
+
+    @property
+    def top_down_pence(self) -> int:
+        return self._sum("top_down")
+
+    @property
+    def transfers_eliminated_pence(self) -> int:
+        return sum(t.pence for t in self.transfers if t.eliminated)
+
+    @property
+    def total_pence(self) -> int:
+        return self.bottom_up_pence + self.top_down_pence - self.transfers_eliminated_pence
+
+    @property
+    def pass_through_pence(self) -> int:
+        return sum(x.pence for x in self.pass_through)
+
+    def by(self, attr: str) -> dict[str, int]:
+        """Pence by a dimension; ``funder`` splits a body's outturn lines pro rata
+        to its financing mix (an estimate, flagged on the lines)."""
+        out: dict[str, int] = defaultdict(int)
+        by_mix = attr in ("funder", "ring_fenced")
+        for line in self.lines:
+            mix = funding_mix(self.year, line.body) if by_mix and line.body else {}
+            if mix:
+                for funder, pence in largest_remainder(line.pence, mix).items():
+                    out[funder if attr == "funder" else RING_FENCED[funder]] += pence
+            elif attr == "ring_fenced":
+                out["not known"] += line.pence
+            else:
+                out[str(getattr(line, attr))] += line.pence
+        for t in self.transfers:
+            if t.eliminated:
+                out[str(getattr(t, attr, "transfers eliminated"))] -= t.pence
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "place": {"spec": self.place.spec, "name": self.place.name},
+            "year": self.year,
+            "engine": self.engine,
+            "population": self.population,
+            "total_pence": self.total_pence,
+            "per_head_pence": round(self.total_pence / self.population) if self.population else 0,
+            "bottom_up_pence": self.bottom_up_pence,
+            "top_down_pence": self.top_down_pence,
+            "transfers_eliminated_pence": self.transfers_eliminated_pence,
+            "pass_through_pence": self.pass_through_pence,
+            "by_agency": self.by("agency"),
+            "by_theme": self.by("theme"),
+            "by_funder": self.by("funder"),
+            "by_ring_fenced": self.by("ring_fenced"),
+            "by_method": self.by("method"),
+            "coverage": [asdict(c) for c in self.coverage],
+            "transfers": [t.to_dict() for t in self.transfers],
+            "pass_through": [x.to_dict() for x in self.pass_through],
+            "notes": list(self.notes),
+            "lines": [x.to_dict() for x in self.lines],
+        }
