@@ -91,8 +91,9 @@ def test_transfer_rules() -> None:
     def group(payee: str, pence: int) -> TransactionGroup:
         return TransactionGroup("Payer", "health", "targeted", False, False, payee, "x", pence, 1)
 
+    capital = TransactionGroup("Payer", "health", "targeted", False, True, "pct", "x", 50, 1)
     transfers = classify_transfers(
-        [group("pct", 100), group("police", 200), group("trust", 300), group("far", 400)],
+        [group("pct", 100), group("police", 200), group("trust", 300), group("far", 400), capital],
         {"Payer": "Payer Council"},
         orgs,
         net_ecodes=frozenset({"E6042"}),
@@ -100,6 +101,7 @@ def test_transfer_rules() -> None:
         serves_place=lambda b: "E1" in b.area_gss,
     )
     reasons = {t.payee_id: (t.eliminated, t.reason) for t in transfers}
+    assert [t.pence for t in transfers if t.payee_id == "pct"] == [100]  # not the capital 50
     assert reasons == {
         "pct": (True, ELIMINATED),
         "police": (False, NETTED),

@@ -63,7 +63,9 @@ def classify_transfers(
     counted from their own gross transactions."""
     summed: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for g in groups:
-        if g.payee_body is None or g.pass_through or g.theme == PASS_THROUGH:
+        # capital payments are not in the count's lines (capital comes from the
+        # regional lines), so there is nothing of theirs to eliminate
+        if g.payee_body is None or g.pass_through or g.theme == PASS_THROUGH or g.capital:
             continue
         agency = counted_payers.get(g.paying_body)
         if agency is None:
