@@ -46,9 +46,11 @@ def trace(
     the spend rows behind them (the ``limit`` largest, with the total of all)."""
     lines = [x for x in count.lines if x.agency == agency and x.theme == theme]
     result = Trace(agency, theme, sum(x.pence for x in lines), [x.to_dict() for x in lines])
+    # a transaction line's source names its payer: "spend rows of PAYER in YEAR: N rows"
+    marker = f" in {count.year}: "
     payers = sorted(
         {
-            x.source.split(" in ")[0].removeprefix("spend rows of ")
+            x.source.removeprefix("spend rows of ").rsplit(marker, 1)[0]
             for x in lines
             if x.method == "transactions"
         }
