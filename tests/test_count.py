@@ -267,3 +267,14 @@ def test_duckdb_and_spark_give_the_same_count(
     assert on_spark.outside_year_rows == on_duckdb.outside_year_rows
     counted = build_count(ws, "spark")
     assert counted.to_dict() | {"engine": "duckdb"} == count.to_dict()
+
+
+def test_a_workspace_without_spend_files_counts_top_down(tmp_path: Path) -> None:
+    from totalplace.count.topdown import topdown
+    from totalplace.reference.places import resolve_place
+
+    ws = Workspace.create(tmp_path / "ws", ["E10000016"], "2012-13")  # Kent, no files
+    count, reports = count_workspace(ws)
+    assert count.bottom_up_pence == 0 and count.transfers == []
+    assert count.total_pence == topdown(resolve_place("E10000016"), "2012-13").total_pence
+    assert all(p.exists() for p in reports)

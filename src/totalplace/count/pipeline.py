@@ -22,8 +22,9 @@ def count_workspace(ws: Workspace, engine: str = "duckdb") -> tuple[PlaceCount, 
     ``count.json``, ``count.xlsx`` and ``count/`` (CSV, Parquet and a Fiscal
     Data Package).  Classification and supplier resolution run first, so the
     count always reflects the current rules, bodies and files."""
-    classify_workspace(ws, engine)
-    resolve_workspace(ws)
+    if ws.committed_ids():  # with no spend files, the count is top down alone
+        classify_workspace(ws, engine)
+        resolve_workspace(ws)
     count = build_count(ws, engine)
     folder = ws.root / REPORTS
     folder.mkdir(exist_ok=True)

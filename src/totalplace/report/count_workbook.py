@@ -162,6 +162,9 @@ def _coverage(sheet: Worksheet, count: PlaceCount) -> None:
 
 def _issues(sheet: Worksheet, ws: Workspace) -> None:
     header(sheet, ["file", "line", "slug", "severity", "field", "value", "message"])
+    if not ws.committed_ids():
+        append_row(sheet, ["no spend files ingested"])
+        return
     with ws.connect() as con:
         total = con.execute("SELECT count(*) FROM issues").fetchone()
         rows = con.execute(
@@ -187,6 +190,9 @@ def _provenance(sheet: Worksheet, ws: Workspace) -> None:
         "amount_loaded_pence",
     ]
     header(sheet, cols, [20, 60, 30, 22, 10, 10, 10, 18])
+    if not ws.committed_ids():
+        append_row(sheet, ["no spend files ingested: the count is top down alone"])
+        return
     with ws.connect() as con:
         found = con.execute(f"SELECT {', '.join(cols)} FROM files ORDER BY path").fetchall()
     for r in found:
