@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from totalplace.reference.places import KINDS, REGIONS, normalise_name
 
@@ -295,6 +295,21 @@ def derive_lad13(
     return sorted(rows)
 
 
+def compact_boundaries(topology: dict[str, Any], current: dict[str, str]) -> str:
+    """The TopoJSON with each district's properties cut to its 2013 code and name
+    and the current authorities covering it (``;``-separated), written without
+    spaces: what the map needs, not the source's Welsh names and old ONS codes."""
+    for geometry in topology["objects"]["lad"]["geometries"]:
+        props = geometry["properties"]
+        code = props["LAD13CD"]
+        geometry["properties"] = {
+            "LAD13CD": code,
+            "LAD13NM": props["LAD13NM"],
+            "current": current.get(code, ""),
+        }
+    return json.dumps(topology, separators=(",", ":"), ensure_ascii=False)
+
+
 OS_DATA = "contains OS data © Crown copyright and database right 2014"
 # table: (source files, publisher, licence)
 TABLES = {
@@ -331,7 +346,10 @@ TABLES = {
         f"CC BY 4.0; {OS_DATA}",
     ),
     "boundaries_lad13.json": (
-        [BOUNDARIES + " (byte-for-byte copy)"],
+        [
+            BOUNDARIES
+            + " (each district's properties cut to its code, name and current authorities)"
+        ],
         "Martin Chorley, martinjc/UK-GeoJSON (ONS boundaries)",
         f"CC BY 4.0; {OS_DATA}",
     ),
@@ -421,7 +439,9 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     }
     counts = {name: write_csv(out / name, *table) for name, table in tables.items()}
     if (shared / BOUNDARIES).stat().st_size <= MAX_BOUNDARY_BYTES:
-        shutil.copyfile(shared / BOUNDARIES, out / "boundaries_lad13.json")
+        current = {row[0]: row[2] for row in tables["lad13_to_current.csv"][1]}
+        compact = compact_boundaries(topology, current)
+        (out / "boundaries_lad13.json").write_text(compact, encoding="utf-8")
         counts["boundaries_lad13.json"] = len(topology["objects"]["lad"]["geometries"])
     else:
         (out / "boundaries_lad13.json").unlink(missing_ok=True)

@@ -225,6 +225,10 @@ def test_lad13_districts_map_to_current_authorities(reg: Registry) -> None:
         assert all(reg.get(g).current for g in row["gss"].split(";"))
     geometries = boundaries_lad13()["objects"]["lad"]["geometries"]
     assert sorted(g["id"] for g in geometries) == sorted(r["lad13"] for r in rows)
+    # each district on the map says which current authorities cover it
+    assert {g["id"]: g["properties"]["current"] for g in geometries} == {
+        r["lad13"]: r["gss"] for r in rows
+    }
 
 
 def test_shipped_tables_are_small_and_documented() -> None:
