@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ def financial_year(year: str) -> tuple[date, date]:
 def transactions_expr(
     rows: ir.Table, classified: ir.Table, resolved: ir.Table, start: date, end: date
 ) -> ir.Table:
-    """Loaded rows of the year, classified and resolved, summed by ``GROUP``."""
+    """Loaded rows of the year, classified and resolved, summed by ``GROUP`` and month."""
     loaded = rows.filter(
         (rows.status == "loaded") & (rows.period_start >= start) & (rows.period_start <= end)
     )
@@ -118,18 +119,15 @@ def transactions_expr(
         payee_body=joined.body_id,
         payee_kind=joined.kind,
         amount_pence=joined.amount_pence,
+        period_start=joined.period_start,
+        month=joined.period_start.strftime("%Y-%m"),
     )
-    return shaped.group_by(list(GROUP)).aggregate(
-        pence=shaped.amount_pence.sum(), rows=shaped.count()
-    )
-
-
-def months_expr(rows: ir.Table, start: date, end: date) -> ir.Table:
-    loaded = rows.filter(
-        (rows.status == "loaded") & (rows.period_start >= start) & (rows.period_start <= end)
-    )
-    return loaded.group_by("paying_body", month=loaded.period_start.strftime("%Y-%m")).aggregate(
-        first=loaded.period_start.min(), last=loaded.period_start.max(), rows=loaded.count()
+    # by month too, so the months each payer covers come from the same pass
+    return shaped.group_by([*GROUP, "month"]).aggregate(
+        pence=shaped.amount_pence.sum(),
+        rows=shaped.count(),
+        first=shaped.period_start.min(),
+        last=shaped.period_start.max(),
     )
 
 
@@ -153,7 +151,9 @@ def _read(folder: Path) -> pa.Table:
 def load_transactions(ws: Workspace, year: str, engine: str = "duckdb") -> Transactions:
     """Sum the workspace's transactions of ``year`` on ``engine``."""
     with ws.catalog(read_only=True) as cat:
-        ids = [r[0] for r in cat.execute("SELECT file_id FROM files ORDER BY file_id").fetchall()]
+        files = cat.execute("SELECT file_id, rows_loaded FROM files ORDER BY file_id").fetchall()
+    ids = [f[0] for f in files]
+    total_loaded = sum(int(f[1]) for f in files)
     if not ids:
         return Transactions((), {}, 0)  # a count from outturn and regional lines alone
     classified = ws.root / CLASSIFIED_NAME
@@ -179,29 +179,29 @@ def load_transactions(ws: Workspace, year: str, engine: str = "duckdb") -> Trans
         # Written by the engine itself and read back with DuckDB: collecting a
         # Spark result through Python goes via pandas.
         backend.write_parquet(groups_expr, work / "groups")
-        backend.write_parquet(months_expr(rows, start, end), work / "months")
-        loaded = rows.filter(rows.status == "loaded")
-        backend.write_parquet(loaded.aggregate(n=loaded.count()), work / "loaded")
-        groups_t, months_t = _read(work / "groups"), _read(work / "months")
-        total_loaded = int(_read(work / "loaded").column("n")[0].as_py())
+        cells = _read(work / "groups").to_pylist()
     finally:
         backend.close()
         shutil.rmtree(work, ignore_errors=True)
-    groups = sorted(
-        (
-            TransactionGroup(
-                paying_body=g["paying_body"] or "",
-                theme=g["theme"],
-                tier=g["tier"],
-                pass_through=bool(g["pass_through"]),
-                capital=bool(g["capital"]),
-                payee_body=g["payee_body"],
-                payee_kind=g["payee_kind"],
-                pence=int(g["pence"] or 0),
-                rows=int(g["rows"]),
-            )
-            for g in groups_t.to_pylist()
-        ),
+    summed: dict[TransactionGroup, list[int]] = defaultdict(lambda: [0, 0])
+    months: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in cells:
+        cell = TransactionGroup(
+            paying_body=c["paying_body"] or "",
+            theme=c["theme"],
+            tier=c["tier"],
+            pass_through=bool(c["pass_through"]),
+            capital=bool(c["capital"]),
+            payee_body=c["payee_body"],
+            payee_kind=c["payee_kind"],
+            pence=0,
+            rows=0,
+        )
+        summed[cell][0] += int(c["pence"] or 0)
+        summed[cell][1] += int(c["rows"])
+        months[cell.paying_body].append(c)
+    groups = [replace(g, pence=pence, rows=n) for g, (pence, n) in summed.items()]
+    groups.sort(
         key=lambda g: (
             g.paying_body,
             g.theme,
@@ -209,19 +209,17 @@ def load_transactions(ws: Workspace, year: str, engine: str = "duckdb") -> Trans
             g.pass_through,
             g.capital,
             g.payee_body or "",
-        ),
+            g.payee_kind or "",
+        )
     )
-    coverage: dict[str, list[dict[str, Any]]] = {}
-    for m in months_t.to_pylist():
-        coverage.setdefault(m["paying_body"] or "", []).append(m)
     cov = {
         body: PayerCoverage(
             paying_body=body,
             first=min(m["first"] for m in ms),
             last=max(m["last"] for m in ms),
-            months=tuple(sorted(str(m["month"]) for m in ms)),
+            months=tuple(sorted({str(m["month"]) for m in ms})),
         )
-        for body, ms in coverage.items()
+        for body, ms in months.items()
     }
     in_year = sum(g.rows for g in groups)
     return Transactions(tuple(groups), cov, total_loaded - in_year)
