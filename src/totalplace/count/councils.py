@@ -23,8 +23,10 @@ authority.  RS is revenue only: capital stays with the regional lines.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
+from types import MappingProxyType
 
 from totalplace.count.apportion import largest_remainder
 from totalplace.errors import ConfigError
@@ -144,7 +146,8 @@ SERVICE_LINES = {
 }
 
 
-def service_spend_by_unit(reg: Registry, year: str, service: str) -> dict[str, int]:
+@cache  # the same for every region and every line keyed by it
+def service_spend_by_unit(reg: Registry, year: str, service: str) -> Mapping[str, int]:
     """Each current authority's share of the RS spending on one service
     (police, fire or transport) by every body serving it, each body's figure
     shared among its area by population.  A key for regional lines of that
@@ -162,7 +165,7 @@ def service_spend_by_unit(reg: Registry, year: str, service: str) -> dict[str, i
         weights = {u: reg.population(u, pop_year)[0] for u in body.coverage}
         for unit, pence in largest_remainder(row.pence, weights).items():
             out[unit] += pence
-    return dict(out)
+    return MappingProxyType(dict(out))
 
 
 def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:

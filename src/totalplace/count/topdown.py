@@ -130,7 +130,7 @@ def _outturn_kind(body_type: str, capital_current: str, subfunction: str | None)
 
 
 def _from_outturn(
-    councils: CouncilOutturn, units_by_region: dict[str, list[str]], reg: Registry
+    councils: CouncilOutturn, units_by_region: dict[str, list[str]]
 ) -> list[TopDownLine]:
     region = ", ".join(sorted(units_by_region))
     return [
@@ -244,6 +244,6 @@ def topdown(
             )
         )
     if councils is not None:
-        result.lines.extend(_from_outturn(councils, units_by_region, reg))
+        result.lines.extend(_from_outturn(councils, units_by_region))
     result.lines.sort(key=lambda x: (x.capital_current != "current", -x.place_pence))
     return result
