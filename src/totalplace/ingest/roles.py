@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from totalplace.errors import ConfigError, MappingError
+from totalplace.tomlfile import read_toml
 
 FUZZY_THRESHOLD = 0.9
 DATE_ROLES = ("payment_date", "period")
@@ -66,10 +67,7 @@ class Profile:
 
     @classmethod
     def load(cls, path: Path) -> Profile:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read profile: {exc}") from exc
+        raw = read_toml(path, "profile")
         known = set(registry())
         columns = {str(k): str(v) for k, v in raw.get("columns", {}).items()}
         unknown = sorted(set(columns) - known)
