@@ -149,3 +149,19 @@ def test_init_takes_a_preset_or_an_authority_name(tmp_path: Path) -> None:
         app, ["init", str(tmp_path / "c"), "--place", "Atlantis", "--year", "2010-11"]
     )
     assert unknown.exit_code == 2 and "Atlantis" in unknown.output
+
+
+def test_names_and_messages_are_shown_as_written_not_read_as_markup(tmp_path: Path) -> None:
+    """File names, publishers and messages can hold square brackets, which the
+    terminal tables must print, not take as styles."""
+    ws = _init(tmp_path)
+    src = tmp_path / "[b]x.csv"
+    src.write_text("Payment Date,Amount,Supplier Name\n2010-04-01,100.00,Acme Ltd\n")
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Body Name,Payment Date,Cost,Supplier Name\nX,2010-04-01,1.00,Y\n")
+    result = runner.invoke(app, ["ingest", str(ws), str(src), str(odd), "--publisher", "[i]Co"])
+    assert result.exit_code == 1
+    for shown in (result.stdout, runner.invoke(app, ["check", str(ws)]).stdout):
+        assert "[b]x.csv" in shown
+        assert "[i]Co" in shown
+        assert "[columns]" in shown  # the failed file's advice on writing a profile

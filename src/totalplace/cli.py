@@ -68,8 +68,8 @@ def render_report(report: IngestReport, console: Console) -> None:
         colour = {"loaded": "green", "duplicate": "yellow", "failed": "red"}[f.status]
         issues = ", ".join(f"{k} {v}" for k, v in sorted(f.issue_counts.items()))
         table.add_row(
-            _short(f.path),
-            f.publisher or "",
+            escape(_short(f.path)),
+            escape(f.publisher or ""),
             f"[{colour}]{f.status}[/]",
             f"{f.rows_read:,}",
             f"{f.rows_loaded:,}",
@@ -77,12 +77,14 @@ def render_report(report: IngestReport, console: Console) -> None:
             f"{f.rows_blank:,}",
             pounds(f.amount_loaded_pence),
             pounds(f.amount_quarantined_pence),
-            issues if f.status != "failed" else f.message.splitlines()[0],
+            escape(issues if f.status != "failed" else f.message.splitlines()[0]),
         )
     console.print(table)
     for f in report.files:
         if f.status == "failed":
-            console.print(f"[red]failed:[/] {f.path}\n{f.message}\n", highlight=False)
+            console.print(
+                f"[red]failed:[/] {escape(f.path)}\n{escape(f.message)}\n", highlight=False
+            )
     loaded = [f for f in report.files if f.status == "loaded"]
     console.print(
         f"{len(loaded)} loaded, "
@@ -126,7 +128,10 @@ def init(
         ws = Workspace.create(directory, codes, year, name or label)
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
-    out.print(f"workspace {ws.root} for {','.join(ws.config.place)} {ws.config.year}")
+    out.print(
+        f"workspace {escape(str(ws.root))} for {','.join(ws.config.place)} {ws.config.year}",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -183,7 +188,7 @@ def _ingest_with_progress(
             )
 
         def start(path: str) -> None:
-            progress.update(task, description=f"reading {_short(path)}")
+            progress.update(task, description=f"reading {escape(_short(path))}")
 
         return ingest_files(ws, files, publisher, profile, on_file=step, on_start=start)
 
@@ -224,10 +229,12 @@ def demo(
         raise _fail(exc) from exc
     out.print()
     render_count(result, out)
-    out.print(f"\nworkspace: {ws.root}\nworkbook: {paths[1]}", highlight=False)
+    out.print(
+        f"\nworkspace: {escape(str(ws.root))}\nworkbook: {escape(str(paths[1]))}", highlight=False
+    )
     cell = max(result.lines, key=lambda x: x.pence)
     out.print(
-        f'next: totalplace trace {ws.root} --agency "{cell.agency}" --theme {cell.theme}',
+        escape(f'next: totalplace trace {ws.root} --agency "{cell.agency}" --theme {cell.theme}'),
         highlight=False,
     )
     raise typer.Exit(0 if report.ok else 1)
@@ -296,7 +303,10 @@ def classify(
         print(json.dumps(report.to_dict(), indent=2))
         return
     render_coverage(report.by_publisher, out)
-    out.print(f"{report.rules} rules; rows and their rules in {report.classified_path}")
+    out.print(
+        f"{report.rules} rules; rows and their rules in {escape(str(report.classified_path))}",
+        highlight=False,
+    )
 
 
 @app.command("case")
@@ -368,7 +378,7 @@ def case_command(
     render_case(appraisal, out)
     if split is not None:
         how = split.method if split.feasible else f"not feasible: {split.reason}"
-        out.print(f"gain share: {how}", highlight=False)
+        out.print(f"gain share: {escape(how)}", highlight=False)
         case = appraisal.result.case
         labels = [case.year_label(t) for t in range(case.years)]
         render_cash_flows(split.cash_flows, labels, out)
@@ -422,11 +432,21 @@ def resolve(
         if review_only or r.status != "rejected":
             body = r.body_id or ""
             table.add_row(
-                escape(r.name), role, r.status, body, r.kind or "", f"{r.confidence:.2f}", r.method
+                escape(r.name),
+                role,
+                r.status,
+                escape(body),
+                escape(r.kind or ""),
+                f"{r.confidence:.2f}",
+                escape(r.method),
             )
     out.print(table)
     counts = result.counts()
-    out.print(", ".join(f"{n} {s}" for s, n in counts.items()) + f"; written to {result.path}")
+    out.print(
+        ", ".join(f"{n} {s}" for s, n in counts.items())
+        + f"; written to {escape(str(result.path))}",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -451,7 +471,9 @@ def count(
     from totalplace.render import render_count
 
     render_count(result, out)
-    out.print("written: " + ", ".join(str(p) for p in paths), highlight=False, soft_wrap=True)
+    out.print(
+        "written: " + ", ".join(escape(str(p)) for p in paths), highlight=False, soft_wrap=True
+    )
 
 
 @app.command()
@@ -497,12 +519,12 @@ def trace(
             rows.add_column(col)
         for r in result.rows:
             rows.add_row(
-                _short(r.path),
+                escape(_short(r.path)),
                 str(r.line),
                 escape(r.supplier or ""),
                 r.date or "",
                 fmt(r.pence),
-                r.rule_id or "",
+                escape(r.rule_id or ""),
             )
         out.print(rows)
     if not result.lines:

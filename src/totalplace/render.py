@@ -30,7 +30,7 @@ def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> No
     data = result.to_dict()
     place = result.place
     console.print(
-        f"[bold]{place.name}[/] ({len(place.units)} authorities), {result.year}"
+        f"[bold]{escape(place.name)}[/] ({len(place.units)} authorities), {result.year}"
         f"{', current spending only' if result.current_only else ''}",
         highlight=False,
     )
@@ -52,7 +52,7 @@ def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> No
         console.print(_shares(title, attr, result.by(attr), result.total_pence, top))
     flags = sorted({f for line in result.lines for f in line.flags})
     if flags:
-        console.print("[bold]estimates[/]: " + "; ".join(flags), highlight=False)
+        console.print("[bold]estimates[/]: " + escape("; ".join(flags)), highlight=False)
     console.print(
         f"Non-identifiable spending (defence, debt interest...) is not apportioned: "
         f"{millions(result.non_identifiable_pence)} nationally.",
@@ -62,7 +62,9 @@ def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> No
 
 def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
     place = count.place
-    console.print(f"[bold]{place.name}[/], {count.year}: the Total Place count", highlight=False)
+    console.print(
+        f"[bold]{escape(place.name)}[/], {count.year}: the Total Place count", highlight=False
+    )
     summary = Table(show_header=False)
     summary.add_column(justify="left")
     summary.add_column(justify="right")

@@ -64,7 +64,7 @@ def render_case(appraisal: Appraisal, console: Console, top: int = 10) -> None:
             table.add_column(col, justify="right")
         for bar in appraisal.tornado[:top]:
             table.add_row(
-                bar.param,
+                escape(bar.param),
                 f"{bar.low:g}",
                 f"{bar.high:g}",
                 pounds(bar.npv_low_pence),
@@ -74,7 +74,7 @@ def render_case(appraisal: Appraisal, console: Console, top: int = 10) -> None:
         console.print(table)
     for issue in res.issues:
         console.print(
-            f"[yellow]warning[/] {issue.slug} ({issue.field}): {escape(issue.message)}",
+            f"[yellow]warning[/] {issue.slug} ({escape(issue.field)}): {escape(issue.message)}",
             highlight=False,
         )
 
@@ -90,7 +90,7 @@ def render_matrix(appraisal: Appraisal, console: Console) -> None:
     for line in res.agencies.values():
         table.add_row(
             escape(line.name),
-            line.level,
+            escape(line.level),
             pounds(line.pv_costs),
             pounds(line.pv_fiscal),
             pounds(line.pv_cashable),
@@ -99,7 +99,7 @@ def render_matrix(appraisal: Appraisal, console: Console) -> None:
         )
     for level, t in res.level_totals().items():
         table.add_row(
-            f"[bold]all {level}[/]",
+            f"[bold]all {escape(level)}[/]",
             "",
             pounds(t["costs_pence"]),
             pounds(t["benefits_pence"]),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from totalplace.money import pounds
@@ -134,11 +135,11 @@ def render_coverage(by_publisher: list[PublisherCoverage], console: Console) -> 
     for p in by_publisher:
         first = p.top_unclassified[0] if p.top_unclassified else None
         table.add_row(
-            p.publisher,
+            escape(p.publisher),
             f"{p.rows:,}",
             "" if p.share_by_value is None else f"{p.share_by_value:.1%}",
             "" if p.share_by_rows is None else f"{p.share_by_rows:.1%}",
             pounds(p.pass_through_value_pence),
-            f"{first.label} ({pounds(first.value_pence)})" if first else "",
+            escape(f"{first.label} ({pounds(first.value_pence)})") if first else "",
         )
     console.print(table)
