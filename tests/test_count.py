@@ -168,11 +168,19 @@ def test_count_command_json(demo: tuple[Workspace, PlaceCount]) -> None:
 
 
 def test_trace_command_fails_for_an_unknown_cell(demo: tuple[Workspace, PlaceCount]) -> None:
-    ws, _ = demo
+    ws, count = demo
     result = CliRunner().invoke(
         app, ["trace", str(ws.root), "--agency", "Nobody", "--theme", "health"]
     )
     assert result.exit_code == 1
+    # the message says which agencies the theme does have
+    health = sorted({x.agency for x in count.lines if x.theme == "health"})
+    assert health and "agencies with theme health: " + ", ".join(health) in result.stderr
+    assert "┃" not in result.stdout  # no empty table
+    as_json = CliRunner().invoke(
+        app, ["trace", str(ws.root), "--agency", "Nobody", "--theme", "health", "--json"]
+    )
+    assert as_json.exit_code == 1 and json.loads(as_json.stdout)["lines"] == []
 
 
 @pytest.fixture(scope="module")

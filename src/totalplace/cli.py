@@ -490,12 +490,28 @@ def trace(
 
     try:
         ws = Workspace.open(directory)
-        result = trace_cell(ws, build_count(ws), agency, theme, limit)
+        count = build_count(ws)
+        result = trace_cell(ws, count, agency, theme, limit)
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
+    if not result.lines and not as_json:
+        themes = sorted({x.theme for x in count.lines if x.agency == agency})
+        agencies = sorted({x.agency for x in count.lines if x.theme == theme})
+        hint = (
+            f"{agency}'s themes: {', '.join(themes)}"
+            if themes
+            else f"agencies with theme {theme}: {', '.join(agencies)}"
+            if agencies
+            else "neither the agency nor the theme is in the count"
+        )
+        err.print(
+            escape(f"no line of the count has agency {agency!r} and theme {theme!r}; {hint}"),
+            highlight=False,
+        )
+        raise typer.Exit(1)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
-        return
+        raise typer.Exit(0 if result.lines else 1)
     from totalplace.money import pounds as fmt
 
     out.print(f"{escape(agency)} / {escape(theme)}: {fmt(result.pence)}", highlight=False)
@@ -527,9 +543,6 @@ def trace(
                 escape(r.rule_id or ""),
             )
         out.print(rows)
-    if not result.lines:
-        out.print("no line of the count has that agency and theme; see `totalplace count --json`")
-        raise typer.Exit(1)
 
 
 def main() -> None:
