@@ -165,3 +165,32 @@ def test_names_and_messages_are_shown_as_written_not_read_as_markup(tmp_path: Pa
         assert "[b]x.csv" in shown
         assert "[i]Co" in shown
         assert "[columns]" in shown  # the failed file's advice on writing a profile
+
+
+def test_a_folder_ingests_the_spend_files_under_it(tmp_path: Path) -> None:
+    """Sorted, sub-folders included; hidden files and the workspace's own files
+    (here the workspace sits inside the folder) are left out; an empty folder fails."""
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / ".hidden").mkdir()
+    ws = data / "ws"
+    result = runner.invoke(app, ["init", str(ws), "--place", "E08000025", "--year", "2010-11"])
+    assert result.exit_code == 0, result.output
+    header = "Payment Date,Amount,Supplier Name\n"
+    (data / "b.csv").write_text(header + "2010-04-01,2.00,B Ltd\n")
+    (data / "sub" / "a.csv").write_text(header + "2010-04-01,1.00,A Ltd\n")
+    (data / ".hidden" / "c.csv").write_text(header + "2010-04-01,4.00,C Ltd\n")
+    (data / "notes.md").write_text("not spend\n")
+    (ws / "stray.csv").write_text(header + "2010-04-01,8.00,D Ltd\n")
+    (tmp_path / "empty").mkdir()
+    args = ["ingest", str(ws), str(data), str(tmp_path / "empty"), "--publisher", "X", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    files = json.loads(result.stdout)["files"]
+    assert [(Path(f["path"]).name, f["status"]) for f in files] == [
+        ("b.csv", "loaded"),
+        ("a.csv", "loaded"),
+        ("empty", "failed"),
+    ]
+    assert sum(f["amount_loaded_pence"] for f in files) == 300
+    assert "a folder with no spend files" in files[2]["message"]

@@ -20,6 +20,7 @@ from rich.table import Table
 from totalplace.config import parse_place
 from totalplace.errors import TotalPlaceError
 from totalplace.ingest.pipeline import FileReport, IngestReport, ingest_files, workspace_report
+from totalplace.ingest.sources import expand_folders
 from totalplace.money import pounds
 from totalplace.workspace import Workspace
 
@@ -137,7 +138,10 @@ def init(
 @app.command()
 def ingest(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
-    files: Annotated[list[Path], typer.Argument(help="Spend files: .csv, .zip or .xlsx.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Spend files (.csv, .zip or .xlsx), or folders holding them."),
+    ],
     publisher: Annotated[
         str | None,
         typer.Option(help="Paying body, for files with no body column (e.g. 'Bradford MDC')."),
@@ -178,6 +182,7 @@ def _ingest_with_progress(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err, transient=True) as progress:
+        files = expand_folders(files, ws.root)
         task = progress.add_task("ingesting", total=len(files))
 
         def step(rep: FileReport) -> None:

@@ -25,7 +25,7 @@ from totalplace.ingest.dates import PeriodRules, parse_year_start
 from totalplace.ingest.dialect import sniff
 from totalplace.ingest.parse import ParseResult, SourceParser
 from totalplace.ingest.roles import Profile, map_columns
-from totalplace.ingest.sources import PreparedSource, prepare
+from totalplace.ingest.sources import PreparedSource, expand_folders, prepare
 from totalplace.workspace import ROW_TABLES, Workspace, atomic_write
 
 MAX_ISSUES_IN_REPORT = 100
@@ -243,7 +243,9 @@ def ingest_files(
     on_file: Callable[[FileReport], None] | None = None,
     on_start: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Ingest every path; a failed file is reported and never stops the others."""
+    """Ingest every path (a folder: the spend files under it); a failed file is
+    reported and never stops the others."""
+    paths = expand_folders(paths, ws.root)
     profile = find_profile(ws, publisher, profile_path)
     committed = ws.committed_ids()
     ctrl_c = _CtrlC()

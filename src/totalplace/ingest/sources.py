@@ -15,7 +15,7 @@ import codecs
 import csv
 import hashlib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -30,6 +30,7 @@ CHUNK = 8 * 1024 * 1024
 HEAD_BYTES = 256 * 1024
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+SPEND_SUFFIXES = (*TEXT_SUFFIXES, *XLSX_SUFFIXES, ".zip")
 # Characters never expected in spend files; one absent from the file splits
 # nothing when DuckDB reads the file a physical line at a time.
 LINE_READER_DELIMS = ("\x01", "\x02", "\x03", "\x04", "\x05", "\x06", "\x07", "\x1e", "\x1f")
@@ -265,8 +266,33 @@ def xlsx_to_csv(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
     )
 
 
+def expand_folders(paths: Sequence[Path], workspace: Path) -> list[Path]:
+    """Each folder replaced by the spend files under it, sorted (hidden ones and
+    the workspace's own files left out); a folder with none stays, to be reported."""
+    inside = workspace.resolve()
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append(path)
+            continue
+        found = sorted(
+            f
+            for f in path.rglob("*")
+            if f.suffix.lower() in SPEND_SUFFIXES
+            and f.is_file()
+            and not any(part.startswith(".") for part in f.relative_to(path).parts)
+            and not f.resolve().is_relative_to(inside)
+        )
+        out.extend(found or [path])
+    return out
+
+
 def prepare(path: Path, tmp_dir: Path) -> Iterator[PreparedSource]:
     """Yield the text sources inside ``path`` (several for a zip)."""
+    if path.is_dir():
+        raise SourceError(
+            str(path), f"a folder with no spend files ({', '.join(SPEND_SUFFIXES)}) in it"
+        )
     if not path.is_file():
         raise SourceError(str(path), "no such file")
     suffix = path.suffix.lower()
