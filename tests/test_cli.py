@@ -108,6 +108,8 @@ def test_profile_maps_an_unknown_header(tmp_path: Path) -> None:
 
 def test_check_renders_a_table(tmp_path: Path) -> None:
     ws = _init(tmp_path)
+    empty = runner.invoke(app, ["check", str(ws)])
+    assert empty.exit_code == 0 and "nothing ingested yet" in empty.stdout
     src = tmp_path / "good.csv"
     src.write_text(GOOD)
     runner.invoke(app, ["ingest", str(ws), str(src), "--json"])

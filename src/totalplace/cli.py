@@ -51,6 +51,9 @@ def _short(path: str) -> str:
 
 
 def render_report(report: IngestReport, console: Console) -> None:
+    if not report.files:
+        console.print("nothing ingested yet: totalplace ingest DIR FILE...", highlight=False)
+        return
     table = Table(title="Ingest report", show_lines=False)
     for col, justify in [
         ("file", "left"),
