@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from totalplace.config import parse_place
 from totalplace.errors import TotalPlaceError
@@ -31,14 +31,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # Wide when writing to a file or pipe, so tables and messages are not cut at 80.
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+# Markup is off: names, paths and messages hold square brackets ("a [columns]
+# table", "[b]x.csv") that must print as written; styles are given as Text.
+out = Console(markup=False, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, markup=False, width=None if sys.stderr.isatty() else 200)
 
 USAGE_EXIT = 2
 
 
 def _fail(exc: TotalPlaceError) -> typer.Exit:
-    err.print("[bold red]error:[/]", escape(str(exc)), highlight=False, soft_wrap=True)
+    err.print(Text("error:", style="bold red"), str(exc), highlight=False, soft_wrap=True)
     return typer.Exit(USAGE_EXIT)
 
 
@@ -72,23 +74,21 @@ def render_report(report: IngestReport, console: Console) -> None:
         colour = {"loaded": "green", "duplicate": "yellow", "failed": "red"}[f.status]
         issues = ", ".join(f"{k} {v}" for k, v in sorted(f.issue_counts.items()))
         table.add_row(
-            escape(_short(f.path)),
-            escape(f.publisher or ""),
-            f"[{colour}]{f.status}[/]",
+            _short(f.path),
+            f.publisher or "",
+            Text(f.status, style=colour),
             f"{f.rows_read:,}",
             f"{f.rows_loaded:,}",
             f"{f.rows_quarantined:,}",
             f"{f.rows_blank:,}",
             pounds(f.amount_loaded_pence),
             pounds(f.amount_quarantined_pence),
-            escape(issues if f.status != "failed" else f.message.splitlines()[0]),
+            issues if f.status != "failed" else f.message.splitlines()[0],
         )
     console.print(table)
     for f in report.files:
         if f.status == "failed":
-            console.print(
-                f"[red]failed:[/] {escape(f.path)}\n{escape(f.message)}\n", highlight=False
-            )
+            console.print(Text("failed:", style="red"), f"{f.path}\n{f.message}\n", highlight=False)
     loaded = [f for f in report.files if f.status == "loaded"]
     console.print(
         f"{len(loaded)} loaded, "
@@ -133,7 +133,7 @@ def init(
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
     out.print(
-        f"workspace {escape(str(ws.root))} for {','.join(ws.config.place)} {ws.config.year}",
+        f"workspace {ws.root} for {','.join(ws.config.place)} {ws.config.year}",
         highlight=False,
     )
 
@@ -179,7 +179,7 @@ def _ingest_with_progress(
     ws: Workspace, files: list[Path], publisher: str | None, profile: Path | None
 ) -> IngestReport:
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -196,7 +196,7 @@ def _ingest_with_progress(
             )
 
         def start(path: str) -> None:
-            progress.update(task, description=f"reading {escape(_short(path))}")
+            progress.update(task, description=f"reading {_short(path)}")
 
         return ingest_files(ws, files, publisher, profile, on_file=step, on_start=start)
 
@@ -237,12 +237,10 @@ def demo(
         raise _fail(exc) from exc
     out.print()
     render_count(result, out)
-    out.print(
-        f"\nworkspace: {escape(str(ws.root))}\nworkbook: {escape(str(paths[1]))}", highlight=False
-    )
+    out.print(f"\nworkspace: {ws.root}\nworkbook: {paths[1]}", highlight=False)
     cell = max(result.lines, key=lambda x: x.pence)
     out.print(
-        escape(f'next: totalplace trace {ws.root} --agency "{cell.agency}" --theme {cell.theme}'),
+        f'next: totalplace trace {ws.root} --agency "{cell.agency}" --theme {cell.theme}',
         highlight=False,
     )
     raise typer.Exit(0 if report.ok else 1)
@@ -312,7 +310,7 @@ def classify(
         return
     render_coverage(report.by_publisher, out)
     out.print(
-        f"{report.rules} rules; rows and their rules in {escape(str(report.classified_path))}",
+        f"{report.rules} rules; rows and their rules in {report.classified_path}",
         highlight=False,
     )
 
@@ -386,7 +384,7 @@ def case_command(
     render_case(appraisal, out)
     if split is not None:
         how = split.method if split.feasible else f"not feasible: {split.reason}"
-        out.print(f"gain share: {escape(how)}", highlight=False)
+        out.print(f"gain share: {how}", highlight=False)
         case = appraisal.result.case
         labels = [case.year_label(t) for t in range(case.years)]
         render_cash_flows(split.cash_flows, labels, out)
@@ -440,19 +438,18 @@ def resolve(
         if review_only or r.status != "rejected":
             body = r.body_id or ""
             table.add_row(
-                escape(r.name),
+                r.name,
                 role,
                 r.status,
-                escape(body),
-                escape(r.kind or ""),
+                body,
+                r.kind or "",
                 f"{r.confidence:.2f}",
-                escape(r.method),
+                r.method,
             )
     out.print(table)
     counts = result.counts()
     out.print(
-        ", ".join(f"{n} {s}" for s, n in counts.items())
-        + f"; written to {escape(str(result.path))}",
+        ", ".join(f"{n} {s}" for s, n in counts.items()) + f"; written to {result.path}",
         highlight=False,
     )
 
@@ -479,9 +476,7 @@ def count(
     from totalplace.render import render_count
 
     render_count(result, out)
-    out.print(
-        "written: " + ", ".join(escape(str(p)) for p in paths), highlight=False, soft_wrap=True
-    )
+    out.print("written: " + ", ".join(str(p) for p in paths), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -513,7 +508,7 @@ def trace(
             else "neither the agency nor the theme is in the count"
         )
         err.print(
-            escape(f"no line of the count has agency {agency!r} and theme {theme!r}; {hint}"),
+            f"no line of the count has agency {agency!r} and theme {theme!r}; {hint}",
             highlight=False,
         )
         raise typer.Exit(1)
@@ -522,7 +517,7 @@ def trace(
         raise typer.Exit(0 if result.lines else 1)
     from totalplace.money import pounds as fmt
 
-    out.print(f"{escape(agency)} / {escape(theme)}: {fmt(result.pence)}", highlight=False)
+    out.print(f"{agency} / {theme}: {fmt(result.pence)}", highlight=False)
     lines = Table(title="lines")
     for col in ("method", "£", "source", "flags"):
         lines.add_column(col)
@@ -530,8 +525,8 @@ def trace(
         lines.add_row(
             line["method"],
             fmt(line["pence"]),
-            escape(line["source"]),
-            escape("; ".join(line["flags"])),
+            line["source"],
+            "; ".join(line["flags"]),
         )
     out.print(lines)
     if result.rows_total:
@@ -543,12 +538,12 @@ def trace(
             rows.add_column(col)
         for r in result.rows:
             rows.add_row(
-                escape(_short(r.path)),
+                _short(r.path),
                 str(r.line),
-                escape(r.supplier or ""),
+                r.supplier or "",
                 r.date or "",
                 fmt(r.pence),
-                escape(r.rule_id or ""),
+                r.rule_id or "",
             )
         out.print(rows)
 

@@ -1,10 +1,14 @@
-"""Rich tables for the command line (the JSON forms are the objects' to_dict)."""
+"""Rich tables for the command line (the JSON forms are the objects' to_dict).
+
+These and the other ``render_*`` functions print data as plain strings, for a
+console with markup off (the command line's are), so square brackets in names
+print as written."""
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from totalplace.count.place_count import PlaceCount
 from totalplace.count.topdown import TopDownResult
@@ -19,7 +23,7 @@ def _shares(title: str, attr: str, parts: dict[str, int], total: int, top: int) 
     table.add_column("share", justify="right")
     for name, pence in list(parts.items())[:top]:
         share = pence / total if total else 0.0
-        table.add_row(escape(name), millions(pence), f"{share:.1%}")
+        table.add_row(name, millions(pence), f"{share:.1%}")
     if len(parts) > top:
         rest = sum(list(parts.values())[top:])
         table.add_row(f"{len(parts) - top} others", millions(rest), "")
@@ -30,7 +34,8 @@ def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> No
     data = result.to_dict()
     place = result.place
     console.print(
-        f"[bold]{escape(place.name)}[/] ({len(place.units)} authorities), {result.year}"
+        Text(place.name, style="bold"),
+        f"({len(place.units)} authorities), {result.year}"
         f"{', current spending only' if result.current_only else ''}",
         highlight=False,
     )
@@ -52,7 +57,7 @@ def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> No
         console.print(_shares(title, attr, result.by(attr), result.total_pence, top))
     flags = sorted({f for line in result.lines for f in line.flags})
     if flags:
-        console.print("[bold]estimates[/]: " + escape("; ".join(flags)), highlight=False)
+        console.print(Text("estimates:", style="bold"), "; ".join(flags), highlight=False)
     console.print(
         f"Non-identifiable spending (defence, debt interest...) is not apportioned: "
         f"{millions(result.non_identifiable_pence)} nationally.",
@@ -63,7 +68,10 @@ def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> No
 def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
     place = count.place
     console.print(
-        f"[bold]{escape(place.name)}[/], {count.year}: the Total Place count", highlight=False
+        Text(place.name, style="bold"),
+        f"{count.year}: the Total Place count",
+        sep=", ",
+        highlight=False,
     )
     summary = Table(show_header=False)
     summary.add_column(justify="left")
@@ -83,7 +91,7 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
     for title, attr in [("by agency", "agency"), ("by theme", "theme")]:
         console.print(_shares(title, attr, count.by(attr), count.total_pence, top))
     for c in count.coverage:
-        seen = f"{escape(c.agency)}: transactions {c.first} to {c.last} ({c.months} of 12 months)"
+        seen = f"{c.agency}: transactions {c.first} to {c.last} ({c.months} of 12 months)"
         if c.control_pence:
             told = (
                 f"split {millions(c.transactions_pence)} of its {millions(c.control_pence)} "
@@ -93,4 +101,4 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
             told = f"counted from its own payments, {millions(c.transactions_pence)}"
         console.print(f"{seen} {told} (not annualised)", highlight=False)
     for note in count.notes:
-        console.print(f"note: {escape(note)}", highlight=False)
+        console.print(f"note: {note}", highlight=False)

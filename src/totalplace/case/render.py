@@ -1,12 +1,13 @@
-"""Rich tables for a business case (the JSON form is :meth:`Appraisal.to_dict`)."""
+"""Rich tables for a business case (the JSON form is :meth:`Appraisal.to_dict`), for a
+console with markup off (see :mod:`totalplace.render`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from totalplace.case.montecarlo import Appraisal
 from totalplace.money import pounds
@@ -24,8 +25,9 @@ def render_case(appraisal: Appraisal, console: Console, top: int = 10) -> None:
     res = appraisal.result
     case = res.case
     console.print(
-        f"[bold]{escape(case.title)}[/]: {case.years} years, prices {case.price_year}, "
-        f"discounting {case.discount}",
+        Text(case.title, style="bold"),
+        f"{case.years} years, prices {case.price_year}, discounting {case.discount}",
+        sep=": ",
         highlight=False,
     )
     data = res.to_dict()
@@ -64,7 +66,7 @@ def render_case(appraisal: Appraisal, console: Console, top: int = 10) -> None:
             table.add_column(col, justify="right")
         for bar in appraisal.tornado[:top]:
             table.add_row(
-                escape(bar.param),
+                bar.param,
                 f"{bar.low:g}",
                 f"{bar.high:g}",
                 pounds(bar.npv_low_pence),
@@ -74,7 +76,8 @@ def render_case(appraisal: Appraisal, console: Console, top: int = 10) -> None:
         console.print(table)
     for issue in res.issues:
         console.print(
-            f"[yellow]warning[/] {issue.slug} ({escape(issue.field)}): {escape(issue.message)}",
+            Text("warning", style="yellow"),
+            f"{issue.slug} ({issue.field}): {issue.message}",
             highlight=False,
         )
 
@@ -89,8 +92,8 @@ def render_matrix(appraisal: Appraisal, console: Console) -> None:
         table.add_column(col, justify="right")
     for line in res.agencies.values():
         table.add_row(
-            escape(line.name),
-            escape(line.level),
+            line.name,
+            line.level,
             pounds(line.pv_costs),
             pounds(line.pv_fiscal),
             pounds(line.pv_cashable),
@@ -99,7 +102,7 @@ def render_matrix(appraisal: Appraisal, console: Console) -> None:
         )
     for level, t in res.level_totals().items():
         table.add_row(
-            f"[bold]all {escape(level)}[/]",
+            Text(f"all {level}", style="bold"),
             "",
             pounds(t["costs_pence"]),
             pounds(t["benefits_pence"]),
@@ -114,7 +117,7 @@ def render_matrix(appraisal: Appraisal, console: Console) -> None:
         flows.add_column("beneficiary")
         flows.add_column("saving", justify="right")
         for payer, beneficiary, pence in res.flows:
-            flows.add_row(escape(payer), escape(beneficiary), pounds(pence))
+            flows.add_row(payer, beneficiary, pounds(pence))
         console.print(flows)
 
 
@@ -127,5 +130,5 @@ def render_cash_flows(
     for label in labels:
         table.add_column(label, justify="right")
     for partner, flows in cash_flows.items():
-        table.add_row(escape(partner), *(pounds(v) for v in flows))
+        table.add_row(partner, *(pounds(v) for v in flows))
     console.print(table)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pyarrow as pa
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from totalplace.money import pounds
@@ -121,7 +120,8 @@ def coverage(
 
 
 def render_coverage(by_publisher: list[PublisherCoverage], console: Console) -> None:
-    """The coverage table and, under it, each publisher's largest unclassified labels."""
+    """The coverage table and, under it, each publisher's largest unclassified labels
+    (for a console with markup off, see :mod:`totalplace.render`)."""
     table = Table(title="Classification coverage")
     for col, justify in [
         ("publisher", "left"),
@@ -135,11 +135,11 @@ def render_coverage(by_publisher: list[PublisherCoverage], console: Console) -> 
     for p in by_publisher:
         first = p.top_unclassified[0] if p.top_unclassified else None
         table.add_row(
-            escape(p.publisher),
+            p.publisher,
             f"{p.rows:,}",
             "" if p.share_by_value is None else f"{p.share_by_value:.1%}",
             "" if p.share_by_rows is None else f"{p.share_by_rows:.1%}",
             pounds(p.pass_through_value_pence),
-            escape(f"{first.label} ({pounds(first.value_pence)})") if first else "",
+            f"{first.label} ({pounds(first.value_pence)})" if first else "",
         )
     console.print(table)
