@@ -286,3 +286,44 @@ def test_a_workspace_without_spend_files_counts_top_down(tmp_path: Path) -> None
     assert count.bottom_up_pence == 0 and count.transfers == []
     assert count.total_pence == topdown(resolve_place("E10000016"), "2012-13").total_pence
     assert all(p.exists() for p in reports)
+
+
+def test_count_runs_when_no_name_resolves_to_a_public_body(tmp_path: Path) -> None:
+    """Then the resolved names file holds no body at all (its body_id column all
+    empty), which must not break the transactions' join."""
+    ws = Workspace.create(tmp_path / "ws", ["E08000003"], "2010-11")
+    src = tmp_path / "spend.csv"
+    src.write_text("Payment Date,Amount,Supplier Name\n2010-12-01,100.00,Acme Trading Ltd\n")
+    assert ingest_files(ws, [src], publisher="Zzyzx Holdings").ok
+    count, _ = count_workspace(ws)
+    assert count.total_pence > 0
+    assert any("Zzyzx Holdings" in note and "1 rows not used" in note for note in count.notes)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from totalplace.orgs.resolve import RESOLVED_NAME
+
+    schema = pq.read_schema(ws.root / RESOLVED_NAME)
+    assert schema.field("body_id").type == schema.field("kind").type == pa.string()
+
+
+def test_engine_reads_a_column_of_another_type_under_its_own_name(tmp_path: Path) -> None:
+    """A column cast to the declared type keeps its name (an all-empty column
+    is stored as integers by Arrow, and declared as text)."""
+    import ibis
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from totalplace.classify.engine import open_backend
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"name": ["a"], "body_id": pa.array([None], pa.int32())}), path)
+    backend = open_backend("duckdb")
+    try:
+        table = backend.read_parquet(
+            [path], "t", ibis.schema({"name": "string", "body_id": "string"})
+        )
+        assert table.columns == ("name", "body_id")
+        assert table.to_pyarrow().to_pylist() == [{"name": "a", "body_id": None}]
+    finally:
+        backend.close()

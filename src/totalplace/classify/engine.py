@@ -59,7 +59,7 @@ class DuckDBBackend:
         table = self.con.read_parquet([str(p) for p in paths], table_name=name, union_by_name=True)
         return table.select(
             *(
-                table[c].cast(t) if c in table.columns else ibis.null(t).name(c)
+                table[c].cast(t).name(c) if c in table.columns else ibis.null(t).name(c)
                 for c, t in schema.items()
             )
         )

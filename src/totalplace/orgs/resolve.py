@@ -371,8 +371,9 @@ def resolve_workspace(ws: Workspace) -> WorkspaceResolution:
             "name": [r.name for r, _ in pairs],
             "role": [role for _, role in pairs],
             "normalised": [r.normalised for r, _ in pairs],
-            "body_id": [r.body_id for r, _ in pairs],
-            "kind": [r.kind for r, _ in pairs],
+            # typed: a column of None alone would be stored as integers
+            "body_id": pa.array([r.body_id for r, _ in pairs], pa.string()),
+            "kind": pa.array([r.kind for r, _ in pairs], pa.string()),
             "confidence": pa.array([r.confidence for r, _ in pairs], pa.float64()),
             "status": [r.status for r, _ in pairs],
             "method": [r.method for r, _ in pairs],
