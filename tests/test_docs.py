@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from totalplace.config import SETTINGS_HELP
-from totalplace.ingest.issues import ISSUE_TYPES
+from totalplace.ingest.issues import FILE_WARNINGS, ISSUE_TYPES
 from totalplace.ingest.roles import registry
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -33,6 +33,11 @@ def test_every_setting_is_documented(setting: str) -> None:
 def test_every_issue_slug_is_documented(slug: str) -> None:
     severity = ISSUE_TYPES[slug].severity
     assert f"| `{slug}` | {severity} |" in README
+
+
+@pytest.mark.parametrize("slug", sorted(FILE_WARNINGS))
+def test_every_file_warning_is_documented(slug: str) -> None:
+    assert f"| `{slug}` | file |" in README
 
 
 @pytest.mark.parametrize("role", sorted(registry()))

@@ -87,6 +87,13 @@ def render_report(report: IngestReport, console: Console) -> None:
         )
     console.print(table)
     for f in report.files:
+        for w in f.warnings:
+            console.print(
+                Text("warning:", style="yellow"),
+                f"{_short(f.path)}: {w['message']} [{w['slug']}]",
+                highlight=False,
+            )
+    for f in report.files:
         if f.status == "failed":
             console.print(Text("failed:", style="red"), f"{f.path}\n{f.message}\n", highlight=False)
     loaded = [f for f in report.files if f.status == "loaded"]

@@ -57,8 +57,13 @@ _CATALOG_DDL = [
         rows_blank BIGINT NOT NULL,
         amount_loaded_pence BIGINT NOT NULL,
         amount_quarantined_pence BIGINT NOT NULL,
-        issue_counts VARCHAR NOT NULL
+        issue_counts VARCHAR NOT NULL,
+        warnings VARCHAR,
+        details VARCHAR
     )""",
+    # catalogs made before file-level warnings and details were kept
+    "ALTER TABLE files ADD COLUMN IF NOT EXISTS warnings VARCHAR",
+    "ALTER TABLE files ADD COLUMN IF NOT EXISTS details VARCHAR",
     """CREATE TABLE IF NOT EXISTS attempts (
         attempted_at TIMESTAMP NOT NULL,
         path VARCHAR NOT NULL,

@@ -120,6 +120,21 @@ ERROR_PRECEDENCE = [t.slug for t in _TYPES if t.severity is Severity.ERROR]
 
 
 @dataclass(frozen=True)
+class FileWarningType:
+    """A warning about a whole file (not one row): the file is loaded and flagged."""
+
+    slug: str
+    help: str
+
+
+# File-level warnings, shown under the ingest report and by ``check``; a test
+# checks that the README documents every slug.
+_FILE_WARNINGS: list[FileWarningType] = []
+
+FILE_WARNINGS: dict[str, FileWarningType] = {t.slug: t for t in _FILE_WARNINGS}
+
+
+@dataclass(frozen=True)
 class Issue:
     slug: str
     severity: Severity

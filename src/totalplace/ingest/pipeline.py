@@ -23,6 +23,7 @@ from totalplace import engine
 from totalplace.errors import SourceError
 from totalplace.ingest.dates import PeriodRules, parse_year_start
 from totalplace.ingest.dialect import sniff
+from totalplace.ingest.issues import FILE_WARNINGS
 from totalplace.ingest.parse import ParseResult, SourceParser
 from totalplace.ingest.roles import Profile, map_columns
 from totalplace.ingest.sources import PreparedSource, expand_folders, prepare
@@ -49,9 +50,27 @@ class FileReport:
     issue_counts: dict[str, int] = field(default_factory=dict)
     issues: list[dict[str, object]] = field(default_factory=list)
     column_map: dict[str, str] = field(default_factory=dict)
+    # file-level warnings: {"slug": ..., "message": ...}, slugs from FILE_WARNINGS
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    # how the file was read: mapping decisions, bodies, dates, totals (JSON-able)
+    details: dict[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass
+class FileNotes:
+    """What ingest decided about a file as a whole, gathered while it is read
+    and stored with it in the catalog."""
+
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    details: dict[str, object] = field(default_factory=dict)
+
+    def warn(self, slug: str, message: str) -> None:
+        if slug not in FILE_WARNINGS:
+            raise KeyError(f"undeclared file warning {slug!r}: add it to FILE_WARNINGS")
+        self.warnings.append({"slug": slug, "message": message})
 
 
 @dataclass
@@ -140,6 +159,7 @@ def ingest_source(
             sha256=src.sha256,
             message="same content already loaded; nothing done",
         )
+    notes = FileNotes()
     dialect = sniff(src.display_path, src.head, profile)
     cmap = map_columns(src.display_path, dialect.headers, profile)
     named = publisher or profile.publisher
@@ -209,6 +229,8 @@ def ingest_source(
         issue_counts=result.issue_counts,
         issues=first_issues,
         column_map=cmap.describe(),
+        warnings=notes.warnings,
+        details=notes.details,
     )
     ws.commit_file(
         staged,
@@ -228,6 +250,8 @@ def ingest_source(
             "amount_loaded_pence": result.amount_loaded_pence,
             "amount_quarantined_pence": result.amount_quarantined_pence,
             "issue_counts": json.dumps(result.issue_counts),
+            "warnings": json.dumps(notes.warnings),
+            "details": json.dumps(notes.details),
         },
         attempt_message=f"{result.rows_loaded} of {result.rows_read} rows loaded",
     )
@@ -311,7 +335,7 @@ def workspace_report(ws: Workspace) -> IngestReport:
         for row in con.execute(
             "SELECT path, file_id, publisher, rows_read, rows_loaded, rows_quarantined, "
             "rows_blank, amount_loaded_pence, amount_quarantined_pence, issue_counts, "
-            "column_map FROM files ORDER BY ingested_at, path"
+            "column_map, warnings, details FROM files ORDER BY ingested_at, path"
         ).fetchall():
             files.append(
                 FileReport(
@@ -327,6 +351,8 @@ def workspace_report(ws: Workspace) -> IngestReport:
                     amount_quarantined_pence=row[8],
                     issue_counts=json.loads(row[9]),
                     column_map=json.loads(row[10]),
+                    warnings=json.loads(row[11] or "[]"),
+                    details=json.loads(row[12] or "{}"),
                 )
             )
         for path, message in con.execute(

@@ -151,7 +151,11 @@ def header_score(cells: list[str]) -> int:
     return sum(1 for c in cells if normalise_header(c) in known)
 
 
-def map_columns(path: str, headers: list[str], profile: Profile) -> ColumnMap:
+def map_columns(
+    path: str, headers: list[str], profile: Profile, *, require_date: bool = True
+) -> ColumnMap:
+    """Map headers to roles; ``require_date=False`` when the file's period is
+    known from elsewhere (its name or title lines)."""
     roles = registry()
     norm = [normalise_header(h) for h in headers]
     chosen: dict[str, tuple[int, str, str]] = {}
@@ -205,7 +209,7 @@ def map_columns(path: str, headers: list[str], profile: Profile) -> ColumnMap:
 
     cmap = ColumnMap(chosen, tuple(headers))
     missing = [r for r, spec in roles.items() if spec.required and r not in chosen]
-    if not any(r in chosen for r in DATE_ROLES):
+    if require_date and not any(r in chosen for r in DATE_ROLES):
         missing.append("payment_date or period")
     if missing:
         raise MappingError(path, _unsure_message(missing, cmap))
