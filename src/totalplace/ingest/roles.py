@@ -1,30 +1,64 @@
-"""Canonical roles and the mapping of a file's headers onto them.
+"""Canonical roles and the mapping of a file's columns onto them.
 
-The shipped synonym registry (``data/headers.toml``) maps most published
-layouts; a user's profile maps the rest.  The mapping is *sure* only when every
-required role has exactly one best column; otherwise ingest stops with a
-message listing the unmapped roles, the candidate columns and a profile to copy.
+A column is read by its header *and* its values (profiled on a sample of the
+file's rows by ``infer.py``).  For each required role (``amount``,
+``supplier_name``, ``payment_date`` or ``period``) the candidates are ranked:
+
+1. a header in the synonym registry (``data/headers.toml``; an earlier synonym
+   first, then the earlier column), kept only when its values do not
+   contradict the role;
+2. a header that nearly matches a synonym (``Directotate``), on the same terms;
+3. a header holding a word of the role ("Supplier", "Date", "Net") or a
+   generic header ("Name", "Description", "Total", "Value"), kept only when
+   its values plainly hold the role;
+4. the values alone, used only when exactly one column fits.
+
+The tie rule: the best rank wins; within rank 3, the column whose values vary
+most (more distinct values: a payee or payment-date column varies more than a
+body or a publication date), then the earlier column.  Every other column that
+fits is recorded beside the choice.  Two rules override the ranking: a column
+of identifiers (whole numbers only, with leading zeros, of one width, near-
+sequential or in the millions) is never the amount, whatever its header says,
+and if it is the only candidate the mapping fails saying so; and a money
+column headed with the word "Net" wins over the others (Gross, Total, Amount):
+published spend is net of recoverable VAT, and a VAT column goes to ``vat``.
+
+Other roles are mapped by synonym, then near match, as before.  A user's
+profile ``[columns]`` overrides everything.  The decisions (column, how,
+confidence, rejected candidates and why) are kept on the ``ColumnMap`` and
+stored with the file.  When a required role has no column, ingest stops with
+a message listing the candidates and pointing to ``totalplace profile suggest``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import tomllib
+from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from totalplace.errors import ConfigError, MappingError
+from totalplace.ingest.infer import ColumnProfile, contradiction, fit, profile_columns
 from totalplace.tomlfile import read_toml
 
 FUZZY_THRESHOLD = 0.9
 DATE_ROLES = ("payment_date", "period")
 
 
+_CURRENCY_WORDS = re.compile(r"\b(gbp|stg|pounds)\b")
+
+
 def normalise_header(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", " ", text.lower()).strip()
+    """Lower case, letters and digits only, currency words dropped: "* Date",
+    " Supplier Name: ", "Amount (£)" and "Amount GBP" read as their plain words."""
+    plain = re.sub(r"[^0-9a-z]+", " ", text.lower())
+    return " ".join(_CURRENCY_WORDS.sub(" ", plain).split()) or plain.strip()
 
 
 @dataclass(frozen=True)
@@ -36,7 +70,7 @@ class Role:
 
 
 @cache
-def registry() -> dict[str, Role]:
+def _shipped_registry() -> dict[str, Role]:
     raw = tomllib.loads(
         resources.files("totalplace").joinpath("data/headers.toml").read_text(encoding="utf-8")
     )
@@ -45,10 +79,39 @@ def registry() -> dict[str, Role]:
             name=name,
             help=str(spec["help"]),
             required=bool(spec.get("required", False)),
-            synonyms=tuple(normalise_header(s) for s in spec["synonyms"]),
+            synonyms=tuple(dict.fromkeys(normalise_header(s) for s in spec["synonyms"])),
         )
         for name, spec in raw["roles"].items()
     }
+
+
+_REMOVED: ContextVar[frozenset[str]] = ContextVar("removed_synonyms", default=frozenset())
+
+
+def registry() -> dict[str, Role]:
+    """The shipped roles and synonyms (less any removed by :func:`synonyms_removed`)."""
+    removed = _REMOVED.get()
+    return _without(removed) if removed else _shipped_registry()
+
+
+@cache
+def _without(removed: frozenset[str]) -> dict[str, Role]:
+    return {
+        name: Role(role.name, role.help, role.required,
+                   tuple(s for s in role.synonyms if s not in removed))
+        for name, role in _shipped_registry().items()
+    }  # fmt: skip
+
+
+@contextlib.contextmanager
+def synonyms_removed(headers: Iterable[str]) -> Iterator[None]:
+    """Map as if the registry had never seen these headers (compared normalised):
+    how a publisher's files fare when nobody has written its spellings down."""
+    token = _REMOVED.set(frozenset(normalise_header(h) for h in headers))
+    try:
+        yield
+    finally:
+        _REMOVED.reset(token)
 
 
 @dataclass
@@ -124,10 +187,12 @@ def _check_profile_values(path: Path, raw: dict[str, object], periods: dict[str,
 
 @dataclass(frozen=True)
 class ColumnMap:
-    """Role name -> (0-based column index, header text, how it was matched)."""
+    """Role name -> (0-based column index, header text, how it was matched),
+    with the decisions behind each (JSON-able, stored with the file)."""
 
     roles: dict[str, tuple[int, str, str]]
     headers: tuple[str, ...]
+    decisions: dict[str, dict[str, object]] = field(default_factory=dict, compare=False)
 
     def index(self, role: str) -> int | None:
         hit = self.roles.get(role)
@@ -152,83 +217,234 @@ def header_score(cells: list[str]) -> int:
 
 
 def map_columns(
-    path: str, headers: list[str], profile: Profile, *, require_date: bool = True
+    path: str,
+    headers: list[str],
+    profile: Profile,
+    *,
+    require_date: bool = True,
+    rows: Sequence[Sequence[str]] | None = None,
 ) -> ColumnMap:
-    """Map headers to roles; ``require_date=False`` when the file's period is
-    known from elsewhere (its name or title lines)."""
-    roles = registry()
-    norm = [normalise_header(h) for h in headers]
-    chosen: dict[str, tuple[int, str, str]] = {}
-    used: set[int] = set()
-
-    for role, wanted in profile.columns.items():
-        hits = [i for i, h in enumerate(headers) if h.strip() == wanted.strip()]
-        hits = hits or [i for i, h in enumerate(norm) if h == normalise_header(wanted)]
-        if not hits:
-            raise MappingError(
-                path,
-                f'profile {profile.source} maps {role} to column "{wanted}", which is not in '
-                f"this file. Its columns are: {', '.join(repr(h) for h in headers)}",
-            )
-        chosen[role] = (hits[0], headers[hits[0]], "profile")
-        used.add(hits[0])
-
-    # exact synonyms: earlier synonym wins, then earlier column
-    for name, spec in roles.items():
-        if name in chosen:
-            continue
-        best: tuple[int, int] | None = None
-        for i, h in enumerate(norm):
-            if i in used or h not in spec.synonyms:
-                continue
-            rank = (spec.synonyms.index(h), i)
-            if best is None or rank < best:
-                best = rank
-        if best is not None:
-            chosen[name] = (best[1], headers[best[1]], "synonym")
-            used.add(best[1])
-
-    # near-misses such as "Directotate": only for columns nothing else claimed
-    for name, spec in roles.items():
-        if name in chosen:
-            continue
-        scored = sorted(
-            (
-                (max(difflib.SequenceMatcher(None, h, s).ratio() for s in spec.synonyms), i)
-                for i, h in enumerate(norm)
-                if i not in used and h
-            ),
-            reverse=True,
-        )
-        if scored and scored[0][0] >= FUZZY_THRESHOLD:
-            if len(scored) > 1 and scored[1][0] == scored[0][0]:
-                continue  # a tie is not a match
-            i = scored[0][1]
-            chosen[name] = (i, headers[i], f"near match {scored[0][0]:.2f}")
-            used.add(i)
-
-    cmap = ColumnMap(chosen, tuple(headers))
-    missing = [r for r, spec in roles.items() if spec.required and r not in chosen]
-    if require_date and not any(r in chosen for r in DATE_ROLES):
+    """Map headers to roles, checked against ``rows`` (a sample of data rows)
+    when given; ``require_date=False`` when the file's period is known from
+    elsewhere (its name or title lines)."""
+    mapper = Mapper(headers, profile, rows)
+    cmap = mapper.run(path)
+    missing = [r for r, spec in registry().items() if spec.required and r not in cmap.roles]
+    if require_date and not any(r in cmap.roles for r in DATE_ROLES):
         missing.append("payment_date or period")
     if missing:
-        raise MappingError(path, _unsure_message(missing, cmap))
+        raise MappingError(path, mapper.failure(path, missing, cmap))
     return cmap
 
 
-def _unsure_message(missing: list[str], cmap: ColumnMap) -> str:
-    candidates = cmap.unmapped_headers()
-    first = missing[0].split(" ")[0]
-    example = candidates[0] if candidates else "Column header"
-    lines = [
-        f"cannot map required role(s): {', '.join(missing)}.",
-        "Unmapped columns that could fill them: "
-        f"{', '.join(repr(c) for c in candidates) or '(none)'}.",
-        f"Mapped so far: {', '.join(f'{r}={h!r}' for r, h in sorted(cmap.describe().items()))}.",
-        "Write a profile (TOML) and pass it with --profile FILE, or save it in the "
-        "workspace's profiles/ folder with the publisher's name, e.g.:",
-        '    publisher = "Example Council"',
-        "    [columns]",
-        f'    {first} = "{example}"',
-    ]
-    return "\n".join(lines)
+# Words in a header that point to a required role (rank 3: the values must agree).
+HINT_WORDS = {
+    "amount": frozenset({"amount", "value", "total", "net", "gross", "spend", "spent", "paid",
+                         "cost", "sum", "expenditure", "price", "payment"}),
+    "supplier_name": frozenset({"supplier", "payee", "beneficiary", "vendor", "creditor",
+                                "recipient", "merchant", "contractor", "company"}),
+    "payment_date": frozenset({"date", "paid", "posted", "posting", "cleared", "clearing"}),
+    "period": frozenset({"period", "month", "quarter"}),
+}  # fmt: skip
+# Headers that say nothing about their column: mapped by what the values hold.
+GENERIC_HEADERS = frozenset(
+    {"name", "names", "text", "description", "details", "detail", "total", "value", "data",
+     "item", "items", "info", "information", "column", "field"}
+)  # fmt: skip
+VALUE_ROLES = ("amount", "supplier_name", "payment_date", "period")
+GROSS_WORDS = frozenset({"gross", "total", "inc", "incl", "including"})
+CONFIDENCE = {"profile": 1.0, "synonym": 0.95, "near match": 0.8, "header word": 0.75,
+              "values": 0.6}  # fmt: skip
+UNCHECKED = 0.8  # a header match whose values were not or could not be checked
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    rank: int  # 1 synonym, 2 near match, 3 header word or generic header, 4 values alone
+    order: tuple[float, ...]
+    index: int
+    how: str
+    values: str  # what the values show ("" when not judged)
+
+
+class Mapper:
+    """One file's mapping: the profile first, then the required roles by header
+    and values, then the other roles by header."""
+
+    def __init__(
+        self, headers: Sequence[str], profile: Profile, rows: Sequence[Sequence[str]] | None
+    ) -> None:
+        self.headers = list(headers)
+        self.norm = [normalise_header(h) for h in headers]
+        self.profile = profile
+        self.cols: list[ColumnProfile] | None = (
+            profile_columns(self.headers, rows) if rows is not None else None
+        )
+        self.chosen: dict[str, tuple[int, str, str]] = {}
+        self.decisions: dict[str, dict[str, object]] = {}
+        self.rejected: dict[str, list[dict[str, str]]] = {}
+
+    @property
+    def used(self) -> set[int]:
+        return {i for i, _, _ in self.chosen.values()}
+
+    def run(self, path: str) -> ColumnMap:
+        self._profile_columns(path)
+        for role in VALUE_ROLES:
+            if role in self.chosen or (role == "period" and "payment_date" in self.chosen):
+                continue
+            self._choose(role)
+        for near in (False, True):  # every exact synonym before any near match
+            for name in registry():
+                if name not in self.chosen:
+                    self._by_header(name, near)
+        return ColumnMap(dict(self.chosen), tuple(self.headers), self.decisions)
+
+    def _take(self, role: str, i: int, how: str, confidence: float, **extra: object) -> None:
+        self.chosen[role] = (i, self.headers[i], how)
+        decision: dict[str, object] = {"column": self.headers[i], "how": how}
+        decision["confidence"] = confidence
+        decision.update({k: v for k, v in extra.items() if v})
+        if self.rejected.get(role):
+            decision["rejected"] = self.rejected[role]
+        self.decisions[role] = decision
+
+    def _profile_columns(self, path: str) -> None:
+        for role, wanted in self.profile.columns.items():
+            hits = [i for i, h in enumerate(self.headers) if h.strip() == wanted.strip()]
+            hits = hits or [i for i, h in enumerate(self.norm) if h == normalise_header(wanted)]
+            if not hits:
+                raise MappingError(
+                    path,
+                    f'profile {self.profile.source} maps {role} to column "{wanted}", which is '
+                    f"not in this file. Its columns are: {_few(self.headers)}",
+                )
+            self._take(role, hits[0], "profile", CONFIDENCE["profile"])
+
+    def _header_hits(
+        self, role: str, near: bool = True
+    ) -> list[tuple[int, tuple[float, ...], int, str]]:
+        """(rank, order, column, how) for headers that name the role (or nearly do)."""
+        spec = registry()[role]
+        free = [i for i in range(len(self.headers)) if i not in self.used and self.norm[i]]
+        hits: list[tuple[int, tuple[float, ...], int, str]] = [
+            (1, (float(spec.synonyms.index(self.norm[i])),), i, "synonym")
+            for i in free
+            if self.norm[i] in spec.synonyms
+        ]
+        for i in free:
+            if not near or self.norm[i] in spec.synonyms or not spec.synonyms:
+                continue
+            ratio = max(difflib.SequenceMatcher(None, self.norm[i], s).ratio()
+                        for s in spec.synonyms)  # fmt: skip
+            if ratio >= FUZZY_THRESHOLD:
+                hits.append((2, (-ratio,), i, f"near match {ratio:.2f}"))
+        return hits
+
+    def _choose(self, role: str) -> None:
+        cands: list[_Candidate] = []
+        for rank, order, i, how in self._header_hits(role):
+            col = self.cols[i] if self.cols else None
+            why = contradiction(role, col) if col else ""
+            if why:
+                self._reject(role, i, why)
+                continue
+            cands.append(_Candidate(rank, order, i, how, fit(role, col) if col else ""))
+        if self.cols is not None:
+            header_ranked = {c.index for c in cands} | {
+                i for i in range(len(self.headers)) if self._rejected_for(role, i)
+            }
+            for col in self.cols:
+                if col.index in self.used or col.index in header_ranked:
+                    continue
+                shown = fit(role, col)
+                if not shown:
+                    continue
+                words = set(self.norm[col.index].split())
+                worded = bool(words & HINT_WORDS[role]) or self.norm[col.index] in GENERIC_HEADERS
+                cands.append(_Candidate(3 if worded else 4, (-col.distinct,), col.index,
+                                        "header word" if worded else "values", shown))  # fmt: skip
+        if not cands:
+            return
+        cands.sort(key=lambda c: (c.rank, c.order, c.index))
+        best = cands[0]
+        if best.rank == 4 and len(cands) > 1:
+            self.rejected.setdefault(role, []).extend(
+                {"column": self.headers[c.index], "reason": f"fits by values alone ({c.values}), "
+                 "as does another column: not sure which"} for c in cands
+            )  # fmt: skip
+            return
+        why = ""
+        if role == "amount":
+            best, why = _net_over_gross(best, cands, self.norm)
+        if best.rank == 1 or best.how.startswith("near"):
+            base = "synonym" if best.rank == 1 else "near match"
+            confidence = CONFIDENCE[base] if best.values else UNCHECKED
+            if best.rank == 2:
+                confidence -= 0.15
+        else:
+            confidence = CONFIDENCE[best.how]
+        also = [self.headers[c.index] for c in cands if c is not best and c.rank < 4]
+        self._take(role, best.index, best.how, round(confidence, 2), values=best.values, why=why,
+                   also_fits=also)  # fmt: skip
+
+    def _reject(self, role: str, i: int, reason: str) -> None:
+        self.rejected.setdefault(role, []).append({"column": self.headers[i], "reason": reason})
+
+    def _rejected_for(self, role: str, i: int) -> bool:
+        return any(r["column"] == self.headers[i] for r in self.rejected.get(role, []))
+
+    def _by_header(self, role: str, near: bool) -> None:
+        """A synonym (earlier synonym, then earlier column), or a near match that
+        is not tied: a tie is not a match."""
+        hits = sorted(h for h in self._header_hits(role, near) if (h[0] == 2) == near)
+        if not hits:
+            return
+        if hits[0][0] == 2 and len(hits) > 1 and hits[1][:2] == hits[0][:2]:
+            return
+        rank, _, i, how = hits[0]
+        self._take(role, i, how, UNCHECKED if rank == 1 else 0.7)
+
+    def failure(self, path: str, missing: list[str], cmap: ColumnMap) -> str:
+        """Why the mapping is unsure, what could fill the gaps and what to run."""
+        lines = [f"cannot map required role(s): {', '.join(missing)}."]
+        for role in ("amount", "supplier_name", "payment_date", "period"):
+            for r in self.rejected.get(role, []) if role not in cmap.roles else []:
+                lines.append(f'Column "{r["column"]}" was not taken as {role}: {r["reason"]}.')
+        if "amount" in missing and any(
+            r["reason"].startswith("identifier-like") for r in self.rejected.get("amount", [])
+        ):
+            lines.append("The only amount column holds identifiers, not money; if the file has "
+                         "an amount under another header, name it in a profile.")  # fmt: skip
+        lines += [
+            f"Unmapped columns that could fill them: {_few(cmap.unmapped_headers())}.",
+            "Mapped so far: "
+            f"{', '.join(f'{r}={h!r}' for r, h in sorted(cmap.describe().items())) or '(none)'}.",
+            f"Run `totalplace profile suggest {path}` for a draft profile to edit, then pass it "
+            "with --profile FILE or save it in the workspace's profiles/ folder.",
+        ]
+        return "\n".join(lines)
+
+
+def _net_over_gross(
+    best: _Candidate, cands: list[_Candidate], norm: list[str]
+) -> tuple[_Candidate, str]:
+    """Published spend is net of recoverable VAT: a money column headed "Net"
+    wins over the others the headers name."""
+    if "net" in norm[best.index].split():
+        return best, ""
+    for c in cands:
+        if c.rank < 4 and "net" in norm[c.index].split() and "gross" not in norm[c.index].split():
+            return c, f"the net figure, not {norm[best.index]!r}: spend is counted net of VAT"
+    if GROSS_WORDS & set(norm[best.index].split()):
+        return best, "no net column: the gross figure is the amount"
+    return best, ""
+
+
+def _few(items: Sequence[str], limit: int = 8) -> str:
+    """The first few of a long list, and how many more (a header line that is
+    really data would otherwise print hundreds of values)."""
+    if not items:
+        return "(none)"
+    shown = ", ".join(repr(c[:40]) for c in items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
