@@ -160,6 +160,10 @@ def ingest_source(
             message="same content already loaded; nothing done",
         )
     notes = FileNotes()
+    # what reading the file found: its encoding, line ends, the sheet of a workbook
+    notes.details.update(src.details)
+    for slug, message in src.warnings:
+        notes.warn(slug, message)
     dialect = sniff(src.display_path, src.head, profile)
     cmap = map_columns(src.display_path, dialect.headers, profile)
     named = publisher or profile.publisher

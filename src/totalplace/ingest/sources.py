@@ -2,11 +2,13 @@
 
 Encoding is decided over the *whole* file, streaming: UTF-8 (a byte-order
 mark is dropped) if every byte decodes, else cp1252 (the five bytes cp1252
-leaves undefined are read as Latin-1 so nothing is lost).  CR-only line endings
-become LF.  Files that are already plain UTF-8 are read in place; others are
-written to the workspace's ``tmp/`` folder.  A ``.zip`` yields one source per
-CSV or XLSX member; an ``.xlsx`` is written out as CSV (cell text, dates as
-ISO, numbers exactly), one row per line.
+leaves undefined are read as Latin-1 so nothing is lost).  Line ends are found
+line by line: CR LF, LF or a lone CR each end a line, so line N is the Nth line
+a reader of the file sees (the rule, and its one exception for a CR typed inside
+a field, is in :mod:`totalplace.ingest.lineends`).  Files that are already
+plain UTF-8 are read in place; others are written to the workspace's ``tmp/``
+folder.  A ``.zip`` yields one source per CSV or XLSX member; an ``.xlsx`` is
+written out as CSV (cell text, dates as ISO, numbers exactly), one row per line.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import hashlib
 import zipfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from totalplace.errors import SourceError
+from totalplace.ingest.lineends import LineEnds, record_width
 
 CHUNK = 8 * 1024 * 1024
 HEAD_BYTES = 256 * 1024
@@ -54,6 +57,9 @@ class PreparedSource:
     head: str  # the first lines, decoded, for sniffing
     physical_lines: int  # lines in the text file, a last line without newline included
     crlf: bool  # lines end in CR LF
+    # file warnings found while reading (slug, message) and how the file was read
+    warnings: tuple[tuple[str, str], ...] = ()
+    details: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -71,25 +77,21 @@ class _Scan:
     absent: str
 
     @property
-    def cr_only(self) -> bool:
-        return self.has_cr and not self.has_lf
-
-    @property
     def pure_crlf(self) -> bool:
         """Every line ends CR LF and no CR stands alone."""
         return self.has_cr and self.crlf_pairs == self.newlines == self.carriage_returns
 
     @property
     def needs_newline_fix(self) -> bool:
-        """CR-only, mixed or stray CRs: DuckDB splits lines at a lone CR, so such
-        files are rewritten with LF line ends (a CR inside a line becomes a space)."""
+        """A lone CR somewhere: DuckDB would split lines at it by its own rule,
+        so such files are rewritten with LF line ends, line by line
+        (see :mod:`totalplace.ingest.lineends`)."""
         return self.has_cr and not self.pure_crlf
 
     @property
     def physical_lines(self) -> int:
-        ends = b"\r" if self.cr_only else b"\n"
-        count = self.carriage_returns if self.cr_only else self.newlines
-        return count + (1 if self.last_byte and self.last_byte != ends else 0)
+        """Lines of a file with no lone CR (LF or CR LF ends each line)."""
+        return self.newlines + (1 if self.last_byte and self.last_byte != b"\n" else 0)
 
 
 def _scan(path: Path) -> _Scan:
@@ -168,24 +170,41 @@ def _absent_delim(path: Path) -> str:
     return next((d for d in LINE_READER_DELIMS if d not in present), "")
 
 
-def _fix_newlines(text: str, cr_only: bool) -> str:
-    if cr_only:
-        return text.replace("\r", "\n")
-    return text.replace("\r\n", "\n").replace("\r", " ")
+def _line_ends(path: Path, scan: _Scan, encoding: str) -> LineEnds:
+    """How lone CRs are read: each one ends a line when lone CRs are at least
+    as common as LFs; otherwise each is judged by the fields before it."""
+    lone = scan.carriage_returns - scan.crlf_pairs
+    if lone >= scan.newlines:
+        return LineEnds(every_cr=True)
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES).decode(encoding, errors="replace")
+    width = record_width(head)
+    if width is None:
+        return LineEnds(every_cr=True)
+    return LineEnds(every_cr=False, delimiter=width[0], width=width[1])
 
 
-def _transcode(src: Path, dest: Path, encoding: str, cr_only: bool, fix: bool) -> None:
+def _transcode(src: Path, dest: Path, encoding: str, ends: LineEnds | None) -> int:
+    """Write ``src`` as UTF-8 (line ends rewritten by ``ends`` when given) and
+    return its physical lines, a last line without a line end included."""
     errors = "totalplace-latin1" if encoding == "cp1252" else "strict"
     decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
-    held = ""  # a CR at the end of a chunk may pair with an LF in the next
+    lines = 0
+    last = ""
     with src.open("rb") as fin, dest.open("w", encoding="utf-8", newline="") as fout:
-        while chunk := fin.read(CHUNK):
-            text = held + decoder.decode(chunk)
-            if fix:
-                held = "\r" if text.endswith("\r") else ""
-                text = _fix_newlines(text[: len(text) - len(held)], cr_only)
-            fout.write(text)
-        fout.write(_fix_newlines(held + decoder.decode(b"", final=True), cr_only))
+        while True:
+            chunk = fin.read(CHUNK)
+            final = not chunk
+            text = decoder.decode(chunk, final=final)
+            if ends is not None:
+                text = ends.feed(text) + (ends.finish() if final else "")
+            if text:
+                fout.write(text)
+                lines += text.count("\n")
+                last = text[-1]
+            if final:
+                break
+    return lines + (1 if last and last != "\n" else 0)
 
 
 def _head(path: Path) -> str:
@@ -202,18 +221,40 @@ def prepare_text(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
             "this is not a text file (it holds every control character); export it as CSV "
             "or XLSX and ingest that",
         )
-    lines = scan.physical_lines
     fix = scan.needs_newline_fix
     if scan.utf8 and not scan.bom and not fix:
         return PreparedSource(
-            display, scan.sha256, path, "utf-8", scan.absent, _head(path), lines, scan.pure_crlf
+            display,
+            scan.sha256,
+            path,
+            "utf-8",
+            scan.absent,
+            _head(path),
+            scan.physical_lines,
+            scan.pure_crlf,
         )
     encoding = ("utf-8-sig" if scan.bom else "utf-8") if scan.utf8 else "cp1252"
+    ends = _line_ends(path, scan, encoding) if fix else None
     dest = tmp_dir / f"{scan.sha256}.utf8.csv"
-    _transcode(path, dest, encoding, scan.cr_only, fix)
-    crlf = scan.pure_crlf and not fix
+    lines = _transcode(path, dest, encoding, ends)
+    details: dict[str, object] = {}
+    if ends is not None:
+        details["line_ends"] = {
+            "lf": scan.newlines - scan.crlf_pairs,
+            "crlf": scan.crlf_pairs,
+            "cr": scan.carriage_returns - scan.crlf_pairs,
+            "cr_inside_records": ends.inside_records,
+        }
     return PreparedSource(
-        display, scan.sha256, dest, encoding, scan.absent, _head(dest), lines, crlf
+        display,
+        scan.sha256,
+        dest,
+        encoding,
+        scan.absent,
+        _head(dest),
+        lines,
+        scan.pure_crlf and not fix,
+        details=details,
     )
 
 
