@@ -10,23 +10,38 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
 from totalplace.count.topdown import TopDownResult
 from totalplace.money import millions, pounds
 
 
-def _shares(title: str, attr: str, parts: dict[str, int], total: int, top: int) -> Table:
-    """The largest ``top`` parts with their share of ``total``, the rest summed."""
+def _shares(
+    title: str,
+    attr: str,
+    parts: dict[str, int],
+    total: int,
+    top: int,
+    beside: dict[str, list[str]] | None = None,
+    beside_columns: tuple[str, ...] = (),
+) -> Table:
+    """The largest ``top`` parts with their share of ``total``, the rest summed;
+    ``beside`` adds cells under ``beside_columns`` to the parts it names."""
     table = Table(title=title)
     table.add_column(attr)
     table.add_column("£m", justify="right")
     table.add_column("share", justify="right")
+    extra = beside_columns if beside else ()
+    for column in extra:
+        table.add_column(column, justify="right")
+    blank = [""] * len(extra)
     for name, pence in list(parts.items())[:top]:
         share = pence / total if total else 0.0
-        table.add_row(name, millions(pence), f"{share:.1%}")
+        cells = (beside or {}).get(name, blank) if extra else []
+        table.add_row(name, millions(pence), f"{share:.1%}", *cells)
     if len(parts) > top:
         rest = sum(list(parts.values())[top:])
-        table.add_row(f"{len(parts) - top} others", millions(rest), "")
+        table.add_row(f"{len(parts) - top} others", millions(rest), "", *blank)
     return table
 
 
@@ -65,6 +80,18 @@ def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> No
     )
 
 
+def _classified(count: PlaceCount) -> dict[str, list[str]]:
+    """Beside each agency counted from its payments: how much of them (by value,
+    revenue and not pass-through) rules, the model or nothing classified."""
+    out: dict[str, list[str]] = {}
+    for c in count.classification:
+        out[c.agency] = [
+            f"{millions(p)} ({s:.0%})" if (s := c.share(p)) is not None else millions(p)
+            for p in (c.rules_pence, c.model_pence, c.unclassified_pence)
+        ]
+    return out
+
+
 def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
     place = count.place
     console.print(
@@ -88,17 +115,33 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
         summary.add_row("per head", pounds(round(count.total_pence / count.population)))
     summary.add_row("population", f"{count.population:,}" if count.population else "not known")
     console.print(summary)
-    for title, attr in [("by agency", "agency"), ("by theme", "theme")]:
-        console.print(_shares(title, attr, count.by(attr), count.total_pence, top))
+    total = count.total_pence
+    columns = ("classified by rules", "by the model", "unclassified")
+    beside = _classified(count)
+    console.print(_shares("by agency", "agency", count.by("agency"), total, top, beside, columns))
+    console.print(_shares("by theme", "theme", count.by("theme"), total, top))
+    for x in count.lines:
+        if x.basis:
+            reason = next((f for f in x.flags if f != MIX_FLAG), "")
+            console.print(
+                f"{x.agency}: {x.theme} {millions(x.pence)} counted from its {x.basis}; {reason}",
+                highlight=False,
+            )
     for c in count.coverage:
         seen = f"{c.agency}: transactions {c.first} to {c.last} ({c.months} of 12 months)"
+        kept = sum(x.pence for x in count.lines if x.basis and x.agency == c.agency)
         if c.control_pence:
             told = (
                 f"split {millions(c.transactions_pence)} of its {millions(c.control_pence)} "
-                "outturn; the rest is 'not in transaction data'"
+                "outturn"
+                + (f", {millions(kept)} is services counted from the outturn" if kept else "")
+                + "; the rest is 'not in transaction data'"
             )
         else:
             told = f"counted from its own payments, {millions(c.transactions_pence)}"
         console.print(f"{seen} {told} (not annualised)", highlight=False)
     for note in count.notes:
         console.print(f"note: {note}", highlight=False)
+    for w in count.warnings:
+        warning = Text("warning:", style="bold red")
+        console.print(warning, f"{w.message} [{w.slug}]", highlight=False)

@@ -12,6 +12,13 @@ Part-year coverage is reported, never annualised.
 
 ``bottom_up`` is the transaction-split part; ``top_down`` is every outturn
 and apportioned line, residuals included.
+
+A service the council's outturn funds and its classified payments do not
+show at all is counted from its outturn, with the reason (see
+:mod:`totalplace.count.services`); the residual is what is left after it.
+Beside each agency counted from its payments, the count says how much of
+them rules, the model or nothing classified; it warns when a council's
+payments in the year come to more than its whole outturn.
 """
 
 from __future__ import annotations
@@ -26,9 +33,18 @@ from totalplace.classify.taxonomy import (
     theme_for_outturn_line,
 )
 from totalplace.count.funding import MIX_FLAG
-from totalplace.count.place_count import CountLine, Coverage, PlaceCount
+from totalplace.count.over_outturn import over_outturn
+from totalplace.count.place_count import Classification, CountLine, Coverage, PlaceCount
+from totalplace.count.services import OUTTURN_BASIS, unseen_services
 from totalplace.count.topdown import TopDownLine, TopDownResult, topdown
-from totalplace.count.transactions import TransactionGroup, Transactions, load_transactions
+from totalplace.count.transactions import (
+    BY_MODEL,
+    BY_RULES,
+    UNCLASSIFIED,
+    TransactionGroup,
+    Transactions,
+    load_transactions,
+)
 from totalplace.count.transfers import classify_transfers
 from totalplace.errors import ConfigError
 from totalplace.orgs import Body, OrgRegistry, org_registry, resolve_names
@@ -199,6 +215,10 @@ def assemble(
             count.lines.append(_topdown_line(line))
     for ecode, lines in sorted(controlled.items()):
         _split_outturn(count, split[ecode], lines, groups[split[ecode]], tx)
+    for ecode, name in sorted(split.items()):
+        own = [x for x in td.lines if x.method == "outturn" and x.body == ecode]
+        if own and (found := over_outturn(count.year, _agency(own[0]), name, own, groups[name])):
+            count.warnings.append(found)
     for name, body in sorted(gross.items()):
         _gross_lines(count, name, body, groups[name], tx)
     agencies = {name: _agency(controlled[e][0]) for e, name in split.items() if controlled[e]}
@@ -232,14 +252,18 @@ def _transaction_lines(
             f"{payer}: {capital} pence of capital payments not used "
             "(capital comes from the regional lines)"
         )
-    by_cell: dict[tuple[str, str, bool], list[int]] = defaultdict(lambda: [0, 0])
+    by_cell: dict[tuple[str, str, bool, str], list[int]] = defaultdict(lambda: [0, 0])
     for g in groups:
         if not g.capital:
-            cell = by_cell[(g.theme, g.tier, g.pass_through or g.theme == PASS_THROUGH)]
+            passing = g.pass_through or g.theme == PASS_THROUGH
+            cell = by_cell[(g.theme, g.tier, passing, g.classified_by)]
             cell[0] += g.pence
             cell[1] += g.rows
     spent = 0
-    for (theme, tier, passing), (pence, rows) in sorted(by_cell.items()):
+    by: dict[str, int] = defaultdict(int)
+    for (theme, tier, passing, classified_by), (pence, rows) in sorted(by_cell.items()):
+        # themes the model gave are an estimate a rule would not need: graded lower
+        model = classified_by == BY_MODEL
         line = CountLine(
             agency=agency,
             agency_type=agency_type,
@@ -251,9 +275,10 @@ def _transaction_lines(
             method="transactions",
             part="bottom_up",
             gross_net="gross (payments)",
-            grade="A",
+            grade="B" if model else "A",
             pence=pence,
-            source=f"spend rows of {payer} in {count.year}: {rows:,} rows",
+            source=f"spend rows of {payer} in {count.year}: {rows:,} rows"
+            + (", themes from the model" if model else ""),
             flags=(MIX_FLAG,) if body else (),
             body=body,
         )
@@ -262,6 +287,17 @@ def _transaction_lines(
         else:
             count.lines.append(line)
             spent += pence
+            by[classified_by] += pence
+    if by_cell:
+        count.classification.append(
+            Classification(
+                agency,
+                by[BY_RULES],
+                by[BY_MODEL],
+                by[UNCLASSIFIED],
+                sum(n for (_, _, passing, _), (_, n) in by_cell.items() if not passing),
+            )
+        )
     return spent
 
 
@@ -295,7 +331,33 @@ def _split_outturn(
     control = sum(x.place_pence for x in lines)
     body = lines[0].body
     spent = _transaction_lines(count, payer, agency, "local government", groups, body)
-    over = ("transactions exceed the outturn",) if spent > control else ()
+    theme_of = {x.subfunction: _outturn_theme(x.subfunction) for x in lines}
+    kept = unseen_services(theme_of, lines, groups)
+    for service in kept:
+        count.lines.append(
+            CountLine(
+                agency=agency,
+                agency_type="local government",
+                funder="council financing mix (estimate)",
+                theme=service.theme,
+                function=function_for_theme(service.theme) or lines[0].function,
+                tier="not known",
+                capital_revenue="revenue",
+                method="outturn",
+                part="top_down",
+                gross_net="net (Revenue Outturn net current expenditure)",
+                grade="B",
+                pence=service.pence,
+                source=f"{OUTTURN_BASIS}: Revenue Outturn {count.year}, "
+                f"{'; '.join(service.lines)} ({service.pence} pence)",
+                flags=(service.reason, MIX_FLAG),
+                body=body,
+                basis=OUTTURN_BASIS,
+            )
+        )
+    from_outturn = sum(s.pence for s in kept)
+    over = ("transactions exceed the outturn",) if spent + from_outturn > control else ()
+    less = f" less services counted from their outturn {from_outturn} pence" if kept else ""
     count.lines.append(
         CountLine(
             agency=agency,
@@ -309,8 +371,8 @@ def _split_outturn(
             part="top_down",
             gross_net="net (outturn less transactions)",
             grade="B",
-            pence=control - spent,
-            source=f"outturn control {control} pence less transactions {spent} pence",
+            pence=control - from_outturn - spent,
+            source=f"outturn control {control} pence{less} less transactions {spent} pence",
             flags=(RESIDUAL_WHY, MIX_FLAG, *over),
             body=body,
         )

@@ -30,6 +30,9 @@ class CountLine:
     source: str  # where the figure comes from: rows, a workbook cell, a key
     flags: tuple[str, ...] = ()
     body: str = ""  # RS E-code of the body whose outturn this line is (or splits)
+    # why a line of a council splitting its outturn is not from its payments
+    # (services.OUTTURN_BASIS), with the reason in the flags; "" otherwise
+    basis: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "flags": list(self.flags)}
@@ -46,6 +49,62 @@ class Coverage:
     control_pence: int
 
 
+@dataclass(frozen=True)
+class Classification:
+    """How an agency's payments got their themes, by value.
+
+    The basis is the one its transaction lines use: its revenue payments in
+    the year that are not pass-through, signed (refunds net off), which is
+    what splits a council's outturn.  Shares are of that total, so rules,
+    model and unclassified add up to 1 when it is positive.
+    """
+
+    agency: str
+    rules_pence: int  # themes from the classification rules
+    model_pence: int  # themes from the learned model, for rows no rule matched
+    unclassified_pence: int  # no theme (or a catch-all rule's)
+    rows: int
+
+    @property
+    def total_pence(self) -> int:
+        return self.rules_pence + self.model_pence + self.unclassified_pence
+
+    def share(self, pence: int) -> float | None:
+        """``pence`` as a share of the total, to 4 places; None when the total
+        is not positive (a share of nothing, or of net refunds, means nothing)."""
+        return round(pence / self.total_pence, 4) if self.total_pence > 0 else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "basis": "revenue payments in the year, not pass-through, by value",
+            "total_pence": self.total_pence,
+            "rows": self.rows,
+            **{
+                f"{name}_{what}": value
+                for name, pence in (
+                    ("rules", self.rules_pence),
+                    ("model", self.model_pence),
+                    ("unclassified", self.unclassified_pence),
+                )
+                for what, value in (("pence", pence), ("share", self.share(pence)))
+            },
+        }
+
+
+@dataclass(frozen=True)
+class CountWarning:
+    """Something in the count a reader must check before trusting a figure."""
+
+    slug: str
+    agency: str
+    message: str
+    transactions_pence: int = 0  # the figures the message compares, where it compares two
+    outturn_pence: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class PlaceCount:
     place: Place
@@ -57,6 +116,8 @@ class PlaceCount:
     pass_through: list[CountLine] = field(default_factory=list)
     coverage: list[Coverage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    classification: list[Classification] = field(default_factory=list)
+    warnings: list[CountWarning] = field(default_factory=list)
 
     def _sum(self, part: str) -> int:
         return sum(x.pence for x in self.lines if x.part == part)
@@ -117,6 +178,8 @@ class PlaceCount:
             "by_funder": self.by("funder"),
             "by_ring_fenced": self.by("ring_fenced"),
             "by_method": self.by("method"),
+            "classification": {c.agency: c.to_dict() for c in self.classification},
+            "warnings": [w.to_dict() for w in self.warnings],
             "coverage": [asdict(c) for c in self.coverage],
             "transfers": [t.to_dict() for t in self.transfers],
             "pass_through": [x.to_dict() for x in self.pass_through],

@@ -1,5 +1,7 @@
 """Drill a cell of the count down to what produced it: the spend rows for
-transaction lines, the workbook cell and key for outturn and apportioned ones."""
+transaction lines, the workbook cell and key for outturn and apportioned ones,
+and for a service a council's outturn gives because its payments show none,
+that basis and the reason."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from totalplace.classify.engine import CLASSIFIED_NAME
+from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
 from totalplace.count.transactions import UNCLASSIFIED, financial_year
 from totalplace.workspace import Workspace
@@ -34,6 +37,9 @@ class Trace:
     rows: list[SourceRow] = field(default_factory=list)
     rows_total: int = 0  # all matching rows, of which ``rows`` shows the largest
     rows_pence: int = 0
+    # for lines a council's outturn gives where its payments show nothing: the
+    # basis and why, since no spend row stands behind them
+    basis: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "rows": [asdict(r) for r in self.rows]}
@@ -46,6 +52,10 @@ def trace(
     the spend rows behind them (the ``limit`` largest, with the total of all)."""
     lines = [x for x in count.lines if x.agency == agency and x.theme == theme]
     result = Trace(agency, theme, sum(x.pence for x in lines), [x.to_dict() for x in lines])
+    for x in lines:
+        if x.basis:
+            why = "; ".join(f for f in x.flags if f != MIX_FLAG)
+            result.basis.append(f"{x.pence} pence from the {x.basis}: {why}")
     # a transaction line's source names its payer: "spend rows of PAYER in YEAR: N rows"
     marker = f" in {count.year}: "
     payers = sorted(

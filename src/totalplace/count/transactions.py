@@ -29,6 +29,12 @@ from totalplace.workspace import Workspace
 
 RESOLVED_NAME = "resolved_suppliers.parquet"
 UNCLASSIFIED = "unclassified"
+# How a row got its theme: by a rule, by the learned model (for rows no rule
+# matched), or not at all.  Catch-all rules classify nothing: their rows are
+# unclassified whatever the classifier wrote.
+BY_RULES = "rules"
+BY_MODEL = "model"
+CLASSIFIED_BY = (BY_RULES, BY_MODEL, UNCLASSIFIED)
 
 ROWS_SCHEMA = ibis.schema(
     {
@@ -51,12 +57,24 @@ CLASSIFIED_SCHEMA = ibis.schema(
         "tier": "string",
         "pass_through": "boolean",
         "catch_all": "boolean",
+        # 'rule', 'model' or null; absent from files classified before the
+        # model existed, where a row with a rule and a theme is the rule's
+        "method": "string",
     }
 )
 RESOLVED_SCHEMA = ibis.schema(
     {"name": "string", "body_id": "string", "kind": "string", "status": "string"}
 )
-GROUP = ("paying_body", "theme", "tier", "pass_through", "capital", "payee_body", "payee_kind")
+GROUP = (
+    "paying_body",
+    "theme",
+    "tier",
+    "pass_through",
+    "capital",
+    "payee_body",
+    "payee_kind",
+    "classified_by",
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +88,7 @@ class TransactionGroup:
     payee_kind: str | None
     pence: int
     rows: int
+    classified_by: str = BY_RULES  # one of CLASSIFIED_BY
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,11 @@ def transactions_expr(
         (joined.catch_all.fill_null(False), ibis.literal(UNCLASSIFIED)),
         else_=joined.theme.fill_null(UNCLASSIFIED),
     )
+    by = ibis.cases(
+        (theme == UNCLASSIFIED, ibis.literal(UNCLASSIFIED)),
+        (joined.method.fill_null("") == "model", ibis.literal(BY_MODEL)),
+        else_=ibis.literal(BY_RULES),
+    )
     cap = joined.capital_revenue.lower().fill_null("")
     shaped = joined.select(
         paying_body=joined.paying_body,
@@ -118,6 +142,7 @@ def transactions_expr(
         capital=cap.startswith("cap"),
         payee_body=joined.body_id,
         payee_kind=joined.kind,
+        classified_by=by,
         amount_pence=joined.amount_pence,
         period_start=joined.period_start,
         month=joined.period_start.strftime("%Y-%m"),
@@ -196,6 +221,7 @@ def load_transactions(ws: Workspace, year: str, engine: str = "duckdb") -> Trans
             payee_kind=c["payee_kind"],
             pence=0,
             rows=0,
+            classified_by=c["classified_by"],
         )
         summed[cell][0] += int(c["pence"] or 0)
         summed[cell][1] += int(c["rows"])
@@ -210,6 +236,7 @@ def load_transactions(ws: Workspace, year: str, engine: str = "duckdb") -> Trans
             g.capital,
             g.payee_body or "",
             g.payee_kind or "",
+            g.classified_by,
         )
     )
     cov = {

@@ -9,6 +9,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
 from totalplace.report.sheets import Cell, append_row, header, pounds
 from totalplace.workspace import Workspace
@@ -22,8 +23,8 @@ def write_count_workbook(path: Path, count: PlaceCount, ws: Workspace) -> None:
     assert summary is not None
     summary.title = "Summary"
     _summary(summary, count)
+    _by_agency(book.create_sheet("By agency"), count)
     for title, attr in (
-        ("By agency", "agency"),
         ("By theme", "theme"),
         ("By funder", "funder"),
         ("By method", "method"),
@@ -45,6 +46,33 @@ def write_count_workbook(path: Path, count: PlaceCount, ws: Workspace) -> None:
     tmp = path.with_name(path.name + ".tmp")
     book.save(tmp)
     tmp.replace(path)
+
+
+CLASSIFIED_COLUMNS = [
+    "payments counted £",
+    "classified by rules £",
+    "by rules share",
+    "classified by the model £",
+    "by model share",
+    "unclassified £",
+    "unclassified share",
+]
+
+
+def _by_agency(sheet: Worksheet, count: PlaceCount) -> None:
+    """Each agency's figure and, for one counted from its payments, how those
+    payments got their themes: by value of its revenue payments in the year that
+    are not pass-through (what its transaction lines add up to)."""
+    header(sheet, ["agency", "£", "share", *CLASSIFIED_COLUMNS], [60, 18, 10] + [16] * 7)
+    total = count.total_pence or 1
+    known = {c.agency: c for c in count.classification}
+    for key, pence in count.by("agency").items():
+        row: list[Cell] = [key, pounds(pence), round(pence / total, 4)]
+        if (c := known.get(key)) is not None:
+            row.append(pounds(c.total_pence))
+            for part in (c.rules_pence, c.model_pence, c.unclassified_pence):
+                row += [pounds(part), c.share(part)]
+        append_row(sheet, row, money=(1, 3, 4, 6, 8))
 
 
 def _summary(sheet: Worksheet, count: PlaceCount) -> None:
@@ -69,6 +97,13 @@ def _summary(sheet: Worksheet, count: PlaceCount) -> None:
     per_head = round(count.total_pence / count.population) if count.population else 0
     append_row(sheet, ["Per head", pounds(per_head)], money=(1,))
     append_row(sheet, ["Check: total = bottom up + top down - transfers eliminated", "holds"])
+    for w in count.warnings:
+        append_row(sheet, [f"Warning ({w.slug})", w.message])
+    for x in count.lines:
+        if x.basis:
+            reason = "; ".join(f for f in x.flags if f != MIX_FLAG)
+            what = f"{x.agency}: {x.theme} counted from its {x.basis}; {reason}"
+            append_row(sheet, [what, pounds(x.pence)], money=(1,))
     for note in count.notes:
         append_row(sheet, ["Note", note])
 
@@ -89,8 +124,9 @@ def _lines(sheet: Worksheet, count: PlaceCount) -> None:
         "£",
         "source",
         "flags",
+        "basis",
     ]
-    header(sheet, cols, [36, 18, 30, 24, 28, 14, 12, 12, 10, 24, 6, 18, 60, 40])
+    header(sheet, cols, [36, 18, 30, 24, 28, 14, 12, 12, 10, 24, 6, 18, 60, 40, 40])
     for x in count.lines:
         append_row(
             sheet,
@@ -109,6 +145,7 @@ def _lines(sheet: Worksheet, count: PlaceCount) -> None:
                 pounds(x.pence),
                 x.source,
                 "; ".join(x.flags),
+                x.basis,
             ],
             money=(11,),
         )

@@ -38,6 +38,12 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("amount", "number", "Amount in pounds (amount_pence / 100)"),
     ("source", "string", "Where the figure comes from"),
     ("flags", "string", "Caveats, separated by '; '"),
+    (
+        "basis",
+        "string",
+        "Why a line of a council splitting its outturn by its payments comes from its "
+        "outturn instead (empty for other lines)",
+    ),
 )
 DIMENSIONS = ("agency", "funder", "theme", "function", "tier", "capital_revenue", "method", "grade")
 
