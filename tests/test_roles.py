@@ -52,3 +52,170 @@ def test_profile_column_missing_from_file_is_named() -> None:
     profile = Profile(source="p.toml", columns={"amount": "Cost"})
     with pytest.raises(MappingError, match='maps amount to column "Cost"'):
         map_columns("x.csv", ["Date", "Supplier", "Value"], profile)
+
+
+# --- the mapping reads the values as well as the headers ---------------------------------
+
+SUPPLIERS = [
+    "ACME LTD",
+    "Leeds Teaching Hospitals NHS Trust",
+    "Widgets PLC",
+    "J Smith",
+    "Northmoor Care Homes Limited",
+    "Bright Futures CIC",
+    "Paper Co Ltd",
+    "Fleet LLP",
+    "Northmoor Hospice Trust",
+    "Kwik Fit (GB) Limited",
+]
+AMOUNTS = ["1250.00", "(300.50)", "87,000.00", "640.10", "2300.75", "15000.00", "530.20", "99.99",
+           "501.00", "7020.40"]  # fmt: skip
+DATES = [f"{d:02d}/04/2010" for d in range(1, 11)]
+
+
+def table(**columns: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows from column lists (keyword order is column order)."""
+    headers = [h.replace("_", " ") for h in columns]
+    return headers, [list(r) for r in zip(*columns.values(), strict=True)]
+
+
+def sequential_ids(start: int = 4_001_000) -> list[str]:
+    return [str(start + i) for i in range(len(SUPPLIERS))]
+
+
+def test_id_column_headed_amount_is_never_money() -> None:
+    headers, rows = table(Date=DATES, Supplier=SUPPLIERS, Amount=sequential_ids(), Value=AMOUNTS)
+    cmap = map_columns("t.csv", headers, Profile(), rows=rows)
+    assert cmap.header("amount") == "Value"
+    rejected = cmap.decisions["amount"]["rejected"]
+    assert rejected == [
+        {"column": "Amount", "reason": "identifier-like: whole numbers, all 7 digits"}
+    ]
+
+
+def test_only_amount_column_of_identifiers_fails_naming_it() -> None:
+    headers, rows = table(Date=DATES, Supplier=SUPPLIERS, Amount=sequential_ids(10_000_000))
+    with pytest.raises(MappingError) as info:
+        map_columns("t.csv", headers, Profile(), rows=rows)
+    message = str(info.value)
+    assert 'Column "Amount" was not taken as amount: identifier-like' in message
+    assert "The only amount column holds identifiers, not money" in message
+    assert "totalplace profile suggest t.csv" in message
+
+
+def test_identifier_named_in_a_profile_is_still_taken() -> None:
+    # the user's [columns] overrides everything, values included
+    headers, rows = table(Date=DATES, Supplier=SUPPLIERS, Amount=sequential_ids())
+    cmap = map_columns("t.csv", headers, Profile(columns={"amount": "Amount"}), rows=rows)
+    assert cmap.header("amount") == "Amount" and cmap.roles["amount"][2] == "profile"
+
+
+def test_generic_headers_name_description_total_map_by_values() -> None:
+    purposes = ["Stationery", "Agency staff", "Rent", "Repairs", "Fuel", "Catering", "IT", "Legal",
+                "Postage", "Training"]  # fmt: skip
+    headers, rows = table(Date=DATES, Description=purposes, Name=SUPPLIERS, Total=AMOUNTS)
+    cmap = map_columns("t.csv", headers, Profile(), rows=rows)
+    assert cmap.header("supplier_name") == "Name"
+    assert cmap.roles["supplier_name"][2] == "header word"
+    assert cmap.header("amount") == "Total"
+    assert cmap.header("purpose") == "Description"
+
+
+def test_generic_description_holding_payees_is_the_supplier() -> None:
+    headers, rows = table(Date=DATES, Description=SUPPLIERS, Value=AMOUNTS)
+    cmap = map_columns("t.csv", headers, Profile(), rows=rows)
+    assert cmap.header("supplier_name") == "Description"
+    assert cmap.header("purpose") is None
+
+
+def test_generic_total_of_text_is_not_the_amount() -> None:
+    words = ["Paid", "Paid", "Held", "Paid", "Held", "Paid", "Paid", "Paid", "Paid", "Held"]
+    headers, rows = table(Date=DATES, Supplier=SUPPLIERS, Total=words, Sum_paid=AMOUNTS)
+    cmap = map_columns("t.csv", headers, Profile(), rows=rows)
+    assert cmap.header("amount") == "Sum paid"
+    assert cmap.decisions["amount"]["rejected"][0]["column"] == "Total"
+
+
+def test_values_alone_fill_a_role_with_one_candidate() -> None:
+    headers, rows = table(When=DATES, Who=SUPPLIERS, Pounds_out=AMOUNTS)
+    cmap = map_columns("t.csv", headers, Profile(), rows=rows)
+    assert cmap.describe() == {
+        "amount": "Pounds out (values)",
+        "supplier_name": "Who (values)",
+        "payment_date": "When (values)",
+    }
+    assert cmap.decisions["amount"]["confidence"] == 0.6
+
+
+def test_values_alone_with_two_candidates_is_unsure() -> None:
+    headers, rows = table(When=DATES, Who=SUPPLIERS, Figure_a=AMOUNTS, Figure_b=AMOUNTS[::-1])
+    with pytest.raises(MappingError, match="not sure which"):
+        map_columns("t.csv", headers, Profile(), rows=rows)
+
+
+def test_one_row_never_decides_a_role_by_values() -> None:
+    with pytest.raises(MappingError, match="amount"):
+        map_columns(
+            "t.csv", ["Date", "Supplier", "Cost"], Profile(), rows=[[DATES[0], "A", "1.00"]]
+        )
+
+
+@pytest.mark.parametrize(
+    ("headers", "role", "index"),
+    [
+        (["* Date", " Supplier Name ", "Amount (£)"], "amount", 2),
+        (["* Date", " Supplier Name ", "Amount (£)"], "payment_date", 0),
+        (["Date:", "Supplier Name:", "Amount £"], "supplier_name", 1),
+        (["Payment Date*", "Supplier_Name", "Amount GBP"], "amount", 2),
+        (["Payment Date*", "Supplier_Name", "Value (GBP)"], "amount", 2),
+    ],
+)
+def test_decorated_headers_map_as_their_plain_words(
+    headers: list[str], role: str, index: int
+) -> None:
+    assert map_columns("t.csv", headers, Profile()).index(role) == index
+
+
+def test_gross_vat_net_takes_the_net_figure_and_keeps_vat() -> None:
+    gross = ["1500.00", "360.60", "104400.00", "768.12", "2760.90", "18000.00", "636.24", "119.99",
+             "601.20", "8424.48"]  # fmt: skip
+    vat = ["250.00", "60.10", "17400.00", "128.02", "460.15", "3000.00", "106.04", "20.00",
+           "100.20", "1404.08"]  # fmt: skip
+    headers, rows = table(Date=DATES, Supplier=SUPPLIERS, Gross=gross, VAT=vat, Net=AMOUNTS)
+    cmap = map_columns("t.csv", headers, Profile(), rows=rows)
+    assert cmap.header("amount") == "Net"
+    assert cmap.header("vat") == "VAT"
+    assert "net" in str(cmap.decisions["amount"]["why"])
+    assert "Gross" in cmap.decisions["amount"]["also_fits"]  # type: ignore[operator]
+
+
+def test_amount_beside_net_amount_takes_the_net() -> None:
+    headers, rows = table(Date=DATES, Supplier=SUPPLIERS, Amount=AMOUNTS, Net_Amount=AMOUNTS)
+    assert map_columns("t.csv", headers, Profile(), rows=rows).header("amount") == "Net Amount"
+
+
+def test_date_column_of_text_is_not_the_payment_date() -> None:
+    headers, rows = table(Date=SUPPLIERS, Supplier=SUPPLIERS, Amount=AMOUNTS, Paid_on=DATES)
+    cmap = map_columns("t.csv", headers, Profile(), rows=rows)
+    assert cmap.header("payment_date") == "Paid on"
+    assert cmap.decisions["payment_date"]["rejected"][0]["column"] == "Date"
+
+
+def test_the_varying_date_wins_over_a_publication_date() -> None:
+    headers, rows = table(
+        Effective_Date=["31/03/2022"] * 10, Supplier=SUPPLIERS, Amount=AMOUNTS, Posted=DATES
+    )
+    # neither header is a synonym: both fit by a word of the role; the one that varies wins
+    cmap = map_columns("t.csv", headers, Profile(), rows=rows)
+    assert cmap.header("payment_date") == "Posted"
+    assert cmap.decisions["payment_date"]["also_fits"] == ["Effective Date"]
+
+
+def test_long_failure_lists_are_cut_and_a_data_header_is_called_wrong() -> None:
+    headers = [f"{d}/04/2010" for d in range(1, 29)] + [f"{n}.50" for n in range(300)]
+    with pytest.raises(MappingError) as info:
+        map_columns("t.csv", headers, Profile())
+    message = str(info.value)
+    assert "and 320 more" in message
+    assert "The header line looks wrong" in message
+    assert len(message) < 2000

@@ -11,11 +11,13 @@ import csv
 from dataclasses import dataclass
 
 from totalplace.errors import SourceError
+from totalplace.ingest.infer import looks_like_data
 from totalplace.ingest.roles import Profile, header_score
 
 DELIMITERS = (",", ";", "\t", "|")
 SCAN_LINES = 40
 MIN_SCORE = 2
+SHOWN_CELLS = 8  # a failure message names this many cells of a line, then a count
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,21 @@ def sniff(display: str, head: str, profile: Profile) -> Dialect:
     score, _, _, idx, delim = max(scored)
     if score < MIN_SCORE:
         first = next(i for i, ln in enumerate(lines) if ln.strip())
+        cells = _cells(lines[first], delim)
+        shown = ", ".join(repr(c[:30]) for c in cells[:SHOWN_CELLS])
+        if len(cells) > SHOWN_CELLS:
+            shown += f" and {len(cells) - SHOWN_CELLS} more"
+        data = (
+            " The first line looks like data (amounts, dates), not column names: the file may "
+            "have no header line."
+            if looks_like_data(cells)
+            else ""
+        )
         raise SourceError(
             display,
             "cannot find a header line: none of the first "
-            f"{len(lines)} lines has two or more known column names (first line: "
-            f"{lines[first][:120]!r}). Write a profile with header_line = N and a [columns] "
-            "table (see README, Mapping profiles).",
+            f"{len(lines)} lines has two or more known column names (first line: {shown}).{data} "
+            f"Run `totalplace profile suggest {display}` for a draft profile, or write one with "
+            "header_line = N and a [columns] table (see README, Mapping profiles).",
         )
     return Dialect(delim, idx + 1, [c.strip() for c in _cells(lines[idx], delim)])

@@ -31,10 +31,16 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from totalplace.ingest.dates import parse_values
+from totalplace.ingest.dates import PeriodRules, parse_values
 
 SAMPLE_ROWS = 500
+# Only the shape of a date matters here, not which month it is: bare period
+# codes (P01..P13) read with a placeholder year and the calendar that allows 13.
+SHAPE_RULES = PeriodRules("four-weekly", "2000-01")
 SAMPLE_VALUES = 5
+# Values alone never give a role on fewer sampled values than this: a handful
+# of rows proves little about a column (a header match needs no minimum).
+MIN_VALUES = 10
 
 # The cleaning ``rowsql._amount_sql`` applies before it reads a number, and
 # its number pattern (rowsql.NUMBER_RE; a test keeps the two the same: rowsql
@@ -45,7 +51,7 @@ _MONEY_MARKS = re.compile(r"^\((.*)\)$|^(.*?)(-|CR|cr)$")
 _NUMBER = re.compile(f"^(?:{NUMBER_RE})$")
 _DIGITS = re.compile(r"^\d+$")
 _DECIMAL = re.compile(r"\.\d")
-_LETTERS = re.compile(r"[A-Za-z]{2}")
+_LETTERS = re.compile(r"[A-Za-z]")
 ORG_WORDS = re.compile(
     r"(?i)\b(ltd|limited|plc|llp|cic|inc|trust|council|nhs|university|college|school|"
     r"academy|association|society|charity|foundation|partnership|holdings|hospital|police|"
@@ -75,7 +81,7 @@ class ColumnProfile:
     whole_numbers: float  # bare digit strings: no sign, comma, point or £
     day_dates: float
     periods: float
-    text: float  # cells with two letters running
+    text: float  # cells with a letter
     org_names: float
     distinct: float  # distinct values / non-blank cells
     identifier: str  # why the column looks like identifiers, or ""
@@ -131,7 +137,7 @@ def profile_column(index: int, header: str, cells: Sequence[str]) -> ColumnProfi
         return count / n
 
     distinct = list(dict.fromkeys(values))
-    parsed = parse_values(distinct)
+    parsed = parse_values(distinct, rules=SHAPE_RULES)
     day = {v for v, d in parsed.items() if d is not None and not d.is_period}
     period = {v for v, d in parsed.items() if d is not None and d.is_period}
     return ColumnProfile(
@@ -208,7 +214,7 @@ def fit(role: str, col: ColumnProfile) -> str:
     the header says so); dates must not be plain numbers (an Excel serial and
     an amount look alike); payee names must be words, some with a company or
     public-body word."""
-    if col.filled == 0:
+    if col.filled < MIN_VALUES:
         return ""
     if role in MONEY_ROLES:
         if col.money >= 0.9 and not col.identifier and col.decimals > 0:
@@ -228,3 +234,14 @@ def fit(role: str, col: ColumnProfile) -> str:
             else ""
         )
     return ""
+
+
+def looks_like_data(cells: Sequence[str]) -> bool:
+    """Whether a would-be header line holds data (amounts, dates) rather than
+    names: half or more of its non-blank cells read as money or a date."""
+    values = [c.strip() for c in cells if c.strip()]
+    if not values:
+        return False
+    parsed = parse_values(values, rules=SHAPE_RULES)
+    data = sum(is_money(v) or parsed.get(v) is not None for v in values)
+    return data * 2 >= len(values)

@@ -44,7 +44,13 @@ from importlib import resources
 from pathlib import Path
 
 from totalplace.errors import ConfigError, MappingError
-from totalplace.ingest.infer import ColumnProfile, contradiction, fit, profile_columns
+from totalplace.ingest.infer import (
+    ColumnProfile,
+    contradiction,
+    fit,
+    looks_like_data,
+    profile_columns,
+)
 from totalplace.tomlfile import read_toml
 
 FUZZY_THRESHOLD = 0.9
@@ -127,6 +133,7 @@ class Profile:
     period_calendar: str = "monthly"  # or "four-weekly"
     period_year: str | None = None  # financial year for bare period codes like P04
     year_start: str = "04-01"  # MM-DD on which the body's financial year starts
+    yyyypp: str | None = None  # "financial" or "calendar"; unset: decided from the values
 
     @classmethod
     def load(cls, path: Path) -> Profile:
@@ -149,6 +156,11 @@ class Profile:
             raise ConfigError(
                 f'{path}: [periods] calendar must be "monthly" or "four-weekly", not "{calendar}"'
             )
+        yyyypp = periods.get("yyyypp")
+        if yyyypp not in (None, "financial", "calendar"):
+            raise ConfigError(
+                f'{path}: [periods] yyyypp must be "financial" or "calendar", not {yyyypp!r}'
+            )
         return cls(
             source=str(path),
             publisher=raw.get("publisher"),
@@ -159,6 +171,7 @@ class Profile:
             period_calendar=calendar,
             period_year=periods.get("year"),
             year_start=str(periods.get("year_start", "04-01")),
+            yyyypp=yyyypp,
         )
 
 
@@ -240,7 +253,7 @@ def map_columns(
 # Words in a header that point to a required role (rank 3: the values must agree).
 HINT_WORDS = {
     "amount": frozenset({"amount", "value", "total", "net", "gross", "spend", "spent", "paid",
-                         "cost", "sum", "expenditure", "price", "payment"}),
+                         "sum", "expenditure", "payment"}),
     "supplier_name": frozenset({"supplier", "payee", "beneficiary", "vendor", "creditor",
                                 "recipient", "merchant", "contractor", "company"}),
     "payment_date": frozenset({"date", "paid", "posted", "posting", "cleared", "clearing"}),
@@ -296,8 +309,10 @@ class Mapper:
             self._choose(role)
         for near in (False, True):  # every exact synonym before any near match
             for name in registry():
-                if name not in self.chosen:
+                if name not in self.chosen and name not in VALUE_ROLES:
                     self._by_header(name, near)
+        if "period" not in self.chosen:  # a period beside the date, kept as published
+            self._choose("period", by_values=False)
         return ColumnMap(dict(self.chosen), tuple(self.headers), self.decisions)
 
     def _take(self, role: str, i: int, how: str, confidence: float, **extra: object) -> None:
@@ -341,7 +356,7 @@ class Mapper:
                 hits.append((2, (-ratio,), i, f"near match {ratio:.2f}"))
         return hits
 
-    def _choose(self, role: str) -> None:
+    def _choose(self, role: str, by_values: bool = True) -> None:
         cands: list[_Candidate] = []
         for rank, order, i, how in self._header_hits(role):
             col = self.cols[i] if self.cols else None
@@ -350,7 +365,7 @@ class Mapper:
                 self._reject(role, i, why)
                 continue
             cands.append(_Candidate(rank, order, i, how, fit(role, col) if col else ""))
-        if self.cols is not None:
+        if self.cols is not None and by_values:
             header_ranked = {c.index for c in cands} | {
                 i for i in range(len(self.headers)) if self._rejected_for(role, i)
             }
@@ -408,6 +423,14 @@ class Mapper:
     def failure(self, path: str, missing: list[str], cmap: ColumnMap) -> str:
         """Why the mapping is unsure, what could fill the gaps and what to run."""
         lines = [f"cannot map required role(s): {', '.join(missing)}."]
+        unmapped = cmap.unmapped_headers()
+        example = unmapped[0] if unmapped else "Column header"
+        if looks_like_data(self.headers):
+            lines.append(
+                "The header line looks wrong: its cells look like data (amounts, dates), not "
+                "column names. Set header_line = N in a profile to the line that names the "
+                "columns."
+            )
         for role in ("amount", "supplier_name", "payment_date", "period"):
             for r in self.rejected.get(role, []) if role not in cmap.roles else []:
                 lines.append(f'Column "{r["column"]}" was not taken as {role}: {r["reason"]}.')
@@ -417,11 +440,15 @@ class Mapper:
             lines.append("The only amount column holds identifiers, not money; if the file has "
                          "an amount under another header, name it in a profile.")  # fmt: skip
         lines += [
-            f"Unmapped columns that could fill them: {_few(cmap.unmapped_headers())}.",
+            f"Unmapped columns that could fill them: {_few(unmapped)}.",
             "Mapped so far: "
             f"{', '.join(f'{r}={h!r}' for r, h in sorted(cmap.describe().items())) or '(none)'}.",
             f"Run `totalplace profile suggest {path}` for a draft profile to edit, then pass it "
-            "with --profile FILE or save it in the workspace's profiles/ folder.",
+            "with --profile FILE or save it in the workspace's profiles/ folder with the "
+            "publisher's name. A profile names the columns, e.g.:",
+            '    publisher = "Example Council"',
+            "    [columns]",
+            f'    {missing[0].split(" ")[0]} = "{example}"',
         ]
         return "\n".join(lines)
 
@@ -432,7 +459,8 @@ def _net_over_gross(
     """Published spend is net of recoverable VAT: a money column headed "Net"
     wins over the others the headers name."""
     if "net" in norm[best.index].split():
-        return best, ""
+        others = any(c is not best and c.rank < 4 for c in cands)
+        return best, "the net figure: spend is counted net of VAT" if others else ""
     for c in cands:
         if c.rank < 4 and "net" in norm[c.index].split() and "gross" not in norm[c.index].split():
             return c, f"the net figure, not {norm[best.index]!r}: spend is counted net of VAT"
