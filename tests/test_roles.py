@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from totalplace.errors import MappingError
-from totalplace.ingest.roles import Profile, map_columns
+from totalplace.ingest.roles import Profile, map_columns, registry
 
 MANCHESTER_2010 = [
     "Body Name", "Service Area", "Expenses Type", "Invoice Payment Date",
@@ -219,3 +221,51 @@ def test_long_failure_lists_are_cut_and_a_data_header_is_called_wrong() -> None:
     assert "and 320 more" in message
     assert "The header line looks wrong" in message
     assert len(message) < 2000
+
+
+# --- property: an identifier is never the amount -----------------------------------------
+
+
+@st.composite
+def identifier_columns(draw: st.DrawFn, n: int) -> list[str]:
+    kind = draw(st.sampled_from(["sequential", "fixed-width", "leading-zeros"]))
+    if kind == "sequential":
+        start = draw(st.integers(1000, 10**9))
+        steps = draw(st.lists(st.integers(1, 3), min_size=n, max_size=n))
+        return [str(start + sum(steps[: i + 1])) for i in range(n)]
+    width = draw(st.integers(5, 10))
+    if kind == "fixed-width":
+        low = 10 ** (width - 1)
+        nums = draw(st.lists(st.integers(low, 10 * low - 1), min_size=n, max_size=n))
+        return [str(x) for x in nums]
+    nums = draw(st.lists(st.integers(0, 10 ** (width - 1) - 1), min_size=n, max_size=n))
+    return [str(x).zfill(width) for x in nums]
+
+
+PENCE = st.builds(lambda p: f"{p // 100}.{p % 100:02d}", st.integers(50_000, 10**9))
+AMOUNT_HEADERS = [*sorted(registry()["amount"].synonyms), "Ref", "ID", "Number", "Total (£)"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), n=st.integers(10, 60))
+def test_map_columns_never_takes_an_identifier_for_the_amount(data: st.DataObject, n: int) -> None:
+    ids = data.draw(identifier_columns(n))
+    money = data.draw(st.lists(PENCE, min_size=n, max_size=n))
+    id_header = data.draw(st.sampled_from(AMOUNT_HEADERS))
+    money_header = data.draw(st.sampled_from([*AMOUNT_HEADERS, "Figure", "Paid (GBP)"]))
+    columns = [
+        ("Date", [DATES[i % len(DATES)] for i in range(n)]),
+        ("Supplier", [SUPPLIERS[i % len(SUPPLIERS)] for i in range(n)]),
+        (id_header, ids),
+        (money_header, money),
+    ]
+    order = data.draw(st.permutations(range(4)))
+    headers = [columns[k][0] for k in order]
+    rows = [[columns[k][1][i] for k in order] for i in range(n)]
+    try:
+        cmap = map_columns("t.csv", headers, Profile(), rows=rows)
+    except MappingError:
+        return  # unsure is allowed; wrong is not
+    amount = cmap.index("amount")
+    assert amount is not None
+    assert rows[0][amount] == money[0]  # the money column, never the identifiers
