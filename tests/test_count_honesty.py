@@ -1,0 +1,254 @@
+"""The count is honest about classification and about money too large: each
+agency's figure says how much of it rules, the model or nothing classified; a
+service the outturn funds is never £0.0m because its payments went
+unclassified; payments above a council's whole outturn are warned about.
+
+The synthetic council is Manchester in 2012-13, whose Revenue Outturn the
+package ships, with a hand-written classification so that each test fixes
+exactly which payments are classified and how."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from totalplace.classify.engine import CLASSIFIED_NAME
+from totalplace.cli import app
+from totalplace.count.cube import RESIDUAL, build_count
+from totalplace.count.over_outturn import OVER_OUTTURN
+from totalplace.count.place_count import PlaceCount
+from totalplace.count.services import OUTTURN_BASIS, service_themes
+from totalplace.count.topdown import topdown
+from totalplace.count.trace import trace
+from totalplace.ingest.pipeline import ingest_files
+from totalplace.reference.places import resolve_place
+from totalplace.render import render_count
+from totalplace.report.count_workbook import write_count_workbook
+from totalplace.workspace import Workspace
+
+COUNCIL = "Manchester City Council"
+ECODE = "E4203"
+YEAR = "2012-13"
+# supplier -> (amount in pounds, theme or None for unclassified, how it was classified)
+PAYMENTS: dict[str, tuple[str, str | None, str | None]] = {
+    "Foster Families Ltd": ("5000.00", "children_and_families", "rule"),
+    "Road Surfacing Ltd": ("3000.00", "environment_and_transport", "rule"),
+    "Care Homes Ltd": ("120000.00", None, None),  # adult social care, no rule knows it
+    "Home Support Ltd": ("80000.00", None, None),
+}
+
+
+def _council(
+    root: Path,
+    payments: dict[str, tuple[str, str | None, str | None]],
+    with_method: bool = True,
+    files: int = 1,
+) -> Workspace:
+    """A workspace for Manchester, its payments loaded from ``files`` CSV files
+    and classified as ``payments`` says (no classification rule involved)."""
+    ws = Workspace.create(root / "ws", ["E08000003"], YEAR)
+    paths = []
+    for n in range(files):
+        path = root / f"spend-{n}.csv"
+        lines = ["Payment Date,Amount,Supplier Name"]
+        lines += [f"2012-06-0{n + 1},{amount},{name}" for name, (amount, _, _) in payments.items()]
+        path.write_text("\n".join(lines) + "\n")
+        paths.append(path)
+    report = ingest_files(ws, paths, publisher=COUNCIL)
+    assert report.ok, [f.message for f in report.files]
+    with ws.connect() as con:
+        rows = con.execute("SELECT file_id, source_line, supplier_name FROM spend").fetchall()
+    assert len(rows) == len(payments) * files
+    columns: dict[str, list[object]] = {
+        "file_id": [r[0] for r in rows],
+        "source_line": [r[1] for r in rows],
+        "rule_id": [f"test.{r[2]}" if payments[r[2]][2] == "rule" else None for r in rows],
+        "theme": [payments[r[2]][1] for r in rows],
+        "tier": [None for _ in rows],
+        "pass_through": [False for _ in rows],
+        "catch_all": [False for _ in rows],
+    }
+    if with_method:
+        columns["method"] = [payments[r[2]][2] for r in rows]
+        columns["confidence"] = [0.7 if payments[r[2]][2] == "model" else None for r in rows]
+    types = {"source_line": pa.int64(), "pass_through": pa.bool_(), "catch_all": pa.bool_()}
+    types |= {"confidence": pa.float64()}
+    pq.write_table(
+        pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in columns.items()}),
+        ws.root / CLASSIFIED_NAME,
+    )
+    return ws
+
+
+def _outturn(line: str) -> int:
+    td = topdown(resolve_place("E08000003"), YEAR)
+    return sum(x.place_pence for x in td.lines if x.body == ECODE and x.subfunction == line)
+
+
+def _rendered(count: PlaceCount) -> str:
+    buf = io.StringIO()
+    render_count(count, Console(file=buf, width=250, markup=False))
+    return buf.getvalue()
+
+
+def test_unclassified_adult_social_care_is_not_shown_as_zero(tmp_path: Path) -> None:
+    ws = _council(tmp_path, PAYMENTS)
+    count = build_count(ws)
+    council = [x for x in count.lines if x.agency == COUNCIL]
+    care = [x for x in council if x.theme == "adult_social_care"]
+    assert [x.pence for x in care] == [_outturn("adult_social_care")] != [0]
+    (line,) = care
+    assert line.basis == OUTTURN_BASIS and line.method == "outturn"
+    assert "its unclassified payments come to £200,000.00 (2 rows)" in " ".join(line.flags)
+    # children's care has a classified payment: it stays counted from its payments
+    assert not [x for x in council if x.theme == "children_and_families" and x.basis]
+    # the council's total is its outturn, whatever the transactions split
+    td = topdown(resolve_place("E08000003"), YEAR)
+    own = sum(x.place_pence for x in td.lines if x.body == ECODE)
+    assert sum(x.pence for x in council) == own
+    assert count.total_pence == td.total_pence
+    # the residual is what is left after the payments and the services from outturn
+    (residual,) = [x for x in council if x.theme == RESIDUAL]
+    control = own - _outturn("housing_benefit")
+    from_outturn = sum(x.pence for x in council if x.basis)
+    assert residual.pence == control - from_outturn - 20_800_000
+    assert f"less services counted from their outturn {from_outturn} pence" in residual.source
+    text = _rendered(count)
+    assert f"{COUNCIL}: adult_social_care £162.1m counted from its {OUTTURN_BASIS}" in text
+
+
+def test_older_peoples_care_payments_count_as_adult_social_care(tmp_path: Path) -> None:
+    """A service is taken from its outturn only when no classified payment has a
+    theme of its SeRCOP division: older people's care is adult social care."""
+    payments = dict(PAYMENTS) | {"Elder Care Ltd": ("9000.00", "older_people", "rule")}
+    count = build_count(_council(tmp_path, payments))
+    assert not [x for x in count.lines if x.basis and x.theme == "adult_social_care"]
+    assert {"adult_social_care", "older_people", "learning_disability"} <= service_themes(
+        "adult_social_care"
+    )
+    # before 2011-12 "social_care" held children's care too
+    assert "children_and_families" in service_themes("adult_social_care", ["social_care"])
+    assert "children_and_families" not in service_themes("adult_social_care")
+
+
+def test_trace_says_a_service_from_outturn_comes_from_outturn_and_why(tmp_path: Path) -> None:
+    ws = _council(tmp_path, PAYMENTS)
+    cell = trace(ws, build_count(ws), COUNCIL, "adult_social_care")
+    assert cell.rows_total == 0 and cell.pence == _outturn("adult_social_care")
+    (why,) = cell.basis
+    assert why.startswith(f"{cell.pence} pence from the {OUTTURN_BASIS}: ")
+    assert "unclassified payments come to £200,000.00" in why
+    result = CliRunner().invoke(
+        app, ["trace", str(ws.root), "--agency", COUNCIL, "--theme", "adult_social_care"]
+    )
+    assert result.exit_code == 0, result.output
+    assert OUTTURN_BASIS in " ".join(result.stdout.split())
+
+
+def test_agency_figure_shows_unclassified_and_model_shares(tmp_path: Path) -> None:
+    payments = dict(PAYMENTS) | {"Day Centre Trust": ("2000.00", "adult_social_care", "model")}
+    ws = _council(tmp_path, payments)
+    count = build_count(ws)
+    (c,) = count.classification
+    assert (c.agency, c.rules_pence, c.model_pence, c.unclassified_pence) == (
+        COUNCIL,
+        800_000,
+        200_000,
+        20_000_000,
+    )
+    data = json.loads(json.dumps(count.to_dict()))["classification"][COUNCIL]
+    assert data["rules_share"] == round(800_000 / 21_000_000, 4)
+    assert data["model_share"] == round(200_000 / 21_000_000, 4)
+    assert data["unclassified_share"] == round(20_000_000 / 21_000_000, 4)
+    assert data["total_pence"] == 21_000_000
+    # the model's line is graded below the rules' and says where its theme came from
+    (model,) = [x for x in count.lines if x.source.endswith("themes from the model")]
+    assert (model.theme, model.grade, model.pence) == ("adult_social_care", "B", 200_000)
+    # with a classified payment, adult social care comes from the payments again
+    assert not [x for x in count.lines if x.basis and x.theme == "adult_social_care"]
+    row = next(r for r in _rendered(count).splitlines() if r.startswith(f"│ {COUNCIL}"))
+    assert "£0.0m (4%)" in row and "£0.2m (95%)" in row
+    write_count_workbook(tmp_path / "count.xlsx", count, ws)
+    sheet = openpyxl.load_workbook(tmp_path / "count.xlsx")["By agency"]
+    head = [c.value for c in sheet[1]]
+    row_of = {r[0].value: [c.value for c in r] for r in sheet.iter_rows(min_row=2)}
+    values = dict(zip(head, row_of[COUNCIL], strict=False))
+    assert values["unclassified £"] == 200_000 and values["unclassified share"] == 0.9524
+    assert values["classified by the model £"] == 2_000
+
+
+def test_classification_without_method_column_counts_rule_themes_as_rules(
+    tmp_path: Path,
+) -> None:
+    """A classified.parquet written before the model existed has no method column."""
+    count = build_count(_council(tmp_path, PAYMENTS, with_method=False))
+    (c,) = count.classification
+    assert (c.rules_pence, c.model_pence, c.unclassified_pence) == (800_000, 0, 20_000_000)
+
+
+def test_transactions_over_outturn_warns(tmp_path: Path) -> None:
+    """Three files of £400m each (the same payments loaded three times, say)
+    against Manchester's whole 2012-13 outturn of about £1.1bn."""
+    payments = {"Big Payee Ltd": ("400000000.00", "corporate_and_back_office", "rule")}
+    ws = _council(tmp_path, payments, files=3)
+    count = build_count(ws)
+    td = topdown(resolve_place("E08000003"), YEAR)
+    whole = sum(x.place_pence for x in td.lines if x.body == ECODE)
+    (warning,) = count.warnings
+    assert (warning.slug, warning.agency) == (OVER_OUTTURN, COUNCIL)
+    assert (warning.transactions_pence, warning.outturn_pence) == (120_000_000_000, whole)
+    assert "£1,200,000,000.00" in warning.message and f"£{whole // 100:,}." in warning.message
+    assert "duplicate files" in warning.message and "capital" in warning.message
+    data = count.to_dict()["warnings"]
+    assert data[0]["slug"] == OVER_OUTTURN and data[0]["message"] == warning.message
+    assert f"warning: {warning.message}" in " ".join(_rendered(count).split())
+    write_count_workbook(tmp_path / "count.xlsx", count, ws)
+    summary = openpyxl.load_workbook(tmp_path / "count.xlsx")["Summary"]
+    assert [f"Warning ({OVER_OUTTURN})", warning.message] in [
+        [c.value for c in r] for r in summary.iter_rows()
+    ]
+
+
+def test_payments_within_the_outturn_do_not_warn(tmp_path: Path) -> None:
+    assert build_count(_council(tmp_path, PAYMENTS)).warnings == []
+
+
+@pytest.fixture(scope="module")
+def manchester(tmp_path_factory: pytest.TempPathFactory) -> PlaceCount:
+    from tests.conftest import SPEND
+
+    folder = SPEND / "manchester"
+    if not folder.is_dir():
+        pytest.skip(f"real spend data not found at {folder}")
+    ws = Workspace.create(tmp_path_factory.mktemp("mcr") / "ws", ["E08000003"], "2010-11")
+    ingest_files(ws, sorted(folder.glob("*.csv")), COUNCIL)
+    from totalplace.count.pipeline import count_workspace
+
+    count, _ = count_workspace(ws)
+    return count
+
+
+def test_manchester_education_without_payments_comes_from_its_outturn(
+    manchester: PlaceCount,
+) -> None:
+    """Manchester's 2010-11 payments hold nothing its rules call education (its
+    schools pay their own bills), so education is its RS line, not a part of
+    'not in transaction data'."""
+    council = [x for x in manchester.lines if x.agency == COUNCIL]
+    (education,) = [x for x in council if x.theme == "education_and_skills"]
+    assert (education.basis, education.pence) == (OUTTURN_BASIS, 42_113_400_000)
+    (cov,) = manchester.coverage
+    (residual,) = [x for x in council if x.theme == RESIDUAL]
+    assert residual.pence == cov.control_pence - cov.transactions_pence - education.pence
+    (c,) = manchester.classification
+    # the shares are of what splits the outturn: the council's transaction lines
+    assert c.total_pence == cov.transactions_pence
+    assert manchester.warnings == []
