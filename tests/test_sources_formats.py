@@ -133,3 +133,175 @@ def test_line_ends_split_across_read_chunks(
     assert counts(f) == (5, 5, 0, 0)
     assert lines_and_suppliers(ws) == list(zip(range(2, 7), SUPPLIERS, strict=True))
     assert spend_rows(ws)[0][1] == date(2010, 11, 1)
+
+
+# -- workbooks: every sheet of payments -------------------------------------------------
+
+WB_HEADER = ["Payment Date", "Supplier Name", "Amount"]
+
+
+def year_workbook(path: Path) -> Path:
+    """A year's workbook as published: notes first, a sheet per month (one with a
+    title row), a pivot table, a chart and an empty sheet."""
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    assert notes is not None
+    notes.title = "Notes"
+    notes.append(["Payments over £500 published under the Transparency Code"])
+    notes.append(["Contact: finance@example.gov.uk"])
+    april = wb.create_sheet("April")
+    april.append(WB_HEADER)
+    april.append([date(2010, 4, 1), "Acme Ltd", 600.0])
+    april.append([date(2010, 4, 2), "Beta Ltd", 1041.4099999999999])
+    may = wb.create_sheet("May 2010")
+    may.append(["Spend over £500, May 2010"])
+    may.append(WB_HEADER)
+    may.append([date(2010, 5, 3), "Gamma Ltd", 800])
+    may.append([date(2010, 5, 4), "Delta Ltd", "£900.00"])
+    pivot = wb.create_sheet("Pivot")
+    pivot.append(["Row Labels", "Sum of Amount"])
+    pivot.append(["Acme Ltd", 600])
+    pivot.append(["Grand Total", 600])
+    chart = wb.create_chartsheet("Chart")
+    bars = BarChart()
+    bars.add_data(Reference(pivot, min_col=2, min_row=1, max_row=3))
+    chart.add_chart(bars)
+    wb.create_sheet("Empty")
+    header_only = wb.create_sheet("June")
+    header_only.append(WB_HEADER)
+    wb.save(path)
+    return path
+
+
+def test_every_payment_sheet_of_a_workbook_is_loaded_not_just_the_first(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    book = year_workbook(tmp_path / "book.xlsx")
+    report = ingest_files(ws, [book], publisher=PUBLISHER)
+    assert report.ok
+    got = {Path(f.path).name: (f.status, f.message) for f in report.files}
+    assert [Path(f.path).name for f in report.files] == [
+        "book.xlsx!Notes",
+        "book.xlsx!April",
+        "book.xlsx!May 2010",
+        "book.xlsx!Pivot",
+        "book.xlsx!Chart",
+        "book.xlsx!Empty",
+        "book.xlsx!June",
+    ]
+    assert got["book.xlsx!April"][0] == got["book.xlsx!May 2010"][0] == "loaded"
+    assert got["book.xlsx!Notes"][0] == got["book.xlsx!Pivot"][0] == "skipped"
+    assert "no header row" in got["book.xlsx!Pivot"][1]
+    assert got["book.xlsx!Chart"] == ("skipped", "a chart sheet: no rows")
+    assert got["book.xlsx!Empty"] == ("skipped", "an empty sheet")
+    assert got["book.xlsx!June"] == ("skipped", "a header row (row 1) but no rows below it")
+    april, may = (f for f in report.files if f.status == "loaded")
+    assert (april.rows_loaded, april.amount_loaded_pence) == (2, 60000 + 104141)
+    assert (may.rows_loaded, may.amount_loaded_pence) == (2, 80000 + 90000)
+    assert april.details["sheet"] == "April"
+    with ws.connect() as con:
+        assert con.sql("SELECT path FROM files ORDER BY path").fetchall() == [
+            (f"{book}!April",),
+            (f"{book}!May 2010",),
+        ]
+        # May's header is row 2 under a title row: its payments are rows 3 and 4
+        assert con.sql(
+            "SELECT source_line FROM spend WHERE file_id = ? ORDER BY 1", params=[may.sha256]
+        ).fetchall() == [(3,), (4,)]
+
+
+def test_reingesting_a_workbook_skips_the_sheets_already_loaded(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    import hashlib
+
+    book = year_workbook(tmp_path / "book.xlsx")
+    first = ingest_files(ws, [book], publisher=PUBLISHER).files
+    again = ingest_files(ws, [book], publisher=PUBLISHER).files
+    loaded = [f for f in first if f.status == "loaded"]
+    assert [f.status for f in again if f.sha256 in {x.sha256 for x in loaded}] == [
+        "duplicate",
+        "duplicate",
+    ]
+    ids = [f.sha256 for f in first]
+    assert len(set(ids)) == len(ids)  # every sheet its own id
+    raw = book.read_bytes()
+    # the first sheet with rows keeps the workbook's own hash (what was loaded
+    # before sheets were read one by one); others hash the bytes and their name
+    assert ids[0] == hashlib.sha256(raw).hexdigest()
+    assert loaded[0].sha256 == hashlib.sha256(raw + b"!April").hexdigest()
+    with ws.connect() as con:
+        assert con.sql("SELECT count(*) FROM spend").fetchall() == [(4,)]
+
+
+def test_workbook_with_no_payment_sheet_fails_instead_of_loading_nothing(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    assert sheet is not None
+    sheet.append(["Ref", "Cost"])
+    sheet.append(["A1", 600])
+    wb.create_sheet("Notes").append(["Published monthly"])
+    path = tmp_path / "no-header.xlsx"
+    wb.save(path)
+    report = ingest_files(ws, [path], publisher=PUBLISHER)
+    assert not report.ok
+    assert [f.status for f in report.files] == ["failed", "skipped"]
+    assert "header" in report.files[0].message
+
+
+def test_xlsm_workbook_is_read_like_xlsx(ws: Workspace, tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    assert sheet is not None
+    sheet.title = "Data"
+    sheet.append(WB_HEADER)
+    sheet.append([date(2010, 11, 1), "Acme Ltd", 600.5])
+    path = tmp_path / "macro-book.xlsm"
+    wb.save(path)
+    [f] = ingest(ws, path)
+    assert (f.path, f.status, f.amount_loaded_pence) == (f"{path}!Data", "loaded", 60050)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1041.4099999999999, "1041.41"),
+        (0.1 + 0.2, "0.3"),
+        (1234.5, "1234.5"),
+        (-50.5, "-50.5"),
+        (123456789.01, "123456789.01"),
+        (1e-7, "0.0000001"),
+        (40545.0, "40545"),
+    ],
+)
+def test_float_cells_are_written_as_the_decimal_excel_holds(value: float, text: str) -> None:
+    from totalplace.ingest.workbooks import float_text
+
+    assert float_text(value) == text
+
+
+def test_skipped_sheets_show_in_the_ingest_table_and_json(ws: Workspace, tmp_path: Path) -> None:
+    import io
+    import json
+
+    from rich.console import Console
+
+    from totalplace.cli import render_report
+
+    report = ingest_files(ws, [year_workbook(tmp_path / "book.xlsx")], publisher=PUBLISHER)
+    out = io.StringIO()
+    render_report(report, Console(file=out, width=250))
+    text = out.getvalue()
+    assert "skipped" in text and "a chart sheet: no rows" in text
+    assert "5 sheet(s) skipped (no payments)" in text
+    statuses = [f["status"] for f in json.loads(json.dumps(report.to_dict()))["files"]]
+    assert statuses.count("skipped") == 5

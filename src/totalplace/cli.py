@@ -71,7 +71,12 @@ def render_report(report: IngestReport, console: Console) -> None:
     ]:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for f in report.files:
-        colour = {"loaded": "green", "duplicate": "yellow", "failed": "red"}[f.status]
+        colour = {
+            "loaded": "green",
+            "duplicate": "yellow",
+            "failed": "red",
+            "skipped": "dim",  # a workbook sheet holding no payments
+        }[f.status]
         issues = ", ".join(f"{k} {v}" for k, v in sorted(f.issue_counts.items()))
         table.add_row(
             _short(f.path),
@@ -83,7 +88,7 @@ def render_report(report: IngestReport, console: Console) -> None:
             f"{f.rows_blank:,}",
             pounds(f.amount_loaded_pence),
             pounds(f.amount_quarantined_pence),
-            issues if f.status != "failed" else f.message.splitlines()[0],
+            issues if f.status not in ("failed", "skipped") else f.message.splitlines()[0],
         )
     console.print(table)
     for f in report.files:
@@ -97,10 +102,13 @@ def render_report(report: IngestReport, console: Console) -> None:
         if f.status == "failed":
             console.print(Text("failed:", style="red"), f"{f.path}\n{f.message}\n", highlight=False)
     loaded = [f for f in report.files if f.status == "loaded"]
+    skipped = sum(f.status == "skipped" for f in report.files)
     console.print(
         f"{len(loaded)} loaded, "
         f"{sum(f.status == 'duplicate' for f in report.files)} duplicate, "
-        f"{sum(f.status == 'failed' for f in report.files)} failed; "
+        f"{sum(f.status == 'failed' for f in report.files)} failed"
+        + (f", {skipped} sheet(s) skipped (no payments)" if skipped else "")
+        + "; "
         f"{sum(f.rows_loaded for f in loaded):,} rows and "
         f"{pounds(sum(f.amount_loaded_pence for f in loaded))} loaded, "
         f"{sum(f.rows_quarantined for f in loaded):,} rows quarantined.",

@@ -26,7 +26,12 @@ from totalplace.ingest.dialect import sniff
 from totalplace.ingest.issues import FILE_WARNINGS
 from totalplace.ingest.parse import ParseResult, SourceParser
 from totalplace.ingest.roles import Profile, map_columns
-from totalplace.ingest.sources import PreparedSource, expand_folders, prepare
+from totalplace.ingest.sources import (
+    PreparedSource,
+    SkippedSheet,
+    expand_folders,
+    prepare,
+)
 from totalplace.workspace import ROW_TABLES, Workspace, atomic_write
 
 MAX_ISSUES_IN_REPORT = 100
@@ -37,7 +42,7 @@ INGEST_MEMORY_LIMIT = "1GB"
 @dataclass
 class FileReport:
     path: str
-    status: str  # loaded, duplicate, failed
+    status: str  # loaded, duplicate, failed, skipped (a workbook sheet with no payments)
     sha256: str | None = None
     publisher: str | None = None
     message: str = ""
@@ -298,7 +303,15 @@ def _ingest_paths(
     reports: list[FileReport] = []
     for path in paths:
         try:
-            for src in prepare(path, ws.tmp_dir):
+            for src in prepare(path, ws.tmp_dir, profile):
+                if isinstance(src, SkippedSheet):  # a workbook's notes, pivot or chart
+                    rep = FileReport(
+                        src.display_path, "skipped", sha256=src.sha256, message=src.reason
+                    )
+                    reports.append(rep)
+                    if on_file:
+                        on_file(rep)
+                    continue
                 if on_start:
                     on_start(src.display_path)
                 try:

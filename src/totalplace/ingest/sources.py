@@ -14,20 +14,19 @@ written out as CSV (cell text, dates as ISO, numbers exactly), one row per line.
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
 import zipfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 
 from totalplace.errors import SourceError
 from totalplace.ingest.lineends import LineEnds, record_width
+from totalplace.ingest.roles import Profile
+from totalplace.ingest.workbooks import read_sheets
 
 CHUNK = 8 * 1024 * 1024
 HEAD_BYTES = 256 * 1024
@@ -258,53 +257,43 @@ def prepare_text(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
     )
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return format(Decimal(repr(value)), "f")
-    if isinstance(value, int):
-        return str(value)
-    return " ".join(str(value).splitlines())
+@dataclass(frozen=True)
+class SkippedSheet:
+    """A workbook sheet that holds no payments (notes, a pivot table, a chart),
+    listed in the ingest report with the reason and never loaded."""
+
+    display_path: str  # "book.xlsx!Sheet"
+    sha256: str
+    reason: str
 
 
-def xlsx_to_csv(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
-    """Write the first non-empty sheet as CSV; line N of the CSV is row N of the sheet."""
-    import openpyxl
-
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise SourceError(display, f"not a readable .xlsx workbook ({exc})") from exc
-    dest = tmp_dir / f"{digest}.xlsx.csv"
-    try:
-        sheet = next((ws for ws in wb.worksheets if ws.max_row and ws.max_row > 1), None)
-        if sheet is None:
-            raise SourceError(display, "the workbook has no sheet with data")
-        with dest.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            for row in sheet.iter_rows(values_only=True):
-                writer.writerow([_cell_text(v) for v in row])
-    finally:
-        wb.close()
-    scan = _scan(dest)
-    return PreparedSource(
-        display,
-        digest,
-        dest,
-        "xlsx",
-        scan.absent or "\x01",
-        _head(dest),
-        scan.physical_lines,
-        crlf=False,
-    )
+def xlsx_sources(
+    path: Path, display: str, tmp_dir: Path, profile: Profile
+) -> list[PreparedSource | SkippedSheet]:
+    """One source per sheet that holds payments, reported as ``book.xlsx!Sheet``,
+    and the other sheets as skipped (see :mod:`totalplace.ingest.workbooks`)."""
+    out: list[PreparedSource | SkippedSheet] = []
+    workbook_sha256, sheets = read_sheets(path, display, tmp_dir, profile)
+    for sheet in sheets:
+        shown = f"{display}!{sheet.name}"
+        if sheet.csv_path is None:
+            out.append(SkippedSheet(shown, sheet.sha256, sheet.skipped))
+            continue
+        scan = _scan(sheet.csv_path)
+        out.append(
+            PreparedSource(
+                shown,
+                sheet.sha256,
+                sheet.csv_path,
+                "xlsx",
+                scan.absent or "\x01",
+                _head(sheet.csv_path),
+                scan.physical_lines,
+                crlf=False,
+                details={"sheet": sheet.name, "workbook_sha256": workbook_sha256},
+            )
+        )
+    return out
 
 
 def expand_folders(paths: Sequence[Path], workspace: Path) -> list[Path]:
@@ -328,8 +317,12 @@ def expand_folders(paths: Sequence[Path], workspace: Path) -> list[Path]:
     return out
 
 
-def prepare(path: Path, tmp_dir: Path) -> Iterator[PreparedSource]:
-    """Yield the text sources inside ``path`` (several for a zip)."""
+def prepare(
+    path: Path, tmp_dir: Path, profile: Profile | None = None
+) -> Iterator[PreparedSource | SkippedSheet]:
+    """Yield the text sources inside ``path`` (several for a zip or a workbook),
+    and the workbook sheets skipped as holding no payments."""
+    profile = profile or Profile()
     if path.is_dir():
         raise SourceError(
             str(path), f"a folder with no spend files ({', '.join(SPEND_SUFFIXES)}) in it"
@@ -338,14 +331,16 @@ def prepare(path: Path, tmp_dir: Path) -> Iterator[PreparedSource]:
         raise SourceError(str(path), "no such file")
     suffix = path.suffix.lower()
     if suffix == ".zip":
-        yield from _prepare_zip(path, tmp_dir)
+        yield from _prepare_zip(path, tmp_dir, profile)
     elif suffix in XLSX_SUFFIXES:
-        yield xlsx_to_csv(path, str(path), tmp_dir)
+        yield from xlsx_sources(path, str(path), tmp_dir, profile)
     else:
         yield prepare_text(path, str(path), tmp_dir)
 
 
-def _prepare_zip(path: Path, tmp_dir: Path) -> Iterator[PreparedSource]:
+def _prepare_zip(
+    path: Path, tmp_dir: Path, profile: Profile
+) -> Iterator[PreparedSource | SkippedSheet]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
@@ -368,6 +363,6 @@ def _prepare_zip(path: Path, tmp_dir: Path) -> Iterator[PreparedSource]:
                 while chunk := src.read(CHUNK):
                     dst.write(chunk)
             if suffix in XLSX_SUFFIXES:
-                yield xlsx_to_csv(out, display, tmp_dir)
+                yield from xlsx_sources(out, display, tmp_dir, profile)
             else:
                 yield prepare_text(out, display, tmp_dir)
