@@ -123,6 +123,11 @@ def test_unclassified_adult_social_care_is_not_shown_as_zero(tmp_path: Path) -> 
     assert f"less services counted from their outturn {from_outturn} pence" in residual.source
     text = _rendered(count)
     assert f"{COUNCIL}: adult_social_care £162.1m counted from its {OUTTURN_BASIS}" in text
+    listed = count.to_dict()["services_from_outturn"]
+    assert {"theme": "adult_social_care", "basis": OUTTURN_BASIS} in [
+        {"theme": x["theme"], "basis": x["basis"]} for x in listed
+    ]
+    assert all(x["agency"] == COUNCIL for x in listed)
 
 
 def test_older_peoples_care_payments_count_as_adult_social_care(tmp_path: Path) -> None:
@@ -150,7 +155,7 @@ def test_trace_says_a_service_from_outturn_comes_from_outturn_and_why(tmp_path: 
         app, ["trace", str(ws.root), "--agency", COUNCIL, "--theme", "adult_social_care"]
     )
     assert result.exit_code == 0, result.output
-    assert OUTTURN_BASIS in " ".join(result.stdout.split())
+    assert " ".join(result.stdout.split()).count(f"from the {OUTTURN_BASIS}: none of") == 1
 
 
 def test_agency_figure_shows_unclassified_and_model_shares(tmp_path: Path) -> None:

@@ -533,6 +533,8 @@ def trace(
     from totalplace.money import pounds as fmt
 
     out.print(f"{agency} / {theme}: {fmt(result.pence)}", highlight=False)
+    for why in result.basis:  # no spend row stands behind these: say where they come from
+        out.print(why, highlight=False)
     lines = Table(title="lines")
     for col in ("method", "£", "source", "flags"):
         lines.add_column(col)

@@ -180,6 +180,9 @@ class PlaceCount:
             "by_method": self.by("method"),
             "classification": {c.agency: c.to_dict() for c in self.classification},
             "warnings": [w.to_dict() for w in self.warnings],
+            # lines of councils splitting their outturn that come from the outturn
+            # instead, with the reason: listed apart, as --json leaves "lines" out
+            "services_from_outturn": [x.to_dict() for x in self.lines if x.basis],
             "coverage": [asdict(c) for c in self.coverage],
             "transfers": [t.to_dict() for t in self.transfers],
             "pass_through": [x.to_dict() for x in self.pass_through],
