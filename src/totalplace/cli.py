@@ -19,6 +19,7 @@ from rich.text import Text
 
 from totalplace.config import parse_place
 from totalplace.errors import TotalPlaceError
+from totalplace.ingest.checks import total_message
 from totalplace.ingest.pipeline import FileReport, IngestReport, ingest_files, workspace_report
 from totalplace.ingest.sources import expand_folders
 from totalplace.money import pounds
@@ -92,6 +93,14 @@ def render_report(report: IngestReport, console: Console) -> None:
         )
     console.print(table)
     for f in report.files:
+        # a total that differs is a file warning (below), which gives the difference
+        total = f.details.get("publisher_total")
+        if isinstance(total, dict) and total.get("matches"):
+            console.print(
+                Text("total:", style="green"),
+                f"{_short(f.path)}: {total_message(total)}",
+                highlight=False,
+            )
         for w in f.warnings:
             console.print(
                 Text("warning:", style="yellow"),
@@ -167,15 +176,24 @@ def ingest(
     profile: Annotated[
         Path | None, typer.Option(help="A mapping profile (TOML) for these files.")
     ] = None,
+    accept_large: Annotated[
+        bool,
+        typer.Option(
+            "--accept-large",
+            help="Load a payment over £1bn, or payments over the paying council's whole "
+            "annual outturn, when they are real (recorded on the file); otherwise such a "
+            "file fails.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Load published spend files into the workspace: each row loaded or quarantined."""
     try:
         ws = Workspace.open(directory)
         if as_json or not sys.stderr.isatty():
-            report = ingest_files(ws, files, publisher, profile)
+            report = ingest_files(ws, files, publisher, profile, accept_large=accept_large)
         else:
-            report = _ingest_with_progress(ws, files, publisher, profile)
+            report = _ingest_with_progress(ws, files, publisher, profile, accept_large)
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
     _finish(report, as_json)
@@ -191,7 +209,11 @@ def _finish(report: IngestReport, as_json: bool) -> None:
 
 
 def _ingest_with_progress(
-    ws: Workspace, files: list[Path], publisher: str | None, profile: Path | None
+    ws: Workspace,
+    files: list[Path],
+    publisher: str | None,
+    profile: Path | None,
+    accept_large: bool = False,
 ) -> IngestReport:
     columns = (
         TextColumn("{task.description}", markup=False),
@@ -213,7 +235,15 @@ def _ingest_with_progress(
         def start(path: str) -> None:
             progress.update(task, description=f"reading {_short(path)}")
 
-        return ingest_files(ws, files, publisher, profile, on_file=step, on_start=start)
+        return ingest_files(
+            ws,
+            files,
+            publisher,
+            profile,
+            on_file=step,
+            on_start=start,
+            accept_large=accept_large,
+        )
 
 
 @app.command()

@@ -31,10 +31,17 @@ class IssueType:
 _TYPES = [
     # errors: the row is quarantined
     IssueType(
+        "publisher-total",
+        Severity.ERROR,
+        'the publisher\'s own total, not a payment: "{value}" in column "{field}"',
+        "Kept in quarantine and compared with the loaded sum; its amount is not counted "
+        "as quarantined money.",
+    ),
+    IssueType(
         "footer-text",
         Severity.ERROR,
-        'footer or total line, not a payment: "{value}"',
-        "Totals and notes below the data are kept in quarantine and never counted.",
+        'footer line, not a payment: "{value}"',
+        "Copyright and end-of-report notes below the data are kept in quarantine.",
     ),
     IssueType(
         "truncated-record",
@@ -129,7 +136,18 @@ class FileWarningType:
 
 # File-level warnings, shown under the ingest report and by ``check``; a test
 # checks that the README documents every slug.
-_FILE_WARNINGS: list[FileWarningType] = []
+_FILE_WARNINGS: list[FileWarningType] = [
+    FileWarningType(
+        "publisher-total-differs",
+        "The publisher's own total line does not equal the sum of the loaded rows; the "
+        "difference is given (quarantined rows are often the reason).",
+    ),
+    FileWarningType(
+        "large-amount-accepted",
+        "A payment over £1bn, or payments over the paying council's whole annual outturn, "
+        "loaded because --accept-large was given.",
+    ),
+]
 
 FILE_WARNINGS: dict[str, FileWarningType] = {t.slug: t for t in _FILE_WARNINGS}
 

@@ -15,6 +15,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from totalplace.ingest.checks import (
+    TOTAL_STATUS,
+    last_amount_only_line,
+    mark_unlabelled_total,
+    publisher_total,
+)
 from totalplace.ingest.dates import PeriodRules, parse_values
 from totalplace.ingest.dialect import Dialect
 from totalplace.ingest.issues import ISSUE_TYPES
@@ -44,8 +50,12 @@ class ParseResult:
     rows_quarantined: int
     rows_blank: int
     amount_loaded_pence: int
-    amount_quarantined_pence: int
+    amount_quarantined_pence: int  # real payments only: never a publisher's total
     issue_counts: dict[str, int]
+    # every publisher-total line's amount (kept apart so loaded + quarantined +
+    # this = the file's amount column), and the comparison with the loaded sum
+    amount_publisher_total_pence: int = 0
+    publisher_total: dict[str, object] | None = None
 
 
 class SourceParser:
@@ -90,6 +100,7 @@ class SourceParser:
         self._date_map(cmap, date_order, rules, trimmed)
         con.execute(supplier_flags_sql(cmap, trimmed))
         con.execute(HALF_EVEN_MACRO)
+        total_line = last_amount_only_line(con, cmap.index("amount"), n_fields)
         self._write_rows(
             classified_sql(cmap, n_fields, dialect.delimiter, publisher is not None, trimmed),
             publisher,
@@ -99,6 +110,8 @@ class SourceParser:
         )
         con.execute(f"DROP {'VIEW' if self.fast else 'TABLE'} fields")
         con.execute("DROP TABLE IF EXISTS fast_fields")
+        if total_line is not None:
+            mark_unlabelled_total(con, out["rows"], total_line)
         con.read_parquet(str(out["rows"])).create_view("classified")
         self._quarantined_rows(text_path, line_delim)
         self._write_quarantine(file_id, out["quarantine"])
@@ -246,7 +259,10 @@ class SourceParser:
                       count(*) FILTER ({QUARANTINED}),
                       count(*) FILTER (status = 'blank'),
                       CAST(coalesce(sum(amount_pence) FILTER (status = 'loaded'), 0) AS HUGEINT),
-                      CAST(coalesce(sum(amount_pence) FILTER ({QUARANTINED}), 0) AS HUGEINT)
+                      CAST(coalesce(sum(amount_pence) FILTER ({QUARANTINED}
+                                    AND status <> '{TOTAL_STATUS}'), 0) AS HUGEINT),
+                      CAST(coalesce(sum(amount_pence) FILTER (status = '{TOTAL_STATUS}'), 0)
+                           AS HUGEINT)
                FROM classified"""
         ).fetchone()
         assert row is not None
@@ -261,4 +277,6 @@ class SourceParser:
             amount_loaded_pence=int(row[4]),
             amount_quarantined_pence=int(row[5]),
             issue_counts={str(k): int(v) for k, v in counts},
+            amount_publisher_total_pence=int(row[6]),
+            publisher_total=publisher_total(self.con),
         )

@@ -21,6 +21,14 @@ import duckdb
 
 from totalplace import engine
 from totalplace.errors import SourceError
+from totalplace.ingest.checks import (
+    LargeMoney,
+    body_year_totals,
+    large_payments,
+    over_outturn,
+    total_lines_pence,
+    total_message,
+)
 from totalplace.ingest.dates import PeriodRules, parse_year_start
 from totalplace.ingest.dialect import sniff
 from totalplace.ingest.issues import FILE_WARNINGS
@@ -52,6 +60,8 @@ class FileReport:
     rows_blank: int = 0
     amount_loaded_pence: int = 0
     amount_quarantined_pence: int = 0
+    # the publisher's own total line(s), neither loaded nor quarantined money
+    amount_publisher_total_pence: int = 0
     issue_counts: dict[str, int] = field(default_factory=dict)
     issues: list[dict[str, object]] = field(default_factory=list)
     column_map: dict[str, str] = field(default_factory=dict)
@@ -156,6 +166,7 @@ def ingest_source(
     profile: Profile,
     committed: set[str],
     ctrl_c: _CtrlC | None = None,
+    accept_large: bool = False,
 ) -> FileReport:
     if src.sha256 in committed:
         return FileReport(
@@ -217,12 +228,17 @@ def ingest_source(
         top_body = con.execute(
             "SELECT mode(paying_body) FROM classified WHERE status = 'loaded'"
         ).fetchone()
+        amount_header = cmap.header("amount")
+        large = large_payments(con, amount_header) + over_outturn(
+            body_year_totals(con), amount_header
+        )
     except duckdb.InterruptException:
         raise KeyboardInterrupt from None
     finally:
         guard.con = None
         con.close()
     guard.check()
+    _money_notes(src.display_path, result, large, accept_large, notes)
     file_publisher = named or (str(top_body[0]) if top_body and top_body[0] else "unknown")
     report = FileReport(
         src.display_path,
@@ -235,6 +251,7 @@ def ingest_source(
         rows_blank=result.rows_blank,
         amount_loaded_pence=result.amount_loaded_pence,
         amount_quarantined_pence=result.amount_quarantined_pence,
+        amount_publisher_total_pence=result.amount_publisher_total_pence,
         issue_counts=result.issue_counts,
         issues=first_issues,
         column_map=cmap.describe(),
@@ -268,6 +285,33 @@ def ingest_source(
     return report
 
 
+def _money_notes(
+    path: str,
+    result: ParseResult,
+    large: list[LargeMoney],
+    accept_large: bool,
+    notes: FileNotes,
+) -> None:
+    """Fail a file whose money is too large to be true unless the user accepted
+    it (then record that on the file), and note the publisher's total."""
+    if large and not accept_large:
+        raise SourceError(
+            path,
+            "; ".join(x.message for x in large) + ". A mis-mapped column (an ID taken as the "
+            "amount) or a misplaced decimal point gives figures like this: check the amount "
+            "column. If the amounts are real, ingest again with --accept-large.",
+        )
+    if large:
+        notes.details["accept_large"] = True
+        for x in large:
+            notes.warn("large-amount-accepted", x.message + " (accepted with --accept-large)")
+    total = result.publisher_total
+    if total is not None:
+        notes.details["publisher_total"] = total
+        if not total["matches"]:
+            notes.warn("publisher-total-differs", total_message(total))
+
+
 def ingest_files(
     ws: Workspace,
     paths: Sequence[Path],
@@ -275,15 +319,28 @@ def ingest_files(
     profile_path: Path | None = None,
     on_file: Callable[[FileReport], None] | None = None,
     on_start: Callable[[str], None] | None = None,
+    accept_large: bool = False,
 ) -> IngestReport:
     """Ingest every path (a folder: the spend files under it); a failed file is
-    reported and never stops the others."""
+    reported and never stops the others. With ``accept_large``, a payment over £1bn
+    or a total over the paying council's outturn is loaded and recorded on the
+    file instead of failing it."""
     paths = expand_folders(paths, ws.root)
     profile = find_profile(ws, publisher, profile_path)
     committed = ws.committed_ids()
     ctrl_c = _CtrlC()
     with ctrl_c.installed():
-        reports = _ingest_paths(ws, paths, publisher, profile, committed, ctrl_c, on_file, on_start)
+        reports = _ingest_paths(
+            ws,
+            paths,
+            publisher,
+            profile,
+            committed,
+            ctrl_c,
+            on_file,
+            on_start,
+            accept_large=accept_large,
+        )
     report = IngestReport(reports)
     ws.refresh_sources()
     write_report(ws)
@@ -299,6 +356,7 @@ def _ingest_paths(
     ctrl_c: _CtrlC,
     on_file: Callable[[FileReport], None] | None,
     on_start: Callable[[str], None] | None,
+    accept_large: bool = False,
 ) -> list[FileReport]:
     reports: list[FileReport] = []
     for path in paths:
@@ -315,7 +373,9 @@ def _ingest_paths(
                 if on_start:
                     on_start(src.display_path)
                 try:
-                    rep = ingest_source(ws, src, publisher, profile, committed, ctrl_c)
+                    rep = ingest_source(
+                        ws, src, publisher, profile, committed, ctrl_c, accept_large=accept_large
+                    )
                 except SourceError as exc:
                     rep = FileReport(
                         src.display_path, "failed", sha256=src.sha256, message=exc.detail
@@ -366,6 +426,7 @@ def workspace_report(ws: Workspace) -> IngestReport:
                     rows_blank=row[6],
                     amount_loaded_pence=row[7],
                     amount_quarantined_pence=row[8],
+                    amount_publisher_total_pence=total_lines_pence(json.loads(row[12] or "{}")),
                     issue_counts=json.loads(row[9]),
                     column_map=json.loads(row[10]),
                     warnings=json.loads(row[11] or "[]"),

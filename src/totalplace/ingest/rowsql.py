@@ -46,16 +46,21 @@ FIRM_RE = (
     r"(?i)\b(ltd|limited|plc|llp|inc|co|company|partners(hip)?|associates|services|"
     r"surgery|practice|group|trust|t/a)\b"
 )
-# A record whose first non-empty cell is "Total" or "Grand Total" is a footer;
-# so is one with a cell opening like a copyright or end-of-report note and no
-# usable date (suppliers such as "Copyright Licensing Agency" are real payees).
-FOOTER_CELL_RE = r"(?i)^(grand\s+|sub\s*)?totals?\s*:?$"
+# A record whose first non-empty cell is "Total", "Grand Total", "Sub total" (and
+# the like) is the publisher's own total, not a payment; a record with a cell
+# opening like a copyright or end-of-report note and no usable date is a footer
+# (suppliers such as "Copyright Licensing Agency" are real payees).
+TOTAL_CELL_RE = (
+    r"(?i)^(grand|sub|overall|report|page|month(ly)?|file)?[\s-]*totals?"
+    r"(\s*:.*|\s+(for|of)\s.*)?$"
+)
 FOOTER_NOTE_RE = r"(?i)(^|[,;|\t\"])\s*(©|\(c\)\s|copyright\b|end of (report|file|data)\b)"
 NUMBER_RE = r"[-+]?(\d+\.?\d*|\.\d+)"
 PLAIN_RE = r"-?\d+(\.\d{0,4})?"  # cast directly, without cleaning
 
 # Error flags in order of precedence: the first that holds is the row's reason.
 ERROR_FLAGS = [
+    ("publisher-total", "e_total"),
     ("footer-text", "e_footer"),
     ("truncated-record", "e_truncated"),
     ("extra-fields", "e_extra"),
@@ -264,9 +269,9 @@ def classified_sql(
                    CASE WHEN first_raw IS NULL THEN false
                         WHEN {plain_start} AND NOT first_raw ILIKE '%total%' THEN false
                         ELSE coalesce(lower({first_cell}) LIKE '%total%'
-                             AND regexp_matches({first_cell}, {lit(FOOTER_CELL_RE)}), false)
-                   END
-                   OR CASE WHEN period_start IS NULL AND first_raw IS NOT NULL
+                             AND regexp_matches({first_cell}, {lit(TOTAL_CELL_RE)}), false)
+                   END AS e_total,
+                   CASE WHEN period_start IS NULL AND first_raw IS NOT NULL
                            THEN coalesce(regexp_matches({text}, {lit(FOOTER_NOTE_RE)}), false)
                            ELSE false END AS e_footer,
                    {role("amount")} AS amount_raw,
@@ -307,6 +312,7 @@ def issue_value_sql(cmap: ColumnMap) -> tuple[str, str]:
     }
     n = len(cmap.headers)
     by_slug: dict[str, tuple[str | None, str]] = {
+        "publisher-total": (headers["amount"], "amount_raw"),
         "footer-text": (None, "text"),
         "truncated-record": (None, f"n || ' of {n}'"),
         "extra-fields": (None, f"n || ' for {n}'"),
