@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from totalplace.errors import MappingError
+from totalplace.ingest import FileReport, ingest_files
 from totalplace.ingest.roles import Profile, map_columns, registry
+from totalplace.workspace import Workspace
 
 MANCHESTER_2010 = [
     "Body Name", "Service Area", "Expenses Type", "Invoice Payment Date",
@@ -269,3 +274,75 @@ def test_map_columns_never_takes_an_identifier_for_the_amount(data: st.DataObjec
     amount = cmap.index("amount")
     assert amount is not None
     assert rows[0][amount] == money[0]  # the money column, never the identifiers
+
+
+# --- end to end: what the file report says -----------------------------------------------
+
+
+def ingest_table(
+    ws: Workspace,
+    tmp_path: Path,
+    name: str,
+    headers: list[str],
+    rows: list[list[str]],
+    publisher: str | None = "Test Council",
+) -> FileReport:
+    path = tmp_path / name
+    lines = [headers, *rows]
+    path.write_text("".join(",".join(f'"{c}"' for c in line) + "\n" for line in lines))
+    report = ingest_files(ws, [path], publisher=publisher)
+    assert len(report.files) == 1
+    return report.files[0]
+
+
+def test_gross_vat_net_report_names_the_net_column(workspace: Workspace, tmp_path: Path) -> None:
+    gross = ["1200.00", "600.00", "2400.00", "120.00", "360.00", "480.00", "720.00", "960.00",
+             "1080.00", "1440.00"]  # fmt: skip
+    net = [f"{float(g) / 1.2:.2f}" for g in gross]
+    vat = [f"{float(g) - float(n):.2f}" for g, n in zip(gross, net, strict=True)]
+    headers, rows = table(Date=DATES, Supplier=SUPPLIERS, Gross=gross, VAT=vat, Net=net)
+    f = ingest_table(workspace, tmp_path, "gross-vat-net.csv", headers, rows)
+    assert f.status == "loaded", f.message
+    assert f.amount_loaded_pence == 780_000  # the net figures, not the gross 936,000
+    mapping = f.details["mapping"]
+    assert isinstance(mapping, dict)
+    assert mapping["amount"]["column"] == "Net"
+    assert "net of VAT" in mapping["amount"]["why"]
+    assert mapping["vat"]["column"] == "VAT"
+
+
+def test_id_column_headed_amount_loads_the_money_column(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    headers, rows = table(Date=DATES, Supplier=SUPPLIERS, Amount=sequential_ids(), Value=AMOUNTS)
+    f = ingest_table(workspace, tmp_path, "id-headed-amount.csv", headers, rows)
+    assert f.status == "loaded", f.message
+    assert f.column_map["amount"] == "Value (synonym)"
+    assert f.amount_loaded_pence == 11_404_194  # not the £40m the identifiers add up to
+    assert f.details["mapping"]["amount"]["rejected"][0]["column"] == "Amount"  # type: ignore[index]
+
+
+def test_file_with_several_paying_bodies_reports_every_body(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    bodies = ["Leeds City Council"] * 5 + ["Education Leeds"] * 3 + ["East North East Homes"] * 2
+    amounts = ["100.00"] * 5 + ["1000.00"] * 3 + ["10.00"] * 2
+    headers, rows = table(
+        Body_name=bodies, Date_paid=DATES, Supplier_name=SUPPLIERS, Net_amount=amounts
+    )
+    f = ingest_table(workspace, tmp_path, "bodies.csv", headers, rows, publisher=None)
+    assert f.status == "loaded", f.message
+    assert f.publisher == "Leeds City Council"  # the most common, as before
+    assert f.details["bodies"] == [
+        {"body": "Education Leeds", "rows": 3, "amount_pence": 300_000},
+        {"body": "Leeds City Council", "rows": 5, "amount_pence": 50_000},
+        {"body": "East North East Homes", "rows": 2, "amount_pence": 2_000},
+    ]
+    from rich.console import Console
+
+    from totalplace.cli import render_report
+    from totalplace.ingest import IngestReport
+
+    out = io.StringIO()
+    render_report(IngestReport([f]), Console(file=out, width=300, markup=False))
+    assert "bodies.csv: 3 paying bodies: Education Leeds (3 rows, £3,000.00)" in out.getvalue()

@@ -53,6 +53,16 @@ def _short(path: str) -> str:
     return f"{name}!{member}" if member else name
 
 
+def _bodies_line(path: str, bodies: list[object]) -> str:
+    """``leeds.csv: 6 paying bodies: A (1,234 rows, £x), ...`` (largest first)."""
+    parts = [
+        f"{b['body']} ({int(b['rows']):,} rows, {pounds(int(b['amount_pence']))})"
+        for b in bodies
+        if isinstance(b, dict)
+    ]
+    return f"{_short(path)}: {len(parts)} paying bodies: {', '.join(parts)}"
+
+
 def render_report(report: IngestReport, console: Console) -> None:
     if not report.files:
         console.print("nothing ingested yet: totalplace ingest DIR FILE...", highlight=False)
@@ -92,6 +102,10 @@ def render_report(report: IngestReport, console: Console) -> None:
             issues if f.status not in ("failed", "skipped") else f.message.splitlines()[0],
         )
     console.print(table)
+    for f in report.files:
+        bodies = f.details.get("bodies")
+        if isinstance(bodies, list) and len(bodies) > 1:
+            console.print(Text("bodies:", style="cyan"), _bodies_line(f.path, bodies))
     for f in report.files:
         # a total that differs is a file warning (below), which gives the difference
         total = f.details.get("publisher_total")

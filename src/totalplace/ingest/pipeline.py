@@ -31,6 +31,7 @@ from totalplace.ingest.checks import (
 )
 from totalplace.ingest.dates import PeriodRules, parse_year_start
 from totalplace.ingest.dialect import sniff
+from totalplace.ingest.infer import sample_rows
 from totalplace.ingest.issues import FILE_WARNINGS
 from totalplace.ingest.parse import ParseResult, SourceParser
 from totalplace.ingest.roles import Profile, map_columns
@@ -181,7 +182,9 @@ def ingest_source(
     for slug, message in src.warnings:
         notes.warn(slug, message)
     dialect = sniff(src.display_path, src.head, profile)
-    cmap = map_columns(src.display_path, dialect.headers, profile)
+    sample = sample_rows(src.head, dialect.delimiter, dialect.header_line)
+    cmap = map_columns(src.display_path, dialect.headers, profile, rows=sample)
+    notes.details["mapping"] = cmap.decisions
     named = publisher or profile.publisher
     if named is None and cmap.index("paying_body") is None:
         raise SourceError(
@@ -228,6 +231,14 @@ def ingest_source(
         top_body = con.execute(
             "SELECT mode(paying_body) FROM classified WHERE status = 'loaded'"
         ).fetchone()
+        # every paying body the file names (a council and its arm's-length bodies)
+        notes.details["bodies"] = [
+            {"body": str(b), "rows": int(n), "amount_pence": int(p)}
+            for b, n, p in con.execute(
+                "SELECT paying_body, count(*), coalesce(sum(amount_pence), 0) FROM classified "
+                "WHERE status = 'loaded' GROUP BY paying_body ORDER BY 3 DESC, 1"
+            ).fetchall()
+        ]
         amount_header = cmap.header("amount")
         large = large_payments(con, amount_header) + over_outturn(
             body_year_totals(con), amount_header
