@@ -180,7 +180,7 @@ def test_agency_figure_shows_unclassified_and_model_shares(tmp_path: Path) -> No
     # with a classified payment, adult social care comes from the payments again
     assert not [x for x in count.lines if x.basis and x.theme == "adult_social_care"]
     row = next(r for r in _rendered(count).splitlines() if r.startswith(f"│ {COUNCIL}"))
-    assert "£0.0m (4%)" in row and "£0.2m (95%)" in row
+    assert "£0.0m (3.8%)" in row and "£0.0m (1.0%)" in row and "£0.2m (95.2%)" in row
     write_count_workbook(tmp_path / "count.xlsx", count, ws)
     sheet = openpyxl.load_workbook(tmp_path / "count.xlsx")["By agency"]
     head = [c.value for c in sheet[1]]
@@ -197,6 +197,8 @@ def test_classification_without_method_column_counts_rule_themes_as_rules(
     count = build_count(_council(tmp_path, PAYMENTS, with_method=False))
     (c,) = count.classification
     assert (c.rules_pence, c.model_pence, c.unclassified_pence) == (800_000, 0, 20_000_000)
+    row = next(r for r in _rendered(count).splitlines() if r.startswith(f"│ {COUNCIL}"))
+    assert "none" in row  # no model share: said, not shown as £0.0m
 
 
 def test_transactions_over_outturn_warns(tmp_path: Path) -> None:

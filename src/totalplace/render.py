@@ -85,10 +85,14 @@ def _classified(count: PlaceCount) -> dict[str, list[str]]:
     revenue and not pass-through) rules, the model or nothing classified."""
     out: dict[str, list[str]] = {}
     for c in count.classification:
-        out[c.agency] = [
-            f"{millions(p)} ({s:.0%})" if (s := c.share(p)) is not None else millions(p)
-            for p in (c.rules_pence, c.model_pence, c.unclassified_pence)
-        ]
+        cells = []
+        for pence in (c.rules_pence, c.model_pence, c.unclassified_pence):
+            share = c.share(pence)
+            if pence == 0:
+                cells.append("none")  # not £0.0m, which could hide a few thousand pounds
+            else:
+                cells.append(millions(pence) + (f" ({share:.1%})" if share is not None else ""))
+        out[c.agency] = cells
     return out
 
 

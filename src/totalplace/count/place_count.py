@@ -70,9 +70,9 @@ class Classification:
         return self.rules_pence + self.model_pence + self.unclassified_pence
 
     def share(self, pence: int) -> float | None:
-        """``pence`` as a share of the total, to 4 places; None when the total
-        is not positive (a share of nothing, or of net refunds, means nothing)."""
-        return round(pence / self.total_pence, 4) if self.total_pence > 0 else None
+        """``pence`` as a share of the total; None when the total is not
+        positive (a share of nothing, or of net refunds, means nothing)."""
+        return pence / self.total_pence if self.total_pence > 0 else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,9 +86,14 @@ class Classification:
                     ("model", self.model_pence),
                     ("unclassified", self.unclassified_pence),
                 )
-                for what, value in (("pence", pence), ("share", self.share(pence)))
+                for what, value in (("pence", pence), ("share", _places(self.share(pence))))
             },
         }
+
+
+def _places(share: float | None) -> float | None:
+    """A share to 4 places, as the JSON and the workbook give it."""
+    return None if share is None else round(share, 4)
 
 
 @dataclass(frozen=True)

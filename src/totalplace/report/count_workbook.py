@@ -71,7 +71,8 @@ def _by_agency(sheet: Worksheet, count: PlaceCount) -> None:
         if (c := known.get(key)) is not None:
             row.append(pounds(c.total_pence))
             for part in (c.rules_pence, c.model_pence, c.unclassified_pence):
-                row += [pounds(part), c.share(part)]
+                share = c.share(part)
+                row += [pounds(part), None if share is None else round(share, 4)]
         append_row(sheet, row, money=(1, 3, 4, 6, 8))
 
 
