@@ -14,6 +14,8 @@ from totalplace.ingest import FileReport, ingest_files
 from totalplace.ingest.roles import Profile, map_columns, registry
 from totalplace.workspace import Workspace
 
+from .conftest import TEST_DATA
+
 MANCHESTER_2010 = [
     "Body Name", "Service Area", "Expenses Type", "Invoice Payment Date",
     "Transaction Number", "Amount", "Supplier Name",
@@ -233,6 +235,7 @@ def test_long_failure_lists_are_cut_and_a_data_header_is_called_wrong() -> None:
 
 @st.composite
 def identifier_columns(draw: st.DrawFn, n: int) -> list[str]:
+    """References as ledgers write them: distinct, in sequence, of one width or zero-padded."""
     kind = draw(st.sampled_from(["sequential", "fixed-width", "leading-zeros"]))
     if kind == "sequential":
         start = draw(st.integers(1000, 10**9))
@@ -241,9 +244,11 @@ def identifier_columns(draw: st.DrawFn, n: int) -> list[str]:
     width = draw(st.integers(5, 10))
     if kind == "fixed-width":
         low = 10 ** (width - 1)
-        nums = draw(st.lists(st.integers(low, 10 * low - 1), min_size=n, max_size=n))
+        nums = draw(st.lists(st.integers(low, 10 * low - 1), min_size=n, max_size=n, unique=True))
         return [str(x) for x in nums]
-    nums = draw(st.lists(st.integers(0, 10 ** (width - 1) - 1), min_size=n, max_size=n))
+    nums = draw(
+        st.lists(st.integers(0, 10 ** (width - 1) - 1), min_size=n, max_size=n, unique=True)
+    )
     return [str(x).zfill(width) for x in nums]
 
 
@@ -346,3 +351,63 @@ def test_file_with_several_paying_bodies_reports_every_body(
     out = io.StringIO()
     render_report(IngestReport([f]), Console(file=out, width=300, markup=False))
     assert "bodies.csv: 3 paying bodies: Education Leeds (3 rows, £3,000.00)" in out.getvalue()
+
+
+# --- profile suggest ---------------------------------------------------------------------
+
+
+def test_suggested_profile_loads_and_makes_an_unmapped_file_ingest(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from totalplace.cli import app
+
+    src = TEST_DATA / "unmappable-headers.csv"
+    failed = ingest_files(workspace, [src], publisher="Test Council").files[0]
+    assert failed.status == "failed"
+    assert f"totalplace profile suggest {src}" in failed.message
+    draft = tmp_path / "draft.toml"
+    result = CliRunner().invoke(app, ["profile", "suggest", str(src), "--out", str(draft),
+                                      "--publisher", "Test Council"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = draft.read_text(encoding="utf-8")
+    assert 'amount = "Cost"' in text
+    assert "# Cost: amount (values, confidence 0.40" in text
+    assert "e.g. 600.00 | 700.00 | 800.00 | 900.00 | 1000.00" in text
+    assert "# Cost Centre Ref: unmapped" in text
+    profile = Profile.load(draft)
+    assert profile.columns == {
+        "payment_date": "Payment Date",
+        "supplier_name": "Supplier Name",
+        "amount": "Cost",
+    }
+    loaded = ingest_files(workspace, [src], profile_path=draft).files[0]
+    assert loaded.status == "loaded", loaded.message
+    assert loaded.publisher == "Test Council"
+    assert loaded.amount_loaded_pence == 400_000
+
+
+def test_suggestion_never_proposes_identifiers_for_the_amount(tmp_path: Path) -> None:
+    from totalplace.ingest.suggest import suggest_profile
+
+    headers, rows = table(Date=DATES, Supplier=SUPPLIERS, Amount=sequential_ids())
+    path = tmp_path / "ids.csv"
+    path.write_text("".join(",".join(f'"{c}"' for c in r) + "\n" for r in [headers, *rows]))
+    suggestion = suggest_profile(path)
+    assert [c.role for c in suggestion.columns] == ["payment_date", "supplier_name", None]
+    assert suggestion.missing == ["amount"]
+    assert '# amount = "..."  no column fits' in suggestion.toml()
+    assert 'amount = "Amount"' not in suggestion.toml()
+
+
+def test_suggestion_never_proposes_words_for_a_date(tmp_path: Path) -> None:
+    from totalplace.ingest.suggest import suggest_profile
+
+    labels = ["Q1 report", "Misc", "Misc", "Other", "Misc", "Other", "Misc", "Misc", "X", "Y"]
+    headers, rows = table(Date=labels, Supplier=SUPPLIERS, Amount=AMOUNTS)
+    path = tmp_path / "words-for-dates.csv"
+    path.write_text("".join(",".join(f'"{c}"' for c in r) + "\n" for r in [headers, *rows]))
+    suggestion = suggest_profile(path)
+    assert suggestion.columns[0].role is None
+    assert suggestion.missing == ["payment_date or period"]

@@ -609,5 +609,39 @@ def trace(
         out.print(rows)
 
 
+profile_app = typer.Typer(help="Mapping profiles: draft one from a file.", no_args_is_help=True)
+app.add_typer(profile_app, name="profile")
+
+
+@profile_app.command("suggest")
+def profile_suggest(
+    file: Annotated[Path, typer.Argument(help="A spend file (CSV, XLSX or a zip of them).")],
+    publisher: Annotated[
+        str | None, typer.Option(help="The paying body, written into the profile.")
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write the profile here instead of stdout.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the suggestion as JSON.")] = False,
+) -> None:
+    """Write a draft mapping profile (TOML): each column's inferred role, confidence
+    and five sample values, for you to check and edit."""
+    from totalplace.ingest.suggest import suggest_profile
+
+    try:
+        suggestion = suggest_profile(file, publisher)
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    text = suggestion.toml()
+    if out_path is not None:
+        out_path.write_text(text, encoding="utf-8")
+    if as_json:
+        print(json.dumps(suggestion.to_dict(), indent=2, ensure_ascii=False))
+    elif out_path is None:
+        print(text, end="")
+    else:
+        out.print(f"wrote {out_path}", highlight=False)
+
+
 def main() -> None:
     app()

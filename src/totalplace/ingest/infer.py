@@ -206,15 +206,16 @@ def contradiction(role: str, col: ColumnProfile) -> str:
     return ""
 
 
-def fit(role: str, col: ColumnProfile) -> str:
+def fit(role: str, col: ColumnProfile, min_values: int = MIN_VALUES) -> str:
     """How the values alone show the column holds the role ("" when they do not).
 
     Stricter than :func:`contradiction`: used when no header names the role.
     Money needs pence in some row (whole numbers are taken as money only when
     the header says so); dates must not be plain numbers (an Excel serial and
     an amount look alike); payee names must be words, some with a company or
-    public-body word."""
-    if col.filled < MIN_VALUES:
+    public-body word.  ``min_values`` is lowered only for a draft profile,
+    which the user checks."""
+    if col.filled < min_values:
         return ""
     if role in MONEY_ROLES:
         if col.money >= 0.9 and not col.identifier and col.decimals > 0:
