@@ -305,3 +305,94 @@ def test_skipped_sheets_show_in_the_ingest_table_and_json(ws: Workspace, tmp_pat
     assert "5 sheet(s) skipped (no payments)" in text
     statuses = [f["status"] for f in json.loads(json.dumps(report.to_dict()))["files"]]
     assert statuses.count("skipped") == 5
+
+
+# -- legacy code pages -------------------------------------------------------------------
+
+
+def file_encoding(ws: Workspace) -> str:
+    with ws.connect() as con:
+        rows = con.sql("SELECT encoding FROM files").fetchall()
+    assert len(rows) == 1
+    return str(rows[0][0])
+
+
+def test_pound_sign_in_a_dos_code_page_is_read_as_pounds_with_a_warning(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    text = (
+        "Payment Date,Supplier Name,Amount\n"
+        '01/11/2010,Café Ltd,"£1,234.50"\n'
+        "02/11/2010,Müller GmbH,£ 600.00\n"
+    )
+    raw = text.encode("cp850")
+    assert b"\x9c1" in raw and b"\xa3" not in raw  # "£" is 0x9C in cp850
+    [f] = ingest(ws, write(tmp_path, "dos-cp850.csv", raw))
+    assert f.status == "loaded", f.message
+    assert counts(f) == (2, 2, 0, 0)
+    assert f.amount_loaded_pence == 123450 + 60000
+    assert [r[3] for r in spend_rows(ws)] == ["Café Ltd", "Müller GmbH"]
+    assert file_encoding(ws) == "cp850"
+    assert [w["slug"] for w in f.warnings] == ["currency-sign-guessed"]
+    enc = f.details["encoding"]
+    assert isinstance(enc, dict)
+    assert (enc["encoding"], enc["0x9c_before_digits"], enc["0xa3_before_digits"]) == (
+        "cp850",
+        2,
+        0,
+    )
+    assert "9c 31 2c 32" in enc["currency_sign_bytes"]  # the raw bytes of "£1,2"
+    # provenance is the original bytes
+    import hashlib
+
+    assert f.sha256 == hashlib.sha256(raw).hexdigest()
+
+
+def test_cp1252_pound_sign_is_not_guessed_even_beside_an_oe_byte(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # 0x9C is "œ" in a name, 0xA3 is "£" before the amounts: plain cp1252
+    text = "Payment Date,Supplier Name,Amount\n01/11/2010,Cœur Ltd,£600.00\n"
+    raw = text.encode("cp1252")
+    assert b"\x9c" in raw and b"\xa36" in raw
+    [f] = ingest(ws, write(tmp_path, "cp1252-oe.csv", raw))
+    assert f.amount_loaded_pence == 60000
+    assert file_encoding(ws) == "cp1252"
+    assert spend_rows(ws)[0][3] == "Cœur Ltd"
+    assert f.warnings == []
+    assert f.details["encoding"]["encoding"] == "cp1252"  # type: ignore[index]
+
+
+def test_dos_byte_before_amounts_does_not_win_when_the_cp1252_sign_is_there_too(
+    tmp_path: Path,
+) -> None:
+    from totalplace.ingest.codepages import choose
+
+    path = write(tmp_path, "both.csv", b"x,\xa3600.00\ny,\x9c700.00\n")
+    choice = choose(path)
+    assert (choice.encoding, choice.guessed_sign) == ("cp1252", False)
+
+
+def test_currency_sign_split_across_read_chunks_is_counted_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from totalplace.ingest import codepages
+
+    data = b"ab\x9c 1cd\x9c2e\x9c"  # three 0x9C, two before digits
+    path = write(tmp_path, "edges.csv", data)
+    for size in range(1, len(data) + 1):
+        monkeypatch.setattr(codepages, "CHUNK", size)
+        ev = codepages.gather(path)
+        assert ev.before_digits[codepages.DOS_POUND] == 2, size
+        assert int(ev.high_bytes[0x9C]) == 3
+        assert ev.first_hex[codepages.DOS_POUND].endswith("(at byte 2)")
+
+
+def test_dos_page_with_accented_capitals_is_cp850_not_cp437(tmp_path: Path) -> None:
+    from totalplace.ingest.codepages import choose
+
+    # 0xB5 is "Á" in cp850 but a box-drawing piece in cp437
+    path = write(tmp_path, "dos.csv", "ÁLVAREZ SA,£600.00\n".encode("cp850"))
+    choice = choose(path)
+    assert choice.encoding == "cp850"
+    assert choice.details["implausible"] == {"cp850": 0, "cp437": 1}

@@ -147,6 +147,12 @@ _FILE_WARNINGS: list[FileWarningType] = [
         "A payment over £1bn, or payments over the paying council's whole annual outturn, "
         "loaded because --accept-large was given.",
     ),
+    FileWarningType(
+        "currency-sign-guessed",
+        "The file is not UTF-8 and byte 0x9C stood before the amounts where cp1252's '£' "
+        "(0xA3) never did, so it was read in a DOS code page (cp850 or cp437) with 0x9C as "
+        "'£'; the counts and raw bytes are in the file's details.",
+    ),
 ]
 
 FILE_WARNINGS: dict[str, FileWarningType] = {t.slug: t for t in _FILE_WARNINGS}

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from totalplace.errors import SourceError
+from totalplace.ingest import codepages
 from totalplace.ingest.lineends import LineEnds, record_width
 from totalplace.ingest.roles import Profile
 from totalplace.ingest.workbooks import read_sheets
@@ -232,11 +233,19 @@ def prepare_text(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
             scan.physical_lines,
             scan.pure_crlf,
         )
-    encoding = ("utf-8-sig" if scan.bom else "utf-8") if scan.utf8 else "cp1252"
+    details: dict[str, object] = {}
+    warnings: tuple[tuple[str, str], ...] = ()
+    if scan.utf8:
+        encoding = "utf-8-sig" if scan.bom else "utf-8"
+    else:
+        choice = codepages.choose(path)
+        encoding = choice.encoding
+        details["encoding"] = choice.details
+        if choice.guessed_sign:
+            warnings = (("currency-sign-guessed", _guessed_message(choice)),)
     ends = _line_ends(path, scan, encoding) if fix else None
     dest = tmp_dir / f"{scan.sha256}.utf8.csv"
     lines = _transcode(path, dest, encoding, ends)
-    details: dict[str, object] = {}
     if ends is not None:
         details["line_ends"] = {
             "lf": scan.newlines - scan.crlf_pairs,
@@ -253,7 +262,17 @@ def prepare_text(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
         _head(dest),
         lines,
         scan.pure_crlf and not fix,
+        warnings=warnings,
         details=details,
+    )
+
+
+def _guessed_message(choice: codepages.Choice) -> str:
+    n = choice.details["0x9c_before_digits"]
+    return (
+        f"the file is not UTF-8 and was read as {choice.encoding} (a DOS code page): byte "
+        f"0x9C, which stands before {n} amount(s), was taken as '£' (in Windows-1252 it "
+        "is 'œ'). Check a few names and amounts against the published file."
     )
 
 

@@ -1,0 +1,124 @@
+"""Which single-byte code page a file that is not UTF-8 was written in.
+
+Files that are not UTF-8 are nearly all Windows-1252 (cp1252), where "£" is
+byte 0xA3.  Some come from DOS-era finance systems in code page 850 or 437,
+where "£" is byte 0x9C (in cp1252, 0x9C is "œ", so "£1,234.50" would read as
+"œ1,234.50" and the amount would not parse).  The rule, on the bytes that
+occur in the whole file: when 0x9C stands directly before a digit (or a space
+and a digit) and 0xA3 never does, the file is read in a DOS code page, cp850,
+or cp437 when cp437 leaves fewer characters that do not belong in a spend file
+(box drawing, Greek letters, maths symbols).  The currency sign was then
+guessed from its place before the amounts, and the file is flagged so someone
+checks it.  Otherwise the file is read as cp1252.
+
+The counts behind the choice, and the raw bytes around the first sign found
+(as hex), are kept with the file so the decision can be checked against the
+original bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+CHUNK = 8 * 1024 * 1024
+DOS_POUND = 0x9C
+WINDOWS_POUND = 0xA3
+_BEFORE_DIGITS = {b: re.compile(bytes([b]) + rb" ?[0-9]") for b in (DOS_POUND, WINDOWS_POUND)}
+# characters a spend file may hold beyond letters, digits and currency signs
+_PLAUSIBLE_SYMBOLS = set("°©®«»·¿¡§¶½¼¾")
+
+
+@dataclass
+class Evidence:
+    """Counts over the whole file, from one streaming pass."""
+
+    high_bytes: np.ndarray = field(default_factory=lambda: np.zeros(256, dtype=np.int64))
+    before_digits: dict[int, int] = field(default_factory=lambda: dict.fromkeys(_BEFORE_DIGITS, 0))
+    first_hex: dict[int, str] = field(default_factory=dict)  # raw bytes around the first sign
+
+
+@dataclass(frozen=True)
+class Choice:
+    encoding: str
+    guessed_sign: bool  # the currency sign was read from a DOS byte
+    details: dict[str, object]
+
+
+def gather(path: Path) -> Evidence:
+    """Byte counts and currency-sign positions, a chunk at a time (numpy and
+    the regular-expression engine do the work, not a loop over bytes)."""
+    ev = Evidence()
+    tail = b""  # the last bytes of the previous chunk, for a sign split across two
+    offset = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            ev.high_bytes += np.bincount(np.frombuffer(chunk, dtype=np.uint8), minlength=256)
+            for byte, pattern in _BEFORE_DIGITS.items():
+                if byte not in chunk and byte not in tail:
+                    continue
+                window = tail + chunk
+                # matches ending inside the tail were counted with the previous chunk
+                found = [m for m in pattern.finditer(window, 0) if m.end() > len(tail)]
+                ev.before_digits[byte] += len(found)
+                if found and byte not in ev.first_hex:
+                    at = found[0].start()
+                    ev.first_hex[byte] = window[max(0, at - 8) : at + 12].hex(" ")
+                    ev.first_hex[byte] += f" (at byte {offset - len(tail) + at})"
+            offset += len(chunk)
+            tail = (tail + chunk)[-2:] if len(chunk) < 2 else chunk[-2:]
+    return ev
+
+
+def _implausible(encoding: str, counts: np.ndarray) -> int:
+    """How many of the file's high bytes decode, in ``encoding``, to characters
+    a spend file would not hold."""
+    total = 0
+    for byte in np.flatnonzero(counts[0x80:]) + 0x80:
+        ch = bytes([int(byte)]).decode(encoding)
+        name = unicodedata.name(ch, "")
+        plausible = (
+            (unicodedata.category(ch)[0] in "LN" and not name.startswith("GREEK"))
+            or unicodedata.category(ch) == "Sc"
+            or ch in _PLAUSIBLE_SYMBOLS
+        )
+        if not plausible:
+            total += int(counts[byte])
+    return total
+
+
+def choose(path: Path) -> Choice:
+    """The code page of a file already known not to be UTF-8."""
+    ev = gather(path)
+    dos = ev.before_digits[DOS_POUND]
+    windows = ev.before_digits[WINDOWS_POUND]
+    details: dict[str, object] = {
+        "high_bytes": int(ev.high_bytes[0x80:].sum()),
+        "0x9c_before_digits": dos,
+        "0xa3_before_digits": windows,
+    }
+    if dos and not windows:
+        scores = {enc: _implausible(enc, ev.high_bytes) for enc in ("cp850", "cp437")}
+        encoding = "cp437" if scores["cp437"] < scores["cp850"] else "cp850"
+        details.update(
+            encoding=encoding,
+            reason=(
+                f"not UTF-8; byte 0x9C stands before an amount {dos} time(s) and 0xA3 never "
+                f"does, so 0x9C is read as '£' in a DOS code page; {encoding} leaves the "
+                f"fewest implausible characters (cp850: {scores['cp850']}, "
+                f"cp437: {scores['cp437']})"
+            ),
+            implausible=scores,
+            currency_sign_bytes=ev.first_hex[DOS_POUND],
+        )
+        return Choice(encoding, True, details)
+    reason = "not UTF-8; read as Windows-1252 (cp1252)"
+    if windows:
+        reason += f", where byte 0xA3 is '£' and stands before an amount {windows} time(s)"
+        details["currency_sign_bytes"] = ev.first_hex[WINDOWS_POUND]
+    details.update(encoding="cp1252", reason=reason)
+    return Choice("cp1252", False, details)
