@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -40,8 +40,12 @@ err = Console(stderr=True, markup=False, width=None if sys.stderr.isatty() else 
 USAGE_EXIT = 2
 
 
-def _fail(exc: TotalPlaceError) -> typer.Exit:
-    err.print(Text("error:", style="bold red"), str(exc), highlight=False, soft_wrap=True)
+def _fail(exc: TotalPlaceError, as_json: bool = False) -> typer.Exit:
+    """A usage error: on stderr, or with --json as ``{"error": {type, message}}`` on stdout."""
+    if as_json:
+        print(json.dumps({"error": {"type": type(exc).__name__, "message": str(exc)}}, indent=2))
+    else:
+        err.print(Text("error:", style="bold red"), str(exc), highlight=False, soft_wrap=True)
     return typer.Exit(USAGE_EXIT)
 
 
@@ -84,6 +88,7 @@ def render_report(report: IngestReport, console: Console) -> None:
     for f in report.files:
         colour = {
             "loaded": "green",
+            "replaced": "green",
             "duplicate": "yellow",
             "failed": "red",
             "skipped": "dim",  # a workbook sheet holding no payments
@@ -124,11 +129,13 @@ def render_report(report: IngestReport, console: Console) -> None:
     for f in report.files:
         if f.status == "failed":
             console.print(Text("failed:", style="red"), f"{f.path}\n{f.message}\n", highlight=False)
-    loaded = [f for f in report.files if f.status == "loaded"]
+    loaded = [f for f in report.files if f.status in ("loaded", "replaced")]
+    replaced = sum(f.status == "replaced" for f in report.files)
     skipped = sum(f.status == "skipped" for f in report.files)
     console.print(
-        f"{len(loaded)} loaded, "
-        f"{sum(f.status == 'duplicate' for f in report.files)} duplicate, "
+        f"{len(loaded) - replaced} loaded, "
+        + (f"{replaced} replaced, " if replaced else "")
+        + f"{sum(f.status == 'duplicate' for f in report.files)} duplicate, "
         f"{sum(f.status == 'failed' for f in report.files)} failed"
         + (f", {skipped} sheet(s) skipped (no payments)" if skipped else "")
         + "; "
@@ -190,6 +197,14 @@ def ingest(
     profile: Annotated[
         Path | None, typer.Option(help="A mapping profile (TOML) for these files.")
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Reload files already loaded (same content) with this --publisher or "
+            "--profile, in place of the earlier load; the history keeps both.",
+        ),
+    ] = False,
     accept_large: Annotated[
         bool,
         typer.Option(
@@ -205,11 +220,13 @@ def ingest(
     try:
         ws = Workspace.open(directory)
         if as_json or not sys.stderr.isatty():
-            report = ingest_files(ws, files, publisher, profile, accept_large=accept_large)
+            report = ingest_files(
+                ws, files, publisher, profile, replace=replace, accept_large=accept_large
+            )
         else:
-            report = _ingest_with_progress(ws, files, publisher, profile, accept_large)
+            report = _ingest_with_progress(ws, files, publisher, profile, replace, accept_large)
     except TotalPlaceError as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, as_json) from exc
     _finish(report, as_json)
 
 
@@ -227,6 +244,7 @@ def _ingest_with_progress(
     files: list[Path],
     publisher: str | None,
     profile: Path | None,
+    replace: bool,
     accept_large: bool = False,
 ) -> IngestReport:
     columns = (
@@ -256,6 +274,7 @@ def _ingest_with_progress(
             profile,
             on_file=step,
             on_start=start,
+            replace=replace,
             accept_large=accept_large,
         )
 
@@ -263,14 +282,79 @@ def _ingest_with_progress(
 @app.command()
 def check(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history", help="List every load, replacement and removal instead, oldest first."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Show the workspace's ingest report."""
+    """Show the workspace's ingest report (or, with --history, every change to the store)."""
     try:
-        report = workspace_report(Workspace.open(directory))
+        ws = Workspace.open(directory)
+        report = workspace_report(ws)
+        events = ws.history() if history else []
     except TotalPlaceError as exc:
-        raise _fail(exc) from exc
-    _finish(report, as_json)
+        raise _fail(exc, as_json) from exc
+    if not history:
+        _finish(report, as_json)
+    if as_json:
+        print(json.dumps({"history": events}, indent=2))
+        return
+    render_history(events, out)
+
+
+def render_history(events: list[dict[str, Any]], console: Console) -> None:
+    table = Table(title="History")
+    for col in ("changed at", "action", "file", "sha256", "publisher", "rows", "amount"):
+        table.add_column(col, justify="right" if col in ("rows", "amount") else "left")
+    for e in events:
+        publisher = str(e["publisher"])
+        before = e["previous_publisher"]
+        if e["action"] == "replaced" and before != publisher:
+            publisher = f"{before} -> {publisher}"
+        table.add_row(
+            str(e["changed_at"]),
+            str(e["action"]),
+            _short(str(e["path"])),
+            str(e["file_id"])[:12],
+            publisher,
+            f"{e['rows_loaded']:,}",
+            pounds(int(e["amount_loaded_pence"])),
+        )
+    console.print(table)
+
+
+@app.command()
+def remove(
+    directory: Annotated[Path, typer.Argument(help="The workspace.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="The source: its path as ingested, its file name, or at least 6 characters "
+            "of its SHA-256 (`totalplace check DIR` lists them)."
+        ),
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print what was removed as JSON.")
+    ] = False,
+) -> None:
+    """Take a loaded source out of the store, all or nothing; the history keeps what it was."""
+    try:
+        removed = Workspace.open(directory).remove_source(source)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({"removed": removed.to_dict()}, indent=2))
+        return
+    out.print(
+        f"removed {removed.path} ({removed.publisher}): {removed.rows_loaded:,} rows, "
+        f"{pounds(removed.amount_loaded_pence)}. The next `totalplace count {directory}` "
+        "leaves it out.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()

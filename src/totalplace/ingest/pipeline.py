@@ -167,14 +167,17 @@ def ingest_source(
     profile: Profile,
     committed: set[str],
     ctrl_c: _CtrlC | None = None,
+    replace: bool = False,
     accept_large: bool = False,
 ) -> FileReport:
-    if src.sha256 in committed:
+    replacing = src.sha256 in committed
+    if replacing and not replace:
         return FileReport(
             src.display_path,
             "duplicate",
             sha256=src.sha256,
-            message="same content already loaded; nothing done",
+            message="same content already loaded; nothing done. Pass --replace to reload it "
+            "with a new profile or publisher.",
         )
     notes = FileNotes()
     # what reading the file found: its encoding, line ends, the sheet of a workbook
@@ -253,7 +256,7 @@ def ingest_source(
     file_publisher = named or (str(top_body[0]) if top_body and top_body[0] else "unknown")
     report = FileReport(
         src.display_path,
-        "loaded",
+        "replaced" if replacing else "loaded",
         sha256=src.sha256,
         publisher=file_publisher,
         rows_read=result.rows_read,
@@ -269,7 +272,8 @@ def ingest_source(
         warnings=notes.warnings,
         details=notes.details,
     )
-    ws.commit_file(
+    commit = ws.replace_file if replacing else ws.commit_file
+    commit(
         staged,
         {
             "file_id": src.sha256,
@@ -330,10 +334,13 @@ def ingest_files(
     profile_path: Path | None = None,
     on_file: Callable[[FileReport], None] | None = None,
     on_start: Callable[[str], None] | None = None,
+    replace: bool = False,
     accept_large: bool = False,
 ) -> IngestReport:
     """Ingest every path (a folder: the spend files under it); a failed file is
-    reported and never stops the others. With ``accept_large``, a payment over £1bn
+    reported and never stops the others. With ``replace``, a file whose content
+    is already loaded is read again and put in place of the earlier load (see
+    :meth:`Workspace.replace_file`). With ``accept_large``, a payment over £1bn
     or a total over the paying council's outturn is loaded and recorded on the
     file instead of failing it."""
     paths = expand_folders(paths, ws.root)
@@ -350,6 +357,7 @@ def ingest_files(
             ctrl_c,
             on_file,
             on_start,
+            replace,
             accept_large=accept_large,
         )
     report = IngestReport(reports)
@@ -367,6 +375,7 @@ def _ingest_paths(
     ctrl_c: _CtrlC,
     on_file: Callable[[FileReport], None] | None,
     on_start: Callable[[str], None] | None,
+    replace: bool = False,
     accept_large: bool = False,
 ) -> list[FileReport]:
     reports: list[FileReport] = []
@@ -385,7 +394,14 @@ def _ingest_paths(
                     on_start(src.display_path)
                 try:
                     rep = ingest_source(
-                        ws, src, publisher, profile, committed, ctrl_c, accept_large=accept_large
+                        ws,
+                        src,
+                        publisher,
+                        profile,
+                        committed,
+                        ctrl_c,
+                        replace=replace,
+                        accept_large=accept_large,
                     )
                 except SourceError as exc:
                     rep = FileReport(
