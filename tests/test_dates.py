@@ -14,6 +14,7 @@ import pytest
 from totalplace.ingest.dates import (
     DateValue,
     PeriodRules,
+    choose_yyyypp_reading,
     infer_order,
     parse_one,
     parse_values,
@@ -301,3 +302,82 @@ def test_parse_year_start() -> None:
     for bad in ("4-1", "13-01", "02-30", "April"):
         with pytest.raises(ValueError, match="MM-DD"):
             parse_year_start(bad)
+
+
+# -- YYYYPP codes: calendar month or financial period -----------------------------------
+
+FINANCIAL = PeriodRules(yyyypp="financial")
+
+
+def test_yyyypp_reads_as_a_calendar_month_until_the_file_is_shown_financial() -> None:
+    assert parse_one("201304", "dmy", MONTHLY) == span(date(2013, 4, 1), date(2013, 4, 30), "month")
+    assert parse_one("201313", "dmy", MONTHLY) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected_start", "expected_end", "precision"),
+    [
+        ("201301", date(2013, 4, 1), date(2013, 4, 30), "period"),
+        ("201304", date(2013, 7, 1), date(2013, 7, 31), "period"),
+        ("201309", date(2013, 12, 1), date(2013, 12, 31), "period"),
+        ("201310", date(2014, 1, 1), date(2014, 1, 31), "period"),
+        ("201312", date(2014, 3, 1), date(2014, 3, 31), "period"),
+        ("201313", date(2014, 3, 1), date(2014, 3, 31), "adjustment"),
+        ("201316", date(2014, 3, 1), date(2014, 3, 31), "adjustment"),
+    ],
+)
+def test_yyyypp_in_the_financial_reading(
+    raw: str, expected_start: date, expected_end: date, precision: str
+) -> None:
+    assert parse_one(raw, "dmy", FINANCIAL) == span(expected_start, expected_end, precision)
+
+
+@pytest.mark.parametrize("raw", ["201300", "201317", "189904"])
+def test_yyyypp_outside_the_periods_is_none_in_either_reading(raw: str) -> None:
+    assert parse_one(raw, "dmy", FINANCIAL) is None
+    assert parse_one(raw, "dmy", MONTHLY) is None
+
+
+def test_four_weekly_yyyypp_has_thirteen_periods_then_adjustments() -> None:
+    four_weekly = PeriodRules("four-weekly", yyyypp="financial")
+    assert parse_one("201313", "dmy", four_weekly) == span(
+        date(2014, 3, 3), date(2014, 3, 31), "period"
+    )
+    assert parse_one("201314", "dmy", four_weekly) == span(
+        date(2014, 3, 1), date(2014, 3, 31), "adjustment"
+    )
+
+
+def test_reading_is_financial_when_any_period_is_13_or_above() -> None:
+    reading = choose_yyyypp_reading({"201304": 5, "201313": 1}, MONTHLY)
+    assert reading is not None
+    assert (reading.reading, reading.codes) == ("financial", ("201304", "201313"))
+    assert reading.why == "value 201313 is period 13, which only a financial calendar has"
+
+
+def test_reading_follows_the_payment_days_of_the_same_rows() -> None:
+    july = {(date(2013, 7, 15), "201304"): 3, (date(2013, 4, 2), "201304"): 1}
+    reading = choose_yyyypp_reading({"201304": 4}, MONTHLY, day_pairs=july)
+    assert reading is not None and reading.reading == "financial"
+    april = {(date(2013, 4, 15), "201304"): 3}
+    reading = choose_yyyypp_reading({"201304": 3}, MONTHLY, day_pairs=april)
+    assert reading is not None and reading.reading == "calendar"
+
+
+def test_reading_follows_a_named_month_only_one_reading_matches() -> None:
+    july = (date(2013, 7, 1), date(2013, 7, 31), "July 2013")
+    reading = choose_yyyypp_reading({"201304": 4}, MONTHLY, named=july)
+    assert reading is not None and reading.reading == "financial"
+    # codes for both April and July: the calendar reading matches too
+    reading = choose_yyyypp_reading({"201304": 4, "201307": 4}, MONTHLY, named=july)
+    assert reading is not None and reading.reading == "calendar"
+
+
+def test_no_yyyypp_values_no_reading() -> None:
+    assert choose_yyyypp_reading({"2013-04": 2, "15/07/2013": 1}, MONTHLY) is None
+
+
+def test_a_profile_forces_the_reading() -> None:
+    forced = PeriodRules(yyyypp="calendar")
+    reading = choose_yyyypp_reading({"201313": 1}, forced)
+    assert reading is not None and reading.reading == "calendar"

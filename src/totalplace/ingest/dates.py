@@ -7,13 +7,20 @@ a month (``201009``, ``2011-01``, ``January 2011``), a quarter (``2010-Q3``,
 ``Q3 2010-11``; quarters are financial quarters, Q1 = April-June), a
 period code (``P04`` with the body's year and calendar, monthly or four-weekly),
 or a text range (``July 2010-September 2010``).
+
+A six-digit ``YYYYPP`` value such as ``201304`` is read one way for the whole
+file: as the calendar month (April 2013) unless the values show a financial
+calendar (see :func:`choose_yyyypp_reading`), when it is period 04 of the
+financial year starting in 2013 (July 2013).  Publishers close their books in
+periods 13 to 16 (year-end adjustments); those are dated to the year's last
+month with precision ``adjustment``.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -45,6 +52,9 @@ class PeriodRules:
     calendar: str = "monthly"  # or "four-weekly"
     year: str | None = None  # financial year such as 2013-14, for bare codes
     year_start: tuple[int, int] = (4, 1)  # month, day
+    # how YYYYPP values read: "financial" or "calendar"; None until decided
+    # for the file (calendar meanwhile)
+    yyyypp: str | None = None
 
 
 def _year4(y: str) -> int:
@@ -156,8 +166,8 @@ def _simple(s: str, order: str, rules: PeriodRules) -> DateValue | None:
             d = EXCEL_EPOCH + timedelta(days=n)
             return DateValue(d, d, "day")
         return None
-    if (m := _YYYYMM.match(s)) and 1 <= int(m[2]) <= 12 and 1990 <= int(m[1]) <= 2100:
-        return DateValue(*_month_span(int(m[1]), int(m[2])), "month")
+    if m := _YYYYMM.match(s):
+        return read_yyyypp(int(m[1]), int(m[2]), rules)
     if (m := _Y_M.match(s)) and 1 <= int(m[2]) <= 12:
         return DateValue(*_month_span(int(m[1]), int(m[2])), "month")
     if (m := _M_Y.match(s)) and 1 <= int(m[1]) <= 12:
@@ -205,3 +215,174 @@ def parse_year_start(text: str) -> tuple[int, int]:
     if not m or _safe(2001, int(m[1]), int(m[2])) is None:
         raise ValueError(f'year_start "{text}" must be MM-DD, e.g. 04-01')
     return int(m[1]), int(m[2])
+
+
+# -- YYYYPP codes: calendar month or financial period -------------------------------
+
+ADJUSTMENT_PERIODS = range(13, 17)  # year-end adjustment periods some ledgers use
+MAX_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class PeriodReading:
+    """How a file's YYYYPP values were read, and the evidence that decided it."""
+
+    reading: str  # "financial" or "calendar"
+    why: str
+    codes: tuple[str, ...]  # the distinct YYYYPP values, sorted
+
+    def to_dict(self) -> dict[str, object]:
+        return {"period_reading": self.reading, "why": self.why, "yyyypp_values": len(self.codes)}
+
+
+def read_yyyypp(year: int, pp: int, rules: PeriodRules) -> DateValue | None:
+    """``201304`` as April 2013, or as period 04 of 2013-14 when the file's
+    reading is financial; periods 13 to 16 only exist in the financial reading."""
+    if not 1990 <= year <= 2100:
+        return None
+    if rules.yyyypp == "financial":
+        return financial_period(year, pp, rules)
+    if 1 <= pp <= 12:
+        return DateValue(*_month_span(year, pp), "month")
+    return None
+
+
+def financial_period(fy: int, pp: int, rules: PeriodRules) -> DateValue | None:
+    """Period ``pp`` of the financial year starting in ``fy``: 01 is the year's
+    first month (or four weeks); periods beyond the last, up to 16, are year-end
+    adjustments, dated to the year's last month."""
+    last = 13 if rules.calendar == "four-weekly" else 12
+    if 1 <= pp <= last:
+        return _period(fy, pp, rules)
+    if pp in ADJUSTMENT_PERIODS:
+        month = _period(fy, 12, PeriodRules("monthly", None, rules.year_start))
+        assert month is not None
+        return DateValue(month.start, month.end, "adjustment")
+    return None
+
+
+def yyyypp_codes(values: Iterable[str]) -> list[str]:
+    """The distinct values written as YYYYPP (a year 1990-2100, a period 01-16)."""
+    codes = set()
+    for v in values:
+        m = _YYYYMM.match(v.strip())
+        if m and 1990 <= int(m[1]) <= 2100 and 1 <= int(m[2]) <= max(ADJUSTMENT_PERIODS):
+            codes.add(v.strip())
+    return sorted(codes)
+
+
+def _readings(code: str, rules: PeriodRules) -> tuple[DateValue | None, DateValue | None]:
+    y, pp = int(code[:4]), int(code[4:])
+    calendar_rules = PeriodRules(rules.calendar, rules.year, rules.year_start, "calendar")
+    financial_rules = PeriodRules(rules.calendar, rules.year, rules.year_start, "financial")
+    return read_yyyypp(y, pp, calendar_rules), read_yyyypp(y, pp, financial_rules)
+
+
+def _month_name(d: date) -> str:
+    return f"{calendar.month_name[d.month]} {d.year}"
+
+
+def _covers(v: DateValue | None, start: date, end: date) -> bool:
+    return v is not None and v.start <= end and v.end >= start
+
+
+def choose_yyyypp_reading(
+    counts: Mapping[str, int],
+    rules: PeriodRules,
+    *,
+    day_pairs: Mapping[tuple[date, str], int] | None = None,
+    named: tuple[date, date, str] | None = None,
+) -> PeriodReading | None:
+    """Decide, once per file, how its YYYYPP values read.
+
+    ``counts`` gives the rows holding each distinct date or period value;
+    ``day_pairs`` the rows holding each (payment day, YYYYPP code) pair; and
+    ``named`` the month the file's name or title lines give (start, end,
+    label).  The evidence, strongest first: a profile's ``[periods] yyyypp``;
+    any period 13 to 16, which only a financial calendar has; the payment days
+    of the same rows, when more than half fall in the financial period their
+    code names (or in the calendar month); the month the file names, when more
+    than half the rows' codes match it in one reading only.  Without any of
+    these the calendar reading stands, as most publishers mean it.
+    """
+    codes = tuple(yyyypp_codes(counts))
+    if not codes:
+        return None
+    if rules.yyyypp in ("financial", "calendar"):
+        why = f'the profile sets [periods] yyyypp = "{rules.yyyypp}"'
+        return PeriodReading(rules.yyyypp, why, codes)
+    adjustments = [c for c in codes if int(c[4:]) in ADJUSTMENT_PERIODS]
+    if adjustments:
+        shown = adjustments[:MAX_EXAMPLES]
+        numbers = _and([str(int(c[4:])) for c in shown])
+        said = (
+            f"values {_and(shown)} are periods" if len(shown) > 1 else f"value {shown[0]} is period"
+        )
+        return PeriodReading(
+            "financial", f"{said} {numbers}, which only a financial calendar has", codes
+        )
+    if day_pairs:
+        total = cal = fin = 0
+        for (day, code), n in day_pairs.items():
+            c, f = _readings(code, rules)
+            total += n
+            cal += n if _covers(c, day, day) else 0
+            fin += n if _covers(f, day, day) else 0
+        example = _example(codes[0], rules)
+        if fin * 2 > total:
+            return PeriodReading(
+                "financial",
+                f"{fin:,} of {total:,} rows are paid in the financial period their code "
+                f"names ({example}), {cal:,} in the calendar month",
+                codes,
+            )
+        if cal * 2 > total:
+            return PeriodReading(
+                "calendar",
+                f"{cal:,} of {total:,} rows are paid in the calendar month their code names",
+                codes,
+            )
+    if named is not None:
+        start, end, label = named
+        total = sum(counts[c] for c in codes)
+        cal = sum(counts[c] for c in codes if _covers(_readings(c, rules)[0], start, end))
+        fin = sum(counts[c] for c in codes if _covers(_readings(c, rules)[1], start, end))
+        if fin * 2 > total and cal == 0:
+            return PeriodReading(
+                "financial",
+                f"the file names {label}, which only the financial reading of its codes "
+                f"matches ({_example(codes[0], rules)})",
+                codes,
+            )
+    first = date(int(codes[0][:4]), int(codes[0][4:]), 1)  # periods 13+ returned above
+    return PeriodReading(
+        "calendar",
+        "no period is 13 or above and neither payment dates nor the file's name show a "
+        f"financial calendar, so {codes[0]} is read as {_month_name(first)}",
+        codes,
+    )
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _example(code: str, rules: PeriodRules) -> str:
+    f = _readings(code, rules)[1]
+    return f"{code} = {_month_name(f.start)}" if f else code
+
+
+def day_code_pairs(
+    raw_pairs: Iterable[tuple[str, str, int]], parsed: Mapping[str, DateValue | None]
+) -> dict[tuple[date, str], int]:
+    """(payment day, YYYYPP code) -> rows, from rows holding a value in each of
+    two date columns (either column may hold the days)."""
+    pairs: dict[tuple[date, str], int] = {}
+    for a, b, n in raw_pairs:
+        for day_raw, code in ((a, b), (b, a)):
+            d = parsed.get(day_raw)
+            if d is not None and d.precision == "day" and yyyypp_codes([code]):
+                key = (d.start, code.strip())
+                pairs[key] = pairs.get(key, 0) + n
+    return pairs

@@ -148,6 +148,26 @@ _FILE_WARNINGS: list[FileWarningType] = [
         "loaded because --accept-large was given.",
     ),
     FileWarningType(
+        "financial-periods",
+        "YYYYPP period codes were read as financial periods (01 = April), because the "
+        "values showed it; the reason is in the file's details.",
+    ),
+    FileWarningType(
+        "adjustment-periods",
+        "Rows in year-end adjustment periods (13 and above) are dated to the last month of "
+        "their financial year.",
+    ),
+    FileWarningType(
+        "dates-outside-named-month",
+        "Over half the rows are dated outside the month or quarter the file's name or "
+        "title lines give: check the date column and how its periods were read.",
+    ),
+    FileWarningType(
+        "period-from-file-name",
+        "The file has no date or period column: every row is dated to the one month or "
+        "quarter its name or title lines give.",
+    ),
+    FileWarningType(
         "currency-sign-guessed",
         "The file is not UTF-8 and byte 0x9C stood before the amounts where cp1252's '£' "
         "(0xA3) never did, so it was read in a DOS code page (cp850 or cp437) with 0x9C as "

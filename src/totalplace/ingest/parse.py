@@ -9,7 +9,7 @@ over rows in Python.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -21,11 +21,20 @@ from totalplace.ingest.checks import (
     mark_unlabelled_total,
     publisher_total,
 )
-from totalplace.ingest.dates import PeriodRules, parse_values
+from totalplace.ingest.dates import (
+    DateValue,
+    PeriodReading,
+    PeriodRules,
+    choose_yyyypp_reading,
+    day_code_pairs,
+    parse_values,
+    yyyypp_codes,
+)
 from totalplace.ingest.dialect import Dialect
+from totalplace.ingest.filedate import NamedPeriod
 from totalplace.ingest.issues import ISSUE_TYPES
 from totalplace.ingest.records import load_fast, load_robust, read_lines
-from totalplace.ingest.roles import ColumnMap
+from totalplace.ingest.roles import DATE_ROLES, ColumnMap
 from totalplace.ingest.rowsql import (
     HALF_EVEN_MACRO,
     MONEY_ROLES,
@@ -64,6 +73,9 @@ class SourceParser:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self.fast = False
+        # how YYYYPP codes were read; the label rows take when no column dates them
+        self.period_reading: PeriodReading | None = None
+        self.file_period: str | None = None
 
     def parse(
         self,
@@ -80,6 +92,7 @@ class SourceParser:
         date_order: str | None,
         rules: PeriodRules,
         out: dict[str, Path],
+        named: NamedPeriod | None = None,
     ) -> ParseResult:
         con = self.con
         n_fields = len(dialect.headers)
@@ -97,12 +110,14 @@ class SourceParser:
                 con, text_path, line_delim, dialect.delimiter, dialect.header_line, n_fields
             )
         trimmed = self._untidy_columns(cmap)
-        self._date_map(cmap, date_order, rules, trimmed)
+        self._date_map(cmap, date_order, rules, trimmed, named)
         con.execute(supplier_flags_sql(cmap, trimmed))
         con.execute(HALF_EVEN_MACRO)
         total_line = last_amount_only_line(con, cmap.index("amount"), n_fields)
         self._write_rows(
-            classified_sql(cmap, n_fields, dialect.delimiter, publisher is not None, trimmed),
+            classified_sql(
+                cmap, n_fields, dialect.delimiter, publisher is not None, trimmed, self.file_period
+            ),
             publisher,
             file_id,
             out["rows"],
@@ -124,18 +139,45 @@ class SourceParser:
         return frozenset(i for i, hit in zip(mapped, row or (), strict=True) if hit)
 
     def _date_map(
-        self, cmap: ColumnMap, order: str | None, rules: PeriodRules, trimmed: frozenset[int]
+        self,
+        cmap: ColumnMap,
+        order: str | None,
+        rules: PeriodRules,
+        trimmed: frozenset[int],
+        named: NamedPeriod | None,
     ) -> None:
-        values: set[str] = set()
-        for role in ("payment_date", "period"):
-            idx = cmap.index(role)
-            if idx is not None:
-                col = field(idx, trimmed)
-                rows = self.con.execute(
-                    f"SELECT DISTINCT {col} FROM fields WHERE {col} IS NOT NULL"
+        """Each distinct date or period value parsed once.  YYYYPP codes are
+        read one way for the whole file, decided from all its values (see
+        :func:`choose_yyyypp_reading`); a file with no date column is dated to
+        the month or quarter its name gives."""
+        counts: dict[str, int] = {}
+        cols = [field(i, trimmed) for r in DATE_ROLES if (i := cmap.index(r)) is not None]
+        for col in cols:
+            for raw, n in self.con.execute(
+                f"SELECT {col}, count(*) FROM fields WHERE {col} IS NOT NULL GROUP BY ALL"
+            ).fetchall():
+                counts[raw] = counts.get(raw, 0) + n
+        parsed: dict[str, DateValue | None] = dict(parse_values(counts, order, rules))
+        if yyyypp_codes(counts):
+            pairs = None
+            if len(cols) == 2:
+                raw_pairs = self.con.execute(
+                    f"SELECT {cols[0]}, {cols[1]}, count(*) FROM fields "
+                    f"WHERE {cols[0]} IS NOT NULL AND {cols[1]} IS NOT NULL GROUP BY ALL"
                 ).fetchall()
-                values.update(r[0] for r in rows)
-        parsed = parse_values(values, order, rules)
+                pairs = day_code_pairs(raw_pairs, parsed)
+            in_name = None
+            if named is not None and not named.code_like:
+                in_name = (named.start, named.end, named.label)
+            self.period_reading = choose_yyyypp_reading(
+                counts, rules, day_pairs=pairs, named=in_name
+            )
+            if self.period_reading and self.period_reading.reading == "financial":
+                financial = replace(rules, yyyypp="financial")
+                parsed.update(parse_values(self.period_reading.codes, "dmy", financial))
+        if not cols and named is not None:
+            self.file_period = f"{named.label} (from the {named.where})"
+            parsed[self.file_period] = DateValue(named.start, named.end, named.precision)
         keys = sorted(parsed)
         hits = [parsed[k] for k in keys]
         table = pa.table(

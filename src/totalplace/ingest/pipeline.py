@@ -31,10 +31,11 @@ from totalplace.ingest.checks import (
 )
 from totalplace.ingest.dates import PeriodRules, parse_year_start
 from totalplace.ingest.dialect import sniff
+from totalplace.ingest.filedate import date_notes, named_periods, single_period, undated_error
 from totalplace.ingest.infer import sample_rows
 from totalplace.ingest.issues import FILE_WARNINGS
 from totalplace.ingest.parse import ParseResult, SourceParser
-from totalplace.ingest.roles import Profile, map_columns
+from totalplace.ingest.roles import DATE_ROLES, Profile, map_columns
 from totalplace.ingest.sources import (
     PreparedSource,
     SkippedSheet,
@@ -117,7 +118,9 @@ def _rules(profile: Profile, ws: Workspace) -> PeriodRules:
         start = parse_year_start(profile.year_start)
     except ValueError as exc:
         raise SourceError(profile.source, str(exc)) from exc
-    return PeriodRules(profile.period_calendar, profile.period_year or ws.config.year, start)
+    return PeriodRules(
+        profile.period_calendar, profile.period_year or ws.config.year, start, profile.yyyypp
+    )
 
 
 def _engine(ws: Workspace) -> duckdb.DuckDBPyConnection:
@@ -186,7 +189,14 @@ def ingest_source(
         notes.warn(slug, message)
     dialect = sniff(src.display_path, src.head, profile)
     sample = sample_rows(src.head, dialect.delimiter, dialect.header_line)
-    cmap = map_columns(src.display_path, dialect.headers, profile, rows=sample)
+    # the month or quarter the file's name or title lines give: a check on its
+    # dates, and the period of every row when no column dates them
+    stated_all = named_periods(src.display_path, src.head, dialect.header_line)
+    stated = single_period(stated_all)
+    cmap = map_columns(src.display_path, dialect.headers, profile, rows=sample, require_date=False)
+    undated = all(cmap.index(r) is None for r in DATE_ROLES)
+    if undated and stated is None:
+        raise undated_error(src.display_path, stated_all, cmap)
     notes.details["mapping"] = cmap.decisions
     named = publisher or profile.publisher
     if named is None and cmap.index("paying_body") is None:
@@ -201,7 +211,8 @@ def ingest_source(
     guard = ctrl_c or _CtrlC()
     guard.con = con
     try:
-        result: ParseResult = SourceParser(con).parse(
+        parser = SourceParser(con)
+        result: ParseResult = parser.parse(
             text_path=src.text_path,
             line_delim=src.line_delim,
             physical_lines=src.physical_lines,
@@ -214,6 +225,7 @@ def ingest_source(
             date_order=profile.date_order,
             rules=_rules(profile, ws),
             out=staged,
+            named=stated,
         )
         first_issues = [
             {
@@ -242,6 +254,7 @@ def ingest_source(
                 "WHERE status = 'loaded' GROUP BY paying_body ORDER BY 3 DESC, 1"
             ).fetchall()
         ]
+        dates = date_notes(con, parser.period_reading, stated, undated=undated)
         amount_header = cmap.header("amount")
         large = large_payments(con, amount_header) + over_outturn(
             body_year_totals(con), amount_header
@@ -253,6 +266,10 @@ def ingest_source(
         con.close()
     guard.check()
     _money_notes(src.display_path, result, large, accept_large, notes)
+    for slug, message in dates.warnings:
+        notes.warn(slug, message)
+    if dates.details:
+        notes.details["dates"] = dates.details
     file_publisher = named or (str(top_body[0]) if top_body and top_body[0] else "unknown")
     report = FileReport(
         src.display_path,

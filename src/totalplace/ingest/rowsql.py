@@ -71,6 +71,10 @@ ERROR_FLAGS = [
 ]
 assert [slug for slug, _ in ERROR_FLAGS] == ERROR_PRECEDENCE
 
+# Day dates win: a day in the period column (the two columns swapped) dates the
+# row when the date column holds only a period; otherwise the date column does.
+DAY_IN_PERIOD_COLUMN = "pd.prec = 'day' AND dd.prec IS DISTINCT FROM 'day'"
+
 # Warning slug -> condition on a classified row (the row is loaded and flagged).
 WARNINGS = {
     "negative-amount": "amount_pence < 0",
@@ -205,13 +209,20 @@ def classified_sql(
     delimiter: str,
     publisher_known: bool,
     trimmed: frozenset[int],
+    file_period: str | None = None,
 ) -> str:
-    """SELECT every record with its parsed values and ``status`` (parameter ``$publisher``)."""
+    """SELECT every record with its parsed values and ``status`` (parameter ``$publisher``).
+
+    ``file_period`` labels the month or quarter a file without any date column
+    takes from its name or title lines (see :mod:`totalplace.ingest.filedate`):
+    every record is dated to it, as if a period column held it."""
 
     def role(name: str) -> str:
         return field(cmap.index(name), trimmed)
 
     date_raw, period_raw = role("payment_date"), role("period")
+    if file_period is not None and date_raw == period_raw == field(None):
+        period_raw = lit(file_period)
     body, supplier = role("paying_body"), role("supplier_name")
     text_cols = ",\n".join(f"{role(r)} AS {r}" for r in TEXT_ROLES)
     money_cols = ",\n".join(
@@ -251,9 +262,12 @@ def classified_sql(
     return f"""
         WITH cells AS (
             SELECT fields.*, {first_raw} AS first_raw,
-                   coalesce(dd.d_start, pd.d_start) AS period_start,
-                   coalesce(dd.d_end, pd.d_end) AS period_end,
-                   coalesce(dd.prec, pd.prec) AS date_precision,
+                   CASE WHEN {DAY_IN_PERIOD_COLUMN} THEN pd.d_start
+                        ELSE coalesce(dd.d_start, pd.d_start) END AS period_start,
+                   CASE WHEN {DAY_IN_PERIOD_COLUMN} THEN pd.d_end
+                        ELSE coalesce(dd.d_end, pd.d_end) END AS period_end,
+                   CASE WHEN {DAY_IN_PERIOD_COLUMN} THEN pd.prec
+                        ELSE coalesce(dd.prec, pd.prec) END AS date_precision,
                    coalesce(sf.s_redacted, false) AS s_redacted,
                    coalesce(sf.s_personal, false) AS s_personal
             FROM fields
