@@ -18,7 +18,6 @@ original bytes.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ import numpy as np
 CHUNK = 8 * 1024 * 1024
 DOS_POUND = 0x9C
 WINDOWS_POUND = 0xA3
-_BEFORE_DIGITS = {b: re.compile(bytes([b]) + rb" ?[0-9]") for b in (DOS_POUND, WINDOWS_POUND)}
+_BEFORE_DIGITS = (DOS_POUND, WINDOWS_POUND)  # each counted before a digit or a space and a digit
 # characters a spend file may hold beyond letters, digits and currency signs
 _PLAUSIBLE_SYMBOLS = set("°©®«»·¿¡§¶½¼¾")
 
@@ -50,27 +49,38 @@ class Choice:
 
 
 def gather(path: Path) -> Evidence:
-    """Byte counts and currency-sign positions, a chunk at a time (numpy and
-    the regular-expression engine do the work, not a loop over bytes)."""
+    """Byte counts and currency-sign positions, a chunk at a time: numpy counts
+    the high bytes and looks at the two bytes after each sign, so no Python loop
+    runs over the file's bytes.  Each position is judged once, when the two
+    bytes after it have been read (the last two of a chunk wait for the next)."""
     ev = Evidence()
-    tail = b""  # the last bytes of the previous chunk, for a sign split across two
-    offset = 0
+    tail = b""  # the last two bytes read, not judged yet
+    offset = 0  # position in the file of the window's first byte
     with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            ev.high_bytes += np.bincount(np.frombuffer(chunk, dtype=np.uint8), minlength=256)
-            for byte, pattern in _BEFORE_DIGITS.items():
-                if byte not in chunk and byte not in tail:
-                    continue
-                window = tail + chunk
-                # matches ending inside the tail were counted with the previous chunk
-                found = [m for m in pattern.finditer(window, 0) if m.end() > len(tail)]
+        while True:
+            chunk = fh.read(CHUNK)
+            final = not chunk
+            window = tail + chunk + (b"\0\0" if final else b"")
+            arr = np.frombuffer(window, dtype=np.uint8)
+            high = np.flatnonzero(arr[len(tail) :] >= 0x80) + len(tail)
+            ev.high_bytes += np.bincount(arr[high], minlength=256)
+            judged = max(0, len(window) - 2)
+            real = window[:judged] if final else window  # without the padding
+            for byte in _BEFORE_DIGITS:
+                at = np.flatnonzero(arr[:judged] == byte)
+                after, after2 = arr[at + 1], arr[at + 2]
+                digit = (after >= 0x30) & (after <= 0x39)
+                spaced = (after == 0x20) & (after2 >= 0x30) & (after2 <= 0x39)
+                found = at[digit | spaced]
                 ev.before_digits[byte] += len(found)
-                if found and byte not in ev.first_hex:
-                    at = found[0].start()
-                    ev.first_hex[byte] = window[max(0, at - 8) : at + 12].hex(" ")
-                    ev.first_hex[byte] += f" (at byte {offset - len(tail) + at})"
-            offset += len(chunk)
-            tail = (tail + chunk)[-2:] if len(chunk) < 2 else chunk[-2:]
+                if len(found) and byte not in ev.first_hex:
+                    first = int(found[0])
+                    raw = real[max(0, first - 8) : first + 12]
+                    ev.first_hex[byte] = f"{raw.hex(' ')} (at byte {offset + first})"
+            if final:
+                break
+            offset += judged
+            tail = window[judged:]
     return ev
 
 
@@ -83,7 +93,7 @@ def _implausible(encoding: str, counts: np.ndarray) -> int:
         name = unicodedata.name(ch, "")
         plausible = (
             (unicodedata.category(ch)[0] in "LN" and not name.startswith("GREEK"))
-            or unicodedata.category(ch) == "Sc"
+            or unicodedata.category(ch) in ("Sc", "Zs")  # currency signs, no-break space
             or ch in _PLAUSIBLE_SYMBOLS
         )
         if not plausible:
