@@ -51,7 +51,19 @@ def test_every_setting_has_help_text() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["init", "ingest", "check", "demo", "topdown", "classify", "resolve", "count", "trace", "case"],
+    [
+        "init",
+        "ingest",
+        "check",
+        "remove",
+        "demo",
+        "topdown",
+        "classify",
+        "resolve",
+        "count",
+        "trace",
+        "case",
+    ],
 )
 def test_every_command_in_the_tour_has_help(command: str) -> None:
     assert f"`totalplace {command}" in README

@@ -419,3 +419,10 @@ def test_ingest_replace_and_check_history_commands(tmp_path: Path) -> None:
     assert "Old Council -> New Council" in table.stdout
     report = json.loads(runner.invoke(app, ["check", str(ws), "--json"]).stdout)
     assert [f["publisher"] for f in report["files"]] == ["New Council"]
+
+
+def test_duplicate_row_of_the_ingest_table_says_how_to_reload(tmp_path: Path) -> None:
+    ws, src = _cli_workspace(tmp_path)
+    again = runner.invoke(app, ["ingest", str(ws), str(src), "--publisher", "New Council"])
+    assert again.exit_code == 0
+    assert "Pass --replace" in again.stdout

@@ -104,7 +104,7 @@ def render_report(report: IngestReport, console: Console) -> None:
             f"{f.rows_blank:,}",
             pounds(f.amount_loaded_pence),
             pounds(f.amount_quarantined_pence),
-            issues if f.status not in ("failed", "skipped") else f.message.splitlines()[0],
+            issues if f.status in ("loaded", "replaced") else f.message.splitlines()[0],
         )
     console.print(table)
     for f in report.files:
