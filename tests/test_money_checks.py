@@ -223,3 +223,87 @@ def test_file_total_under_council_outturn_loads(ws: Workspace, tmp_path: Path) -
     text = HEADER + "01/07/2010,Acme Ltd,150000000.00\n02/07/2010,Beta Ltd,60000000.00\n"
     f = ingest_text(ws, tmp_path, text, publisher="Darlington Borough Council")
     assert f.status == "loaded"
+
+
+# -- two fields run together -----------------------------------------------------------------
+
+JOINED_HEADER = "Supplier Name,Payment Date,Amount,Reference\n"
+JOINED_ROWS = (
+    "Acme Ltd,01/04/2013,600.00,A1\nBeta Ltd,02/04/2013,1700.50,A2\n"
+    "Gamma Ltd,03/04/2013,-25.10,A3\n"
+)
+
+
+def issues_of(ws: Workspace) -> list[tuple[int, str, str]]:
+    with ws.connect() as con:
+        rows = con.sql("SELECT line, slug, message FROM issues ORDER BY line, slug").fetchall()
+    return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("record", "day", "pence"),
+    [
+        ("Delta Ltd,01/04/2013123.45,A4", "2013-04-01", 12345),
+        ('Delta Ltd,"2013-04-011,234.50",A4', "2013-04-01", 123450),
+        ("Delta Ltd,15/04/20131,234.50,A4", None, None),  # the comma splits: not joined
+    ],
+    ids=["dmy-then-amount", "iso-then-amount-with-thousands", "unquoted-comma"],
+)
+def test_date_and_amount_run_together_is_repaired_with_warning(
+    ws: Workspace, tmp_path: Path, record: str, day: str | None, pence: int | None
+) -> None:
+    rows = JOINED_ROWS
+    if record.startswith('Delta Ltd,"2013'):
+        rows = rows.replace("01/04/2013", "2013-04-01").replace("02/04/2013", "2013-04-02")
+        rows = rows.replace("03/04/2013", "2013-04-03")
+    f = ingest_text(ws, tmp_path, JOINED_HEADER + rows + record + "\n")
+    if day is None:
+        # "15/04/20131" and "234.50": a date that does not parse, never a repair
+        assert f.rows_loaded == 3
+        assert "joined-fields-repaired" not in f.issue_counts
+        return
+    assert f.rows_loaded == 4, f.issues
+    assert f.rows_quarantined == 0
+    assert f.amount_loaded_pence == 60000 + 170050 - 2510 + pence
+    with ws.connect() as con:
+        got = con.sql(
+            "SELECT CAST(payment_date AS VARCHAR), amount_pence, transaction_id, warnings "
+            "FROM spend WHERE source_line = 5"
+        ).fetchone()
+    assert got == (day, pence, "A4", ["joined-fields-repaired"])
+    [(line, _, message)] = [i for i in issues_of(ws) if i[1] == "joined-fields-repaired"]
+    assert line == 5
+    assert '"Payment Date" and "Amount" ran together' in message
+    joined = record.split(",", 1)[1].rsplit(",", 1)[0].strip('"')
+    assert f'"{joined}"' in message
+
+
+def test_ambiguous_joined_fields_stay_quarantined_saying_which(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # whole-pound amounts and VAT: "10020" splits as 1+0020, 10+020, 100+20 or 1002+0
+    text = (
+        "Payment Date,Supplier Name,Amount,VAT\n"
+        "01/04/2013,Acme Ltd,600,120\n02/04/2013,Beta Ltd,1500,300\n"
+        "03/04/2013,Gamma Ltd,10020\n"
+    )
+    f = ingest_text(ws, tmp_path, text)
+    assert f.rows_loaded == 2
+    # the amount column holds the joined text, read as it stands
+    assert quarantine(ws) == [(4, "truncated-record", 1002000, "03/04/2013,Gamma Ltd,10020")]
+    [(line, slug, message)] = issues_of(ws)
+    assert (line, slug) == (4, "truncated-record")
+    assert message == (
+        'record has fewer fields than the header (3 of 4; "Amount" and "VAT" seem joined '
+        'in "10020" (4 ways to split it))'
+    )
+
+
+def test_short_record_with_no_joined_fields_says_only_the_count(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    f = ingest_text(ws, tmp_path, JOINED_HEADER + JOINED_ROWS + "Delta Ltd,04/04/2013,A4\n")
+    assert f.rows_loaded == 3
+    [(line, _, message)] = [i for i in issues_of(ws) if i[1] == "truncated-record"]
+    assert line == 5
+    assert message == "record has fewer fields than the header (3 of 4)"

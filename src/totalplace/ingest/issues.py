@@ -117,6 +117,13 @@ _TYPES = [
         'supplier column "{field}" is blank',
         "The payment is loaded but cannot be attributed to a payee.",
     ),
+    IssueType(
+        "joined-fields-repaired",
+        Severity.WARNING,
+        "two fields ran together and were split: {value}",
+        "Exactly one split of the field gave both columns a value of their kind; check the "
+        "row in the source file.",
+    ),
 ]
 
 ISSUE_TYPES: dict[str, IssueType] = {t.slug: t for t in _TYPES}

@@ -33,7 +33,7 @@ from totalplace.ingest.dates import (
 from totalplace.ingest.dialect import Dialect
 from totalplace.ingest.filedate import NamedPeriod
 from totalplace.ingest.issues import ISSUE_TYPES
-from totalplace.ingest.records import load_fast, load_robust, read_lines
+from totalplace.ingest.records import load_fast, load_robust, read_lines, repair_joined_fields
 from totalplace.ingest.roles import DATE_ROLES, ColumnMap
 from totalplace.ingest.rowsql import (
     HALF_EVEN_MACRO,
@@ -109,6 +109,8 @@ class SourceParser:
             load_robust(
                 con, text_path, line_delim, dialect.delimiter, dialect.header_line, n_fields
             )
+            roles = {role: i for role, (i, _, _) in cmap.roles.items()}
+            repair_joined_fields(con, roles, dialect.headers, date_order, rules)
         trimmed = self._untidy_columns(cmap)
         self._date_map(cmap, date_order, rules, trimmed, named)
         con.execute(supplier_flags_sql(cmap, trimmed))
@@ -279,7 +281,9 @@ class SourceParser:
                        period_raw, supplier_name
                 FROM classified WHERE status = 'loaded' AND warning_bits > 0
             ), valued AS (
-                SELECT line_no, slug, {field_case} AS field, {value_case} AS value FROM raw
+                SELECT line_no, slug, {field_case} AS field, {value_case} AS value
+                FROM raw LEFT JOIN (SELECT line_no AS j_line, note AS joined FROM joined_fields)
+                     ON j_line = line_no
             )
             SELECT $file_id AS file_id, $path AS file, v.line_no AS line, v.slug,
                    t.severity, v.field, v.value,

@@ -83,6 +83,7 @@ WARNINGS = {
     "redacted-supplier": "s_redacted",
     "personal-supplier": "s_personal",
     "missing-supplier": "supplier_name IS NULL",
+    "joined-fields-repaired": "repaired",
 }
 
 
@@ -275,7 +276,7 @@ def classified_sql(
             LEFT JOIN date_map pd ON pd.raw = {period_raw}
             LEFT JOIN supplier_flags sf ON sf.name = {supplier}
         ), base AS (
-            SELECT line_no, n_lines, text, n, extra,
+            SELECT line_no, n_lines, text, n, extra, repaired,
                    period_start, period_end, date_precision, s_redacted, s_personal,
                    CASE WHEN first_raw IS NULL THEN true
                         WHEN {plain_start} THEN false
@@ -328,7 +329,7 @@ def issue_value_sql(cmap: ColumnMap) -> tuple[str, str]:
     by_slug: dict[str, tuple[str | None, str]] = {
         "publisher-total": (headers["amount"], "amount_raw"),
         "footer-text": (None, "text"),
-        "truncated-record": (None, f"n || ' of {n}'"),
+        "truncated-record": (None, f"n || ' of {n}' || coalesce('; ' || joined, '')"),
         "extra-fields": (None, f"n || ' for {n}'"),
         "missing-amount": (headers["amount"], "amount_raw"),
         "unparseable-amount": (headers["amount"], "amount_raw"),
@@ -340,6 +341,7 @@ def issue_value_sql(cmap: ColumnMap) -> tuple[str, str]:
         "redacted-supplier": (headers["supplier"], "supplier_name"),
         "personal-supplier": (headers["supplier"], "supplier_name"),
         "missing-supplier": (headers["supplier"], "supplier_name"),
+        "joined-fields-repaired": (None, "joined"),
     }
     field_case = (
         "CASE slug "
