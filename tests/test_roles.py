@@ -411,3 +411,33 @@ def test_suggestion_never_proposes_words_for_a_date(tmp_path: Path) -> None:
     suggestion = suggest_profile(path)
     assert suggestion.columns[0].role is None
     assert suggestion.missing == ["payment_date or period"]
+
+
+def test_a_footer_line_in_a_short_file_does_not_unmap_the_date() -> None:
+    rows = [["01/11/2010", "Acme Ltd", "600.00"], ["TOTAL:", "", "600.00"], ["Note", "", ""]]
+    headers = ["Payment Date", "Supplier Name", "Amount"]
+    assert map_columns("t.csv", headers, Profile(), rows=rows).header("payment_date") == (
+        "Payment Date"
+    )
+
+
+def test_header_nobody_wrote_down_is_found_by_the_shape_of_the_lines() -> None:
+    from totalplace.ingest.dialect import sniff
+
+    head = "Spend report\n\nWhen;Who;Pounds out\n" + "".join(
+        f"{d};{s};{a}\n" for d, s, a in zip(DATES, SUPPLIERS, AMOUNTS, strict=True)
+    )
+    dialect = sniff("t.csv", head, Profile())
+    assert (dialect.delimiter, dialect.header_line) == (";", 3)
+    assert dialect.headers == ["When", "Who", "Pounds out"]
+
+
+def test_a_file_of_data_with_no_header_says_so() -> None:
+    from totalplace.errors import SourceError
+    from totalplace.ingest.dialect import sniff
+
+    head = "".join(
+        f'{d},"{a}",{n}\n' for d, a, n in zip(DATES, AMOUNTS, sequential_ids(), strict=True)
+    )
+    with pytest.raises(SourceError, match="first line looks like data"):
+        sniff("t.csv", head, Profile())

@@ -2,12 +2,15 @@
 
 The header is the line, among the first 40, whose cells best match known
 header names; title and preamble lines above it are skipped (and not counted
-as records).  A profile can fix either.
+as records).  When no line holds two known names, the header is found by the
+shape of the lines instead (see :func:`_header_by_shape`), so a file whose
+headers nobody has written down still reads.  A profile can fix either.
 """
 
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass
 
 from totalplace.errors import SourceError
@@ -54,6 +57,8 @@ def sniff(display: str, head: str, profile: Profile) -> Dialect:
     if not scored:
         raise SourceError(display, "the file is empty")
     score, _, _, idx, delim = max(scored)
+    if score < MIN_SCORE and (shaped := _header_by_shape(lines)) is not None:
+        return shaped
     if score < MIN_SCORE:
         first = next(i for i, ln in enumerate(lines) if ln.strip())
         cells = _cells(lines[first], delim)
@@ -74,3 +79,32 @@ def sniff(display: str, head: str, profile: Profile) -> Dialect:
             "header_line = N and a [columns] table (see README, Mapping profiles).",
         )
     return Dialect(delim, idx + 1, [c.strip() for c in _cells(lines[idx], delim)])
+
+
+def _header_by_shape(lines: list[str]) -> Dialect | None:
+    """For headers the registry does not know: with the delimiter that gives the
+    lines their most common number of fields (two or more), the first line of
+    that many fields whose cells are names, not data, and which has data on a
+    line below it."""
+    best: Dialect | None = None
+    for delim in DELIMITERS:
+        rows = [_cells(ln, delim) for ln in lines]
+        widths = Counter(len(r) for r, ln in zip(rows, lines, strict=True) if ln.strip())
+        if not widths:
+            continue
+        width = widths.most_common(1)[0][0]
+        if width < 2 or (best is not None and width <= len(best.headers)):
+            continue
+        for i, row in enumerate(rows):
+            named = sum(bool(c.strip()) for c in row) >= 0.8 * width
+            if len(row) != width or not named or looks_like_data(row):
+                continue
+            below = [r for r in rows[i + 1 : i + 6] if len(r) == width]
+            if any(looks_like_data(r) or _has_data(r) for r in below):
+                best = Dialect(delim, i + 1, [c.strip() for c in row])
+            break
+    return best
+
+
+def _has_data(row: list[str]) -> bool:
+    return any(looks_like_data([c]) for c in row if c.strip())

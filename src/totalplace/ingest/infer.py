@@ -57,6 +57,8 @@ ORG_WORDS = re.compile(
     r"academy|association|society|charity|foundation|partnership|holdings|hospital|police|"
     r"constabulary|church|sons|t/a)\b"
 )
+# A total or end-of-report line below the data (as ingest's footer check reads them).
+_FOOTER = re.compile(r"(?i)^((grand\s+|sub\s*)?totals?\s*:?|end of (report|file|data)\b.*)$")
 _URL = re.compile(r"(?i)^(https?://|www\.)")
 
 
@@ -111,13 +113,17 @@ def sample_rows(
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         for row in reader:
-            if any(c.strip() for c in row):
+            if any(c.strip() for c in row) and not _FOOTER.match(_first(row)):
                 rows.append(row)
             if len(rows) >= limit:
                 break
     except csv.Error:  # a stray NUL or quote: profile the rows read so far
         pass
     return rows
+
+
+def _first(row: Sequence[str]) -> str:
+    return next((c.strip() for c in row if c.strip()), "")
 
 
 def profile_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[ColumnProfile]:
@@ -190,48 +196,56 @@ def _pct(share: float) -> str:
 
 def contradiction(role: str, col: ColumnProfile) -> str:
     """Why a column's values rule it out for a role its header names ("" when
-    they do not, or when the sample holds no values to judge by)."""
+    they do not).  Under half the values fitting rules a column out; on fewer
+    than ten sampled values (a short file, a footer line or two) only none
+    fitting does."""
     if col.filled == 0:
         return ""
+    bar = 0.5 if col.filled >= MIN_VALUES else 1 / (col.filled + 1)
     if role in MONEY_ROLES:
         if col.identifier:
             return col.identifier
-        if col.money < 0.5:
+        if col.money < bar:
             return f"not money: {_pct(col.money)} of values read as amounts"
     elif role in DATE_ROLES:
-        if col.dates < 0.5:
+        if col.dates < bar:
             return f"not dates: {_pct(col.dates)} of values read as dates or periods"
-    elif role == "supplier_name" and col.text < 0.5:
+    elif role == "supplier_name" and col.text < bar:
         return f"not names: {_pct(col.text)} of values are words"
     return ""
 
 
-def fit(role: str, col: ColumnProfile, min_values: int = MIN_VALUES) -> str:
-    """How the values alone show the column holds the role ("" when they do not).
+def fit(
+    role: str, col: ColumnProfile, *, worded: bool = False, min_values: int = MIN_VALUES
+) -> str:
+    """How the values show the column holds the role ("" when they do not).
 
-    Stricter than :func:`contradiction`: used when no header names the role.
-    Money needs pence in some row (whole numbers are taken as money only when
-    the header says so); dates must not be plain numbers (an Excel serial and
-    an amount look alike); payee names must be words, some with a company or
-    public-body word.  ``min_values`` is lowered only for a draft profile,
-    which the user checks."""
+    Stricter than :func:`contradiction`: used when no synonym names the role.
+    With the values alone, money needs pence in some row, dates must not be
+    plain numbers (an Excel serial and an amount look alike) and payee names
+    must include some with a company or public-body word.  When the header
+    holds a word of the role (``worded``: "Total", "Supplier", "Date") the
+    header is half the evidence: whole pounds count as money, numbers that
+    read as dates as dates, a period as the payment date, and any names as
+    payees.  ``min_values`` is lowered only for a draft profile, which the
+    user checks."""
     if col.filled < min_values:
         return ""
     if role in MONEY_ROLES:
-        if col.money >= 0.9 and not col.identifier and col.decimals > 0:
+        if col.money >= 0.9 and not col.identifier and (col.decimals > 0 or worded):
             return f"{_pct(col.money)} amounts, {_pct(col.decimals)} with pence"
     elif role in DATE_ROLES:
         numeric = col.whole_numbers + col.decimals >= 0.5
         wanted = col.day_dates if role == "payment_date" else col.periods
         other = col.periods if role == "payment_date" else col.day_dates
-        if col.dates >= 0.9 and not numeric and wanted >= other:
-            kind = "day dates" if role == "payment_date" else "periods"
-            return f"{_pct(wanted)} {kind}"
+        plain = not numeric or (worded and col.decimals == 0)
+        if col.dates >= 0.9 and plain and (wanted >= other or worded):
+            return f"{_pct(col.day_dates)} day dates, {_pct(col.periods)} periods"
     elif role == "supplier_name":
         named = col.text >= 0.9 and col.money < 0.1 and col.dates < 0.1
         return (
             f"{_pct(col.text)} names, {_pct(col.org_names)} organisation names"
-            if named and col.org_names >= 0.1
+            if named and (col.org_names >= 0.1 or worded)
             else ""
         )
     return ""

@@ -13,9 +13,10 @@ file's rows by ``infer.py``).  For each required role (``amount``,
    its values plainly hold the role;
 4. the values alone, used only when exactly one column fits.
 
-The tie rule: the best rank wins; within rank 3, the column whose values vary
-most (more distinct values: a payee or payment-date column varies more than a
-body or a publication date), then the earlier column.  Every other column that
+The tie rule: the best rank wins; within rank 3, a header with a word of the
+role before a generic one, then the column whose values vary most (more
+distinct values: a payee or payment-date column varies more than a body or a
+publication date), then the earlier column.  Every other column that
 fits is recorded beside the choice.  Two rules override the ranking: a column
 of identifiers (whole numbers only, with leading zeros, of one width, near-
 sequential or in the millions) is never the amount, whatever its header says,
@@ -364,7 +365,8 @@ class Mapper:
             if why:
                 self._reject(role, i, why)
                 continue
-            cands.append(_Candidate(rank, order, i, how, fit(role, col) if col else ""))
+            shown = fit(role, col, worded=True) if col else ""
+            cands.append(_Candidate(rank, order, i, how, shown))
         if self.cols is not None and by_values:
             header_ranked = {c.index for c in cands} | {
                 i for i in range(len(self.headers)) if self._rejected_for(role, i)
@@ -372,12 +374,13 @@ class Mapper:
             for col in self.cols:
                 if col.index in self.used or col.index in header_ranked:
                     continue
-                shown = fit(role, col)
+                hinted = bool(set(self.norm[col.index].split()) & HINT_WORDS[role])
+                generic = self.norm[col.index] in GENERIC_HEADERS
+                shown = fit(role, col, worded=hinted)  # a generic header is no evidence
                 if not shown:
                     continue
-                words = set(self.norm[col.index].split())
-                worded = bool(words & HINT_WORDS[role]) or self.norm[col.index] in GENERIC_HEADERS
-                cands.append(_Candidate(3 if worded else 4, (-col.distinct,), col.index,
+                worded = hinted or generic
+                cands.append(_Candidate(3 if worded else 4, (-hinted, -col.distinct), col.index,
                                         "header word" if worded else "values", shown))  # fmt: skip
         if not cands:
             return

@@ -11,20 +11,17 @@ values contradict (identifiers for an amount, words for a date).
 
 from __future__ import annotations
 
-import csv
 import json
 import tempfile
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from totalplace.errors import SourceError
-from totalplace.ingest.dialect import DELIMITERS, SCAN_LINES, Dialect, sniff
+from totalplace.ingest.dialect import Dialect, sniff
 from totalplace.ingest.infer import (
     ColumnProfile,
     contradiction,
     fit,
-    looks_like_data,
     profile_columns,
     sample_rows,
 )
@@ -183,34 +180,4 @@ def _fill_missing(
 
 
 def _dialect(src: PreparedSource) -> Dialect:
-    """The header line as ingest finds it; failing that, the first line with the
-    file's usual number of fields that does not hold data."""
-    try:
-        return sniff(src.display_path, src.head, Profile())
-    except SourceError:
-        pass
-    lines = [ln.rstrip("\r") for ln in src.head.split("\n")[:SCAN_LINES]]
-    best: Dialect | None = None
-    best_width = 1
-    for delim in DELIMITERS:
-        cells = [_cells(ln, delim) for ln in lines if ln.strip()]
-        width = Counter(len(c) for c in cells).most_common(1)[0][0] if cells else 0
-        if width <= best_width:
-            continue
-        for i, ln in enumerate(lines):
-            row = _cells(ln, delim)
-            if len(row) == width and not looks_like_data(row):
-                best, best_width = Dialect(delim, i + 1, [c.strip() for c in row]), width
-                break
-    if best is None:
-        raise SourceError(
-            src.display_path, "cannot find a header line or a delimiter in the first lines"
-        )
-    return best
-
-
-def _cells(line: str, delimiter: str) -> list[str]:
-    try:
-        return next(csv.reader([line], delimiter=delimiter), [])
-    except csv.Error:
-        return []
+    return sniff(src.display_path, src.head, Profile())
