@@ -7,6 +7,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -426,3 +427,24 @@ def test_duplicate_row_of_the_ingest_table_says_how_to_reload(tmp_path: Path) ->
     again = runner.invoke(app, ["ingest", str(ws), str(src), "--publisher", "New Council"])
     assert again.exit_code == 0
     assert "Pass --replace" in again.stdout
+
+
+def test_zip_member_is_named_by_its_own_file_name(tmp_path: Path, workspace: Workspace) -> None:
+    archive = tmp_path / "spend.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("2010/april.csv", NO_BODY)
+        zf.writestr("2010/may.csv", NO_BODY.replace("Acme", "Gamma"))
+    ingest_files(workspace, [archive], "Alpha Council")
+    assert workspace.remove_source("april.csv").path == f"{archive}!2010/april.csv"
+    assert workspace.remove_source("spend.zip!2010/may.csv").path == f"{archive}!2010/may.csv"
+    assert workspace.committed_ids() == set()
+
+
+def test_history_of_a_fresh_workspace_says_nothing_is_ingested(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    runner.invoke(app, ["init", str(ws), "--place", "E08000025", "--year", "2010-11"])
+    result = runner.invoke(app, ["check", str(ws), "--history"])
+    assert result.exit_code == 0
+    assert "nothing ingested yet" in result.stdout
+    as_json = runner.invoke(app, ["check", str(ws), "--history", "--json"])
+    assert json.loads(as_json.stdout) == {"history": []}

@@ -306,6 +306,9 @@ def check(
 
 
 def render_history(events: list[dict[str, Any]], console: Console) -> None:
+    if not events:
+        console.print("nothing ingested yet: totalplace ingest DIR FILE...", highlight=False)
+        return
     table = Table(title="History")
     for col in ("changed at", "action", "file", "sha256", "publisher", "rows", "amount"):
         table.add_column(col, justify="right" if col in ("rows", "amount") else "left")
