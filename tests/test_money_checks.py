@@ -7,6 +7,7 @@ figures expected are worked out by hand from the lines written.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -307,3 +308,54 @@ def test_short_record_with_no_joined_fields_says_only_the_count(
     [(line, _, message)] = [i for i in issues_of(ws) if i[1] == "truncated-record"]
     assert line == 5
     assert message == "record has fewer fields than the header (3 of 4)"
+
+
+# -- on the command line ---------------------------------------------------------------------
+
+
+def test_cli_says_publisher_total_matches_and_takes_accept_large(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from totalplace.cli import app
+
+    runner = CliRunner()
+    ws = tmp_path / "ws"
+    made = runner.invoke(app, ["init", str(ws), "--place", "E08000025", "--year", "2010-11"])
+    assert made.exit_code == 0, made.output
+    totalled = tmp_path / "totalled.csv"
+    totalled.write_text(
+        HEADER + "01/11/2010,Acme Ltd,600.00\n02/11/2010,Beta Ltd,700.00\nTotal,,1300.00\n"
+    )
+    large = tmp_path / "large.csv"
+    large.write_text(HEADER + "01/11/2010,Acme Ltd,2000000000.00\n")
+    args = ["ingest", str(ws), str(totalled), str(large), "--publisher", "Network Rail"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "publisher's total matches: £1,300.00 (line 4) = the loaded sum" in result.output
+    assert "--accept-large" in result.output
+    accepted = runner.invoke(app, [*args, "--accept-large", "--json"])
+    assert accepted.exit_code == 0, accepted.output
+    [f] = [f for f in json.loads(accepted.stdout)["files"] if f["path"].endswith("large.csv")]
+    assert (f["status"], f["details"]["accept_large"]) == ("loaded", True)
+    assert f["amount_loaded_pence"] == 200_000_000_000
+
+
+def test_unlabelled_last_row_equal_to_every_payment_above_is_publisher_total(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # the publisher's total counts the undated payment we quarantine: it is not
+    # counted a second time as quarantined money, and the difference says so
+    f = ingest_text(
+        ws,
+        tmp_path,
+        HEADER + "01/11/2010,Acme Ltd,600.00\n,Beta Ltd,700.00\n03/11/2010,Gamma Ltd,100.00\n"
+        ",,1400.00\n",
+    )
+    assert [q[:3] for q in quarantine(ws)] == [
+        (3, "missing-date", 70000),
+        (5, "publisher-total", 140000),
+    ]
+    assert f.amount_quarantined_pence == 70000
+    total = f.details["publisher_total"]
+    assert isinstance(total, dict)
+    assert (total["matches"], total["difference_pence"]) == (False, 70000)

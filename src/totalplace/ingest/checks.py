@@ -66,14 +66,17 @@ def last_amount_only_line(
 
 def mark_unlabelled_total(con: duckdb.DuckDBPyConnection, rows_path: Path, line: int) -> bool:
     """Re-mark ``line`` in the written rows as the publisher's total when its
-    amount equals, to the penny, the sum of the loaded rows above it."""
+    amount equals, to the penny, the sum of the loaded rows above it, or of
+    every payment above it (a publisher's total also counts the rows we
+    quarantine; the comparison then shows them as the difference)."""
     row = con.execute(
         "SELECT (SELECT amount_pence FROM read_parquet($p) WHERE source_line = $l), "
-        "(SELECT CAST(sum(amount_pence) AS HUGEINT) FROM read_parquet($p) "
-        " WHERE status = 'loaded' AND source_line < $l)",
-        {"p": str(rows_path), "l": line},
+        "(SELECT [CAST(sum(amount_pence) FILTER (status = 'loaded') AS HUGEINT), "
+        "         CAST(sum(amount_pence) FILTER (status <> $s) AS HUGEINT)] "
+        " FROM read_parquet($p) WHERE source_line < $l AND status <> 'blank')",
+        {"p": str(rows_path), "l": line, "s": TOTAL_STATUS},
     ).fetchone()
-    if row is None or row[0] is None or row[1] is None or int(row[0]) != int(row[1]):
+    if row is None or row[0] is None or row[1][0] is None or int(row[0]) not in row[1]:
         return False
     staged = rows_path.with_name(rows_path.name + ".total")
     con.execute(
