@@ -81,6 +81,7 @@ def test_grand_total_row_is_not_quarantined_money(ws: Workspace, tmp_path: Path)
         "loaded_pence": 130000,
         "matches": True,
         "difference_pence": 0,
+        "quarantined_pence": 0,
         "lines": [5],
         "total_lines": [5],
         "all_lines_pence": 130000,
@@ -359,3 +360,5 @@ def test_unlabelled_last_row_equal_to_every_payment_above_is_publisher_total(
     total = f.details["publisher_total"]
     assert isinstance(total, dict)
     assert (total["matches"], total["difference_pence"]) == (False, 70000)
+    [warning] = f.warnings
+    assert warning["message"].endswith("by £700.00, the quarantined payments")

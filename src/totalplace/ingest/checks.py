@@ -109,14 +109,17 @@ def publisher_total(con: duckdb.DuckDBPyConnection) -> dict[str, object] | None:
     else:
         used = [t for t in totals if t[1] is not None]
     pence = sum(int(t[1] or 0) for t in used)
-    loaded = con.execute(
-        "SELECT CAST(coalesce(sum(amount_pence), 0) AS HUGEINT) FROM classified "
-        "WHERE status = 'loaded'"
+    sums = con.execute(
+        "SELECT CAST(coalesce(sum(amount_pence) FILTER (status = 'loaded'), 0) AS HUGEINT), "
+        "CAST(coalesce(sum(amount_pence) FILTER (status NOT IN ('loaded', 'blank', $s)), 0) "
+        "AS HUGEINT) FROM classified",
+        {"s": TOTAL_STATUS},
     ).fetchone()
-    loaded_pence = int(loaded[0]) if loaded else 0
+    loaded_pence, quarantined_pence = (int(sums[0]), int(sums[1])) if sums else (0, 0)
     return {
         "pence": pence,
         "loaded_pence": loaded_pence,
+        "quarantined_pence": quarantined_pence,
         "matches": pence == loaded_pence,
         "difference_pence": pence - loaded_pence,
         "lines": [int(t[0]) for t in used],
@@ -138,9 +141,12 @@ def total_message(total: dict[str, object]) -> str:
     if total["matches"]:
         return f"publisher's total matches: {pounds(pence)} (line {lines}) = the loaded sum"
     diff = pence - loaded
+    why = ""
+    if diff and diff == total.get("quarantined_pence"):
+        why = ", the quarantined payments"
     return (
         f"publisher's total {pounds(pence)} (line {lines}) differs from the loaded sum "
-        f"{pounds(loaded)} by {pounds(diff)}"
+        f"{pounds(loaded)} by {pounds(diff)}{why}"
     )
 
 
