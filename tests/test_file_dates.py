@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 
 from totalplace.ingest import FileReport, ingest_files
+from totalplace.ingest.dates import with_day_dates
 from totalplace.ingest.filedate import named_periods, single_period
 from totalplace.ingest.pipeline import workspace_report
+from totalplace.ingest.roles import ColumnMap
 from totalplace.workspace import Workspace
 
 PUBLISHER = "Test Council"
@@ -96,6 +98,31 @@ def test_day_dates_in_the_period_column_win_over_codes_in_the_date_column(
         (2, d15, d15, d15, "day", "201304", "15/07/2013"),
         (3, d16, d16, d16, "day", "201304", "16/07/2013"),
     ]
+
+
+def test_day_dates_under_an_unknown_header_win_over_codes_under_date(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # "Date" holds the period code and "Posted On" the days: the rows used to
+    # be dated to the calendar month April 2013 and the days ignored
+    f = ingest_text(
+        ws,
+        tmp_path,
+        "payments.csv",
+        "Date,Posted On,Supplier Name,Amount\n"
+        "201304,15/07/2013,Acme Ltd,100.00\n"
+        "201304,16/07/2013,Beta Ltd,200.00\n",
+    )
+    assert f.status == "loaded"
+    assert f.column_map["payment_date"].startswith("Posted On (day dates beside the periods")
+    assert f.column_map["period"].startswith("Date ")
+    d15, d16 = date(2013, 7, 15), date(2013, 7, 16)
+    assert rows(ws) == [
+        (2, d15, d15, d15, "day", "15/07/2013", "201304"),
+        (3, d16, d16, d16, "day", "16/07/2013", "201304"),
+    ]
+    # and the days show the codes are financial periods (201304 = July 2013)
+    assert dates_details(f)["period_reading"] == "financial"
 
 
 # -- YYYYPP: calendar month or financial period ------------------------------------------
@@ -290,7 +317,7 @@ def test_no_date_and_no_month_in_name_fails_saying_so(ws: Workspace, tmp_path: P
     f = ingest_text(ws, tmp_path, "supplier-totals.csv", TOTALS)
     assert f.status == "failed"
     assert "no date or period column" in f.message
-    assert "names no month or quarter" in f.message
+    assert "title lines name no month or quarter" in f.message
     assert "rename it" in f.message and "profile" in f.message
 
 
@@ -299,7 +326,7 @@ def test_no_date_and_two_months_in_name_and_title_fails_naming_both(
 ) -> None:
     f = ingest_text(ws, tmp_path, "totals-2013-04.csv", "Spend for May 2013\n" + TOTALS)
     assert f.status == "failed"
-    assert "names April 2013 and May 2013" in f.message
+    assert "name April 2013 and May 2013, not one" in f.message
 
 
 # -- what names a month ------------------------------------------------------------------
@@ -341,3 +368,19 @@ def test_names_that_give_no_month(name: str) -> None:
 def test_a_day_in_a_title_line_names_no_month() -> None:
     head = "Report run on 5 Jan 2013 at 12/05/2013\nDate,Amount\n"
     assert named_periods("payments.csv", head, 2) == []
+
+
+def test_identifiers_and_days_beside_days_are_never_taken_as_the_payment_date() -> None:
+    headers = ("Date", "Transaction", "Posted On", "Amount")
+    codes_first = ColumnMap(
+        {"payment_date": (0, "Date", "synonym"), "amount": (3, "Amount", "synonym")}, headers
+    )
+    # five-digit identifiers read like Excel serial days; they are not taken
+    ids = [["201304", "41470", "", "1.00"], ["201304", "41471", "", "2.00"]]
+    assert with_day_dates(codes_first, ids) is codes_first
+    # a mapped column of days already wins; nothing is moved
+    days_first = ColumnMap(
+        {"payment_date": (2, "Posted On", "synonym"), "amount": (3, "Amount", "synonym")}, headers
+    )
+    both = [["201304", "1", "15/07/2013", "1.00"], ["201304", "2", "16/07/2013", "2.00"]]
+    assert with_day_dates(days_first, both) is days_first

@@ -29,7 +29,7 @@ from totalplace.ingest.checks import (
     total_lines_pence,
     total_message,
 )
-from totalplace.ingest.dates import PeriodRules, parse_year_start
+from totalplace.ingest.dates import PeriodRules, parse_year_start, with_day_dates
 from totalplace.ingest.dialect import sniff
 from totalplace.ingest.filedate import date_notes, named_periods, single_period, undated_error
 from totalplace.ingest.infer import sample_rows
@@ -194,6 +194,7 @@ def ingest_source(
     stated_all = named_periods(src.display_path, src.head, dialect.header_line)
     stated = single_period(stated_all)
     cmap = map_columns(src.display_path, dialect.headers, profile, rows=sample, require_date=False)
+    cmap = with_day_dates(cmap, sample)
     undated = all(cmap.index(r) is None for r in DATE_ROLES)
     if undated and stated is None:
         raise undated_error(src.display_path, stated_all, cmap)
