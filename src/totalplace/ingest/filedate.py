@@ -170,7 +170,7 @@ def undated_error(path: str, found: list[NamedPeriod], cmap: ColumnMap) -> Sourc
     """The failure of a file with no date or period column whose name and
     title lines give no single month or quarter to date its rows by."""
     labels = sorted({p.label for p in found})
-    names = f"names {' and '.join(labels)}" if labels else "names no month or quarter"
+    names = f"name {' and '.join(labels)}, not one" if labels else "name no month or quarter"
     columns = ", ".join(repr(h) for h in cmap.unmapped_headers()) or "(none)"
     return SourceError(
         path,
