@@ -305,7 +305,10 @@ class Workspace:
         """Put a new reading of a committed file in place of the old one, so that
         a crash at any point leaves one version complete, never a mix.
 
-        Old and new share a ``file_id`` and so a Parquet name. In order:
+        Old and new share a ``file_id`` and so a Parquet name, which stays the
+        same: every reader (classify, count, trace, ``connect``) finds a file's
+        Parquet from its ``file_id`` alone, so rather than versioned names the
+        swap is journaled in the catalog. In order:
 
         1. the staged Parquet is renamed to ``<file_id>.parquet.new`` beside the
            old. A crash here leaves the old version; the next open deletes the
