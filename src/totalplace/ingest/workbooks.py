@@ -3,12 +3,14 @@
 A year's workbook often has a sheet per month beside notes, pivot tables and
 charts.  Each worksheet is written out as CSV (line N of the CSV is row N of
 the sheet) and read when its first rows hold a header row the column mapping
-recognises (the test used for a CSV file, :func:`dialect.sniff`) and at least
-one row below it.  Other sheets are listed as skipped with the reason: a chart
-sheet, an empty sheet, no recognised header (notes, a pivot table), or a
-header with nothing under it.  When no sheet qualifies, the first sheet with
-rows is read anyway, so the workbook fails with the usual header message
-rather than loading nothing without a word.
+recognises (found as for a CSV file, by :func:`dialect.sniff`: known column
+names, or a header whose columns the mapping can fill from their values) and
+at least one row below it.  Other sheets are listed as skipped with the
+reason: a chart sheet, an empty sheet, no recognised header (notes, a
+summary), a pivot table (its totals would count payments twice), or a header
+with nothing under it.  When no sheet qualifies, the first sheet with rows is
+read anyway, so the workbook fails with the usual header message rather than
+loading nothing without a word.
 
 Identity: the first sheet with rows keeps the workbook's own SHA-256, so a
 workbook loaded before sheets were read one by one is still a duplicate; every
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -33,9 +36,11 @@ from pathlib import Path
 
 from totalplace.errors import SourceError
 from totalplace.ingest.dialect import MIN_SCORE, sniff
-from totalplace.ingest.roles import Profile, header_score
+from totalplace.ingest.infer import sample_rows
+from totalplace.ingest.roles import Profile, header_score, map_columns
 
 EXCEL_DIGITS = 15
+PIVOT_VALUE = re.compile(r"^(sum|count|average|max|min|product) of ")
 HEAD_BYTES = 256 * 1024
 
 
@@ -140,22 +145,43 @@ def _write_csv(sheet: object, dest: Path) -> int:
     return last_filled
 
 
+def pivot_headers(headers: list[str]) -> bool:
+    """Excel's pivot-table headers ("Row Labels", "Sum of Amount", "Count of
+    ..."): a pivot holds totals of payments, which would count them twice."""
+    return any(
+        h.strip().lower() in ("row labels", "column labels") or PIVOT_VALUE.match(h.strip().lower())
+        for h in headers
+    )
+
+
 def _not_payments(display: str, csv_path: Path, last_filled: int, profile: Profile) -> str:
-    """Why the sheet is not a sheet of payments, or '' when it is one."""
+    """Why the sheet is not a sheet of payments, or '' when it is one.
+
+    A header of known column names (or the columns a profile names) is a payment
+    sheet, read even if its mapping then fails, so a month whose layout drifted
+    is reported failed, not skipped.  A header found only by the shape of the
+    rows is read when the mapping can fill the required roles from it."""
     with csv_path.open("rb") as fh:
         head = fh.read(HEAD_BYTES).decode("utf-8", errors="replace")
     try:
         dialect = sniff(display, head, profile)
     except SourceError:
-        return "no header row the column mapping recognises (notes, a pivot table or a summary)"
-    if profile.header_line is not None:
-        # a profile's header line is taken on trust in a CSV; in a workbook it must
-        # also look like a header, or every notes sheet would be read as payments
-        named = set(profile.columns.values())
-        if header_score(dialect.headers) < MIN_SCORE and not (
-            named and named <= set(dialect.headers)
-        ):
+        return "no header row the column mapping recognises (notes or a summary)"
+    if pivot_headers(dialect.headers):
+        return "a pivot table (its header holds 'Row Labels' or 'Sum of ...'): totals, not payments"
+    named = set(profile.columns.values())
+    profiled = bool(named) and named <= set(dialect.headers)
+    if header_score(dialect.headers) < MIN_SCORE and not profiled:
+        if profile.header_line is not None:
+            # a profile's header line is taken on trust in a CSV; in a workbook it must
+            # also look like a header, or every notes sheet would be read as payments
             return f"row {dialect.header_line} is not a header row the mapping recognises"
+        rows = sample_rows(head, dialect.delimiter, dialect.header_line)
+        try:
+            map_columns(display, dialect.headers, profile, rows=rows, require_date=False)
+        except SourceError as exc:
+            first = exc.detail.splitlines()[0] if exc.detail else ""
+            return f"no header row the column mapping recognises ({first})"
     if last_filled <= dialect.header_line:
         return f"a header row (row {dialect.header_line}) but no rows below it"
     return ""
