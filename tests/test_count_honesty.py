@@ -29,6 +29,8 @@ from totalplace.count.services import OUTTURN_BASIS, service_themes
 from totalplace.count.topdown import topdown
 from totalplace.count.trace import trace
 from totalplace.ingest.pipeline import ingest_files
+from totalplace.money import pounds
+from totalplace.reference.outturn import outturn
 from totalplace.reference.places import resolve_place
 from totalplace.render import render_count
 from totalplace.report.count_workbook import write_count_workbook
@@ -202,17 +204,18 @@ def test_classification_without_method_column_counts_rule_themes_as_rules(
 
 
 def test_transactions_over_outturn_warns(tmp_path: Path) -> None:
-    """Three files of £400m each (the same payments loaded three times, say)
-    against Manchester's whole 2012-13 outturn of about £1.1bn."""
-    payments = {"Big Payee Ltd": ("400000000.00", "corporate_and_back_office", "rule")}
+    """Three files of £450m each (the same payments loaded three times, say)
+    against Manchester's 2012-13 net current expenditure of about £1.15bn; each
+    file alone is under it, so only the count, seeing all three, can tell."""
+    payments = {"Big Payee Ltd": ("450000000.00", "corporate_and_back_office", "rule")}
     ws = _council(tmp_path, payments, files=3)
     count = build_count(ws)
-    td = topdown(resolve_place("E08000003"), YEAR)
-    whole = sum(x.place_pence for x in td.lines if x.body == ECODE)
+    (nce,) = [r.pence for r in outturn(YEAR, ecode=ECODE) if r.line == "net_current_expenditure"]
+    assert nce < 135_000_000_000
     (warning,) = count.warnings
     assert (warning.slug, warning.agency) == (OVER_OUTTURN, COUNCIL)
-    assert (warning.transactions_pence, warning.outturn_pence) == (120_000_000_000, whole)
-    assert "£1,200,000,000.00" in warning.message and f"£{whole // 100:,}." in warning.message
+    assert (warning.transactions_pence, warning.outturn_pence) == (135_000_000_000, nce)
+    assert "£1,350,000,000.00" in warning.message and pounds(nce) in warning.message
     assert "duplicate files" in warning.message and "capital" in warning.message
     data = count.to_dict()["warnings"]
     assert data[0]["slug"] == OVER_OUTTURN and data[0]["message"] == warning.message
@@ -222,6 +225,30 @@ def test_transactions_over_outturn_warns(tmp_path: Path) -> None:
     assert [f"Warning ({OVER_OUTTURN})", warning.message] in [
         [c.value for c in r] for r in summary.iter_rows()
     ]
+
+
+def test_transactions_over_outturn_warns_for_a_council_outside_the_place(
+    tmp_path: Path,
+) -> None:
+    """Salford's payments in a count of Manchester are not used, but a wrong
+    load is still worth saying."""
+    ws = Workspace.create(tmp_path / "ws", ["E08000003"], YEAR)
+    rows = [f"2012-0{m}-01,300000000.00,Big Payee Ltd" for m in range(4, 8)]
+    # each month as its own file, as councils publish them
+    paths = []
+    for n, row in enumerate(rows):
+        month = tmp_path / f"salford-{n}.csv"
+        month.write_text("Payment Date,Amount,Supplier Name\n" + row + "\n")
+        paths.append(month)
+    assert ingest_files(ws, paths, publisher="Salford City Council").ok
+    pq.write_table(
+        pa.table({"file_id": pa.array([], pa.string()), "source_line": pa.array([], pa.int64())}),
+        ws.root / CLASSIFIED_NAME,
+    )
+    count = build_count(ws)
+    (warning,) = count.warnings
+    assert warning.agency == "Salford City Council"
+    assert warning.transactions_pence == 120_000_000_000 > warning.outturn_pence
 
 
 def test_payments_within_the_outturn_do_not_warn(tmp_path: Path) -> None:

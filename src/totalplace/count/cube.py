@@ -33,7 +33,7 @@ from totalplace.classify.taxonomy import (
     theme_for_outturn_line,
 )
 from totalplace.count.funding import MIX_FLAG
-from totalplace.count.over_outturn import over_outturn
+from totalplace.count.over_outturn import net_current_expenditure, over_outturn
 from totalplace.count.place_count import Classification, CountLine, Coverage, PlaceCount
 from totalplace.count.services import OUTTURN_BASIS, unseen_services
 from totalplace.count.topdown import TopDownLine, TopDownResult, topdown
@@ -215,9 +215,11 @@ def assemble(
             count.lines.append(_topdown_line(line))
     for ecode, lines in sorted(controlled.items()):
         _split_outturn(count, split[ecode], lines, groups[split[ecode]], tx)
-    for ecode, name in sorted(split.items()):
-        own = [x for x in td.lines if x.method == "outturn" and x.body == ecode]
-        if own and (found := over_outturn(count.year, _agency(own[0]), name, own, groups[name])):
+    for name, ecode in sorted(payers.items()):
+        whole = net_current_expenditure(year, ecode)
+        split_lines = controlled.get(ecode, [])
+        agency = _agency(split_lines[0]) if split_lines else name
+        if whole is not None and (found := over_outturn(year, agency, name, whole, groups[name])):
             count.warnings.append(found)
     for name, body in sorted(gross.items()):
         _gross_lines(count, name, body, groups[name], tx)
