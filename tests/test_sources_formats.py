@@ -402,3 +402,17 @@ def test_dos_page_with_accented_capitals_is_cp850_not_cp437(tmp_path: Path) -> N
     choice = choose(path)
     assert choice.encoding == "cp850"
     assert choice.details["implausible"] == {"cp850": 0, "cp437": 1}
+
+
+def test_workbook_inside_a_zip_is_read_sheet_by_sheet(ws: Workspace, tmp_path: Path) -> None:
+    import zipfile
+
+    book = year_workbook(tmp_path / "book.xlsx")
+    archive = tmp_path / "year.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(book, "2010/book.xlsx")
+    report = ingest_files(ws, [archive], publisher=PUBLISHER)
+    loaded = [f.path for f in report.files if f.status == "loaded"]
+    assert loaded == [f"{archive}!2010/book.xlsx!April", f"{archive}!2010/book.xlsx!May 2010"]
+    assert report.ok
+    assert [p.name for p in ws.tmp_dir.iterdir() if p.is_file()] == []  # nothing left behind
