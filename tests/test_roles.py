@@ -441,3 +441,16 @@ def test_a_file_of_data_with_no_header_says_so() -> None:
     )
     with pytest.raises(SourceError, match="first line looks like data"):
         sniff("t.csv", head, Profile())
+
+
+def test_a_column_chosen_by_its_values_is_a_file_warning(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    headers, rows = table(When=DATES, Who=SUPPLIERS, Pounds_out=AMOUNTS)
+    f = ingest_table(workspace, tmp_path, "unknown-headers.csv", headers, rows)
+    assert f.status == "loaded", f.message
+    assert f.amount_loaded_pence == 11_404_194
+    slugs = [w["slug"] for w in f.warnings]
+    assert slugs.count("column-chosen-by-values") == 3
+    assert any('amount taken from column "Pounds out" by its values' in w["message"]
+               for w in f.warnings)  # fmt: skip

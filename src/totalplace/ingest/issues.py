@@ -180,6 +180,12 @@ _FILE_WARNINGS: list[FileWarningType] = [
         "(0xA3) never did, so it was read in a DOS code page (cp850 or cp437) with 0x9C as "
         "'£'; the counts and raw bytes are in the file's details.",
     ),
+    FileWarningType(
+        "column-chosen-by-values",
+        "A required role (amount, payee or date) was taken from a column no known header "
+        "names, by its values or a word in its header; check details.mapping or name the "
+        "column in a profile.",
+    ),
 ]
 
 FILE_WARNINGS: dict[str, FileWarningType] = {t.slug: t for t in _FILE_WARNINGS}

@@ -199,6 +199,8 @@ def ingest_source(
     if undated and stated is None:
         raise undated_error(src.display_path, stated_all, cmap)
     notes.details["mapping"] = cmap.decisions
+    for message in cmap.value_choices():
+        notes.warn("column-chosen-by-values", message)
     named = publisher or profile.publisher
     if named is None and cmap.index("paying_body") is None:
         raise SourceError(

@@ -223,6 +223,20 @@ class ColumnMap:
     def describe(self) -> dict[str, str]:
         return {role: f"{h} ({how})" for role, (_, h, how) in self.roles.items()}
 
+    def value_choices(self) -> list[str]:
+        """A line for each role taken from a column that no known header names:
+        worth a look before the figures are used."""
+        lines = []
+        for role, d in self.decisions.items():
+            if d.get("how") not in ("values", "header word"):
+                continue
+            by = "its values" if d["how"] == "values" else "a word in its header and its values"
+            lines.append(
+                f'{role} taken from column "{d["column"]}" by {by} ({d.get("values", "")}; '
+                f"confidence {d['confidence']}): check it, or name the column in a profile"
+            )
+        return lines
+
 
 def header_score(cells: list[str]) -> int:
     """How many cells look like known header names (used to find the header row)."""
