@@ -359,6 +359,9 @@ def test_names_that_give_a_month_or_quarter(name: str, start: date, end: date) -
         "gla/2013-P01.csv",  # a four-weekly period, not a month
         "payments.csv",
         "run 2013-04-12.csv",  # a day
+        "Spend report v2 2013.csv",  # a version and a year
+        "Top 10 2013.csv",
+        "Payments 2013 1 of 3.csv",  # a year and a part number
     ],
 )
 def test_names_that_give_no_month(name: str) -> None:

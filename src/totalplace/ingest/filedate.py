@@ -49,8 +49,10 @@ _Q_LAST = re.compile(
 _MON_Y = re.compile(
     rf"(\d{{1,2}}(?:st|nd|rd|th)?[\s\-/]+)?(?<![a-z])({_MONTH_WORD}){_SEP}(\d{{4}}|\d{{2}})(?!\d)"
 )
-_Y_M = re.compile(rf"(?<!\d){_YEAR}[-_. /](0?[1-9]|1[0-2])(?!\d)(?![-_./]\d)")
-_M_Y = re.compile(rf"(?<!\d)(0?[1-9]|1[0-2])[-_. /]{_YEAR}(?!\d)")
+# "2013-04", "2013_04"; not "2013 1" (a year and a page number); "04-2013" not
+# after a letter ("v2-2013" is a version)
+_Y_M = re.compile(rf"(?<!\d){_YEAR}[-_./](0?[1-9]|1[0-2])(?!\d)(?![-_./]\d)")
+_M_Y = re.compile(rf"(?<![a-z0-9])(0?[1-9]|1[0-2])[-_./]{_YEAR}(?![a-z0-9])")
 _YYYYMM = re.compile(rf"(?<!\d){_YEAR}(0[1-9]|1[0-2])(?!\d)")
 
 
