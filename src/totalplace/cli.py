@@ -110,7 +110,8 @@ def render_report(report: IngestReport, console: Console) -> None:
     for f in report.files:
         bodies = f.details.get("bodies")
         if isinstance(bodies, list) and len(bodies) > 1:
-            console.print(Text("bodies:", style="cyan"), _bodies_line(f.path, bodies))
+            line = _bodies_line(f.path, bodies)
+            console.print(Text("bodies:", style="cyan"), line, highlight=False)
     for f in report.files:
         # a total that differs is a file warning (below), which gives the difference
         total = f.details.get("publisher_total")
