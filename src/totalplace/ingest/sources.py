@@ -2,13 +2,16 @@
 
 Encoding is decided over the *whole* file, streaming: UTF-8 (a byte-order
 mark is dropped) if every byte decodes, else cp1252 (the five bytes cp1252
-leaves undefined are read as Latin-1 so nothing is lost).  Line ends are found
-line by line: CR LF, LF or a lone CR each end a line, so line N is the Nth line
-a reader of the file sees (the rule, and its one exception for a CR typed inside
-a field, is in :mod:`totalplace.ingest.lineends`).  Files that are already
-plain UTF-8 are read in place; others are written to the workspace's ``tmp/``
-folder.  A ``.zip`` yields one source per CSV or XLSX member; an ``.xlsx`` is
-written out as CSV (cell text, dates as ISO, numbers exactly), one row per line.
+leaves undefined are read as Latin-1 so nothing is lost), or a DOS code page
+when byte 0x9C stands where cp1252's "£" never does (the rule is in
+:mod:`totalplace.ingest.codepages`).  Line ends are found line by line: CR LF,
+LF or a lone CR each end a line, so line N is the Nth line a reader of the file
+sees (the rule, and its one exception for a CR typed inside a field, is in
+:mod:`totalplace.ingest.lineends`).  Files that are already plain UTF-8 are
+read in place; others are written to the workspace's ``tmp/`` folder.  A
+``.zip`` yields one source per CSV or XLSX member; a workbook yields one source
+per sheet of payments, written out as CSV, and lists the sheets it skips (see
+:mod:`totalplace.ingest.workbooks`).
 """
 
 from __future__ import annotations
