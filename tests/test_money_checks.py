@@ -215,6 +215,7 @@ def test_file_total_over_council_outturn_fails(ws: Workspace, tmp_path: Path) ->
     assert '"Darlington Borough Council" dated 2010-11' in f.message
     assert "£220,000,000.00" in f.message
     assert "net current expenditure for 2010-11 (£211,000,000.00" in f.message
+    assert 'the largest is "150000000.00" on line 2' in f.message
     assert "--accept-large" in f.message
     # the same money paid by a body the registry does not know is not checked
     other = ingest_text(ws, tmp_path, text, name="other.csv", publisher="Darlington Trust")

@@ -38,6 +38,7 @@ LARGE_PAYMENT_PENCE = 1_000_000_000 * 100
 # How far back from the last record to look for the last non-blank one.
 TAIL_RECORDS = 1000
 OUTTURN_LINE = "net_current_expenditure"
+MAX_BODIES_CHECKED = 20
 GRAND_RE = re.compile(r"(?i)grand\s*total|overall\s*total")
 
 
@@ -173,19 +174,35 @@ def large_payments(con: duckdb.DuckDBPyConnection, amount_header: str | None) ->
     ]
 
 
-def body_year_totals(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
-    """(paying body, financial year "2010-11", loaded pence) for each body and year."""
+@dataclass(frozen=True)
+class BodyYear:
+    """A paying body's loaded payments dated in one financial year."""
+
+    body: str
+    year: str  # financial year, "2010-11"
+    pence: int
+    largest_line: int  # the line of its largest payment, and that amount as published
+    largest_raw: str
+
+
+def body_year_totals(con: duckdb.DuckDBPyConnection) -> list[BodyYear]:
+    """Each paying body's loaded payments by financial year, largest total first."""
     rows = con.execute(
-        """SELECT paying_body, fy, CAST(sum(amount_pence) AS HUGEINT) FROM (
-               SELECT paying_body, amount_pence,
+        """SELECT paying_body, fy, CAST(sum(amount_pence) AS HUGEINT) AS pence,
+                  arg_max(source_line, abs(amount_pence)), arg_max(amount_raw, abs(amount_pence))
+           FROM (
+               SELECT paying_body, amount_pence, source_line, amount_raw,
                       year(period_start) - CASE WHEN month(period_start) < 4 THEN 1 ELSE 0 END
                           AS fy
                FROM classified
                WHERE status = 'loaded' AND paying_body IS NOT NULL
                      AND period_start IS NOT NULL)
-           GROUP BY ALL"""
+           GROUP BY paying_body, fy ORDER BY pence DESC"""
     ).fetchall()
-    return [(str(b), f"{int(y)}-{(int(y) + 1) % 100:02d}", int(p)) for b, y, p in rows]
+    return [
+        BodyYear(str(b), f"{int(y)}-{(int(y) + 1) % 100:02d}", int(p), int(line), str(raw))
+        for b, y, p, line, raw in rows
+    ]
 
 
 @cache
@@ -201,29 +218,31 @@ def _outturn_by_ecode(year: str) -> dict[str, tuple[str, int]]:
     return {r["ecode"]: (r["authority"], int(r["pence"])) for r in rows if r["pence"] > 0}
 
 
-def over_outturn(totals: list[tuple[str, str, int]], amount_header: str | None) -> list[LargeMoney]:
+def over_outturn(totals: list[BodyYear], amount_header: str | None) -> list[LargeMoney]:
     """Body-years whose loaded payments exceed the council's whole net current
     expenditure for the year.  A total below every council's outturn that year
-    cannot exceed any, so only larger ones are looked up by name."""
+    cannot exceed any, so only larger ones are looked up by name, and only the
+    largest few (a file has a handful of paying bodies)."""
     from totalplace.reference.places import registry
 
     found: list[LargeMoney] = []
-    for body, year, pence in totals:
-        outturns = _outturn_by_ecode(year)
-        if not outturns or pence <= min(p for _, p in outturns.values()):
+    for t in totals[:MAX_BODIES_CHECKED]:
+        outturns = _outturn_by_ecode(t.year)
+        if not outturns or t.pence <= min(p for _, p in outturns.values()):
             continue
         try:
-            authority = registry().find(body)
+            authority = registry().find(t.body)
         except ConfigError:
             continue  # not a council's name: not checked
         hit = outturns.get(authority.ecode or "")
-        if hit is None or pence <= hit[1]:
+        if hit is None or t.pence <= hit[1]:
             continue
         found.append(
             LargeMoney(
-                f'payments by "{body}" dated {year} in column "{amount_header}" total '
-                f"{pounds(pence)}, more than {authority.name}'s whole net current expenditure "
-                f"for {year} ({pounds(hit[1])}, Revenue Outturn)"
+                f'payments by "{t.body}" dated {t.year} in column "{amount_header}" total '
+                f"{pounds(t.pence)}, more than {authority.name}'s whole net current "
+                f"expenditure for {t.year} ({pounds(hit[1])}, Revenue Outturn); the largest "
+                f'is "{t.largest_raw}" on line {t.largest_line}'
             )
         )
     return found
