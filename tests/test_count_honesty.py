@@ -123,6 +123,8 @@ def test_unclassified_adult_social_care_is_not_shown_as_zero(tmp_path: Path) -> 
     from_outturn = sum(x.pence for x in council if x.basis)
     assert residual.pence == control - from_outturn - 20_800_000
     assert f"less services counted from their outturn {from_outturn} pence" in residual.source
+    (cov,) = count.coverage
+    assert cov.outturn_services_pence == from_outturn
     text = _rendered(count)
     assert f"{COUNCIL}: adult_social_care £162.1m counted from its {OUTTURN_BASIS}" in text
     listed = count.to_dict()["services_from_outturn"]

@@ -133,7 +133,7 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
             )
     for c in count.coverage:
         seen = f"{c.agency}: transactions {c.first} to {c.last} ({c.months} of 12 months)"
-        kept = sum(x.pence for x in count.lines if x.basis and x.agency == c.agency)
+        kept = c.outturn_services_pence
         if c.control_pence:
             told = (
                 f"split {millions(c.transactions_pence)} of its {millions(c.control_pence)} "

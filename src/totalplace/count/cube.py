@@ -390,5 +390,6 @@ def _split_outturn(
                 cov.months,
                 spent,
                 control,
+                from_outturn,
             )
         )

@@ -47,6 +47,9 @@ class Coverage:
     months_list: tuple[str, ...]
     transactions_pence: int
     control_pence: int
+    # services its outturn funds that its classified payments do not show,
+    # counted from the outturn and so not in the residual
+    outturn_services_pence: int = 0
 
 
 @dataclass(frozen=True)

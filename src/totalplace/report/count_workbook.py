@@ -178,8 +178,17 @@ def _transfers(sheet: Worksheet, count: PlaceCount) -> None:
 def _coverage(sheet: Worksheet, count: PlaceCount) -> None:
     header(
         sheet,
-        ["agency", "first", "last", "months", "transactions £", "outturn control £", "share"],
-        [30, 12, 12, 8, 18, 18, 8],
+        [
+            "agency",
+            "first",
+            "last",
+            "months",
+            "transactions £",
+            "outturn control £",
+            "share",
+            "services from outturn £",
+        ],
+        [30, 12, 12, 8, 18, 18, 8, 22],
     )
     for c in count.coverage:
         share = round(c.transactions_pence / c.control_pence, 4) if c.control_pence else None
@@ -193,8 +202,9 @@ def _coverage(sheet: Worksheet, count: PlaceCount) -> None:
                 pounds(c.transactions_pence),
                 pounds(c.control_pence),
                 share,
+                pounds(c.outturn_services_pence),
             ],
-            money=(4, 5),
+            money=(4, 5, 7),
         )
 
 
