@@ -370,3 +370,19 @@ def test_unlabelled_last_row_equal_to_every_payment_above_is_publisher_total(
     assert (total["matches"], total["difference_pence"]) == (False, 70000)
     [warning] = f.warnings
     assert warning["message"].endswith("by £700.00, the quarantined payments")
+
+
+def test_amount_and_date_run_together_is_repaired_too(ws: Workspace, tmp_path: Path) -> None:
+    text = (
+        "Supplier Name,Amount,Payment Date,Reference\n"
+        "Acme Ltd,600.00,01/04/2013,A1\nBeta Ltd,1700.50,02/04/2013,A2\n"
+        "Delta Ltd,123.4504/04/2013,A4\n"
+    )
+    f = ingest_text(ws, tmp_path, text)
+    assert (f.rows_loaded, f.rows_quarantined) == (3, 0)
+    with ws.connect() as con:
+        got = con.sql(
+            "SELECT CAST(payment_date AS VARCHAR), amount_pence FROM spend WHERE source_line = 4"
+        ).fetchone()
+    assert got == ("2013-04-04", 12345)
+    assert f.issue_counts == {"joined-fields-repaired": 1}
