@@ -284,6 +284,18 @@ def test_file_named_for_a_quarter_with_dates_a_quarter_late_warns(
     assert "Q1 2013-14 (April 2013 to June 2013)" in f.warnings[0]["message"]
 
 
+def test_file_named_for_a_run_of_months_with_dates_across_it_does_not_warn(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # "apr-jun-2016" was read as June 2016 alone, and a quarter's file warned
+    text = "Payment Date,Supplier Name,Amount\n" + "".join(
+        f"15/{m:02d}/2016,Supplier {m} Ltd,100.00\n" for m in (4, 4, 5, 6)
+    )
+    f = ingest_text(ws, tmp_path, "expenditure-over-500-apr-jun-2016.csv", text)
+    assert slugs(f) == []
+    assert dates_details(f)["rows_in_named_period"] == 4
+
+
 # -- no date column at all ---------------------------------------------------------------
 
 TOTALS = "Supplier Name,Amount\nAcme Ltd,1000.00\nBeta Ltd,2000.00\n"
@@ -344,6 +356,11 @@ def test_no_date_and_two_months_in_name_and_title_fails_naming_both(
         ("Q1 2013-14.csv", date(2013, 4, 1), date(2013, 6, 30)),
         ("wakefield/2021-Q4.csv", date(2022, 1, 1), date(2022, 3, 31)),
         ("book.xlsx!Sept 2010", date(2010, 9, 1), date(2010, 9, 30)),
+        # a run of months names the whole run, not its last month
+        ("expenditure-over-500-apr-jun-2016.csv", date(2016, 4, 1), date(2016, 6, 30)),
+        ("SpendOver500_Oct_Dec_2014.csv", date(2014, 10, 1), date(2014, 12, 31)),
+        ("Payments April to June 2016.csv", date(2016, 4, 1), date(2016, 6, 30)),
+        ("spend nov-jan 2014.csv", date(2013, 11, 1), date(2014, 1, 31)),
     ],
 )
 def test_names_that_give_a_month_or_quarter(name: str, start: date, end: date) -> None:

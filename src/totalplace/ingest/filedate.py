@@ -46,6 +46,11 @@ _Q_FIRST = re.compile(
 _Q_LAST = re.compile(
     rf"(?<!\d){_YEAR}(?:[-/_](\d{{2}}))?{_SEP}q(?:uarter|tr)?[\s_\-.]*([1-4])(?!\d)"
 )
+# "apr-jun-2016", "April to June 2016", "Oct_Dec_2014": a run of months
+_MON_RANGE = re.compile(
+    rf"(?<![a-z])({_MONTH_WORD})(?:{_SEP}(\d{{4}}))?\s*(?:[\-_\u2013]|\bto\b)+\s*"
+    rf"({_MONTH_WORD}){_SEP}(\d{{4}})(?!\d)"
+)
 _MON_Y = re.compile(
     rf"(\d{{1,2}}(?:st|nd|rd|th)?[\s\-/]+)?(?<![a-z])({_MONTH_WORD}){_SEP}(\d{{4}}|\d{{2}})(?!\d)"
 )
@@ -62,7 +67,7 @@ class NamedPeriod:
 
     start: date
     end: date
-    precision: str  # "month" or "quarter"
+    precision: str  # "month", "quarter" or "range" (a run of months)
     label: str  # "April 2013", "Q1 2013-14 (April to June 2013)"
     where: str  # "file name" or "title line"
     text: str  # the words that named it
@@ -117,6 +122,20 @@ def _named_month(where: str, text: str, y: int, m: int, *, code_like: bool = Fal
     return NamedPeriod(start, end, "month", month_label(start, end), where, text, others, code_like)
 
 
+def _month_range(where: str, text: str, m: re.Match[str]) -> NamedPeriod | None:
+    """``apr-jun-2016``: the months from the first to the last, the year written
+    once at the end (a run that crosses a year end starts the year before)."""
+    end_y, end_m = int(m[4]), MONTHS[m[3]]
+    start_m = MONTHS[m[1]]
+    start_y = int(m[2]) if m[2] else (end_y if start_m <= end_m else end_y - 1)
+    start, end = _month(start_y, start_m)[0], _month(end_y, end_m)[1]
+    if not start < end or (end_y - start_y) * 12 + end_m - start_m > 11:
+        return None
+    months = (end_y - start_y) * 12 + end_m - start_m + 1
+    precision = "quarter" if months == 3 else "range"
+    return NamedPeriod(start, end, precision, month_label(start, end), where, text)
+
+
 def _year4(text: str) -> int:
     n = int(text)
     return n if len(text) == 4 else 2000 + n
@@ -132,6 +151,11 @@ def periods_in(text: str, where: str) -> list[NamedPeriod]:
             hit = _quarter(where, text[m.start() : m.end()], int(q), int(y), yy)
             if hit:
                 found.append(hit)
+            s = s[: m.start()] + " " * (m.end() - m.start()) + s[m.end() :]
+    for m in _MON_RANGE.finditer(s):
+        hit = _month_range(where, text[m.start() : m.end()], m)
+        if hit:
+            found.append(hit)
             s = s[: m.start()] + " " * (m.end() - m.start()) + s[m.end() :]
     for m in _MON_Y.finditer(s):
         y = _year4(m[3])
