@@ -183,6 +183,10 @@ def test_agency_figure_shows_unclassified_and_model_shares(tmp_path: Path) -> No
     assert (model.theme, model.grade, model.pence) == ("adult_social_care", "B", 200_000)
     # with a classified payment, adult social care comes from the payments again
     assert not [x for x in count.lines if x.basis and x.theme == "adult_social_care"]
+    cell = trace(ws, count, COUNCIL, "adult_social_care")
+    assert [(r.supplier, r.classified_by) for r in cell.rows] == [("Day Centre Trust", "model")]
+    loose = trace(ws, count, COUNCIL, "unclassified")
+    assert {r.classified_by for r in loose.rows} == {"unclassified"} and loose.rows_total == 2
     row = next(r for r in _rendered(count).splitlines() if r.startswith(f"│ {COUNCIL}"))
     assert "£0.0m (3.8%)" in row and "£0.0m (1.0%)" in row and "£0.2m (95.2%)" in row
     write_count_workbook(tmp_path / "count.xlsx", count, ws)

@@ -692,7 +692,7 @@ def trace(
                 r.supplier or "",
                 r.date or "",
                 fmt(r.pence),
-                r.rule_id or "",
+                "model" if r.classified_by == "model" else r.rule_id or "",
             )
         out.print(rows)
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from totalplace.classify.engine import CLASSIFIED_NAME
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
-from totalplace.count.transactions import UNCLASSIFIED, financial_year
+from totalplace.count.transactions import BY_MODEL, BY_RULES, UNCLASSIFIED, financial_year
 from totalplace.workspace import Workspace
 
 ROW_LIMIT = 50
@@ -26,6 +28,9 @@ class SourceRow:
     date: str | None
     pence: int
     rule_id: str | None
+    # rules, model or unclassified (as the count's classification shares say);
+    # a row the model classified may still carry the catch-all rule it fell to
+    classified_by: str = BY_RULES
 
 
 @dataclass
@@ -81,7 +86,14 @@ def trace(
         "theme": theme,
         "unclassified": UNCLASSIFIED,
     }
-    classified = str(ws.root / CLASSIFIED_NAME).replace("'", "''")
+    path = ws.root / CLASSIFIED_NAME
+    # files classified before the model existed have no method column
+    method = "c.method" if "method" in pq.read_schema(path).names else "NULL"
+    by_sql = (
+        f"CASE WHEN {theme_sql} = $unclassified THEN $unclassified "
+        f"WHEN {method} = 'model' THEN '{BY_MODEL}' ELSE '{BY_RULES}' END"
+    )
+    classified = str(path).replace("'", "''")
     with ws.connect() as con:
         join = (
             f"FROM spend s JOIN files f USING (file_id) "
@@ -94,7 +106,7 @@ def trace(
         ).fetchone()
         found = con.execute(
             f"SELECT f.path, s.source_line, s.paying_body, s.supplier_name, "
-            f"CAST(s.period_start AS VARCHAR), s.amount_pence, c.rule_id {join} "
+            f"CAST(s.period_start AS VARCHAR), s.amount_pence, c.rule_id, {by_sql} {join} "
             "ORDER BY abs(s.amount_pence) DESC, f.path, s.source_line LIMIT $limit",
             {**params, "limit": limit},
         ).fetchall()
