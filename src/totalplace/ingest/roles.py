@@ -6,7 +6,8 @@ file's rows by ``infer.py``).  For each required role (``amount``,
 
 1. a header in the synonym registry (``data/headers.toml``; an earlier synonym
    first, then the earlier column), kept only when its values do not
-   contradict the role;
+   contradict the role (unless no other column fits: then it is kept, with
+   confidence 0.3, and its bad values are quarantined row by row as ever);
 2. a header that nearly matches a synonym (``Directotate``), on the same terms;
 3. a header holding a word of the role ("Supplier", "Date", "Net") or a
    generic header ("Name", "Description", "Total", "Value"), kept only when
@@ -373,11 +374,14 @@ class Mapper:
 
     def _choose(self, role: str, by_values: bool = True) -> None:
         cands: list[_Candidate] = []
+        unfit: list[tuple[int, tuple[float, ...], int, str, str]] = []
         for rank, order, i, how in self._header_hits(role):
             col = self.cols[i] if self.cols else None
             why = contradiction(role, col) if col else ""
             if why:
                 self._reject(role, i, why)
+                if not col or not col.identifier_like:
+                    unfit.append((rank, order, i, how, why))
                 continue
             shown = fit(role, col, worded=True) if col else ""
             cands.append(_Candidate(rank, order, i, how, shown))
@@ -397,6 +401,12 @@ class Mapper:
                 cands.append(_Candidate(3 if worded else 4, (-hinted, -col.distinct), col.index,
                                         "header word" if worded else "values", shown))  # fmt: skip
         if not cands:
+            if unfit:  # bad values are quarantined row by row, as ever; identifiers never
+                rank, _, i, how, why = min(unfit)
+                self.rejected[role] = [
+                    r for r in self.rejected[role] if r["column"] != self.headers[i]
+                ]
+                self._take(role, i, how, 0.3, why=f"no other column fits, though {why}")
             return
         cands.sort(key=lambda c: (c.rank, c.order, c.index))
         best = cands[0]
