@@ -9,6 +9,7 @@ exactly which payments are classified and how."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -34,6 +35,7 @@ from totalplace.reference.outturn import outturn
 from totalplace.reference.places import resolve_place
 from totalplace.render import render_count
 from totalplace.report.count_workbook import write_count_workbook
+from totalplace.report.export import write_exports
 from totalplace.workspace import Workspace
 
 COUNCIL = "Manchester City Council"
@@ -125,6 +127,16 @@ def test_unclassified_adult_social_care_is_not_shown_as_zero(tmp_path: Path) -> 
     assert f"less services counted from their outturn {from_outturn} pence" in residual.source
     (cov,) = count.coverage
     assert cov.outturn_services_pence == from_outturn
+    write_exports(tmp_path / "exports", count)
+    with (tmp_path / "exports" / "lines.csv").open() as f:
+        exported = [
+            r
+            for r in csv.DictReader(f)
+            if r["theme"] == "adult_social_care" and r["agency"] == COUNCIL
+        ]
+    assert [(r["basis"], r["amount_pence"]) for r in exported] == [
+        (OUTTURN_BASIS, str(_outturn("adult_social_care")))
+    ]
     text = _rendered(count)
     assert f"{COUNCIL}: adult_social_care £162.1m counted from its {OUTTURN_BASIS}" in text
     listed = count.to_dict()["services_from_outturn"]
@@ -132,6 +144,20 @@ def test_unclassified_adult_social_care_is_not_shown_as_zero(tmp_path: Path) -> 
         {"theme": x["theme"], "basis": x["basis"]} for x in listed
     ]
     assert all(x["agency"] == COUNCIL for x in listed)
+
+
+def test_residual_below_zero_because_of_services_from_outturn_says_why(tmp_path: Path) -> None:
+    """£200m of unclassified payments plus the services taken from the outturn
+    come to more than the control: the residual goes negative, and says the
+    unclassified payments may hold those services; the total is still the outturn."""
+    payments = dict(PAYMENTS) | {"Care Homes Ltd": ("200000000.00", None, None)}
+    count = build_count(_council(tmp_path, payments))
+    council = [x for x in count.lines if x.agency == COUNCIL]
+    (residual,) = [x for x in council if x.theme == RESIDUAL]
+    assert residual.pence < 0
+    assert "the unclassified payments may hold those services' spending" in residual.flags[-1]
+    td = topdown(resolve_place("E08000003"), YEAR)
+    assert sum(x.pence for x in council) == sum(x.place_pence for x in td.lines if x.body == ECODE)
 
 
 def test_older_peoples_care_payments_count_as_adult_social_care(tmp_path: Path) -> None:

@@ -358,7 +358,15 @@ def _split_outturn(
             )
         )
     from_outturn = sum(s.pence for s in kept)
-    over = ("transactions exceed the outturn",) if spent + from_outturn > control else ()
+    over: tuple[str, ...] = ()
+    if spent > control:
+        over = ("transactions exceed the outturn",)
+    elif spent + from_outturn > control:
+        # the residual goes negative only because of the services from outturn
+        over = (
+            "transactions and the services counted from the outturn exceed it: the "
+            "unclassified payments may hold those services' spending",
+        )
     less = f" less services counted from their outturn {from_outturn} pence" if kept else ""
     count.lines.append(
         CountLine(
