@@ -367,3 +367,118 @@ def test_cli_classify_json(ws: Workspace) -> None:
     assert pub["pass_through_rows"] == 1  # HMRC, by the shipped rules
     bad = CliRunner().invoke(app, ["classify", str(ws.root), "--engine", "oracle"])
     assert bad.exit_code == 2
+
+
+# -- standard vocabularies ------------------------------------------------------
+
+VOCAB_HEADER = "Payment Date,Amount,Supplier Name,Service,Expense Type,ProclassCode,ProclassLabel"
+# A council no rules file names, whose labels are the standard names alone.
+VOCAB_RECORDS = {
+    2: ("Court Services", "", "", "", "Acme Ltd"),
+    3: ("Non Distributed Costs", "", "", "", "Acme Ltd"),
+    4: ("Unit 7", "Rent Allowances", "", "", "Acme Ltd"),
+    5: ("Unit 7", "", "171011", "", "Acme Ltd"),
+    6: ("Unit 7", "", "", "SOCIAL CARE : Children", "Acme Ltd"),
+    7: ("Unit 9", "", "", "", "Bradford Teaching Hospitals NHS Foundation Trust"),
+    8: ("Concessionary Fares", "", "", "", "Acme Ltd"),
+    9: ("Coroners court services", "", "", "", "Acme Ltd"),
+    10: ("CULTURAL & RELATED SERVICES", "", "", "", "Acme Ltd"),
+}
+VOCAB_EXPECTED = {
+    2: ("vocab.sercop-division.court-services.service", "offending"),
+    3: ("vocab.sercop-division.non-distributed-costs.service", "corporate_and_back_office"),
+    4: ("vocab.cipfa-subjective.housing-benefits.expense_type", "worklessness_and_benefits"),
+    5: ("vocab.proclass.education.proclass_code", "education_and_skills"),
+    6: ("generic.proclass.childrens-care", "children_and_families"),
+    7: ("generic.payee.nhs", "health"),
+    8: ("vocab.sercop-line.environment-and-transport.service", "environment_and_transport"),
+    9: ("vocab.sercop-line.offending.service", "offending"),
+    10: ("generic.service.culture", "culture_and_leisure"),
+}
+
+
+def _vocab_workspace(root: Path) -> Workspace:
+    ws = Workspace.create(root / "ws", ["E08000025"], "2010-11")
+    src = root / "spend.csv"
+    lines = [VOCAB_HEADER] + [
+        f"2011-01-05,{100 + line}.00,{supplier},{service},{expense},{code},{label}"
+        for line, (service, expense, code, label, supplier) in VOCAB_RECORDS.items()
+    ]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert ingest_files(ws, [src], publisher="Nowhere District Council").ok
+    return ws
+
+
+def test_standard_service_and_expense_names_classify_a_publisher_with_no_rules(
+    tmp_path: Path,
+) -> None:
+    ws = _vocab_workspace(tmp_path)
+    path = run_classification(ws, load_rules())
+    got = {
+        line: (rule, theme)
+        for line, rule, theme in duckdb.sql(
+            f"SELECT source_line, rule_id, theme FROM '{path}'"
+        ).fetchall()
+    }
+    assert got == VOCAB_EXPECTED
+
+
+def test_without_the_vocabularies_those_names_stay_unclassified(tmp_path: Path) -> None:
+    """The rows above are classified by the vocabularies, not by service words."""
+    ws = _vocab_workspace(tmp_path)
+    shipped = load_rules()
+    kept = tuple(
+        r
+        for r in shipped.rules
+        if r.source != "data/vocab" and not r.id.startswith(("generic.payee", "generic.proclass"))
+    )
+    assert len(kept) < len(shipped.rules)
+    by_line = _rule_by_line(ws, RuleSet(kept, shipped.taxonomy))
+    assert {line for line, rule in by_line.items() if rule is None} == set(range(2, 10))
+
+
+def test_a_vocabulary_name_matches_whole_not_inside_another_label() -> None:
+    from totalplace.classify.vocab import name_pattern
+
+    pattern = re.compile(name_pattern(["Children's and Education Services"]))
+    assert pattern.search("children's & education services")
+    assert pattern.search("childrens and  education services ")
+    assert not pattern.search("children's and education services - capital")
+    assert regex_problem(name_pattern(["Net (Surplus) / Deficit", "Children's Services"])) is None
+
+
+def test_rules_written_for_a_publisher_are_dropped_when_it_is_left_out() -> None:
+    shipped = load_rules()
+    held = shipped.without_publisher("TRAFFORD COUNCIL")
+    assert any(r.id.startswith("trafford.") for r in shipped.rules)
+    assert not any(r.id.startswith("trafford.") for r in held.rules)
+    assert len(held.rules) == len(shipped.rules) - sum(
+        r.id.startswith("trafford.") for r in shipped.rules
+    )
+
+
+def test_classified_rows_say_how_they_were_classified(ws: Workspace) -> None:
+    rules = _rules(
+        """[[rule]]
+id = "t.tax"
+precedence = 1000
+pass_through = true
+match.supplier_name = "HMRC"
+
+[[rule]]
+id = "t.roads"
+precedence = 10
+theme = "environment_and_transport"
+match.service = "Highways"
+"""
+    )
+    path = run_classification(ws, rules)
+    rows = duckdb.sql(
+        f"SELECT source_line, theme, pass_through, method, confidence FROM '{path}'"
+    ).fetchall()
+    for _line, theme, pass_through, method, confidence in rows:
+        if theme is not None or pass_through:
+            assert (method, confidence) == ("rule", 1.0)
+        else:
+            assert (method, confidence) == (None, None)
+    assert {r[3] for r in rows} == {"rule", None}

@@ -30,6 +30,7 @@ _ROWS_SQL = f"""
     SELECT f.publisher, abs(s.amount_pence) AS value,
            coalesce(c.pass_through, false) AS pt,
            c.theme IS NOT NULL AND NOT coalesce(c.catch_all, false) AS ok,
+           coalesce(c.method = 'model', false) AS by_model,
            {LABEL_SQL} AS label
     FROM spend s
     JOIN files f USING (file_id)
@@ -55,7 +56,17 @@ class PublisherCoverage:
     pass_through_value_pence: int
     share_by_value: float | None  # None when the publisher has no such rows
     share_by_rows: float | None
+    # Of the classified rows, those the learned fallback classified (method 'model').
+    model_rows: int = 0
+    model_value_pence: int = 0
     top_unclassified: list[UnclassifiedLabel] = field(default_factory=list)
+
+    @property
+    def share_by_rules(self) -> float | None:
+        """Share of value classified by rules alone."""
+        if not self.value_pence:
+            return None
+        return (self.classified_value_pence - self.model_value_pence) / self.value_pence
 
 
 def coverage(
@@ -89,7 +100,9 @@ def coverage(
                       count(*) FILTER (NOT pt), coalesce(sum(value) FILTER (NOT pt), 0),
                       count(*) FILTER (NOT pt AND ok),
                       coalesce(sum(value) FILTER (NOT pt AND ok), 0),
-                      count(*) FILTER (pt), coalesce(sum(value) FILTER (pt), 0)
+                      count(*) FILTER (pt), coalesce(sum(value) FILTER (pt), 0),
+                      count(*) FILTER (NOT pt AND ok AND by_model),
+                      coalesce(sum(value) FILTER (NOT pt AND ok AND by_model), 0)
                FROM r GROUP BY publisher ORDER BY publisher"""
         ).fetchall()
         missing = con.execute(
@@ -113,9 +126,11 @@ def coverage(
             pass_through_value_pence=int(pt_value),
             share_by_value=int(ok_value) / int(value) if value else None,
             share_by_rows=int(ok_rows) / int(rows) if rows else None,
+            model_rows=int(m_rows),
+            model_value_pence=int(m_value),
             top_unclassified=labels.get(publisher, []),
         )
-        for publisher, rows, value, ok_rows, ok_value, pt_rows, pt_value in totals
+        for publisher, rows, value, ok_rows, ok_value, pt_rows, pt_value, m_rows, m_value in totals
     ]
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -22,7 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from totalplace import engine as duck
-from totalplace.classify.rules import Condition, Rule, RuleSet
+from totalplace.classify.model import TEXT_FIELDS, THRESHOLD, ModelSummary, apply_model
+from totalplace.classify.rules import DERIVED_FIELDS, Condition, Rule, RuleSet
 from totalplace.errors import ConfigError
 from totalplace.workspace import Workspace
 
@@ -188,7 +190,10 @@ def rule_expr(fields: _Fields, rule: Rule) -> ir.BooleanValue:
 
 def rows_schema(rules: RuleSet) -> ibis.Schema:
     """The columns of the rows table the rules read."""
-    text = [f for f in rules.fields() if f != "publisher"]
+    used = rules.fields()
+    text = [f for f in used if f != "publisher" and f not in DERIVED_FIELDS]
+    if "supplier_kind" in used and "supplier_name" not in text:
+        text.append("supplier_name")
     return ibis.schema(
         {"file_id": "string", "source_line": "int64", "status": "string"}
         | dict.fromkeys(text, "string")
@@ -196,6 +201,7 @@ def rows_schema(rules: RuleSet) -> ibis.Schema:
 
 
 FILES_SCHEMA = ibis.schema({"file_id": "string", "publisher": "string"})
+KINDS_SCHEMA = ibis.schema({"kind_supplier_name": "string", "supplier_kind": "string"})
 RULES_SCHEMA = ibis.schema(
     {
         "meta_rule_id": "string",
@@ -207,10 +213,26 @@ RULES_SCHEMA = ibis.schema(
 )
 
 
-def classified_expr(rows: ir.Table, files: ir.Table, meta: ir.Table, rules: RuleSet) -> ir.Table:
-    """Loaded rows -> (file_id, source_line, rule_id, theme, tier, pass_through, catch_all)."""
+def classified_expr(
+    rows: ir.Table,
+    files: ir.Table,
+    meta: ir.Table,
+    rules: RuleSet,
+    kinds: ir.Table | None = None,
+) -> ir.Table:
+    """Loaded rows -> (file_id, source_line, rule_id, theme, tier, pass_through, catch_all).
+
+    ``kinds`` (kind_supplier_name, supplier_kind) gives rules on
+    ``supplier_kind`` the payee's kind; it is needed when a rule uses it."""
     loaded = rows.filter(rows.status == "loaded").drop("status")
-    fields = _Fields(loaded.join(files, "file_id"), rules.rules)
+    table = loaded.join(files, "file_id")
+    if "supplier_kind" in rules.fields():
+        if kinds is None:
+            raise ConfigError("a rule matches supplier_kind but no supplier kinds were given")
+        table = table.left_join(kinds, table.supplier_name == kinds.kind_supplier_name).drop(
+            "kind_supplier_name"
+        )
+    fields = _Fields(table, rules.rules)
     table = fields.table
     branches = [(rule_expr(fields, r), ibis.literal(r.id)) for r in rules.rules]
     rule_id = ibis.cases(*branches, else_=ibis.null("string")) if branches else ibis.null("string")
@@ -241,8 +263,33 @@ def rules_table(rules: RuleSet) -> pa.Table:
 
 
 def run_classification(ws: Workspace, rules: RuleSet, engine: str = "duckdb") -> Path:
-    """Classify every loaded row of ``ws`` and write ``DIR/classified.parquet``
-    (atomically); returns its path."""
+    """Classify every loaded row of ``ws`` with the rules alone and write
+    ``DIR/classified.parquet`` (atomically); returns its path."""
+    return classify_rows(ws, rules, engine)[0]
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """The learned fallback's settings: its threshold, and publishers whose
+    rows it must not learn from (to measure it on them)."""
+
+    threshold: float = THRESHOLD
+    exclude_from_training: tuple[str, ...] = ()
+
+
+def classify_rows(
+    ws: Workspace,
+    rules: RuleSet,
+    engine: str = "duckdb",
+    model: ModelOptions | None = None,
+    dest: Path | None = None,
+) -> tuple[Path, ModelSummary | None]:
+    """Classify every loaded row of ``ws`` with the rules and, when ``model``
+    is given, the learned fallback for the rows they leave; write
+    ``DIR/classified.parquet`` (or ``dest``) atomically.
+
+    The rules run on ``engine``; the fallback runs in Python on the distinct
+    label combinations and is joined back with DuckDB on the rules' output."""
     with ws.catalog(read_only=True) as con:
         files = con.execute("SELECT file_id, publisher FROM files ORDER BY file_id").arrow()
     if not isinstance(files, pa.Table):
@@ -256,30 +303,105 @@ def run_classification(ws: Workspace, rules: RuleSet, engine: str = "duckdb") ->
         pq.write_table(files, work / "files.parquet")
         pq.write_table(rules_table(rules), work / "rules.parquet")
         paths = [ws.table_path("rows", i) for i in files.column("file_id").to_pylist()]
+        kinds = None
+        if "supplier_kind" in rules.fields():
+            pq.write_table(supplier_kinds(ws, paths), work / "kinds.parquet")
+            kinds = backend.read_parquet([work / "kinds.parquet"], "tp_kinds", KINDS_SCHEMA)
         expr = classified_expr(
             backend.read_parquet(paths, "tp_rows", rows_schema(rules)),
             backend.read_parquet([work / "files.parquet"], "tp_files", FILES_SCHEMA),
             backend.read_parquet([work / "rules.parquet"], "tp_rules", RULES_SCHEMA),
             rules,
+            kinds,
         )
         backend.write_parquet(expr, work / "out")
-        return _finish(work / "out", ws.root / CLASSIFIED_NAME)
+        return _finish(
+            work / "out",
+            dest or ws.root / CLASSIFIED_NAME,
+            paths,
+            work / "files.parquet",
+            rules,
+            model,
+        )
     finally:
         backend.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _finish(folder: Path, dest: Path) -> Path:
-    """One sorted Parquet file from the backend's parts, moved into place whole."""
-    parts = sorted(str(p) for p in folder.glob("*.parquet"))
-    tmp = dest.with_name(dest.name + ".tmp")
+def supplier_kinds(ws: Workspace, paths: Sequence[Path]) -> pa.Table:
+    """Each distinct supplier name that resolves to a registry body (accepted
+    matches only; names for review are left out) with the body's kind."""
+    from totalplace.orgs.registry import org_registry
+    from totalplace.orgs.resolve import ORGS_DIR, resolve_names
+
     con = duck.connect()
     try:
-        rel = con.read_parquet(parts) if parts else None
-        if rel is None:
-            raise ConfigError(f"the classification wrote no output in {folder}")
-        rel.order("file_id, source_line").write_parquet(str(tmp))
+        rel = con.read_parquet([str(p) for p in paths], union_by_name=True)
+        names: list[str] = []
+        if "supplier_name" in rel.columns:
+            names = [
+                r[0]
+                for r in rel.filter("supplier_name IS NOT NULL")
+                .aggregate("supplier_name", "supplier_name")
+                .order("supplier_name")
+                .fetchall()
+            ]
+    finally:
+        con.close()
+    found = [
+        (r.name, r.kind)
+        for r in resolve_names(names, org_registry(ws.root / ORGS_DIR))
+        if r.status == "accepted" and r.kind
+    ]
+    return pa.table(
+        {
+            "kind_supplier_name": pa.array([n for n, _ in found], pa.string()),
+            "supplier_kind": pa.array([k for _, k in found], pa.string()),
+        }
+    )
+
+
+def _finish(
+    folder: Path,
+    dest: Path,
+    rows: Sequence[Path],
+    files: Path,
+    rules: RuleSet,
+    model: ModelOptions | None,
+) -> tuple[Path, ModelSummary | None]:
+    """One sorted Parquet file from the backend's parts, with method and
+    confidence (and the model's themes when asked), moved into place whole."""
+    parts = sorted(str(p) for p in folder.glob("*.parquet"))
+    if not parts:
+        raise ConfigError(f"the classification wrote no output in {folder}")
+    tmp = dest.with_name(dest.name + ".tmp")
+    con = duck.connect()
+    summary = None
+    try:
+        con.read_parquet(parts).create_view("rules_out")
+        raw = con.read_parquet([str(p) for p in rows], union_by_name=True)
+        present = set(raw.columns)
+        cols = ", ".join(f if f in present else f"NULL::VARCHAR AS {f}" for f in (*TEXT_FIELDS,))
+        raw.create_view("rows_raw")
+        con.execute(
+            f"""CREATE TEMP VIEW rows_in AS SELECT file_id, source_line, amount_pence, {cols}
+                FROM rows_raw WHERE status = 'loaded'"""
+        )
+        con.read_parquet(str(files)).create_view("files_in")
+        if model is not None:
+            summary = apply_model(con, rules.taxonomy, model.threshold, model.exclude_from_training)
+            out = con.table("classified_out")
+        else:
+            out = con.sql(
+                """SELECT *,
+                          CASE WHEN pass_through OR (theme IS NOT NULL AND NOT catch_all)
+                               THEN 'rule' END AS method,
+                          CASE WHEN pass_through OR (theme IS NOT NULL AND NOT catch_all)
+                               THEN 1.0 END::DOUBLE AS confidence
+                   FROM rules_out"""
+            )
+        out.order("file_id, source_line").write_parquet(str(tmp))
     finally:
         con.close()
     tmp.replace(dest)
-    return dest
+    return dest, summary

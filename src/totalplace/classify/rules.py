@@ -60,7 +60,11 @@ MATCH_FIELDS = (
     "proclass_label",
     "capital_revenue",
     "purpose",
+    "supplier_kind",
 )
+# Derived before the rules run, not read from the spend table: the kind of the
+# payee's body when its name resolves in the organisation registry.
+DERIVED_FIELDS = frozenset({"supplier_kind"})
 # Who paid narrows a rule's reach but says nothing about what the money was for.
 SCOPE_FIELDS = frozenset({"publisher", "paying_body"})
 MATCH_KINDS = ("exact", "prefix", "regex")
@@ -103,6 +107,18 @@ class Rule:
     def catch_all(self) -> bool:
         return all(c.field in SCOPE_FIELDS or c.always_true for c in self.conditions)
 
+    def is_for(self, publisher: str) -> bool:
+        """The rule is scoped to ``publisher`` alone (ignoring case)."""
+        want = publisher.casefold()
+        return any(
+            c.field == "publisher" and c.kind == "exact" and _casefolded(c.values) == [want]
+            for c in self.conditions
+        )
+
+
+def _casefolded(values: Iterable[str]) -> list[str]:
+    return [v.casefold() for v in values]
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -115,9 +131,19 @@ class RuleSet:
         used = {c.field for r in self.rules for c in r.conditions}
         return [f for f in MATCH_FIELDS if f in used]
 
+    def without_publisher(self, publisher: str) -> RuleSet:
+        """These rules less those written for ``publisher`` (its rules file's
+        ``publisher``, compared ignoring case): what a publisher nobody wrote
+        rules for would get."""
+        return RuleSet(
+            tuple(r for r in self.rules if not r.is_for(publisher)), self.taxonomy, self.sources
+        )
+
 
 def load_rules(workspace_rules: Path | None = None) -> RuleSet:
     """The shipped rules, merged with the ``*.toml`` files of ``workspace_rules``."""
+    from totalplace.classify.vocab import vocabulary_rules_file  # it reads this module's types
+
     taxonomy = default_taxonomy()
     shipped_dir = resources.files("totalplace").joinpath(SHIPPED_DIR)
     shipped = sorted(
@@ -126,6 +152,7 @@ def load_rules(workspace_rules: Path | None = None) -> RuleSet:
     files: list[tuple[str, str, bool]] = [
         (f"{SHIPPED_DIR}/{p.name}", p.read_text(encoding="utf-8"), False) for p in shipped
     ]
+    files.append(vocabulary_rules_file(taxonomy))
     if workspace_rules is not None and workspace_rules.is_dir():
         for path in sorted(workspace_rules.glob("*.toml")):
             try:
