@@ -35,7 +35,7 @@ from totalplace.classify.taxonomy import (
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.over_outturn import net_current_expenditure, over_outturn
 from totalplace.count.place_count import Classification, CountLine, Coverage, PlaceCount
-from totalplace.count.services import OUTTURN_BASIS, unseen_services
+from totalplace.count.services import unseen_services
 from totalplace.count.topdown import TopDownLine, TopDownResult, topdown
 from totalplace.count.transactions import (
     BY_MODEL,
@@ -335,28 +335,7 @@ def _split_outturn(
     spent = _transaction_lines(count, payer, agency, "local government", groups, body)
     theme_of = {x.subfunction: _outturn_theme(x.subfunction) for x in lines}
     kept = unseen_services(theme_of, lines, groups)
-    for service in kept:
-        count.lines.append(
-            CountLine(
-                agency=agency,
-                agency_type="local government",
-                funder="council financing mix (estimate)",
-                theme=service.theme,
-                function=function_for_theme(service.theme) or lines[0].function,
-                tier="not known",
-                capital_revenue="revenue",
-                method="outturn",
-                part="top_down",
-                gross_net="net (Revenue Outturn net current expenditure)",
-                grade="B",
-                pence=service.pence,
-                source=f"{OUTTURN_BASIS}: Revenue Outturn {count.year}, "
-                f"{'; '.join(service.lines)} ({service.pence} pence)",
-                flags=(service.reason, MIX_FLAG),
-                body=body,
-                basis=OUTTURN_BASIS,
-            )
-        )
+    count.lines.extend(service.line(agency, body, count.year) for service in kept)
     from_outturn = sum(s.pence for s in kept)
     over: tuple[str, ...] = ()
     if spent > control:

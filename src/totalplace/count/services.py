@@ -28,7 +28,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from totalplace.classify.taxonomy import PASS_THROUGH, default_taxonomy
+from totalplace.classify.taxonomy import PASS_THROUGH, default_taxonomy, function_for_theme
+from totalplace.count.funding import MIX_FLAG
+from totalplace.count.place_count import CountLine
 from totalplace.count.topdown import TopDownLine
 from totalplace.count.transactions import UNCLASSIFIED, TransactionGroup
 from totalplace.money import pounds
@@ -46,7 +48,30 @@ class OutturnService:
     theme: str
     pence: int
     lines: tuple[str, ...]  # the outturn lines' labels, as the workbook names them
+    function: str  # the outturn lines' COFOG function
     reason: str
+
+    def line(self, agency: str, body: str, year: str) -> CountLine:
+        """The count's line for this service of council ``agency`` (E-code ``body``)."""
+        return CountLine(
+            agency=agency,
+            agency_type="local government",
+            funder="council financing mix (estimate)",
+            theme=self.theme,
+            function=function_for_theme(self.theme) or self.function,
+            tier="not known",
+            capital_revenue="revenue",
+            method="outturn",
+            part="top_down",
+            gross_net="net (Revenue Outturn net current expenditure)",
+            grade="B",
+            pence=self.pence,
+            source=f"{OUTTURN_BASIS}: Revenue Outturn {year}, "
+            f"{'; '.join(self.lines)} ({self.pence} pence)",
+            flags=(self.reason, MIX_FLAG),
+            body=body,
+            basis=OUTTURN_BASIS,
+        )
 
 
 def _divisions(theme: str) -> set[str]:
@@ -100,5 +125,5 @@ def unseen_services(
                 "(months not covered, or the service paid for by another body)"
             )
         labels = tuple(x.programme.split(": ", 1)[-1] for x in own)
-        out.append(OutturnService(theme, pence, labels, why))
+        out.append(OutturnService(theme, pence, labels, own[0].function, why))
     return out
