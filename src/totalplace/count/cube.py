@@ -18,7 +18,8 @@ show at all is counted from its outturn, with the reason (see
 :mod:`totalplace.count.services`); the residual is what is left after it.
 Beside each agency counted from its payments, the count says how much of
 them rules, the model or nothing classified; it warns when a council's
-payments in the year come to more than its whole outturn.
+payments in the year come to more than its net current expenditure (see
+:mod:`totalplace.count.over_outturn`).
 """
 
 from __future__ import annotations
