@@ -410,6 +410,8 @@ class Mapper:
             return
         cands.sort(key=lambda c: (c.rank, c.order, c.index))
         best = cands[0]
+        if best.rank == 2 and len(cands) > 1 and (cands[1].rank, cands[1].order) == (2, best.order):
+            return  # two equally near matches: a tie is not a match
         if best.rank == 4 and len(cands) > 1:
             self.rejected.setdefault(role, []).extend(
                 {"column": self.headers[c.index], "reason": f"fits by values alone ({c.values}), "
