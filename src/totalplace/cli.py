@@ -443,19 +443,23 @@ def classify(
     ] = "duckdb",
     top: Annotated[int, typer.Option(min=0, help="Unclassified labels shown per publisher.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    model: Annotated[
+        bool, typer.Option(help="Classify what no rule does with the learned fallback.")
+    ] = True,
 ) -> None:
     """Classify spend rows to themes with the rules, and report coverage per publisher."""
     from totalplace.classify import classify_workspace
-    from totalplace.classify.coverage import render_coverage
+    from totalplace.classify.coverage import render_coverage, render_model_review
 
     try:
-        report = classify_workspace(Workspace.open(directory), engine=engine, top=top)
+        report = classify_workspace(Workspace.open(directory), engine=engine, top=top, model=model)
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))
         return
     render_coverage(report.by_publisher, out)
+    render_model_review(report.model, out, top)
     out.print(
         f"{report.rules} rules; rows and their rules in {report.classified_path}",
         highlight=False,

@@ -17,6 +17,7 @@ import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 
+from totalplace.classify.model import ModelSummary
 from totalplace.money import pounds
 from totalplace.workspace import Workspace
 
@@ -142,6 +143,7 @@ def render_coverage(by_publisher: list[PublisherCoverage], console: Console) -> 
         ("publisher", "left"),
         ("rows", "right"),
         ("by value", "right"),
+        ("of which model", "right"),
         ("by rows", "right"),
         ("pass-through", "right"),
         ("largest unclassified", "left"),
@@ -153,8 +155,51 @@ def render_coverage(by_publisher: list[PublisherCoverage], console: Console) -> 
             p.publisher,
             f"{p.rows:,}",
             "" if p.share_by_value is None else f"{p.share_by_value:.1%}",
+            f"{p.model_value_pence / p.value_pence:.1%}" if p.value_pence else "",
             "" if p.share_by_rows is None else f"{p.share_by_rows:.1%}",
             pounds(p.pass_through_value_pence),
             f"{first.label} ({pounds(first.value_pence)})" if first else "",
+        )
+    console.print(table)
+
+
+def render_model_review(summary: ModelSummary | None, console: Console, top: int = 10) -> None:
+    """What the learned fallback classified, and its largest labels to review."""
+    if summary is None:
+        return
+    if not summary.fitted:
+        console.print(
+            "No model fitted: too few rows classified by rules to learn from; "
+            f"{summary.offered_rows:,} rows left unclassified by rules stay so."
+        )
+        return
+    console.print(
+        f"Model (trained on {summary.trained_rows:,} rule-classified rows): "
+        f"{summary.classified_rows:,} of {summary.offered_rows:,} rows no rule classified "
+        f"given a theme at confidence >= {summary.threshold:.2f} "
+        f"({pounds(summary.classified_value_pence)}); review them:"
+    )
+    if not summary.review:
+        return
+    table = Table(title="Model-classified labels to review (largest first)")
+    for col, justify in [
+        ("publisher", "left"),
+        ("label", "left"),
+        ("supplier", "left"),
+        ("theme", "left"),
+        ("confidence", "right"),
+        ("rows", "right"),
+        ("value", "right"),
+    ]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for m in summary.review[:top]:
+        table.add_row(
+            m.publisher,
+            m.label,
+            m.supplier,
+            m.theme,
+            f"{m.confidence:.2f}",
+            f"{m.rows:,}",
+            pounds(m.value_pence),
         )
     console.print(table)
