@@ -71,7 +71,12 @@ def check_balanced(ws: Workspace, f: FileReport) -> None:
             "SELECT DISTINCT reason FROM quarantine WHERE file_id = ?", [f.sha256]
         ).fetchall()
     assert (n_spend, pence_spend) == (f.rows_loaded, f.amount_loaded_pence)
-    assert (n_quar, pence_quar) == (f.rows_quarantined, f.amount_quarantined_pence)
+    # the quarantine keeps the publisher's own total lines too, whose pence are
+    # not quarantined money
+    assert (n_quar, pence_quar) == (
+        f.rows_quarantined,
+        f.amount_quarantined_pence + f.amount_publisher_total_pence,
+    )
     assert {r[0] for r in reasons} <= set(ERROR_PRECEDENCE)
 
 
@@ -390,12 +395,15 @@ def test_footer_total_and_copyright_lines_are_quarantined(ws: Workspace) -> None
         (4, date(2010, 11, 3), 80000, "Beta Ltd"),
     ]
     assert quarantine_rows(ws, "source_line, reason, amount_pence, raw_record") == [
-        (5, "footer-text", 210000, ",Grand Total,2100.00"),
+        (5, "publisher-total", 210000, ",Grand Total,2100.00"),
         (6, "footer-text", None, "© Copyright Example Council 2010"),
     ]
     assert f.amount_loaded_pence == 210000
-    assert f.amount_quarantined_pence == 210000  # the total is kept, never counted
-    assert f.issue_counts == {"footer-text": 2}
+    # the total is kept, never counted, and is not quarantined money
+    assert f.amount_quarantined_pence == 0
+    assert f.amount_publisher_total_pence == 210000
+    assert f.details["publisher_total"]["matches"] is True
+    assert f.issue_counts == {"footer-text": 1, "publisher-total": 1}
 
 
 def test_footer_rows_with_every_field_are_caught_too(ws: Workspace, tmp_path: Path) -> None:
@@ -405,9 +413,10 @@ def test_footer_rows_with_every_field_are_caught_too(ws: Workspace, tmp_path: Pa
     [f] = ingest(ws, path)
     assert counts(f) == (3, 1, 2, 0)
     assert quarantine_rows(ws, "source_line, reason, amount_pence, raw_record") == [
-        (3, "footer-text", 60000, "TOTAL:,,600.00"),
+        (3, "publisher-total", 60000, "TOTAL:,,600.00"),
         (4, "footer-text", None, "End of report,,"),
     ]
+    assert (f.amount_quarantined_pence, f.amount_publisher_total_pence) == (0, 60000)
 
 
 def test_truncated_last_record_is_quarantined(ws: Workspace) -> None:
@@ -483,8 +492,9 @@ def test_xlsx_with_date_cells_and_raw_serial_numbers(ws: Workspace, tmp_path: Pa
         (7, date(2010, 11, 10), -5050, "Text Date Ltd"),
     ]
     assert f.amount_loaded_pence == 123450 + 60000 + 70025 + 80000 + 10 - 5050
-    assert quarantine_rows(ws) == [(9, "footer-text", 338435)]
-    assert f.issue_counts == {"footer-text": 1, "negative-amount": 1}
+    assert quarantine_rows(ws) == [(9, "publisher-total", 338435)]
+    assert (f.amount_quarantined_pence, f.amount_publisher_total_pence) == (0, 338435)
+    assert f.issue_counts == {"publisher-total": 1, "negative-amount": 1}
 
 
 def test_zip_of_csvs_ingests_every_member(ws: Workspace, tmp_path: Path) -> None:

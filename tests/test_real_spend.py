@@ -151,7 +151,7 @@ def test_every_quarantined_row_is_explained(
     # Seen by eye in the files: Network Rail's total and copyright lines, and the
     # record Newcastle's file was cut off in.
     assert quarantined == [
-        ("networkrail/2017-01.csv", 1783, "footer-text"),
+        ("networkrail/2017-01.csv", 1783, "publisher-total"),
         ("networkrail/2017-01.csv", 1784, "footer-text"),
         ("newcastle/2017-04.csv", 3389, "truncated-record"),
     ]
@@ -162,8 +162,15 @@ def test_known_defects_in_real_files_are_caught(
 ) -> None:
     ws, reports = ingested
     rail = reports[str(SPEND / "networkrail" / "2017-01.csv")]
-    assert rail.issue_counts.get("footer-text") == 2
-    assert rail.amount_quarantined_pence == 55891874319  # the "Grand Total" line
+    assert rail.issue_counts.get("footer-text") == 1  # the copyright line
+    assert rail.issue_counts.get("publisher-total") == 1  # the "Grand Total" line
+    assert rail.amount_quarantined_pence == 0
+    assert rail.amount_publisher_total_pence == 55891874319
+    # its Grand Total is £31,649,694.25 more than its 1,781 rows (summed with csv above)
+    total = rail.details["publisher_total"]
+    assert isinstance(total, dict)
+    assert total["matches"] is False
+    assert total["difference_pence"] == 55891874319 - rail.amount_loaded_pence
     newcastle = reports[str(SPEND / "newcastle" / "2017-04.csv")]
     assert newcastle.issue_counts.get("truncated-record") == 1
     leeds = reports[str(SPEND / "leeds_raw" / "2010-12.csv")]
