@@ -390,7 +390,7 @@ VOCAB_EXPECTED = {
     4: ("vocab.cipfa-subjective.housing-benefits.expense_type", "worklessness_and_benefits"),
     5: ("vocab.proclass.education.proclass_code", "education_and_skills"),
     6: ("generic.proclass.childrens-care", "children_and_families"),
-    7: ("generic.payee.nhs", "health"),
+    7: ("generic.payee.nhs", "public_health"),
     8: ("vocab.sercop-line.environment-and-transport.service", "environment_and_transport"),
     9: ("vocab.sercop-line.offending.service", "offending"),
     10: ("generic.service.culture", "culture_and_leisure"),

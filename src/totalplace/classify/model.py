@@ -4,15 +4,14 @@ Rules come first and always win.  What they leave (no rule, or only a
 catch-all) is offered to a classifier trained on the rows the rules did
 classify: the label fields a publisher writes (service, department, expense
 type, Proclass label, purpose) read as character n-grams, so "Soc Serv
-Adults" and "Adult Social Care" share evidence, and the supplier's name as
-words.  It gives each row a theme and a probability; below
+Adults" and "Adult Social Care" share evidence.  It gives each row a theme and a probability; below
 :data:`THRESHOLD` the row stays unclassified.  The threshold was chosen on
 held-out publishers (``benchmarks/classify_lopo.py``), not on the rows the
 model was fitted to.
 
-The model sees each distinct combination of labels and supplier once, not
-each row, and the answer is joined back to the rows: a year of a large
-council's payments has far fewer combinations than rows.
+The model sees each distinct combination of labels once, not each row, and
+the answer is joined back to the rows: a year of a large council's payments
+has far fewer combinations than rows.
 
 Rows it classifies carry ``method = 'model'`` and its probability as
 ``confidence``; rows a rule classifies carry ``method = 'rule'`` and 1.0.
@@ -41,7 +40,11 @@ LABEL_FIELDS = (
     "proclass_label",
     "purpose",
 )
-TEXT_FIELDS = (*LABEL_FIELDS, "supplier_name")
+# The model reads the labels only.  The supplier's name was tried as words
+# beside them and did no better on held-out publishers; leaving it out keeps
+# the distinct combinations to a publisher's chart of accounts, not to the
+# number of its suppliers.
+TEXT_FIELDS = LABEL_FIELDS
 # Below this probability a row stays unclassified (chosen on held-out
 # publishers: see benchmarks/RESULTS.md, "Classification, leave one publisher out").
 THRESHOLD = 0.6
@@ -64,13 +67,9 @@ def key_sql(alias: str = "") -> str:
 
 
 def label_text(key: str) -> str:
-    """The label fields of a key as the text the model reads (no supplier)."""
+    """The label fields of a key as the text the model reads."""
     parts = key.split(SEPARATOR)
     return " | ".join(p.strip().lower() for p in parts[: len(LABEL_FIELDS)] if p.strip())
-
-
-def supplier_text(key: str) -> str:
-    return key.split(SEPARATOR)[len(LABEL_FIELDS)].lower()
 
 
 @dataclass
@@ -79,7 +78,6 @@ class LabelModel:
 
     themes: tuple[str, ...]
     labels: Any  # the label fields' vectorizer (scikit-learn, untyped)
-    suppliers: Any  # the supplier names' vectorizer
     classifier: Any  # the fitted logistic regression
     trained_rows: int
     trained_labels: int
@@ -88,19 +86,11 @@ class LabelModel:
         """The most probable theme of each key and its probability."""
         if not keys:
             return [], np.zeros(0)
-        x = _features(self.labels, self.suppliers, keys)
+        x = self.labels.transform([label_text(k) for k in keys])
         probs = self.classifier.predict_proba(x)
         best = probs.argmax(axis=1)
         classes = self.classifier.classes_
         return [str(classes[i]) for i in best], probs[np.arange(len(keys)), best]
-
-
-def _features(labels: Any, suppliers: Any, keys: Sequence[str]) -> Any:
-    from scipy.sparse import hstack
-
-    a = labels.transform([label_text(k) for k in keys])
-    b = suppliers.transform([supplier_text(k) for k in keys])
-    return hstack([a, b]).tocsr()
 
 
 def fit(keys: Sequence[str], themes: Sequence[str], rows: Sequence[int]) -> LabelModel | None:
@@ -127,31 +117,16 @@ def fit(keys: Sequence[str], themes: Sequence[str], rows: Sequence[int]) -> Labe
         max_features=60_000,
         dtype=np.float32,
     )
-    suppliers = TfidfVectorizer(
-        analyzer="word",
-        token_pattern=r"[a-z][a-z]+",
-        min_df=2,
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
-    label_texts = [label_text(k) for k in keys]
-    supplier_texts = [supplier_text(k) for k in keys]
     try:
-        labels.fit(label_texts)
+        x = labels.fit_transform([label_text(k) for k in keys])
     except ValueError:  # no n-gram occurs twice: nothing to learn from
         return None
-    try:
-        suppliers.fit(supplier_texts)
-    except ValueError:  # no supplier word occurs twice
-        suppliers = TfidfVectorizer(analyzer="word", token_pattern=r"[a-z][a-z]+")
-        suppliers.fit(["none"])
-    x = _features(labels, suppliers, keys)
     clf = LogisticRegression(C=10.0, max_iter=200)
     with warnings.catch_warnings():
         # Stopping at max_iter leaves a usable model; the threshold is measured on it.
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(x, y, sample_weight=weights)
-    return LabelModel(tuple(str(c) for c in clf.classes_), labels, suppliers, clf, total, len(keys))
+    return LabelModel(tuple(str(c) for c in clf.classes_), labels, clf, total, len(keys))
 
 
 @dataclass(frozen=True)
@@ -160,7 +135,6 @@ class ModelLabel:
 
     publisher: str
     label: str
-    supplier: str
     theme: str
     confidence: float
     rows: int
@@ -280,7 +254,6 @@ def apply_model(
         ModelLabel(
             str(pub),
             label_text(key) or "(no label)",
-            supplier_text(key),
             str(theme),
             round(float(conf), 3),
             int(n),
