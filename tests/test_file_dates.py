@@ -191,6 +191,37 @@ def test_yyyypp_in_a_file_named_for_the_financial_month_is_read_financial(
     assert slugs(f) == ["financial-periods"]  # and no warning that the month differs
 
 
+YEAR_OF_CODES = "Period,Supplier Name,Amount\n" + "".join(
+    f"2015{m:02d},Supplier {m} Ltd,100.00\n" for m in range(1, 13)
+)
+
+
+def test_yyyypp_in_a_file_named_for_a_financial_year_is_read_financial(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # 201501..201512 in "fire-2015-16.csv": as calendar months January to March
+    # 2015 fall before the year the file names; as financial periods all fall in it
+    f = ingest_text(ws, tmp_path, "fire-2015-16.csv", YEAR_OF_CODES)
+    spans = [r[2:4] for r in rows(ws)]
+    assert min(s for s, _ in spans) == date(2015, 4, 1)
+    assert max(e for _, e in spans) == date(2016, 3, 31)
+    found = dates_details(f)
+    assert found["period_reading"] == "financial"
+    assert "2015-16" in found["why"]
+
+
+def test_yyyypp_in_a_file_named_for_the_year_its_calendar_months_fill_stays_calendar(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # 201504..201603: calendar months fill 2015-16 exactly; financial periods would not
+    text = "Period,Supplier Name,Amount\n" + "".join(
+        f"{2015 + (m < 4)}{m:02d},Supplier {m} Ltd,100.00\n" for m in range(1, 13)
+    )
+    f = ingest_text(ws, tmp_path, "fire-2015-16.csv", text)
+    assert dates_details(f)["period_reading"] == "calendar"
+    assert min(r[2] for r in rows(ws)) == date(2015, 4, 1)
+
+
 def test_yyyypp_without_evidence_stays_calendar_months(ws: Workspace, tmp_path: Path) -> None:
     f = ingest_text(
         ws,

@@ -358,6 +358,15 @@ def choose_yyyypp_reading(
                 f"matches ({_example(codes[0], rules)})",
                 codes,
             )
+        # a year's file: every code inside the year in one reading only
+        if fin == total and cal < total:
+            return PeriodReading(
+                "financial",
+                f"the file names {label}: every code falls in it when read as a financial "
+                f"period, {total - cal:,} of {total:,} rows fall outside it as calendar months "
+                f"({_example(codes[0], rules)})",
+                codes,
+            )
     first = date(int(codes[0][:4]), int(codes[0][4:]), 1)  # periods 13+ returned above
     return PeriodReading(
         "calendar",

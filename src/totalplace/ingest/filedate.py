@@ -185,6 +185,34 @@ def named_periods(display_path: str, head: str, header_line: int) -> list[NamedP
     return found
 
 
+_FINANCIAL_YEAR = re.compile(r"(?<![\d])(?:fy\s*)?((?:19|20)\d{2})[-/_ ](\d{4}|\d{2})(?![\d])")
+
+
+def financial_year_named(
+    display_path: str, head: str, header_line: int
+) -> tuple[date, date, str] | None:
+    """The one financial year (``2015-16``, ``2015/2016``, ``FY 2015-16``) the
+    file's name or title lines give, as (start, end, label): evidence for how
+    its YYYYPP codes read when it names no month or quarter."""
+    texts = [
+        _SUFFIX.sub("", part.replace("\\", "/").rsplit("/", 1)[-1])
+        for part in display_path.split("!")
+    ]
+    texts += [line[:300] for line in head.split("\n")[: max(header_line - 1, 0)]]
+    years = set()
+    for text in texts:
+        for m in _FINANCIAL_YEAR.finditer(text.lower()):
+            y, second = int(m[1]), m[2]
+            if int(second) in (y + 1, (y + 1) % 100):
+                years.add(y)
+    if len(years) != 1:
+        return None
+    (y,) = years
+    start = date(y, FINANCIAL_YEAR_START, 1)
+    end = _month(y + 1, FINANCIAL_YEAR_START - 1)[1]
+    return start, end, f"the financial year {y}-{(y + 1) % 100:02d}"
+
+
 def single_period(found: list[NamedPeriod]) -> NamedPeriod | None:
     """The one month or quarter the name and title lines agree on, if they name
     exactly one (the same month written twice is one)."""

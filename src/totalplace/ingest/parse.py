@@ -10,6 +10,7 @@ over rows in Python.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -93,6 +94,7 @@ class SourceParser:
         rules: PeriodRules,
         out: dict[str, Path],
         named: NamedPeriod | None = None,
+        named_year: tuple[date, date, str] | None = None,
     ) -> ParseResult:
         con = self.con
         n_fields = len(dialect.headers)
@@ -112,7 +114,7 @@ class SourceParser:
             roles = {role: i for role, (i, _, _) in cmap.roles.items()}
             repair_joined_fields(con, roles, dialect.headers, date_order, rules)
         trimmed = self._untidy_columns(cmap)
-        self._date_map(cmap, date_order, rules, trimmed, named)
+        self._date_map(cmap, date_order, rules, trimmed, named, named_year)
         con.execute(supplier_flags_sql(cmap, trimmed))
         con.execute(HALF_EVEN_MACRO)
         total_line = last_amount_only_line(con, cmap.index("amount"), n_fields)
@@ -147,6 +149,7 @@ class SourceParser:
         rules: PeriodRules,
         trimmed: frozenset[int],
         named: NamedPeriod | None,
+        named_year: tuple[date, date, str] | None = None,
     ) -> None:
         """Each distinct date or period value parsed once.  YYYYPP codes are
         read one way for the whole file, decided from all its values (see
@@ -171,6 +174,8 @@ class SourceParser:
             in_name = None
             if named is not None and not named.code_like:
                 in_name = (named.start, named.end, named.label)
+            elif named is None:
+                in_name = named_year
             self.period_reading = choose_yyyypp_reading(
                 counts, rules, day_pairs=pairs, named=in_name
             )

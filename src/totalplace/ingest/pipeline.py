@@ -31,7 +31,13 @@ from totalplace.ingest.checks import (
 )
 from totalplace.ingest.dates import PeriodRules, parse_year_start, with_day_dates
 from totalplace.ingest.dialect import sniff
-from totalplace.ingest.filedate import date_notes, named_periods, single_period, undated_error
+from totalplace.ingest.filedate import (
+    date_notes,
+    financial_year_named,
+    named_periods,
+    single_period,
+    undated_error,
+)
 from totalplace.ingest.infer import sample_rows
 from totalplace.ingest.issues import FILE_WARNINGS
 from totalplace.ingest.parse import ParseResult, SourceParser
@@ -229,6 +235,9 @@ def ingest_source(
             rules=_rules(profile, ws),
             out=staged,
             named=stated,
+            named_year=None
+            if stated
+            else financial_year_named(src.display_path, src.head, dialect.header_line),
         )
         first_issues = [
             {
