@@ -185,6 +185,7 @@ def render_model_review(summary: ModelSummary | None, console: Console, top: int
     for col, justify in [
         ("publisher", "left"),
         ("label", "left"),
+        ("supplier", "left"),
         ("theme", "left"),
         ("confidence", "right"),
         ("rows", "right"),
@@ -195,6 +196,7 @@ def render_model_review(summary: ModelSummary | None, console: Console, top: int
         table.add_row(
             m.publisher,
             m.label,
+            m.supplier,
             m.theme,
             f"{m.confidence:.2f}",
             f"{m.rows:,}",

@@ -4,14 +4,15 @@ Rules come first and always win.  What they leave (no rule, or only a
 catch-all) is offered to a classifier trained on the rows the rules did
 classify: the label fields a publisher writes (service, department, expense
 type, Proclass label, purpose) read as character n-grams, so "Soc Serv
-Adults" and "Adult Social Care" share evidence.  It gives each row a theme and a probability; below
+Adults" and "Adult Social Care" share evidence, and the supplier's name as
+words.  It gives each row a theme and a probability; below
 :data:`THRESHOLD` the row stays unclassified.  The threshold was chosen on
 held-out publishers (``benchmarks/classify_lopo.py``), not on the rows the
 model was fitted to.
 
-The model sees each distinct combination of labels once, not each row, and
-the answer is joined back to the rows: a year of a large council's payments
-has far fewer combinations than rows.
+The model sees each distinct combination of labels and supplier once, not
+each row, and the answer is joined back to the rows: a year of a large
+council's payments has far fewer combinations than rows.
 
 Rows it classifies carry ``method = 'model'`` and its probability as
 ``confidence``; rows a rule classifies carry ``method = 'rule'`` and 1.0.
@@ -40,11 +41,9 @@ LABEL_FIELDS = (
     "proclass_label",
     "purpose",
 )
-# The model reads the labels only.  The supplier's name was tried as words
-# beside them and did no better on held-out publishers; leaving it out keeps
-# the distinct combinations to a publisher's chart of accounts, not to the
-# number of its suppliers.
-TEXT_FIELDS = LABEL_FIELDS
+# The supplier's name is read as words beside the labels: on held-out
+# publishers it lifted coverage at the same agreement (benchmarks/RESULTS.md).
+TEXT_FIELDS = (*LABEL_FIELDS, "supplier_name")
 # Below this probability a row stays unclassified (chosen on held-out
 # publishers: see benchmarks/RESULTS.md, "Classification, leave one publisher out").
 THRESHOLD = 0.6
@@ -54,6 +53,10 @@ MIN_TRAINING_ROWS = 200
 # The largest number of distinct label combinations fitted (the most frequent
 # first); more adds time, not accuracy.
 MAX_TRAINING_LABELS = 40_000
+# The most distinct label-and-supplier combinations the model classifies in
+# one run (by value): it keeps a file of millions of rows with as many
+# suppliers to minutes, not hours.
+MAX_PREDICT_LABELS = 500_000
 SEPARATOR = "\x1f"
 
 
@@ -67,9 +70,13 @@ def key_sql(alias: str = "") -> str:
 
 
 def label_text(key: str) -> str:
-    """The label fields of a key as the text the model reads."""
+    """The label fields of a key as the text the model reads (no supplier)."""
     parts = key.split(SEPARATOR)
     return " | ".join(p.strip().lower() for p in parts[: len(LABEL_FIELDS)] if p.strip())
+
+
+def supplier_text(key: str) -> str:
+    return key.split(SEPARATOR)[len(LABEL_FIELDS)].lower()
 
 
 @dataclass
@@ -78,6 +85,7 @@ class LabelModel:
 
     themes: tuple[str, ...]
     labels: Any  # the label fields' vectorizer (scikit-learn, untyped)
+    suppliers: Any  # the supplier names' vectorizer
     classifier: Any  # the fitted logistic regression
     trained_rows: int
     trained_labels: int
@@ -86,11 +94,19 @@ class LabelModel:
         """The most probable theme of each key and its probability."""
         if not keys:
             return [], np.zeros(0)
-        x = self.labels.transform([label_text(k) for k in keys])
+        x = _features(self.labels, self.suppliers, keys)
         probs = self.classifier.predict_proba(x)
         best = probs.argmax(axis=1)
         classes = self.classifier.classes_
         return [str(classes[i]) for i in best], probs[np.arange(len(keys)), best]
+
+
+def _features(labels: Any, suppliers: Any, keys: Sequence[str]) -> Any:
+    from scipy.sparse import hstack
+
+    a = labels.transform([label_text(k) for k in keys])
+    b = suppliers.transform([supplier_text(k) for k in keys])
+    return hstack([a, b]).tocsr()
 
 
 def fit(keys: Sequence[str], themes: Sequence[str], rows: Sequence[int]) -> LabelModel | None:
@@ -117,16 +133,31 @@ def fit(keys: Sequence[str], themes: Sequence[str], rows: Sequence[int]) -> Labe
         max_features=60_000,
         dtype=np.float32,
     )
+    suppliers = TfidfVectorizer(
+        analyzer="word",
+        token_pattern=r"[a-z][a-z]+",
+        min_df=2,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    label_texts = [label_text(k) for k in keys]
+    supplier_texts = [supplier_text(k) for k in keys]
     try:
-        x = labels.fit_transform([label_text(k) for k in keys])
+        labels.fit(label_texts)
     except ValueError:  # no n-gram occurs twice: nothing to learn from
         return None
+    try:
+        suppliers.fit(supplier_texts)
+    except ValueError:  # no supplier word occurs twice
+        suppliers = TfidfVectorizer(analyzer="word", token_pattern=r"[a-z][a-z]+")
+        suppliers.fit(["none"])
+    x = _features(labels, suppliers, keys)
     clf = LogisticRegression(C=10.0, max_iter=200)
     with warnings.catch_warnings():
         # Stopping at max_iter leaves a usable model; the threshold is measured on it.
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(x, y, sample_weight=weights)
-    return LabelModel(tuple(str(c) for c in clf.classes_), labels, clf, total, len(keys))
+    return LabelModel(tuple(str(c) for c in clf.classes_), labels, suppliers, clf, total, len(keys))
 
 
 @dataclass(frozen=True)
@@ -135,6 +166,7 @@ class ModelLabel:
 
     publisher: str
     label: str
+    supplier: str
     theme: str
     confidence: float
     rows: int
@@ -195,10 +227,15 @@ def apply_model(
     keys = sorted(best)
     model = fit(keys, [best[k][1] for k in keys], [best[k][0] for k in keys])
     summary = ModelSummary(fitted=model is not None, threshold=threshold)
+    # The combinations with the most money first; past MAX_PREDICT_LABELS the
+    # rest stay unclassified (and are counted as offered, not classified).
     offered = con.execute(
-        "SELECT key, count(*), sum(value) FROM cand WHERE NOT ok AND NOT pt GROUP BY key"
+        """SELECT key, count(*), sum(value) FROM cand WHERE NOT ok AND NOT pt
+           GROUP BY key ORDER BY sum(value) DESC, key LIMIT ?""",
+        [MAX_PREDICT_LABELS],
     ).fetchall()
-    summary.offered_rows = sum(int(n) for _, n, _ in offered)
+    left = con.execute("SELECT count(*) FROM cand WHERE NOT ok AND NOT pt").fetchone()
+    summary.offered_rows = int(left[0]) if left else 0
     predicted = {"key": [], "m_theme": [], "m_tier": [], "m_confidence": []}  # type: ignore[var-annotated]
     if model is not None:
         summary.trained_rows, summary.trained_labels = model.trained_rows, model.trained_labels
@@ -254,6 +291,7 @@ def apply_model(
         ModelLabel(
             str(pub),
             label_text(key) or "(no label)",
+            supplier_text(key),
             str(theme),
             round(float(conf), 3),
             int(n),
