@@ -21,7 +21,6 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from totalplace.classify.engine import CLASSIFIED_NAME
 from totalplace.cli import app
 from totalplace.count.cube import RESIDUAL, build_count
 from totalplace.count.over_outturn import OVER_OUTTURN
@@ -36,7 +35,7 @@ from totalplace.reference.places import resolve_place
 from totalplace.render import render_count
 from totalplace.report.count_workbook import write_count_workbook
 from totalplace.report.export import write_exports
-from totalplace.workspace import Workspace
+from totalplace.workspace import CLASSIFIED_NAME, Workspace
 
 COUNCIL = "Manchester City Council"
 ECODE = "E4203"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from totalplace.ingest import FileReport, ingest_files
-from totalplace.ingest.dates import with_day_dates
+from totalplace.ingest.datecolumns import with_day_dates
 from totalplace.ingest.filedate import named_periods, single_period
 from totalplace.ingest.pipeline import workspace_report
 from totalplace.ingest.roles import ColumnMap

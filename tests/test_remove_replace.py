@@ -18,6 +18,7 @@ from totalplace import workspace as workspace_mod
 from totalplace.cli import app
 from totalplace.errors import WorkspaceError
 from totalplace.ingest import ingest_files
+from totalplace.ingest.pipeline import remove_source
 from totalplace.workspace import CATALOG_NAME, Workspace
 
 runner = CliRunner()
@@ -68,7 +69,7 @@ def test_removed_source_leaves_spend_files_sources_and_report(
     b = _write(tmp_path / "b.csv", NO_BODY.replace("Acme", "Gamma"))
     ingest_files(workspace, [a], "Alpha Council")
     ingest_files(workspace, [b], "Beta Council")
-    removed = workspace.remove_source(str(a))
+    removed = remove_source(workspace, str(a))
     assert (removed.path, removed.publisher) == (str(a), "Alpha Council")
     assert (removed.rows_loaded, removed.amount_loaded_pence) == (2, 35050)
     files, spend, tables, sources = _state(workspace)

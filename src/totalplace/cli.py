@@ -20,7 +20,13 @@ from rich.text import Text
 from totalplace.config import parse_place
 from totalplace.errors import TotalPlaceError
 from totalplace.ingest.checks import total_message
-from totalplace.ingest.pipeline import FileReport, IngestReport, ingest_files, workspace_report
+from totalplace.ingest.pipeline import (
+    FileReport,
+    IngestReport,
+    ingest_files,
+    remove_source,
+    workspace_report,
+)
 from totalplace.ingest.sources import expand_folders
 from totalplace.money import pounds
 from totalplace.workspace import Workspace
@@ -346,7 +352,7 @@ def remove(
 ) -> None:
     """Take a loaded source out of the store, all or nothing; the history keeps what it was."""
     try:
-        removed = Workspace.open(directory).remove_source(source)
+        removed = remove_source(Workspace.open(directory), source)
     except TotalPlaceError as exc:
         raise _fail(exc, as_json) from exc
     if as_json:

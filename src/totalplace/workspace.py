@@ -36,6 +36,8 @@ from totalplace.errors import WorkspaceError
 from totalplace.ingest.rowsql import MONEY_ROLES, TEXT_ROLES, warnings_sql
 
 CATALOG_NAME = "catalog.duckdb"
+# each loaded row's rule and theme, written by classify and rebuilt by count
+CLASSIFIED_NAME = "classified.parquet"
 REPORT_NAME = "ingest_report.json"
 ROW_TABLES = ("rows", "quarantine", "issues")
 # Columns a file may leave out of its Parquet because its layout has no such role.
@@ -385,8 +387,9 @@ class Workspace:
         3. the source's Parquet is deleted. A crash before or during this leaves
            Parquet the catalog no longer lists, which the next open deletes, as
            after an interrupted ingest.
-        4. the config's sources and the ingest report are rewritten from the
-           catalog (the next open rewrites the sources if a crash came first).
+        4. the config's sources are rewritten from the catalog (the next open
+           rewrites them if a crash came first); the ingest report, which the
+           ingest package builds, is rewritten by its ``remove_source``.
         """
         self._drop_classification()
         with self.catalog() as con:
@@ -402,10 +405,6 @@ class Workspace:
             self.table_path(table, file_id).unlink(missing_ok=True)
             self.pending_path(table, file_id).unlink(missing_ok=True)
         self.refresh_sources()
-        # The report is built by the ingest package, which imports this module.
-        from totalplace.ingest.pipeline import write_report
-
-        write_report(self)
         return RemovedSource(
             file_id=file_id,
             path=str(old["path"]),
@@ -446,8 +445,6 @@ class Workspace:
         )
 
     def _drop_classification(self) -> None:
-        from totalplace.classify.engine import CLASSIFIED_NAME  # heavy; needed only here
-
         (self.root / CLASSIFIED_NAME).unlink(missing_ok=True)
 
     def history(self) -> list[dict[str, Any]]:

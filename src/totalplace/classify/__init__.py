@@ -17,7 +17,6 @@ from typing import Any
 
 from totalplace.classify.coverage import PublisherCoverage, UnclassifiedLabel, coverage
 from totalplace.classify.engine import (
-    CLASSIFIED_NAME,
     ENGINES,
     ModelOptions,
     classify_rows,
@@ -33,7 +32,7 @@ from totalplace.classify.taxonomy import (
     theme_for_cofog,
     theme_for_outturn_line,
 )
-from totalplace.workspace import Workspace, atomic_write
+from totalplace.workspace import CLASSIFIED_NAME, Workspace, atomic_write
 
 REPORT_NAME = "classify_report.json"
 RULES_DIR = "rules"

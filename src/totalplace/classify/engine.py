@@ -26,14 +26,13 @@ from totalplace import engine as duck
 from totalplace.classify.model import TEXT_FIELDS, THRESHOLD, ModelSummary, apply_model
 from totalplace.classify.rules import DERIVED_FIELDS, Condition, Rule, RuleSet
 from totalplace.errors import ConfigError
-from totalplace.workspace import Workspace
+from totalplace.workspace import CLASSIFIED_NAME, Workspace
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
-CLASSIFIED_NAME = "classified.parquet"
 # Line breaks become spaces before a pattern sees a field, so that "." and "$"
 # mean the same on RE2 and Java (Java's also stop at \r, \x85, \u2028, \u2029).
 _LINE_BREAKS = r"[\n\r\x{85}\x{2028}\x{2029}]"

@@ -10,11 +10,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from totalplace.classify.engine import CLASSIFIED_NAME
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
 from totalplace.count.transactions import BY_MODEL, BY_RULES, UNCLASSIFIED, financial_year
-from totalplace.workspace import Workspace
+from totalplace.workspace import CLASSIFIED_NAME, Workspace
 
 ROW_LIMIT = 50
 

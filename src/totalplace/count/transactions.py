@@ -23,9 +23,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from totalplace import engine as duck
-from totalplace.classify.engine import CLASSIFIED_NAME, open_backend
+from totalplace.classify.engine import open_backend
 from totalplace.errors import ConfigError
-from totalplace.workspace import Workspace
+from totalplace.workspace import CLASSIFIED_NAME, Workspace
 
 RESOLVED_NAME = "resolved_suppliers.parquet"
 UNCLASSIFIED = "unclassified"

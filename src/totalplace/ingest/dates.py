@@ -21,12 +21,8 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # roles imports this module (through infer)
-    from totalplace.ingest.roles import ColumnMap
 
 EXCEL_EPOCH = date(1899, 12, 30)
 EXCEL_MIN, EXCEL_MAX = 18264, 73050  # 1950-01-01 .. 2099-12-31
@@ -402,51 +398,3 @@ def day_code_pairs(
 
 
 # -- a day-date column left unmapped beside period codes --------------------------------
-
-MIN_DAY_SAMPLE = 2  # sampled values a column needs before it is taken as day dates
-
-
-def with_day_dates(cmap: ColumnMap, sample: list[list[str]]) -> ColumnMap:
-    """Day dates win, also when the headers hide them: if no mapped date column
-    holds day dates (the column headed "Date" holds ``201304``) and an unmapped
-    column's sampled values are all day dates, that column becomes the payment
-    date and the period column keeps the codes.  Where several columns hold day
-    dates, the leftmost is taken and the others named in the mapping decisions.
-    Bare numbers (Excel serials) are not taken: identifiers look the same."""
-    mapped = [i for r in ("payment_date", "period") if (i := cmap.index(r)) is not None]
-    if not mapped or (cmap.index("payment_date") is not None and cmap.index("period") is not None):
-        return cmap
-
-    def values(i: int) -> list[str]:
-        return [row[i].strip() for row in sample if i < len(row) and row[i].strip()]
-
-    def days(i: int) -> bool:
-        vals = values(i)
-        if len(vals) < MIN_DAY_SAMPLE or any(v.replace(".", "").isdigit() for v in vals):
-            return False
-        parsed = parse_values(vals)
-        return all(p is not None and p.precision == "day" for p in parsed.values())
-
-    def periods(i: int) -> bool:
-        parsed = parse_values(values(i))
-        return bool(parsed) and all(p is not None and p.is_period for p in parsed.values())
-
-    if not periods(mapped[0]) or any(days(i) for i in mapped):
-        return cmap
-    used = {i for i, _, _ in cmap.roles.values()}
-    found = [i for i in range(len(cmap.headers)) if i not in used and days(i)]
-    if not found:
-        return cmap
-    day, codes = found[0], mapped[0]
-    why = f"day dates beside the periods in {cmap.headers[codes]!r}"
-    roles = dict(cmap.roles)
-    was = roles.get("payment_date") or roles["period"]
-    roles["period"] = (codes, cmap.headers[codes], was[2])
-    roles["payment_date"] = (day, cmap.headers[day], why)
-    decisions = dict(cmap.decisions)
-    decisions["payment_date"] = {
-        "column": cmap.headers[day],
-        "why": why + ": day dates win over period codes",
-        "also_day_dates": [cmap.headers[i] for i in found[1:]],
-    }
-    return replace(cmap, roles=roles, decisions=decisions)

@@ -29,7 +29,8 @@ from totalplace.ingest.checks import (
     total_lines_pence,
     total_message,
 )
-from totalplace.ingest.dates import PeriodRules, parse_year_start, with_day_dates
+from totalplace.ingest.datecolumns import with_day_dates
+from totalplace.ingest.dates import PeriodRules, parse_year_start
 from totalplace.ingest.dialect import sniff
 from totalplace.ingest.filedate import (
     date_notes,
@@ -48,7 +49,7 @@ from totalplace.ingest.sources import (
     expand_folders,
     prepare,
 )
-from totalplace.workspace import ROW_TABLES, Workspace, atomic_write
+from totalplace.workspace import ROW_TABLES, RemovedSource, Workspace, atomic_write
 
 MAX_ISSUES_IN_REPORT = 100
 # DuckDB's working memory for one file; beyond it, tables spill to tmp/.
@@ -498,6 +499,14 @@ def workspace_report(ws: Workspace) -> IngestReport:
         ).fetchall():
             files.append(FileReport(path, "failed", message=message))
     return IngestReport(files)
+
+
+def remove_source(ws: Workspace, source: str) -> RemovedSource:
+    """Take one source out of the store (see :meth:`Workspace.remove_source`)
+    and rewrite the ingest report without it."""
+    removed = ws.remove_source(source)
+    write_report(ws)
+    return removed
 
 
 def write_report(ws: Workspace) -> None:
