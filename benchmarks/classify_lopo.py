@@ -249,6 +249,9 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
     parser.add_argument("--curve", type=float, nargs="*", default=[0.0, 0.4, 0.5, 0.6, 0.7, 0.8])
     parser.add_argument("--publisher", action="append", help="only these publishers")
+    parser.add_argument(
+        "--record", action="store_true", help="append the table to benchmarks/RESULTS.md"
+    )
     args = parser.parse_args()
     if not args.spend.is_dir():
         sys.exit(f"no spend data at {args.spend}")
@@ -257,11 +260,15 @@ def main() -> None:
     ws = Workspace.open(root) if (root / CONFIG_NAME).exists() else ingest_all(args.spend, root)
     print(f"workspace {root} ready in {time.perf_counter() - start:.1f} s", flush=True)
     table, curves = run(ws, args.threshold, args.curve, args.publisher)
-    print(f"\nLeave one publisher out, threshold {args.threshold} ({machine()})\n")
-    print(markdown(table))
-    print()
-    print(summary(table))
-    print("\nBy threshold (coverage with model / agreement, pooled by value over publishers):")
+    lines = [
+        f"Leave one publisher out, threshold {args.threshold} ({machine()})",
+        "",
+        markdown(table),
+        "",
+        summary(table),
+        "",
+        "By threshold (pooled by value over publishers):",
+    ]
     for t, rows in curves.items():
         v = sum(h.value_pence for h in rows)
         cov = sum((h.with_model or 0) * h.value_pence for h in rows) / v if v else 0
@@ -272,13 +279,20 @@ def main() -> None:
         low = min((h.with_model or 0) for h in rows) if rows else 0
         mv = sum(h.own_model_value_pence for h in own)
         magree = sum((h.model_agreement or 0) * h.own_model_value_pence for h in own)
-        print(
-            f"  {t:.2f}: coverage {cov:.1%} (lowest publisher {low:.1%}), "
+        lines.append(
+            f"- {t:.2f}: coverage {cov:.1%} (lowest publisher {low:.1%}), "
             f"own-rule rows classified {covered / ov if ov else 0:.1%}, "
             f"agreement {agree / covered if covered else 0:.1%}, "
             f"model rows' agreement {magree / mv if mv else 0:.1%}"
         )
-    print(f"\n{sum(h.seconds for h in table):.0f} s for {len(table)} held-out runs")
+    lines += ["", f"{sum(h.seconds for h in table):.0f} s for {len(table)} held-out runs"]
+    print("\n".join(lines))
+    if args.record:
+        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as out:
+            out.write(
+                f"\n## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
+                "classification, leave one publisher out\n\n" + "\n".join(lines) + "\n"
+            )
 
 
 if __name__ == "__main__":
