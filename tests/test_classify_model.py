@@ -146,3 +146,27 @@ def test_without_enough_rule_classified_rows_no_model_is_fitted(tmp_path: Path) 
     assert report.model is not None and not report.model.fitted
     methods = duckdb.sql(f"SELECT DISTINCT method FROM '{report.classified_path}'").fetchall()
     assert ("model",) not in methods
+
+
+@pytest.mark.slow
+def test_a_council_on_its_own_learns_from_the_shipped_labels(tmp_path: Path) -> None:
+    """Expense types that only Bradford's own rules place ("Rest Home Payment",
+    "Nursing Home Payment"), in a workspace with no other publisher: without
+    the shipped labels no model is fitted; with them, the model classifies."""
+    ws = Workspace.create(tmp_path / "ws", ["E08000025"], "2010-11")
+    src = tmp_path / "lone.csv"
+    src.write_text(
+        "Payment Date,Amount,Supplier Name,Expense Type\n"
+        "2011-01-05,900.00,Acme Ltd,Rest Home Payment\n"
+        "2011-01-06,800.00,Acme Ltd,Nursing Home Payment\n",
+        encoding="utf-8",
+    )
+    assert ingest_files(ws, [src], publisher="Lonely District Council").ok
+    alone = classify_workspace(ws)
+    assert alone.model is not None and not alone.model.fitted
+    helped = classify_workspace(ws, shipped_training=True)
+    assert helped.model is not None and helped.model.fitted and helped.model.shipped_labels
+    rows = duckdb.sql(
+        f"SELECT theme, method FROM '{helped.classified_path}' ORDER BY source_line"
+    ).fetchall()
+    assert rows == [("adult_social_care", "model"), ("adult_social_care", "model")]

@@ -452,13 +452,27 @@ def classify(
     model: Annotated[
         bool, typer.Option(help="Classify what no rule does with the learned fallback.")
     ] = True,
+    shipped_labels: Annotated[
+        bool,
+        typer.Option(
+            "--shipped-labels",
+            help="The model also learns from the shipped labels of the shared spend files "
+            "when fewer than three publishers here have rule-classified rows.",
+        ),
+    ] = False,
 ) -> None:
     """Classify spend rows to themes with the rules, and report coverage per publisher."""
     from totalplace.classify import classify_workspace
     from totalplace.classify.coverage import render_coverage, render_model_review
 
     try:
-        report = classify_workspace(Workspace.open(directory), engine=engine, top=top, model=model)
+        report = classify_workspace(
+            Workspace.open(directory),
+            engine=engine,
+            top=top,
+            model=model,
+            shipped_training=shipped_labels,
+        )
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
     if as_json:

@@ -59,11 +59,17 @@ def classify_workspace(
     top: int = 10,
     model: bool = True,
     threshold: float = THRESHOLD,
+    shipped_training: bool = False,
 ) -> ClassifyReport:
     """Classify every loaded row of ``ws`` and report coverage per publisher;
-    ``model=False`` leaves what the rules do not classify unclassified."""
+    ``model=False`` leaves what the rules do not classify unclassified;
+    ``shipped_training`` lets the model learn from the shipped labels of the
+    shared spend files when the workspace has rule-classified rows from fewer
+    than three publishers (a council on its own)."""
     rules = load_rules(ws.root / RULES_DIR)
-    options = ModelOptions(threshold=threshold) if model else None
+    options = (
+        ModelOptions(threshold=threshold, shipped_training=shipped_training) if model else None
+    )
     path, summary = classify_rows(ws, rules, engine, options)
     report = ClassifyReport(
         engine=engine,

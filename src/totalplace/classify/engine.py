@@ -274,6 +274,8 @@ class ModelOptions:
 
     threshold: float = THRESHOLD
     exclude_from_training: tuple[str, ...] = ()
+    # learn from the shipped labels too when the workspace has too few of its own
+    shipped_training: bool = False
 
 
 def classify_rows(
@@ -388,7 +390,13 @@ def _finish(
         )
         con.read_parquet(str(files)).create_view("files_in")
         if model is not None:
-            summary = apply_model(con, rules.taxonomy, model.threshold, model.exclude_from_training)
+            summary = apply_model(
+                con,
+                rules.taxonomy,
+                model.threshold,
+                model.exclude_from_training,
+                shipped=model.shipped_training,
+            )
             out = con.table("classified_out")
         else:
             out = con.sql(

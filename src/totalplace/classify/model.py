@@ -20,10 +20,15 @@ Rows it classifies carry ``method = 'model'`` and its probability as
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import duckdb
@@ -31,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 
 from totalplace.classify.taxonomy import Taxonomy
+from totalplace.errors import ConfigError
 
 # The label fields a publisher writes about what a payment was for.
 LABEL_FIELDS = (
@@ -61,6 +67,27 @@ MAX_TRAINING_LABELS = 40_000
 # suppliers to minutes, not hours.
 MAX_PREDICT_LABELS = 500_000
 SEPARATOR = "\x1f"
+# Labels the shipped rules gave the shared spend files' rows, by publisher
+# (scripts/build_classify_training.py; source in data/vocab/SOURCE.md).
+SHIPPED_TRAINING = "data/vocab/training_labels.csv.gz"
+TRAINING_COLUMNS = ("publisher", "key", "theme", "rows")
+# A workspace whose rule-classified rows come from fewer publishers than
+# this learns from the shipped labels too: one council's own labels teach
+# the model little about the rows its rules left.
+MIN_OWN_PUBLISHERS = 3
+
+
+@cache
+def shipped_training() -> tuple[tuple[str, str, str, int], ...]:
+    """The shipped training labels: (publisher, key, theme, rows)."""
+    ref = resources.files("totalplace").joinpath(SHIPPED_TRAINING)
+    if not ref.is_file():
+        return ()
+    text = gzip.decompress(ref.read_bytes()).decode("utf-8")
+    reader = csv.reader(io.StringIO(text))
+    if tuple(next(reader, ())) != TRAINING_COLUMNS:
+        raise ConfigError(f"{SHIPPED_TRAINING}: expected columns {', '.join(TRAINING_COLUMNS)}")
+    return tuple((p, k, t, int(n)) for p, k, t, n in reader)
 
 
 def key_sql(alias: str = "") -> str:
@@ -182,6 +209,7 @@ class ModelSummary:
 
     fitted: bool
     threshold: float
+    shipped_labels: bool = False  # the shipped training labels were learnt from too
     trained_rows: int = 0
     trained_labels: int = 0
     offered_rows: int = 0  # rows no rule classified, offered to the model
@@ -207,29 +235,52 @@ def apply_model(
     threshold: float = THRESHOLD,
     exclude_publishers: Sequence[str] = (),
     review: int = 25,
+    shipped: bool = False,
 ) -> ModelSummary:
     """Create view ``classified_out`` from ``rules_out`` (the rules' output),
     ``rows_in`` (loaded rows with the text fields and amount) and ``files_in``
     (file_id, publisher), adding method and confidence and the model's theme
     where no rule gave one.  ``exclude_publishers`` keeps those publishers'
-    rows out of the training (to measure the model on them)."""
+    rows out of the training (to measure the model on them).  When the
+    workspace's rule-classified rows come from fewer than
+    :data:`MIN_OWN_PUBLISHERS` publishers, or are fewer than
+    :data:`MIN_TRAINING_ROWS`, the shipped labels of the publishers it does
+    not hold are learnt from too, if ``shipped``."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE cand AS {_CANDIDATES_SQL.format(key=key_sql('r'))}")
     excluded = [p.casefold() for p in exclude_publishers]
     train = con.execute(
-        """SELECT key, theme, count(*) AS n FROM cand JOIN rules_out USING (file_id, source_line)
+        """SELECT publisher, key, theme, count(*) AS n
+           FROM cand JOIN rules_out USING (file_id, source_line)
            WHERE ok AND NOT pt AND NOT list_contains(?, lower(publisher))
-           GROUP BY key, theme""",
+           GROUP BY ALL""",
         [excluded],
     ).fetchall()
+    own = {str(p).casefold() for p, *_ in train}
+    own_rows = sum(int(n) for *_, n in train)
+    shipped_used = False
+    if shipped and (len(own) < MIN_OWN_PUBLISHERS or own_rows < MIN_TRAINING_ROWS):
+        present = [
+            str(p).casefold()
+            for (p,) in con.execute("SELECT DISTINCT publisher FROM files_in").fetchall()
+        ]
+        skip = own | set(present) | set(excluded)
+        extra = [r for r in shipped_training() if r[0].casefold() not in skip]
+        shipped_used = bool(extra)
+        train = [*train, *extra]
     # A key two rules gave different themes (other publishers' labels) is
     # learnt with its most frequent theme only.
+    counts: dict[tuple[str, str], int] = {}
+    for _, key, theme, n in train:
+        counts[(key, theme)] = counts.get((key, theme), 0) + int(n)
     best: dict[str, tuple[int, str]] = {}
-    for key, theme, n in train:
+    for (key, theme), n in counts.items():
         if key not in best or (n, theme) > best[key]:
-            best[key] = (int(n), str(theme))
+            best[key] = (n, theme)
     keys = sorted(best)
     model = fit(keys, [best[k][1] for k in keys], [best[k][0] for k in keys])
-    summary = ModelSummary(fitted=model is not None, threshold=threshold)
+    summary = ModelSummary(
+        fitted=model is not None, threshold=threshold, shipped_labels=shipped_used
+    )
     # The combinations with the most money first; past MAX_PREDICT_LABELS the
     # rest stay unclassified (and are counted as offered, not classified).
     offered = con.execute(
