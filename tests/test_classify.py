@@ -482,3 +482,47 @@ match.service = "Highways"
         else:
             assert (method, confidence) == (None, None)
     assert {r[3] for r in rows} == {"rule", None}
+
+
+def _publisher_workspace(root: Path, publisher: str) -> Workspace:
+    """The vocabulary records above, published by ``publisher``."""
+    ws = Workspace.create(root / "ws", ["E08000025"], "2010-11")
+    src = root / "spend.csv"
+    lines = [VOCAB_HEADER] + [
+        f"2011-01-05,{100 + line}.00,{supplier},{service},{expense},{code},{label}"
+        for line, (service, expense, code, label, supplier) in VOCAB_RECORDS.items()
+    ]
+    lines.append("2011-01-05,99.00,Acme Ltd,Unit 9,Vehicle parts,,")
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert ingest_files(ws, [src], publisher=publisher).ok
+    return ws
+
+
+def test_a_police_forces_unlabelled_spending_is_community_safety(tmp_path: Path) -> None:
+    """A police force no rule was written for: what its labels do not place is
+    the cost of policing, not unclassified and not a council's theme."""
+    ws = _publisher_workspace(tmp_path, "Thames Valley Police")
+    got = {
+        line: (rule, theme)
+        for line, rule, theme in duckdb.sql(
+            f"SELECT source_line, rule_id, theme FROM '{run_classification(ws, load_rules())}'"
+        ).fetchall()
+    }
+    police = ("generic.publisher.police-fire", "crime_and_community_safety")
+    assert got[11] == police  # "Unit 9 / Vehicle parts": no label places it
+    assert got[7] == police  # its payment to an NHS trust is not the council's public health
+    assert got[4] == police  # nor is an expense name a council would call benefits
+    # service labels still place the money more finely
+    assert got[2] == VOCAB_EXPECTED[2]
+    assert got[9] == VOCAB_EXPECTED[9]
+
+
+def test_an_nhs_commissioners_payment_to_a_trust_is_health_not_public_health(
+    tmp_path: Path,
+) -> None:
+    ws = _publisher_workspace(tmp_path, "NHS Manchester")
+    by_line = _rule_by_line(ws, load_rules())
+    assert by_line[7] == "generic.publisher.nhs"
+    assert by_line[11] == "generic.publisher.nhs"
+    # the same row from a council is the council's public health commissioning
+    assert VOCAB_EXPECTED[7] == ("generic.payee.nhs", "public_health")

@@ -199,7 +199,7 @@ def rows_schema(rules: RuleSet) -> ibis.Schema:
     )
 
 
-FILES_SCHEMA = ibis.schema({"file_id": "string", "publisher": "string"})
+FILES_SCHEMA = ibis.schema({"file_id": "string", "publisher": "string", "publisher_kind": "string"})
 KINDS_SCHEMA = ibis.schema({"kind_supplier_name": "string", "supplier_kind": "string"})
 RULES_SCHEMA = ibis.schema(
     {
@@ -297,6 +297,7 @@ def classify_rows(
         files = files.read_all()
     if files.num_rows == 0:
         raise ConfigError(f"{ws.root} holds no loaded files; ingest some spend files first")
+    files = with_publisher_kinds(ws, files)
     work = ws.tmp_dir / f"classify-{uuid.uuid4().hex}"
     work.mkdir(parents=True)
     backend = open_backend(engine)
@@ -327,6 +328,23 @@ def classify_rows(
     finally:
         backend.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def with_publisher_kinds(ws: Workspace, files: pa.Table) -> pa.Table:
+    """``files`` (file_id, publisher) with the publisher's kind in the
+    organisation registry (accepted matches only, else null): a police force's
+    or an NHS trust's spending is for its one service whatever it bought."""
+    from totalplace.orgs.registry import org_registry
+    from totalplace.orgs.resolve import ORGS_DIR, resolve_names
+
+    names = sorted({str(p) for p in files.column("publisher").to_pylist() if p})
+    kinds = {
+        r.name: r.kind
+        for r in resolve_names(names, org_registry(ws.root / ORGS_DIR))
+        if r.status == "accepted" and r.kind
+    }
+    column = [kinds.get(p) if p else None for p in files.column("publisher").to_pylist()]
+    return files.append_column("publisher_kind", pa.array(column, pa.string()))
 
 
 def supplier_kinds(ws: Workspace, paths: Sequence[Path]) -> pa.Table:

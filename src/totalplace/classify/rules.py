@@ -61,10 +61,12 @@ MATCH_FIELDS = (
     "capital_revenue",
     "purpose",
     "supplier_kind",
+    "publisher_kind",
 )
 # Derived before the rules run, not read from the spend table: the kind of the
-# payee's body when its name resolves in the organisation registry.
-DERIVED_FIELDS = frozenset({"supplier_kind"})
+# payee's body, and of the file's publisher, when the name resolves in the
+# organisation registry.
+DERIVED_FIELDS = frozenset({"supplier_kind", "publisher_kind"})
 # Who paid narrows a rule's reach but says nothing about what the money was for.
 SCOPE_FIELDS = frozenset({"publisher", "paying_body"})
 MATCH_KINDS = ("exact", "prefix", "regex")
