@@ -534,7 +534,9 @@ def test_unmappable_headers_fail_with_candidates_and_a_profile_hint(ws: Workspac
     f = ingest_one(ws, "unmappable-headers.csv")
     assert f.status == "failed"
     assert "cannot map required role(s): amount." in f.message
-    assert "'Cost', 'Cost Centre Ref'" in f.message
+    # "Cost Centre Ref" holds codes under a cost-centre header: the service code
+    assert "Unmapped columns that could fill them: 'Cost'." in f.message
+    assert "service_code='Cost Centre Ref (header word)'" in f.message
     assert "profile" in f.message
     assert 'amount = "Cost"' in f.message
     assert counts(f) == (0, 0, 0, 0)

@@ -375,12 +375,14 @@ def test_suggested_profile_loads_and_makes_an_unmapped_file_ingest(
     assert 'amount = "Cost"' in text
     assert "# Cost: amount (values, confidence 0.40" in text
     assert "e.g. 600.00 | 700.00 | 800.00 | 900.00 | 1000.00" in text
-    assert "# Cost Centre Ref: unmapped" in text
+    # codes under a header naming a cost centre: the service code, by a word of its header
+    assert "# Cost Centre Ref: service_code (header word" in text
     profile = Profile.load(draft)
     assert profile.columns == {
         "payment_date": "Payment Date",
         "supplier_name": "Supplier Name",
         "amount": "Cost",
+        "service_code": "Cost Centre Ref",
     }
     loaded = ingest_files(workspace, [src], profile_path=draft).files[0]
     assert loaded.status == "loaded", loaded.message
@@ -454,3 +456,28 @@ def test_a_column_chosen_by_its_values_is_a_file_warning(
     assert slugs.count("column-chosen-by-values") == 3
     assert any('amount taken from column "Pounds out" by its values' in w["message"]
                for w in f.warnings)  # fmt: skip
+
+
+def test_label_columns_no_synonym_names_map_by_a_header_word(tmp_path: Path) -> None:
+    """A publisher's own label headers were left unmapped, so classification
+    had no service or expense label to read."""
+    rows = "\n".join(
+        f"0{i % 9 + 1}/06/2015,Supplier {i} Ltd,{100 + i}.50,Fleet & Estates,Vehicle Repairs,"
+        f"CC{100 + i % 5},Brake pads for van {i}"
+        for i in range(12)
+    )
+    header = (
+        "Posting Date,Supplier,Net Value,Cost Centre Description,Subjective Analysis,"
+        "Objective Code,Line Narrative"
+    )
+    cmap = map_columns(
+        "labels.csv",
+        header.split(","),
+        Profile(),
+        rows=[r.split(",") for r in rows.split("\n")],
+    )
+    assert cmap.header("service_detail") == "Cost Centre Description"  # a synonym
+    assert cmap.header("expense_type") == "Subjective Analysis"
+    assert cmap.header("service_code") == "Objective Code"
+    assert cmap.header("purpose") == "Line Narrative"
+    assert cmap.header("amount") == "Net Value"

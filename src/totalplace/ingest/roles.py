@@ -286,6 +286,19 @@ CONFIDENCE = {"profile": 1.0, "synonym": 0.95, "near match": 0.8, "header word":
               "values": 0.6}  # fmt: skip
 UNCHECKED = 0.8  # a header match whose values were not or could not be checked
 
+# Words in a header that point to a label role (the last pass, for columns no
+# synonym names); earlier roles are tried first.
+LABEL_WORDS = {
+    "department": frozenset({"directorate", "department", "dept", "portfolio", "division"}),
+    "service": frozenset({"service", "services", "objective", "cost", "centre", "center",
+                          "area", "unit", "team", "function", "activity", "business"}),
+    "expense_type": frozenset({"expense", "expenses", "expenditure", "subjective", "account",
+                               "category", "type", "nature", "ledger", "gl", "analysis"}),
+    "purpose": frozenset({"description", "purpose", "narrative", "details", "detail", "text",
+                          "reason", "comments"}),
+}  # fmt: skip
+CODE_TWIN = {"service": "service_code", "expense_type": "expense_code"}
+
 
 @dataclass(frozen=True)
 class _Candidate:
@@ -329,7 +342,42 @@ class Mapper:
                     self._by_header(name, near)
         if "period" not in self.chosen:  # a period beside the date, kept as published
             self._choose("period", by_values=False)
+        self._labels_by_word()
         return ColumnMap(dict(self.chosen), tuple(self.headers), self.decisions)
+
+    def _labels_by_word(self) -> None:
+        """Columns no synonym names, whose header holds a word of a label role
+        ("Cost Centre Description", "Subjective Analysis") and whose values are
+        words, not money, dates or payees: the labels classification reads.
+        A column of codes (no spaces, digits in most cells) takes the role's
+        code twin.  The first free role in LABEL_WORDS' order is taken."""
+        if self.cols is None:
+            return
+        for col in self.cols:
+            i = col.index
+            if i in self.used or col.filled == 0 or col.money > 0.5 or col.dates > 0.5:
+                continue
+            words = set(self.norm[i].split())
+            coded = (
+                sum(
+                    1
+                    for v in col.samples
+                    if v and " " not in v.strip() and any(c.isdigit() for c in v)
+                )
+                > len(col.samples) / 2
+            )
+            for role, hints in LABEL_WORDS.items():
+                if not words & hints:
+                    continue
+                if role in CODE_TWIN and coded:
+                    role = CODE_TWIN[role]
+                elif col.text < 0.5 or col.org_names > 0.5:
+                    continue
+                if role in self.chosen:
+                    continue
+                what = "codes" if role.endswith("_code") else "words"
+                self._take(role, i, "header word", CONFIDENCE["header word"], values=f"{what}")
+                break
 
     def _take(self, role: str, i: int, how: str, confidence: float, **extra: object) -> None:
         self.chosen[role] = (i, self.headers[i], how)
