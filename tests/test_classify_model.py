@@ -90,7 +90,7 @@ def _beta(path: str) -> dict[int, tuple[str | None, str | None, str | None, floa
 def test_a_row_no_rule_matches_is_classified_by_the_model_with_its_confidence(
     ws: Workspace,
 ) -> None:
-    report = classify_workspace(ws, threshold=0.0)
+    report = classify_workspace(ws, threshold=0.0, shipped_training=False)
     beta = _beta(report.classified_path)
     assert beta[3][1:3] == ("older_people", "model")
     assert beta[4][1:3] == ("environment_and_transport", "model")
@@ -110,7 +110,7 @@ def test_a_row_no_rule_matches_is_classified_by_the_model_with_its_confidence(
 
 
 def test_the_model_never_overrides_a_rule(ws: Workspace) -> None:
-    report = classify_workspace(ws, threshold=0.0)
+    report = classify_workspace(ws, threshold=0.0, shipped_training=False)
     assert _beta(report.classified_path)[2] == (
         "beta.odd-potholes",
         "housing_and_regeneration",
@@ -124,10 +124,14 @@ def test_the_model_never_overrides_a_rule(ws: Workspace) -> None:
 
 
 def test_rows_under_the_threshold_stay_unclassified(ws: Workspace) -> None:
-    everything = _beta(classify_workspace(ws, threshold=0.0).classified_path)
+    everything = _beta(
+        classify_workspace(ws, threshold=0.0, shipped_training=False).classified_path
+    )
     confidences = sorted(c for _, _, m, c in everything.values() if m == "model" and c)
     threshold = (confidences[0] + confidences[-1]) / 2  # some rows above it, some below
-    kept = _beta(classify_workspace(ws, threshold=threshold).classified_path)
+    kept = _beta(
+        classify_workspace(ws, threshold=threshold, shipped_training=False).classified_path
+    )
     below = {line for line, (_, _, m, c) in everything.items() if m == "model" and c < threshold}
     assert below and len(below) < len(confidences)
     for line, (rule, theme, method, confidence) in kept.items():
@@ -142,7 +146,7 @@ def test_without_enough_rule_classified_rows_no_model_is_fitted(tmp_path: Path) 
     ws = Workspace.create(tmp_path / "ws", ["E08000025"], "2010-11")
     beta = [f"2011-01-05,{1000 + line}.00,Beta Supplier Ltd,{p}" for line, p in BETA.items()]
     assert ingest_files(ws, [_write(tmp_path / "beta.csv", beta)], publisher="Beta Council").ok
-    report = classify_workspace(ws, threshold=0.0)
+    report = classify_workspace(ws, threshold=0.0, shipped_training=False)
     assert report.model is not None and not report.model.fitted
     methods = duckdb.sql(f"SELECT DISTINCT method FROM '{report.classified_path}'").fetchall()
     assert ("model",) not in methods
@@ -152,7 +156,8 @@ def test_without_enough_rule_classified_rows_no_model_is_fitted(tmp_path: Path) 
 def test_a_council_on_its_own_learns_from_the_shipped_labels(tmp_path: Path) -> None:
     """Expense types that only Bradford's own rules place ("Rest Home Payment",
     "Nursing Home Payment"), in a workspace with no other publisher: without
-    the shipped labels no model is fitted; with them, the model classifies."""
+    the shipped labels no model is fitted; with them (the default), the model
+    classifies."""
     ws = Workspace.create(tmp_path / "ws", ["E08000025"], "2010-11")
     src = tmp_path / "lone.csv"
     src.write_text(
@@ -162,9 +167,9 @@ def test_a_council_on_its_own_learns_from_the_shipped_labels(tmp_path: Path) -> 
         encoding="utf-8",
     )
     assert ingest_files(ws, [src], publisher="Lonely District Council").ok
-    alone = classify_workspace(ws)
+    alone = classify_workspace(ws, shipped_training=False)
     assert alone.model is not None and not alone.model.fitted
-    helped = classify_workspace(ws, shipped_training=True)
+    helped = classify_workspace(ws)  # the shipped labels are learnt from by default
     assert helped.model is not None and helped.model.fitted and helped.model.shipped_labels
     rows = duckdb.sql(
         f"SELECT theme, method FROM '{helped.classified_path}' ORDER BY source_line"

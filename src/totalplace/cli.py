@@ -455,11 +455,11 @@ def classify(
     shipped_labels: Annotated[
         bool,
         typer.Option(
-            "--shipped-labels",
+            "--shipped-labels/--no-shipped-labels",
             help="The model also learns from the shipped labels of the shared spend files "
             "when fewer than three publishers here have rule-classified rows.",
         ),
-    ] = False,
+    ] = True,
 ) -> None:
     """Classify spend rows to themes with the rules, and report coverage per publisher."""
     from totalplace.classify import classify_workspace

@@ -59,13 +59,14 @@ def classify_workspace(
     top: int = 10,
     model: bool = True,
     threshold: float = THRESHOLD,
-    shipped_training: bool = False,
+    shipped_training: bool = True,
 ) -> ClassifyReport:
     """Classify every loaded row of ``ws`` and report coverage per publisher;
     ``model=False`` leaves what the rules do not classify unclassified;
-    ``shipped_training`` lets the model learn from the shipped labels of the
-    shared spend files when the workspace has rule-classified rows from fewer
-    than three publishers (a council on its own)."""
+    ``shipped_training`` (the default) lets the model learn from the shipped
+    labels of the shared spend files when the workspace has rule-classified
+    rows from fewer than three publishers: a council studied on its own has
+    no other publishers' rows to learn from, and its own rules may be none."""
     rules = load_rules(ws.root / RULES_DIR)
     options = (
         ModelOptions(threshold=threshold, shipped_training=shipped_training) if model else None
