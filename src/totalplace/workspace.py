@@ -20,8 +20,10 @@ current state, which every count and report reads.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import re
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -36,6 +38,13 @@ from totalplace.errors import WorkspaceError
 from totalplace.ingest.rowsql import MONEY_ROLES, TEXT_ROLES, warnings_sql
 
 CATALOG_NAME = "catalog.duckdb"
+# Held (flock) by the one command writing to the workspace; readers never take it
+# for long and never clean up while another process holds it.
+LOCK_NAME = ".lock"
+# How long a second writer waits for the first before saying the workspace is busy.
+WRITE_WAIT_SECONDS = 30.0
+# Workspace roots whose writer lock this process holds, with its depth (re-entrant).
+_HELD: dict[Path, int] = {}
 # each loaded row's rule and theme, written by classify and rebuilt by count
 CLASSIFIED_NAME = "classified.parquet"
 REPORT_NAME = "ingest_report.json"
@@ -160,10 +169,13 @@ class Workspace:
 
     @classmethod
     def open(cls, root: Path) -> Workspace:
-        """Open a workspace and finish what a crash may have left: renames of a
-        committed replacement are completed, Parquet the catalog does not list
-        is removed, and the config's sources are rewritten if they differ from
-        the catalog."""
+        """Open a workspace and, when no other command is writing to it, finish
+        what a crash may have left: renames of a committed replacement are
+        completed, Parquet the catalog does not list is removed, and the
+        config's sources are rewritten if they differ from the catalog.  While
+        another process holds the writer lock nothing is cleaned up: its staged
+        files are not orphans.  A missing catalog beside table files is an
+        error, never an empty workspace whose files are all orphans."""
         cfg_path = root / CONFIG_NAME
         if not cfg_path.exists():
             raise WorkspaceError(
@@ -171,19 +183,92 @@ class Workspace:
                 f"create one with: totalplace init {root} --place GSS --year YYYY-YY"
             )
         ws = cls(root.resolve(), WorkspaceConfig.from_file(cfg_path))
+        if not (ws.root / CATALOG_NAME).exists():
+            kept = [p for t in ROW_TABLES for p in (ws.root / "tables" / t).glob("*.parquet")]
+            if kept:
+                raise WorkspaceError(
+                    f"{ws.root} has no {CATALOG_NAME} but holds {len(kept)} table files: the "
+                    "catalog that records what they are is missing. Nothing was changed or "
+                    f"deleted; restore {CATALOG_NAME} from a backup, or move the tables "
+                    "folder aside and ingest the files again."
+                )
         for sub in (*(f"tables/{t}" for t in ROW_TABLES), "profiles", "tmp"):
             (ws.root / sub).mkdir(parents=True, exist_ok=True)
         with ws.catalog() as con:
             for ddl in _CATALOG_DDL:
                 con.execute(ddl)
-            for (file_id,) in con.execute("SELECT file_id FROM swaps").fetchall():
-                ws._finish_swap(con, file_id)
-            sources = con.execute("SELECT path, file_id, publisher FROM files").fetchall()
-        ws._remove_orphans({r[1] for r in sources})
-        listed = {(s.path, s.sha256, s.publisher) for s in ws.config.sources}
-        if listed != set(sources):
-            ws.refresh_sources()
+        with ws._lock(wait=None) as held:
+            if held:
+                ws._recover()
         return ws
+
+    def _recover(self) -> None:
+        """Finish committed replacements, remove what no committed load owns,
+        and bring the config's sources in line: only while holding the writer
+        lock, when nothing staged can belong to a running command."""
+        with self.catalog() as con:
+            for (file_id,) in con.execute("SELECT file_id FROM swaps").fetchall():
+                self._finish_swap(con, file_id)
+            sources = con.execute("SELECT path, file_id, publisher FROM files").fetchall()
+        self._remove_orphans({r[1] for r in sources})
+        listed = {(s.path, s.sha256, s.publisher) for s in self.config.sources}
+        if listed != set(sources):
+            self.refresh_sources()
+
+    @contextlib.contextmanager
+    def writing(self, wait: float | None = None) -> Iterator[None]:
+        """Hold the writer lock for a whole write (re-entrant in one process).
+        A second writer waits up to ``wait`` seconds (WRITE_WAIT_SECONDS by
+        default), then fails saying the workspace is busy; it never touches
+        what the first is writing.  On taking the lock, what a crashed writer
+        left is recovered first."""
+        limit = WRITE_WAIT_SECONDS if wait is None else wait
+        with self._lock(wait=limit) as held:
+            if not held:
+                raise WorkspaceError(
+                    f"{self.root} is busy: another totalplace command is writing to it "
+                    f"(waited {limit:.0f} s). Run this command again when it has finished."
+                )
+            if _HELD[self.root] == 1:
+                self._recover()
+            yield
+
+    @contextlib.contextmanager
+    def _lock(self, wait: float | None) -> Iterator[bool]:
+        """The writer lock: yields True when held (taken here, or already by this
+        process), False when another process holds it past ``wait`` seconds
+        (``None``: do not wait, and report False while this process holds it
+        too, so that a reader inside a write cleans nothing up)."""
+        if self.root in _HELD:
+            if wait is None:
+                yield False
+                return
+            _HELD[self.root] += 1
+            try:
+                yield True
+            finally:
+                _HELD[self.root] -= 1
+            return
+        fh = (self.root / LOCK_NAME).open("a+")
+        try:
+            deadline = time.monotonic() + (wait or 0.0)
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        yield False
+                        return
+                    time.sleep(0.05)
+            _HELD[self.root] = 1
+            try:
+                yield True
+            finally:
+                del _HELD[self.root]
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        finally:
+            fh.close()
 
     # -- paths ----------------------------------------------------------------
     @property

@@ -375,6 +375,24 @@ def ingest_files(
     file instead of failing it."""
     paths = expand_folders(paths, ws.root)
     profile = find_profile(ws, publisher, profile_path)
+    with ws.writing():
+        return _ingest_locked(
+            ws, paths, publisher, profile, on_file, on_start, replace, accept_large
+        )
+
+
+def _ingest_locked(
+    ws: Workspace,
+    paths: Sequence[Path],
+    publisher: str | None,
+    profile: Profile,
+    on_file: Callable[[FileReport], None] | None,
+    on_start: Callable[[str], None] | None,
+    replace: bool,
+    accept_large: bool,
+) -> IngestReport:
+    """The ingest, under the workspace's writer lock: what is committed is read
+    only once no other command can be adding to it."""
     committed = ws.committed_ids()
     ctrl_c = _CtrlC()
     with ctrl_c.installed():
@@ -504,8 +522,9 @@ def workspace_report(ws: Workspace) -> IngestReport:
 def remove_source(ws: Workspace, source: str) -> RemovedSource:
     """Take one source out of the store (see :meth:`Workspace.remove_source`)
     and rewrite the ingest report without it."""
-    removed = ws.remove_source(source)
-    write_report(ws)
+    with ws.writing():
+        removed = ws.remove_source(source)
+        write_report(ws)
     return removed
 
 
