@@ -9,9 +9,11 @@ alone, and writes ``src/totalplace/data/vocab/training_labels.csv.gz`` (or
 FILE): one line per publisher, label combination (the model's label fields
 and supplier name, joined as the model joins them) and theme, with the number
 of rows, for rows a rule that is not a catch-all gave a theme and that are not
-pass-through.  Sorted and gzip-written with a fixed timestamp, so the same
-data gives the same bytes.  The fallback learns from these when a workspace
-holds too few rule-classified rows of its own.
+pass-through.  A payee ingest flags as a private individual or as redacted
+is left blank: no person's name ships with the project.  Sorted and
+gzip-written with a fixed timestamp, so the same data gives the same bytes.
+The fallback learns from these when a workspace holds too few rule-classified
+rows of its own.
 """
 
 from __future__ import annotations
@@ -64,7 +66,11 @@ def main() -> None:
         with ws.connect() as con:
             rows = con.execute(
                 f"""SELECT f.publisher, {key_sql("s")} AS key, c.theme, count(*) AS n
-                    FROM spend s JOIN files f USING (file_id)
+                    FROM (SELECT * REPLACE (CASE WHEN list_has_any(warnings,
+                              ['personal-supplier', 'redacted-supplier'])
+                              THEN NULL ELSE supplier_name END AS supplier_name)
+                          FROM spend) s
+                    JOIN files f USING (file_id)
                     JOIN read_parquet(?) c USING (file_id, source_line)
                     WHERE c.theme IS NOT NULL AND NOT c.catch_all AND NOT c.pass_through
                     GROUP BY ALL ORDER BY 1, 2, 3""",

@@ -175,3 +175,27 @@ def test_a_council_on_its_own_learns_from_the_shipped_labels(tmp_path: Path) -> 
         f"SELECT theme, method FROM '{helped.classified_path}' ORDER BY source_line"
     ).fetchall()
     assert rows == [("adult_social_care", "model"), ("adult_social_care", "model")]
+
+
+def test_shipped_labels_name_no_private_individual() -> None:
+    """The shipped training labels are derived from published spend files,
+    whose payees include people ("MRS ..."); their names must not ship."""
+    import csv
+    import gzip
+    import re
+    from importlib import resources
+
+    from totalplace.classify.model import SEPARATOR
+    from totalplace.ingest.rowsql import FIRM_RE, PERSONAL_RE, REDACTED_RE
+
+    personal, firm, redacted = (
+        re.compile(rx.removeprefix("(?i)"), re.I) for rx in (PERSONAL_RE, FIRM_RE, REDACTED_RE)
+    )
+    path = resources.files("totalplace").joinpath("data/vocab/training_labels.csv.gz")
+    with gzip.open(str(path), "rt", encoding="utf-8") as fh:
+        payees = [row["key"].split(SEPARATOR)[-1].strip() for row in csv.DictReader(fh)]
+    assert len(payees) > 10_000
+    people = [
+        p for p in payees if personal.search(p) and not firm.search(p) and not redacted.search(p)
+    ]
+    assert people == []
