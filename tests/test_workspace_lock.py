@@ -115,3 +115,17 @@ def test_missing_catalog_is_an_error_and_no_table_file_is_deleted(
         Workspace.open(workspace.root)
     assert sorted((workspace.root / "tables").rglob("*.parquet")) == tables
     assert not (workspace.root / CATALOG_NAME).exists()
+
+
+def test_count_waits_for_a_writer_and_says_the_workspace_is_busy(
+    workspace: Workspace,
+    other_writer: subprocess.Popen[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # count classifies, resolves and writes its reports: it is a writer too
+    from totalplace.count.pipeline import count_workspace
+
+    monkeypatch.setattr(workspace_mod, "WRITE_WAIT_SECONDS", 0.3)
+    with pytest.raises(WorkspaceError, match="is busy"):
+        count_workspace(workspace)
+    assert not (workspace.root / "reports").exists()

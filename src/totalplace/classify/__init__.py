@@ -66,7 +66,15 @@ def classify_workspace(
     ``shipped_training`` (the default) lets the model learn from the shipped
     labels of the shared spend files when the workspace has rule-classified
     rows from fewer than three publishers: a council studied on its own has
-    no other publishers' rows to learn from, and its own rules may be none."""
+    no other publishers' rows to learn from, and its own rules may be none.
+    Runs under the workspace's writer lock."""
+    with ws.writing():
+        return _classify(ws, engine, top, model, threshold, shipped_training)
+
+
+def _classify(
+    ws: Workspace, engine: str, top: int, model: bool, threshold: float, shipped_training: bool
+) -> ClassifyReport:
     rules = load_rules(ws.root / RULES_DIR)
     options = (
         ModelOptions(threshold=threshold, shipped_training=shipped_training) if model else None

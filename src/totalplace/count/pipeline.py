@@ -21,7 +21,13 @@ def count_workspace(ws: Workspace, engine: str = "duckdb") -> tuple[PlaceCount, 
     """The place's count, with the reports written under ``DIR/reports``:
     ``count.json``, ``count.xlsx`` and ``count/`` (CSV, Parquet and a Fiscal
     Data Package).  Classification and supplier resolution run first, so the
-    count always reflects the current rules, bodies and files."""
+    count always reflects the current rules, bodies and files.  Runs under the
+    workspace's writer lock: no ingest or removal changes the files mid-count."""
+    with ws.writing():
+        return _count(ws, engine)
+
+
+def _count(ws: Workspace, engine: str) -> tuple[PlaceCount, list[Path]]:
     if ws.committed_ids():  # with no spend files, the count is top down alone
         classify_workspace(ws, engine)
         resolve_workspace(ws)

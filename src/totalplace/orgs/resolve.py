@@ -357,7 +357,13 @@ _NAMES_SQL = """
 def resolve_workspace(ws: Workspace) -> WorkspaceResolution:
     """Resolve the distinct supplier names and paying bodies of a workspace
     against the registry plus ``DIR/orgs/*.csv``, and write
-    ``DIR/resolved_suppliers.parquet`` (temporary file, then rename)."""
+    ``DIR/resolved_suppliers.parquet`` (temporary file, then rename), under
+    the workspace's writer lock."""
+    with ws.writing():
+        return _resolve_workspace(ws)
+
+
+def _resolve_workspace(ws: Workspace) -> WorkspaceResolution:
     registry = org_registry(ws.root / ORGS_DIR)
     with ws.connect() as con:
         has_spend = con.execute(
