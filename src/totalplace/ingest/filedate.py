@@ -177,12 +177,20 @@ def named_periods(display_path: str, head: str, header_line: int) -> list[NamedP
     ``archive.zip!member.csv`` or ``book.xlsx!Sheet``) and by the title lines
     above its header."""
     found: list[NamedPeriod] = []
-    for part in display_path.split("!"):
-        name = _SUFFIX.sub("", part.replace("\\", "/").rsplit("/", 1)[-1])
-        found += periods_in(name, "file name")
-    for line in head.split("\n")[: max(header_line - 1, 0)]:
-        found += periods_in(line[:300], "title line")
+    for text, where in _stated_texts(display_path, head, header_line):
+        found += periods_in(text, where)
     return found
+
+
+def _stated_texts(display_path: str, head: str, header_line: int) -> list[tuple[str, str]]:
+    """(text, where) for each part of the file's name, without its folder and
+    suffix, and each title line above its header (the first 300 characters)."""
+    names = [
+        (_SUFFIX.sub("", part.replace("\\", "/").rsplit("/", 1)[-1]), "file name")
+        for part in display_path.split("!")
+    ]
+    titles = [(line[:300], "title line") for line in head.split("\n")[: max(header_line - 1, 0)]]
+    return names + titles
 
 
 _FINANCIAL_YEAR = re.compile(r"(?<![\d])(?:fy\s*)?((?:19|20)\d{2})[-/_ ](\d{4}|\d{2})(?![\d])")
@@ -194,13 +202,8 @@ def financial_year_named(
     """The one financial year (``2015-16``, ``2015/2016``, ``FY 2015-16``) the
     file's name or title lines give, as (start, end, label): evidence for how
     its YYYYPP codes read when it names no month or quarter."""
-    texts = [
-        _SUFFIX.sub("", part.replace("\\", "/").rsplit("/", 1)[-1])
-        for part in display_path.split("!")
-    ]
-    texts += [line[:300] for line in head.split("\n")[: max(header_line - 1, 0)]]
     years = set()
-    for text in texts:
+    for text, _ in _stated_texts(display_path, head, header_line):
         for m in _FINANCIAL_YEAR.finditer(text.lower()):
             y, second = int(m[1]), m[2]
             if int(second) in (y + 1, (y + 1) % 100):
