@@ -40,6 +40,9 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
+# publisher names given on ingest for folders whose files name none
+from tests.test_real_spend import PUBLISHERS  # noqa: E402
+
 from totalplace.classify import load_rules  # noqa: E402
 from totalplace.classify.engine import ModelOptions, classify_rows  # noqa: E402
 from totalplace.classify.model import THRESHOLD  # noqa: E402
@@ -49,18 +52,6 @@ from totalplace.ingest import ingest_files  # noqa: E402
 from totalplace.workspace import Workspace  # noqa: E402
 
 SPEND = ROOT.parent / "shared" / "data" / "spend"
-# Publisher names given on ingest, as tests/test_real_spend.py gives them;
-# other folders' files name their publisher in a body column.
-PUBLISHERS = {
-    "bradford": "City of Bradford Metropolitan District Council",
-    "cabinetoffice": "Cabinet Office",
-    "darlington": "Darlington Borough Council",
-    "gla": "Greater London Authority",
-    "networkrail": "Network Rail",
-    "newcastle": "Newcastle City Council",
-    "northtyneside": "North Tyneside Council",
-    "sheffield": "Sheffield City Council",
-}
 COVERAGE_TARGET = 0.85
 AGREEMENT_TARGET = 0.90
 

@@ -28,6 +28,10 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "src"))
+sys.path.insert(0, str(PROJECT))
+
+# publisher names given on ingest for folders whose files name none
+from tests.test_real_spend import PUBLISHERS  # noqa: E402
 
 from totalplace.classify import load_rules  # noqa: E402
 from totalplace.classify.engine import classify_rows  # noqa: E402
@@ -36,16 +40,6 @@ from totalplace.ingest import ingest_files  # noqa: E402
 from totalplace.workspace import Workspace  # noqa: E402
 
 DEFAULT_OUT = PROJECT / "src" / "totalplace" / "data" / "vocab" / "training_labels.csv.gz"
-PUBLISHERS = {
-    "bradford": "City of Bradford Metropolitan District Council",
-    "cabinetoffice": "Cabinet Office",
-    "darlington": "Darlington Borough Council",
-    "gla": "Greater London Authority",
-    "networkrail": "Network Rail",
-    "newcastle": "Newcastle City Council",
-    "northtyneside": "North Tyneside Council",
-    "sheffield": "Sheffield City Council",
-}
 
 
 def main() -> None:
