@@ -43,8 +43,7 @@ import duckdb  # noqa: E402
 # publisher names given on ingest for folders whose files name none
 from tests.test_real_spend import PUBLISHERS  # noqa: E402
 
-from totalplace.classify import load_rules  # noqa: E402
-from totalplace.classify.engine import ModelOptions, classify_rows  # noqa: E402
+from totalplace.classify import ModelOptions, classify_rows, load_rules  # noqa: E402
 from totalplace.classify.model import THRESHOLD  # noqa: E402
 from totalplace.classify.taxonomy import default_taxonomy, function_for_theme  # noqa: E402
 from totalplace.config import CONFIG_NAME  # noqa: E402

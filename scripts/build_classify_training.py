@@ -34,8 +34,8 @@ sys.path.insert(0, str(PROJECT))
 from tests.test_real_spend import PUBLISHERS  # noqa: E402
 
 from totalplace.classify import load_rules  # noqa: E402
-from totalplace.classify.engine import classify_rows  # noqa: E402
 from totalplace.classify.model import TRAINING_COLUMNS, key_sql  # noqa: E402
+from totalplace.classify.query import classify_rows  # noqa: E402
 from totalplace.ingest import ingest_files  # noqa: E402
 from totalplace.workspace import Workspace  # noqa: E402
 

@@ -35,7 +35,7 @@ def spark() -> Iterator[object]:
         pytest.skip("Spark needs Java 17: `java` is not on PATH")
     from pyspark.sql import SparkSession
 
-    from totalplace.classify.engine import local_spark_builder
+    from totalplace.backends import local_spark_builder
 
     session = local_spark_builder(SparkSession.builder).getOrCreate()
     session.sparkContext.setLogLevel("ERROR")

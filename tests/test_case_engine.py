@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from totalplace.case import Case, evaluate, result
-from totalplace.case.engine import payback_years, to_pence
+from totalplace.case.compute import payback_years, to_pence
 from totalplace.case.model import parse_case
 from totalplace.case.montecarlo import base_values
 

@@ -20,7 +20,7 @@ from totalplace.classify import (
     theme_for_cofog,
     theme_for_outturn_line,
 )
-from totalplace.classify.engine import run_classification
+from totalplace.classify.query import run_classification
 from totalplace.classify.rules import RuleSet, merge_rule_files
 from totalplace.cli import app
 from totalplace.errors import ConfigError

@@ -318,7 +318,7 @@ def test_engine_reads_a_column_of_another_type_under_its_own_name(tmp_path: Path
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from totalplace.classify.engine import open_backend
+    from totalplace.backends import open_backend
 
     path = tmp_path / "t.parquet"
     pq.write_table(pa.table({"name": ["a"], "body_id": pa.array([None], pa.int32())}), path)

@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from totalplace import engine
+from totalplace import duck
 from totalplace.config import CONFIG_NAME, SourceEntry, WorkspaceConfig
 from totalplace.errors import WorkspaceError
 from totalplace.ingest.rowsql import MONEY_ROLES, TEXT_ROLES, warnings_sql
@@ -309,7 +309,7 @@ class Workspace:
     def catalog(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the DuckDB catalog (one writer at a time; DuckDB locks the file)."""
         try:
-            con = engine.connect(str(self.root / CATALOG_NAME), read_only=read_only)
+            con = duck.connect(str(self.root / CATALOG_NAME), read_only=read_only)
         except duckdb.IOException as exc:
             raise WorkspaceError(
                 f"cannot open the catalog of {self.root}: {exc}. "
@@ -329,7 +329,7 @@ class Workspace:
         """Read-only analysis connection with views over the committed Parquet:
         ``rows`` (every record), ``spend`` (the loaded ones), ``quarantine``,
         ``issues``, and ``files`` from the catalog."""
-        con = engine.connect()
+        con = duck.connect()
         try:
             # ATTACH takes no parameters; the path is the workspace's own, quoted.
             catalog = str(self.root / CATALOG_NAME).replace("'", "''")

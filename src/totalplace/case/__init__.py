@@ -5,8 +5,8 @@ deterministic result, a seeded Monte Carlo and a tornado), or use
 :func:`result`, :func:`simulate` and :func:`tornado` one at a time.
 """
 
+from totalplace.case.compute import CaseResult, evaluate, result, to_pence
 from totalplace.case.discount import discount_factors
-from totalplace.case.engine import CaseResult, evaluate, result, to_pence
 from totalplace.case.model import Case, CaseIssue, load_case
 from totalplace.case.montecarlo import (
     Appraisal,

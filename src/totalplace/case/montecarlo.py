@@ -15,7 +15,7 @@ The tornado sets each input to its low and high (the ends of a range; the 10th
 and 90th percentiles of a normal or log-normal) with the others at base.
 
 Every run, deterministic or not, is one call of
-:func:`totalplace.case.engine.evaluate` on a column of values per input.
+:func:`totalplace.case.compute.evaluate` on a column of values per input.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:  # engine imports the model, which imports this module
-    from totalplace.case.engine import CaseResult
+    from totalplace.case.compute import CaseResult
     from totalplace.case.model import Case
 
 Arr = npt.NDArray[np.float64]
@@ -191,7 +191,7 @@ class MonteCarloResult:
 
 def simulate(case: Case, draws: int, seed: int = DEFAULT_SEED) -> MonteCarloResult:
     """``draws`` seeded draws of every uncertain input, evaluated as arrays in one pass."""
-    from totalplace.case.engine import evaluate, to_pence
+    from totalplace.case.compute import evaluate, to_pence
 
     run = evaluate(case, draw_values(case.params(), draws, seed), detail=False)
     npv = run.npv()
@@ -239,7 +239,7 @@ class TornadoBar:
 
 def tornado(case: Case) -> list[TornadoBar]:
     """NPV with each uncertain input at its low then its high, the rest at base; widest first."""
-    from totalplace.case.engine import evaluate, to_pence
+    from totalplace.case.compute import evaluate, to_pence
 
     params = case.params()
     uncertain = [p for p in params if p.dist is not None]
@@ -294,7 +294,7 @@ class Appraisal:
 
 
 def appraise(case: Case, draws: int = 10_000, seed: int = DEFAULT_SEED) -> Appraisal:
-    from totalplace.case.engine import result
+    from totalplace.case.compute import result
 
     return Appraisal(
         result=result(case),

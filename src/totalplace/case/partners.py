@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 
-from totalplace.case.engine import CaseResult
+from totalplace.case.compute import CaseResult
 from totalplace.case.gainshare import GainShare, propose_split
 from totalplace.errors import ConfigError
 from totalplace.tomlfile import read_toml

@@ -16,13 +16,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from totalplace.classify.coverage import PublisherCoverage, UnclassifiedLabel, coverage
-from totalplace.classify.engine import (
+from totalplace.classify.model import THRESHOLD, ModelLabel, ModelSummary
+from totalplace.classify.query import (
     ENGINES,
     ModelOptions,
     classify_rows,
     run_classification,
 )
-from totalplace.classify.model import THRESHOLD, ModelLabel, ModelSummary
 from totalplace.classify.rules import MATCH_FIELDS, Rule, RuleSet, load_rules, regex_problem
 from totalplace.classify.taxonomy import (
     PASS_THROUGH,

@@ -22,8 +22,8 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from totalplace import engine as duck
-from totalplace.classify.engine import open_backend
+from totalplace import duck
+from totalplace.backends import open_backend
 from totalplace.errors import ConfigError
 from totalplace.workspace import CLASSIFIED_NAME, Workspace
 

@@ -19,7 +19,7 @@ from types import FrameType
 
 import duckdb
 
-from totalplace import engine
+from totalplace import duck
 from totalplace.errors import SourceError
 from totalplace.ingest.checks import (
     LargeMoney,
@@ -131,7 +131,7 @@ def _rules(profile: Profile, ws: Workspace) -> PeriodRules:
 
 
 def _engine(ws: Workspace) -> duckdb.DuckDBPyConnection:
-    con = engine.connect(
+    con = duck.connect(
         temp_directory=str(ws.tmp_dir / "duckdb"), memory_limit=INGEST_MEMORY_LIMIT
     )
     con.execute("SET preserve_insertion_order = true")

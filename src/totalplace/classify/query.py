@@ -2,140 +2,35 @@
 
 The rules become one ordered CASE expression giving each loaded row the id
 of the first rule that matches it; a join with the rules' metadata adds the
-theme, tier and pass-through flag.  A backend supplies two primitives, read
-Parquet as a table and write a table to Parquet; this module owns the rest.
-Spark is imported only when asked for.
+theme, tier and pass-through flag.  The backends (DuckDB or Spark) come from
+:mod:`totalplace.backends`; this module owns the query.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from totalplace import engine as duck
+from totalplace import duck
+from totalplace.backends import ENGINES, Engine, open_backend
 from totalplace.classify.model import TEXT_FIELDS, THRESHOLD, ModelSummary, apply_model
 from totalplace.classify.rules import DERIVED_FIELDS, Condition, Rule, RuleSet
 from totalplace.errors import ConfigError
 from totalplace.workspace import CLASSIFIED_NAME, Workspace
 
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+__all__ = ["ENGINES", "Engine", "ModelOptions", "classify_rows", "run_classification"]
 
-Engine = Literal["duckdb", "spark"]
-ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 # Line breaks become spaces before a pattern sees a field, so that "." and "$"
 # mean the same on RE2 and Java (Java's also stop at \r, \x85, \u2028, \u2029).
 _LINE_BREAKS = r"[\n\r\x{85}\x{2028}\x{2029}]"
-_SPARK_TYPES = {"String": "STRING", "Int64": "BIGINT", "Boolean": "BOOLEAN", "Date": "DATE"}
-SPARK_INSTALL = "pip install 'pyspark>=4.0,<4.1' (and a Java 17 runtime)"
-
-
-class Backend(Protocol):
-    def read_parquet(self, paths: Sequence[Path], name: str, schema: ibis.Schema) -> ir.Table:
-        """The files as one table with exactly ``schema``'s columns; a column
-        a file lacks is null in that file's rows."""
-
-    def write_parquet(self, table: ir.Table, folder: Path) -> None:
-        """Write ``table`` as one or more ``*.parquet`` files into ``folder``."""
-
-    def close(self) -> None: ...
-
-
-class DuckDBBackend:
-    def __init__(self) -> None:
-        self.con = ibis.duckdb.connect()
-        self.con.raw_sql("SET enable_progress_bar = false")
-
-    def read_parquet(self, paths: Sequence[Path], name: str, schema: ibis.Schema) -> ir.Table:
-        table = self.con.read_parquet([str(p) for p in paths], table_name=name, union_by_name=True)
-        return table.select(
-            *(
-                table[c].cast(t).name(c) if c in table.columns else ibis.null(t).name(c)
-                for c, t in schema.items()
-            )
-        )
-
-    def write_parquet(self, table: ir.Table, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.con.to_parquet(table, folder / "part-0.parquet")
-
-    def close(self) -> None:
-        self.con.disconnect()
-
-
-class SparkBackend:
-    def __init__(self, session: SparkSession, owned: bool) -> None:
-        self.session, self.owned = session, owned
-        self.con = ibis.pyspark.connect(session)
-
-    def read_parquet(self, paths: Sequence[Path], name: str, schema: ibis.Schema) -> ir.Table:
-        # Files store only the columns their layout fills, with integer widths
-        # that vary; reading with a declared schema leaves the rest null.
-        ddl = ", ".join(f"`{c}` {_SPARK_TYPES[type(t).__name__]}" for c, t in schema.items())
-        frame = self.session.read.schema(ddl).parquet(*(str(p) for p in paths))
-        frame.createOrReplaceTempView(name)
-        return self.con.table(name)
-
-    def write_parquet(self, table: ir.Table, folder: Path) -> None:
-        # Written by Spark itself: collecting through Python would go via pandas.
-        frame = self.con.raw_sql(self.con.compile(table))
-        frame.write.mode("overwrite").parquet(str(folder))
-
-    def close(self) -> None:
-        if self.owned:
-            self.session.stop()
-
-
-def spark_session() -> tuple[SparkSession, bool]:
-    """The active SparkSession, or a new local one: (session, created here)."""
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        raise ConfigError(f"--engine spark needs pyspark: {SPARK_INSTALL}") from exc
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active, False
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        raise ConfigError(
-            "--engine spark needs Java 17: no `java` on PATH and JAVA_HOME is not set"
-        )
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # stay on loopback: no network
-    session = local_spark_builder(SparkSession.builder).getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    return session, True
-
-
-def local_spark_builder(builder: Any) -> Any:
-    """Spark in local mode on two cores: no UI, no progress bar, loopback only."""
-    return (
-        builder.master("local[2]")
-        .appName("totalplace")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.session.timeZone", "UTC")
-    )
-
-
-def open_backend(engine: str) -> Backend:
-    if engine == "duckdb":
-        return DuckDBBackend()
-    if engine == "spark":
-        session, owned = spark_session()
-        return SparkBackend(session, owned)
-    raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
 
 
 class _Fields:
