@@ -15,7 +15,6 @@ from totalplace.cli import app
 from totalplace.count.councils import HOUSING_BENEFIT, LEVIES
 from totalplace.count.cube import RESIDUAL
 from totalplace.count.funding import FUNDERS
-from totalplace.count.pipeline import count_workspace
 from totalplace.count.place_count import PlaceCount
 from totalplace.count.trace import trace
 from totalplace.count.transactions import TransactionGroup
@@ -24,6 +23,7 @@ from totalplace.demo import run_demo
 from totalplace.ingest.pipeline import ingest_files
 from totalplace.orgs import Body, OrgRegistry
 from totalplace.reference.outturn import outturn
+from totalplace.report.run import count_workspace
 from totalplace.workspace import Workspace
 
 

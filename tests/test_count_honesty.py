@@ -295,7 +295,7 @@ def manchester(tmp_path_factory: pytest.TempPathFactory) -> PlaceCount:
         pytest.skip(f"real spend data not found at {folder}")
     ws = Workspace.create(tmp_path_factory.mktemp("mcr") / "ws", ["E08000003"], "2010-11")
     ingest_files(ws, sorted(folder.glob("*.csv")), COUNCIL)
-    from totalplace.count.pipeline import count_workspace
+    from totalplace.report.run import count_workspace
 
     count, _ = count_workspace(ws)
     return count

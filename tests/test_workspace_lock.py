@@ -123,7 +123,7 @@ def test_count_waits_for_a_writer_and_says_the_workspace_is_busy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # count classifies, resolves and writes its reports: it is a writer too
-    from totalplace.count.pipeline import count_workspace
+    from totalplace.report.run import count_workspace
 
     monkeypatch.setattr(workspace_mod, "WRITE_WAIT_SECONDS", 0.3)
     with pytest.raises(WorkspaceError, match="is busy"):

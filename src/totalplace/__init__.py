@@ -28,7 +28,7 @@ _LAZY = {
     "classify_workspace": "totalplace.classify",
     "org_registry": "totalplace.orgs",
     "resolve_names": "totalplace.orgs",
-    "count_workspace": "totalplace.count.pipeline",
+    "count_workspace": "totalplace.report.run",
     "build_count": "totalplace.count.cube",
     "PlaceCount": "totalplace.count.place_count",
     "trace": "totalplace.count.trace",

@@ -381,8 +381,8 @@ def demo(
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
     render_report(report, out)
-    from totalplace.count.pipeline import count_workspace
     from totalplace.render import render_count
+    from totalplace.report.run import count_workspace
 
     try:
         result, paths = count_workspace(ws)
@@ -633,7 +633,7 @@ def count(
 ) -> None:
     """The Total Place count: all public money in the place, by agency and theme,
     with the workbook, CSV/Parquet and Fiscal Data Package in DIR/reports."""
-    from totalplace.count.pipeline import count_workspace
+    from totalplace.report.run import count_workspace
 
     try:
         result, paths = count_workspace(Workspace.open(directory), engine)

@@ -1,5 +1,9 @@
 """Run the count on a workspace: classify and resolve first where that has not
-been done, count, and write the reports beside the data."""
+been done, count, and write the reports beside the data.
+
+It lives in ``report`` because it writes the reports: the count itself
+(:mod:`totalplace.count`) never imports ``report``, so the reports read the
+count and never the reverse."""
 
 from __future__ import annotations
 
