@@ -27,7 +27,7 @@ from totalplace.ingest.pipeline import (
     remove_source,
     workspace_report,
 )
-from totalplace.ingest.sources import expand_folders
+from totalplace.ingest.sources import expand_folders, parse_size
 from totalplace.money import pounds
 from totalplace.workspace import Workspace
 
@@ -97,7 +97,7 @@ def render_report(report: IngestReport, console: Console) -> None:
             "replaced": "green",
             "duplicate": "yellow",
             "failed": "red",
-            "skipped": "dim",  # a workbook sheet holding no payments
+            "skipped": "dim",  # a sheet with no payments, a zip member or link not read
         }[f.status]
         issues = ", ".join(f"{k} {v}" for k, v in sorted(f.issue_counts.items()))
         table.add_row(
@@ -139,12 +139,15 @@ def render_report(report: IngestReport, console: Console) -> None:
     loaded = [f for f in report.files if f.status in ("loaded", "replaced")]
     replaced = sum(f.status == "replaced" for f in report.files)
     skipped = sum(f.status == "skipped" for f in report.files)
+    # a sheet has its own content hash; a zip member or link not read has none
+    sheets = sum(f.status == "skipped" and f.sha256 is not None for f in report.files)
     console.print(
         f"{len(loaded) - replaced} loaded, "
         + (f"{replaced} replaced, " if replaced else "")
         + f"{sum(f.status == 'duplicate' for f in report.files)} duplicate, "
         f"{sum(f.status == 'failed' for f in report.files)} failed"
-        + (f", {skipped} sheet(s) skipped (no payments)" if skipped else "")
+        + (f", {sheets} sheet(s) skipped (no payments)" if sheets else "")
+        + (f", {skipped - sheets} input(s) not read (see above)" if skipped > sheets else "")
         + "; "
         f"{sum(f.rows_loaded for f in loaded):,} rows and "
         f"{pounds(sum(f.amount_loaded_pence for f in loaded))} loaded, "
@@ -221,17 +224,33 @@ def ingest(
             "file fails.",
         ),
     ] = False,
+    max_archive_size: Annotated[
+        str,
+        typer.Option(
+            help="Most a zip (with the zips inside it) may unpack to, e.g. 8GiB or 500MB; "
+            "past it the zip fails before it fills the disk.",
+        ),
+    ] = "2GiB",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Load published spend files into the workspace: each row loaded or quarantined."""
     try:
         ws = Workspace.open(directory)
+        cap = parse_size(max_archive_size)
         if as_json or not sys.stderr.isatty():
             report = ingest_files(
-                ws, files, publisher, profile, replace=replace, accept_large=accept_large
+                ws,
+                files,
+                publisher,
+                profile,
+                replace=replace,
+                accept_large=accept_large,
+                max_archive_bytes=cap,
             )
         else:
-            report = _ingest_with_progress(ws, files, publisher, profile, replace, accept_large)
+            report = _ingest_with_progress(
+                ws, files, publisher, profile, replace, accept_large, max_archive_bytes=cap
+            )
     except TotalPlaceError as exc:
         raise _fail(exc, as_json) from exc
     _finish(report, as_json)
@@ -253,6 +272,7 @@ def _ingest_with_progress(
     profile: Path | None,
     replace: bool,
     accept_large: bool = False,
+    max_archive_bytes: int | None = None,
 ) -> IngestReport:
     columns = (
         TextColumn("{task.description}", markup=False),
@@ -261,14 +281,14 @@ def _ingest_with_progress(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err, transient=True) as progress:
-        files = expand_folders(files, ws.root)
-        task = progress.add_task("ingesting", total=len(files))
+        found = expand_folders(files, ws.root)
+        task = progress.add_task("ingesting", total=len(found))
 
         def step(rep: FileReport) -> None:
             # a zip may hold several sources, so the total can grow
             done = progress.tasks[0].completed + 1
             progress.update(
-                task, completed=done, total=max(done, len(files)), description=Path(rep.path).name
+                task, completed=done, total=max(done, len(found)), description=Path(rep.path).name
             )
 
         def start(path: str) -> None:
@@ -276,13 +296,14 @@ def _ingest_with_progress(
 
         return ingest_files(
             ws,
-            files,
+            found,
             publisher,
             profile,
             on_file=step,
             on_start=start,
             replace=replace,
             accept_large=accept_large,
+            **({} if max_archive_bytes is None else {"max_archive_bytes": max_archive_bytes}),
         )
 
 
@@ -630,15 +651,23 @@ def count(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
     engine: Annotated[str, typer.Option(help="Query engine: duckdb or spark.")] = "duckdb",
     as_json: Annotated[bool, typer.Option("--json", help="Print the count as JSON.")] = False,
+    gross: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--gross",
+            help="Count this body gross from its own payments (repeatable; any name or code "
+            "the organisation registry knows; needs a full year of its files).",
+        ),
+    ] = None,
 ) -> None:
     """The Total Place count: all public money in the place, by agency and theme,
     with the workbook, CSV/Parquet and Fiscal Data Package in DIR/reports."""
     from totalplace.report.run import count_workspace
 
     try:
-        result, paths = count_workspace(Workspace.open(directory), engine)
+        result, paths = count_workspace(Workspace.open(directory), engine, gross or ())
     except TotalPlaceError as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, as_json) from exc
     if as_json:
         data = result.to_dict()
         data.pop("lines")
@@ -653,9 +682,12 @@ def count(
 @app.command()
 def trace(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
-    agency: Annotated[str, typer.Option(help="Agency, as the count names it.")],
+    agency: Annotated[
+        str, typer.Option(help="Agency: the count's name or any name the registry knows.")
+    ],
     theme: Annotated[str, typer.Option(help="Theme id, as the count names it.")],
     limit: Annotated[int, typer.Option(help="Largest source rows to list.")] = 20,
+    engine: Annotated[str, typer.Option(help="Query engine: duckdb or spark.")] = "duckdb",
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
 ) -> None:
     """Drill one cell of the count down to its source rows or apportionment keys."""
@@ -664,10 +696,11 @@ def trace(
 
     try:
         ws = Workspace.open(directory)
-        count = build_count(ws)
-        result = trace_cell(ws, count, agency, theme, limit)
+        count = build_count(ws, engine)
+        result = trace_cell(ws, count, agency, theme, limit, engine)
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
+    agency = result.agency  # the count's name for the body asked for
     if not result.lines and not as_json:
         themes = sorted({x.theme for x in count.lines if x.agency == agency})
         agencies = sorted({x.agency for x in count.lines if x.theme == theme})
@@ -678,6 +711,8 @@ def trace(
             if agencies
             else "neither the agency nor the theme is in the count"
         )
+        if result.nearest:
+            hint += f"; the count's nearest agency names: {'; '.join(result.nearest)}"
         err.print(
             f"no line of the count has agency {agency!r} and theme {theme!r}; {hint}",
             highlight=False,

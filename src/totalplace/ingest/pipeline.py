@@ -44,7 +44,9 @@ from totalplace.ingest.issues import FILE_WARNINGS
 from totalplace.ingest.parse import ParseResult, SourceParser
 from totalplace.ingest.roles import DATE_ROLES, Profile, map_columns
 from totalplace.ingest.sources import (
+    MAX_ARCHIVE_BYTES,
     PreparedSource,
+    Skipped,
     SkippedSheet,
     expand_folders,
     prepare,
@@ -359,37 +361,47 @@ def _money_notes(
 
 def ingest_files(
     ws: Workspace,
-    paths: Sequence[Path],
+    paths: Sequence[Path | Skipped],
     publisher: str | None = None,
     profile_path: Path | None = None,
     on_file: Callable[[FileReport], None] | None = None,
     on_start: Callable[[str], None] | None = None,
     replace: bool = False,
     accept_large: bool = False,
+    max_archive_bytes: int = MAX_ARCHIVE_BYTES,
 ) -> IngestReport:
     """Ingest every path (a folder: the spend files under it); a failed file is
     reported and never stops the others. With ``replace``, a file whose content
     is already loaded is read again and put in place of the earlier load (see
     :meth:`Workspace.replace_file`). With ``accept_large``, a payment over £1bn
     or a total over the paying council's outturn is loaded and recorded on the
-    file instead of failing it."""
+    file instead of failing it. A zip stops at ``max_archive_bytes`` unzipped."""
     paths = expand_folders(paths, ws.root)
     profile = find_profile(ws, publisher, profile_path)
     with ws.writing():
         return _ingest_locked(
-            ws, paths, publisher, profile, on_file, on_start, replace, accept_large
+            ws,
+            paths,
+            publisher,
+            profile,
+            on_file,
+            on_start,
+            replace,
+            accept_large,
+            max_archive_bytes,
         )
 
 
 def _ingest_locked(
     ws: Workspace,
-    paths: Sequence[Path],
+    paths: Sequence[Path | Skipped],
     publisher: str | None,
     profile: Profile,
     on_file: Callable[[FileReport], None] | None,
     on_start: Callable[[str], None] | None,
     replace: bool,
     accept_large: bool,
+    max_archive_bytes: int = MAX_ARCHIVE_BYTES,
 ) -> IngestReport:
     """The ingest, under the workspace's writer lock: what is committed is read
     only once no other command can be adding to it."""
@@ -407,6 +419,7 @@ def _ingest_locked(
             on_start,
             replace,
             accept_large=accept_large,
+            max_archive_bytes=max_archive_bytes,
         )
     report = IngestReport(reports)
     ws.refresh_sources()
@@ -416,7 +429,7 @@ def _ingest_locked(
 
 def _ingest_paths(
     ws: Workspace,
-    paths: Sequence[Path],
+    paths: Sequence[Path | Skipped],
     publisher: str | None,
     profile: Profile,
     committed: set[str],
@@ -425,12 +438,13 @@ def _ingest_paths(
     on_start: Callable[[str], None] | None,
     replace: bool = False,
     accept_large: bool = False,
+    max_archive_bytes: int = MAX_ARCHIVE_BYTES,
 ) -> list[FileReport]:
     reports: list[FileReport] = []
     for path in paths:
         try:
-            for src in prepare(path, ws.tmp_dir, profile):
-                if isinstance(src, SkippedSheet):  # a workbook's notes, pivot or chart
+            for src in prepare(path, ws.tmp_dir, profile, max_archive_bytes):
+                if isinstance(src, SkippedSheet):  # a sheet, zip member or link not read
                     rep = FileReport(
                         src.display_path, "skipped", sha256=src.sha256, message=src.reason
                     )
