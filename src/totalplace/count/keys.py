@@ -7,10 +7,13 @@ or residents scaled by a proxy) so apportionment stays exact.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -31,6 +34,11 @@ MATCH_FIELDS = (
 KEYS = (
     "population",
     "population_65plus",
+    "children",
+    "income_deprived",
+    "employment_deprived",
+    "children_income_deprived",
+    "older_income_deprived",
     "deprivation_weighted",
     "police_force",
     "fire_authority",
@@ -104,16 +112,164 @@ def _parse(text: str, source: str) -> KeyRules:
     return KeyRules(tuple(rules), source)
 
 
+SITE_FIELDS = ("department", "programme")
+
+
+@dataclass(frozen=True)
+class SiteRule:
+    """Spending at one site: regional lines it matches go to the site's authority."""
+
+    name: str
+    region: str
+    authority: str  # GSS code as given (former codes allowed)
+    source: str
+    why: str
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+
+    def matches(self, region: str, line: Mapping[str, object]) -> bool:
+        return region == self.region and all(
+            p.fullmatch(str(line.get(f) or "")) for f, p in self.patterns
+        )
+
+
+def load_sites(path: Path | None = None) -> tuple[SiteRule, ...]:
+    """The site table: ``data/site_keys.toml``, or a user's file of the same shape."""
+    if path is None:
+        return _default_sites()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read site keys: {exc}") from exc
+    return _parse_sites(text, str(path))
+
+
+@cache
+def _default_sites() -> tuple[SiteRule, ...]:
+    ref = resources.files("totalplace").joinpath("data/site_keys.toml")
+    return _parse_sites(ref.read_text(encoding="utf-8"), "data/site_keys.toml")
+
+
+def _parse_sites(text: str, source: str) -> tuple[SiteRule, ...]:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+    out = []
+    for i, spec in enumerate(raw.get("site", []), start=1):
+        missing = [f for f in ("name", "region", "authority", "source") if not spec.get(f)]
+        if missing:
+            raise ConfigError(f"{source}: site {i} has no {', '.join(missing)}")
+        unknown = set(spec) - {"name", "region", "authority", "source", "why", *SITE_FIELDS}
+        if unknown:
+            raise ConfigError(f"{source}: site {i} has unknown fields {sorted(unknown)}")
+        if not any(f in spec for f in SITE_FIELDS):
+            raise ConfigError(f"{source}: site {i} must match a department or programme")
+        try:
+            patterns = tuple(
+                (f, re.compile(str(spec[f]), re.IGNORECASE)) for f in SITE_FIELDS if f in spec
+            )
+        except re.error as exc:
+            raise ConfigError(f"{source}: site {i}: bad regular expression: {exc}") from exc
+        out.append(
+            SiteRule(
+                name=str(spec["name"]),
+                region=str(spec["region"]),
+                authority=str(spec["authority"]),
+                source=str(spec["source"]),
+                why=str(spec.get("why", "")),
+                patterns=patterns,
+            )
+        )
+    return tuple(out)
+
+
+def site_weights(reg: Registry, site: SiteRule, units: tuple[str, ...], year: int) -> Weights:
+    """All of a site's line to the current authorities covering the site's authority."""
+    found = reg.get(site.authority)
+    covering = (found.gss,) if found.current else reg.successors(found.gss)
+    by_unit = {u: (1 if u in covering else 0) for u in units}
+    if not any(by_unit.values()):
+        raise ConfigError(
+            f"site {site.name}: {site.authority} is not in {site.region}; fix the site table"
+        )
+    names = ", ".join(reg.get(u).nice_name for u in covering)
+    flags = [f"spending at {site.name} ({found.nice_name}), all to {names}: {site.source}"]
+    if site.why:
+        flags.append(site.why)
+    return Weights(by_unit, tuple(flags), str(year))
+
+
 @dataclass(frozen=True)
 class Weights:
     by_unit: dict[str, int]
     flags: tuple[str, ...]  # why these weights are an estimate
+    # the year of the data the key is built from; where it combines several
+    # (residents of one year, age shares of another), the one farthest from
+    # the spending, so a reader sees the worst case
+    key_year: str = ""
+
+
+# A key's data more than this many years from the spending is flagged on the line.
+STALE_YEARS = 2
+# Scores and shares are read as integers (score x 10,000; percent x 10) so weights stay exact.
+SCORE_SCALE = 10_000
+PCT_SCALE = 10
+# Keys built from residents times a need or age measure: (table, column, age base).
+NEED_KEYS = {
+    "income_deprived": ("income", ""),
+    "employment_deprived": ("employment", ""),
+    "children_income_deprived": ("idaci", "pct_under16"),
+    "older_income_deprived": ("idaopi", "pct_over65"),
+    "deprivation_weighted": ("imd", ""),
+}
+AGE_KEYS = {"population_65plus": "pct_over65", "children": "pct_under16"}
+NEED_WHAT = {
+    "income": "IoD income domain score (share of residents income deprived)",
+    "employment": "IoD employment domain score (share of working-age residents out of work)",
+    "idaci": "IoD income deprivation affecting children (share of children under 16)",
+    "idaopi": "IoD income deprivation affecting older people (share of people aged 60+)",
+    "imd": "IMD average score as a need proxy",
+}
+
+
+def _read_keys_table(name: str) -> list[dict[str, str]]:
+    ref = resources.files("totalplace.reference").joinpath("data", "keys", name)
+    return list(csv.DictReader(io.StringIO(ref.read_text(encoding="utf-8"))))
+
+
+@cache
+def age_shares() -> dict[str, tuple[int, dict[str, int]]]:
+    """Per current authority: the year of its age shares and the shares (percent x 10)."""
+    return {
+        r["gss"]: (
+            int(r["year"]),
+            {c: round(Decimal(r[c]) * PCT_SCALE) for c in ("pct_under16", "pct_over65")},
+        )
+        for r in _read_keys_table("age.csv")
+    }
+
+
+@cache
+def need_scores() -> dict[str, dict[int, dict[str, int]]]:
+    """Per current authority and IoD edition: domain average scores (x 10,000)."""
+    out: dict[str, dict[int, dict[str, int]]] = {}
+    for r in _read_keys_table("need.csv"):
+        scores = {c: round(Decimal(r[c]) * SCORE_SCALE) for c in NEED_WHAT}
+        out.setdefault(r["gss"], {})[int(r["edition"])] = scores
+    return out
 
 
 def nearest_outturn_year(year: int) -> str:
     """The Revenue Outturn year nearest to the financial year starting in ``year``."""
     available = years()
     return min(available, key=lambda y: (abs(int(y[:4]) - year), y))
+
+
+def _stale(key_year: int, year: int) -> str | None:
+    gap = abs(key_year - year)
+    if gap <= STALE_YEARS:
+        return None
+    return f"key data from {key_year}, {gap} years from the spending ({year})"
 
 
 def _service_weights(reg: Registry, key: str, units: tuple[str, ...], year: int) -> Weights:
@@ -130,31 +286,54 @@ def _service_weights(reg: Registry, key: str, units: tuple[str, ...], year: int)
     missing = [u for u, w in by_unit.items() if w == 0]
     if missing:
         flags.append(f"{len(missing)} authorities with no {SERVICE_KEYS[key]} outturn get none")
-    return Weights(by_unit, tuple(sorted(flags)))
+    if stale := _stale(int(rs_year[:4]), year):
+        flags.append(stale)
+    return Weights(by_unit, tuple(sorted(flags)), rs_year[:4])
+
+
+def _edition(found: Mapping[int, object], year: int) -> int:
+    """The IoD edition nearest the spending year (the earlier on a tie)."""
+    return min(found, key=lambda e: (abs(e - year), e))
 
 
 def weights(reg: Registry, key: str, units: tuple[str, ...], year: int) -> Weights:
-    """Integer weights of ``units`` for ``key`` in mid-``year``."""
+    """Integer weights of ``units`` for ``key`` in mid-``year``, from the data of
+    that year or the nearest year shipped (the year used is ``key_year``)."""
     if key in SERVICE_KEYS:
         return _service_weights(reg, key, units, year)
     flags: set[str] = set()
     by_unit: dict[str, int] = {}
+    data_years: set[int] = set()
     for u in units:
         people, flag = reg.population(u, year)
+        pop_year = reg.population_year(u, year)
+        data_years.add(pop_year)
         if flag:
-            flags.add(f"population {flag}")
-        if key == "population_65plus":
-            pct, pct_year, pct_flag = reg.pct_over65(u)
-            flags.add(f"share aged 65+ from {pct_year} applied to {year} (proxy)")
-            if pct_flag:
-                flags.add(pct_flag)
-            by_unit[u] = round(people * pct * 1000)
-        elif key == "deprivation_weighted":
-            found = reg.imd(u)
-            if found is None or found[1] is None:
-                raise ConfigError(f"no IMD score for {u}: use a keys file without this key")
-            flags.add(f"IMD {found[2]} average score as a need proxy")
-            by_unit[u] = round(people * found[1] * 1000)
+            flags.add(f"population {flag} ({pop_year} for {year})")
+        weight = people
+        age_column = AGE_KEYS.get(key) or NEED_KEYS.get(key, ("", ""))[1]
+        if age_column:
+            found_age = age_shares().get(u)
+            if found_age is None:
+                raise ConfigError(f"no age shares for {u}: use a keys file without {key}")
+            age_year, shares = found_age
+            data_years.add(age_year)
+            what = "under 16" if age_column == "pct_under16" else "65 and over"
+            flags.add(f"share aged {what} from {age_year} applied to {year} residents")
+            weight *= shares[age_column]
         else:
-            by_unit[u] = people * 1000
-    return Weights(by_unit, tuple(sorted(flags)))
+            weight *= PCT_SCALE * 100  # the same scale as an age share of 100%
+        if key in NEED_KEYS:
+            column = NEED_KEYS[key][0]
+            editions = need_scores().get(u)
+            if not editions:
+                raise ConfigError(f"no IoD scores for {u}: use a keys file without {key}")
+            edition = _edition(editions, year)
+            data_years.add(edition)
+            flags.add(f"{NEED_WHAT[column]}, IoD {edition}")
+            weight *= editions[edition][column]
+        by_unit[u] = weight
+    key_year = max(data_years, key=lambda y: (abs(y - year), y)) if data_years else year
+    if stale := _stale(key_year, year):
+        flags.add(stale)
+    return Weights(by_unit, tuple(sorted(flags)), str(key_year))

@@ -13,19 +13,32 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 from totalplace.count.apportion import largest_remainder
 from totalplace.count.councils import CouncilOutturn, council_outturn, has_outturn
-from totalplace.count.keys import KeyRules, Weights, load_rules, weights
+from totalplace.count.keys import (
+    KeyRule,
+    KeyRules,
+    SiteRule,
+    Weights,
+    load_rules,
+    load_sites,
+    site_weights,
+    weights,
+)
 from totalplace.errors import ConfigError
 from totalplace.reference.places import Place, Registry, registry
-from totalplace.reference.regional import ENGLISH_REGIONS, regional_lines
+from totalplace.reference.regional import ENGLISH_REGIONS, RegionalLine, regional_lines
+from totalplace.reference.regional import years as regional_years
 
 # Confidence grades: A counted from the body's own accounts, B official
 # outturn apportioned within one authority, C apportioned by residents,
 # D apportioned by a proxy.
-GRADE_BY_KEY = {"population": "C"}
+GRADE_BY_KEY = {"population": "C", "site": "B"}
+BASIS_OUTTURN = "council outturn"
+BASIS_REGIONAL = "regional (CRA)"
 DEPARTMENT = {
     "council": "Local government (Revenue Outturn)",
     "police": "Police (Revenue Outturn)",
@@ -56,6 +69,13 @@ class TopDownLine:
     grade: str
     flags: tuple[str, ...]
     body: str = ""  # E-code of the body whose own outturn this is
+    key_year: str = ""  # the year of the data the key is built from
+    # how the key was chosen: by "sub-function", "programme", "site", the
+    # "default" rule, or the "sub-function mix of YYYY-YY" for a line without one
+    key_basis: str = ""
+    # where a local-government figure comes from: "council outturn" or
+    # "regional (CRA)"; "regional (CRA)" for every apportioned line
+    basis: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "flags": list(self.flags)}
@@ -73,6 +93,11 @@ class TopDownResult:
         0  # councils' levies to joint bodies, replaced by the bodies' spending
     )
     notes: list[str] = field(default_factory=list)
+    # One basis per year: where councils' outturn replaces the regional
+    # local-government lines, the regional figure it replaced (by kind: council,
+    # police, fire) is kept beside the outturn, so the choice can be checked.
+    regional_replaced: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    outturn_by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
     def total_pence(self) -> int:
@@ -91,6 +116,31 @@ class TopDownResult:
             out[str(getattr(line, attr))] += line.place_pence
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
+    @property
+    def basis(self) -> str:
+        """The basis of the place's local-government current spending this year."""
+        return BASIS_OUTTURN if self.outturn_by_kind else BASIS_REGIONAL
+
+    def basis_report(self) -> dict[str, object]:
+        """Both figures for local government where outturn replaced regional lines:
+        the outturn counted and the regional (CRA) lines it replaced, by kind."""
+        kinds = sorted(set(self.outturn_by_kind) | set(self.regional_replaced))
+        outturn = sum(self.outturn_by_kind.values())
+        regional = sum(self.regional_replaced.values())
+        return {
+            "basis": self.basis,
+            "outturn_pence": outturn,
+            "regional_replaced_pence": regional,
+            "difference_pence": outturn - regional,
+            "by_kind": {
+                k: {
+                    "outturn_pence": self.outturn_by_kind.get(k, 0),
+                    "regional_replaced_pence": self.regional_replaced.get(k, 0),
+                }
+                for k in kinds
+            },
+        }
+
     def to_dict(self) -> dict[str, object]:
         return {
             "place": {
@@ -108,6 +158,7 @@ class TopDownResult:
             "non_identifiable_pence_national": self.non_identifiable_pence,
             "levies_removed_pence": self.levies_removed_pence,
             "notes": list(self.notes),
+            "local_government_basis": self.basis_report(),
             "by_department": self.by("department"),
             "by_body_type": self.by("body_type"),
             "by_function": self.by("function"),
@@ -130,7 +181,7 @@ def _outturn_kind(body_type: str, capital_current: str, subfunction: str | None)
 
 
 def _from_outturn(
-    councils: CouncilOutturn, units_by_region: dict[str, list[str]]
+    councils: CouncilOutturn, units_by_region: dict[str, list[str]], year: str
 ) -> list[TopDownLine]:
     region = ", ".join(sorted(units_by_region))
     return [
@@ -147,6 +198,9 @@ def _from_outturn(
             place_pence=c.pence,
             key="outturn",
             key_share=c.share,
+            key_year=year[:4],
+            key_basis="the body's own outturn",
+            basis=BASIS_OUTTURN,
             method="outturn",
             grade="A" if float(c.share) == 1.0 else "B",
             flags=c.flags,
@@ -161,6 +215,120 @@ def mid_year(year: str) -> int:
     return int(year[:4])
 
 
+def _match_fields(line: RegionalLine) -> dict[str, object]:
+    return {
+        "department": line.department,
+        "programme": line.programme or line.programme_code,
+        "function": line.function,
+        "subfunction": line.subfunction or line.hmt_subfunction or line.hmt_function,
+        "body_type": line.body_type,
+        "capital_current": line.capital_current,
+    }
+
+
+def _has_subfunction(line: RegionalLine) -> bool:
+    return bool(line.subfunction or line.hmt_subfunction)
+
+
+def _specific(rule: KeyRule) -> bool:
+    """A rule on the programme or department keys a line the same way whether or
+    not its database gives sub-functions."""
+    return any(f in ("programme", "department") for f, _ in rule.patterns)
+
+
+def _rule_basis(rule: KeyRule) -> str:
+    fields = {f for f, _ in rule.patterns}
+    if not fields:
+        return "default"
+    if fields & {"programme", "department"}:
+        return "programme"
+    return "sub-function" if "subfunction" in fields else "function"
+
+
+MixKey = tuple[str, str, str, str]  # region, function, body type, capital or current
+
+
+@cache
+def _sub_years() -> tuple[str, ...]:
+    return tuple(y for y in regional_years() if any(map(_has_subfunction, regional_lines(y))))
+
+
+def key_mix(rules: KeyRules, year: str) -> tuple[str, dict[MixKey, dict[str, int]]] | None:
+    """For a year without sub-functions: the nearest year that has them, and in it
+    the pence each key shares out per region, function, body type and capital or
+    current (lines keyed by programme left out, as they are keyed the same way in
+    every year); keys with no positive total are dropped."""
+    candidates = _sub_years()
+    if not candidates:
+        return None
+    start = int(year[:4])
+    mix_year = min(candidates, key=lambda y: (abs(int(y[:4]) - start), -int(y[:4])))
+    return mix_year, _key_mix(rules, mix_year)
+
+
+@cache
+def _key_mix(rules: KeyRules, mix_year: str) -> dict[MixKey, dict[str, int]]:
+    sums: dict[MixKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for line in regional_lines(mix_year):
+        if not line.identifiable or line.region not in ENGLISH_REGIONS:
+            continue
+        rule = rules.rule_for(_match_fields(line))
+        if _specific(rule):
+            continue
+        group = (line.region, line.function, line.body_type, line.capital_current)
+        sums[group][rule.key] += line.pence
+    return {g: {k: v for k, v in by.items() if v > 0} for g, by in sums.items()}
+
+
+@dataclass(frozen=True)
+class _Keyed:
+    """One regional line, or the part of one, keyed one way."""
+
+    pence: int
+    key: str
+    key_basis: str
+    flags: tuple[str, ...]
+    site: SiteRule | None = None
+
+
+def _keyed(
+    line: RegionalLine,
+    rules: KeyRules,
+    sites: tuple[SiteRule, ...],
+    year: str,
+) -> list[_Keyed]:
+    fields = _match_fields(line)
+    for site in sites:
+        if site.matches(line.region, fields):
+            return [_Keyed(line.pence, "site", "site", (), site)]
+    rule = rules.rule_for(fields)
+    if _has_subfunction(line) or _specific(rule):
+        return [_Keyed(line.pence, rule.key, _rule_basis(rule), ())]
+    found = key_mix(rules, year)
+    group = (line.region, line.function, line.body_type, line.capital_current)
+    mix = found[1].get(group) if found else None
+    if not found or not mix:
+        why = f"no sub-function here or in any year for {line.function}, {line.body_type}"
+        return [_Keyed(line.pence, rule.key, _rule_basis(rule), (why,))]
+    mix_year = found[0]
+    whole = sum(mix.values())
+    parts = largest_remainder(line.pence, mix)
+    basis = f"sub-function mix of {mix_year}"
+    return [
+        _Keyed(
+            parts[key],
+            key,
+            basis,
+            (
+                f"no sub-function in {line.source}: {key} keys {mix[key] / whole:.1%} of it, "
+                f"its share of {line.function} ({line.body_type}, {line.capital_current}) "
+                f"in {line.region} in {mix_year}",
+            ),
+        )
+        for key in sorted(mix)
+    ]
+
+
 def topdown(
     place: Place,
     year: str,
@@ -168,6 +336,8 @@ def topdown(
     current_only: bool = False,
     rules: KeyRules | None = None,
     keys_path: Path | None = None,
+    sites: tuple[SiteRule, ...] | None = None,
+    sites_path: Path | None = None,
     reg: Registry | None = None,
     use_outturn: bool = True,
 ) -> TopDownResult:
@@ -175,6 +345,7 @@ def topdown(
     Revenue Outturn replaces apportioned local-government current lines."""
     reg = reg or registry()
     rules = rules or load_rules(keys_path)
+    sites = load_sites(sites_path) if sites is None else sites
     pop_year = mid_year(year)
     units_by_region: dict[str, list[str]] = defaultdict(list)
     for unit in place.units:
@@ -188,7 +359,7 @@ def topdown(
     if councils is not None:
         result.notes.extend(councils.notes)
         result.levies_removed_pence = councils.levies_removed_pence
-    cache: dict[tuple[str, str], Weights] = {}
+    cache_: dict[tuple[str, str], Weights] = {}
     for line in lines:
         if not line.identifiable or line.region not in ENGLISH_REGIONS:
             if not line.identifiable:
@@ -197,53 +368,58 @@ def topdown(
         mine = units_by_region.get(line.region)
         if not mine or (current_only and line.capital_current == "capital"):
             continue
-        subfunction = line.subfunction or line.hmt_subfunction or line.hmt_function
-        as_dict = {
-            "department": line.department,
-            "programme": line.programme or line.programme_code,
-            "function": line.function,
-            "subfunction": subfunction,
-            "body_type": line.body_type,
-            "capital_current": line.capital_current,
-        }
-        rule = rules.rule_for(as_dict)
-        wkey = (line.region, rule.key)
-        if wkey not in cache:
-            cache[wkey] = weights(reg, rule.key, reg.region_units(line.region), pop_year)
-        w = cache[wkey]
-        parts = largest_remainder(line.pence, w.by_unit)
-        flags = w.flags
+        subfunction = str(_match_fields(line)["subfunction"])
         kind = _outturn_kind(line.body_type, line.capital_current, subfunction)
-        if kind is not None:
-            if councils is not None:
-                covered = councils.covered.get(kind, frozenset())
-                mine = [u for u in mine if u not in covered]  # the rest come from outturn
-                if not mine:
-                    continue
-            elif use_outturn:
-                flags = (*flags, f"no council outturn for {year}: apportioned")
-        share_num = sum(w.by_unit[u] for u in mine)
-        share_den = sum(w.by_unit.values())
-        result.lines.append(
-            TopDownLine(
-                region=line.region,
-                department=line.department,
-                programme=line.programme or line.programme_code,
-                function=line.function,
-                subfunction=subfunction,
-                body_type=line.body_type,
-                capital_current=line.capital_current,
-                source=f"{line.source} {line.source_ref}",
-                region_pence=line.pence,
-                place_pence=sum(parts[u] for u in mine),
-                key=rule.key,
-                key_share=f"{share_num / share_den:.6f}",
-                method="apportioned",
-                grade=GRADE_BY_KEY.get(rule.key, "D"),
-                flags=flags,
+        for part in _keyed(line, rules, sites, year):
+            units = reg.region_units(line.region)
+            if part.site is not None:
+                w = site_weights(reg, part.site, units, pop_year)
+            else:
+                wkey = (line.region, part.key)
+                if wkey not in cache_:
+                    cache_[wkey] = weights(reg, part.key, units, pop_year)
+                w = cache_[wkey]
+            shares = largest_remainder(part.pence, w.by_unit)
+            flags = (*part.flags, *w.flags)
+            keep = mine
+            if kind is not None:
+                if councils is not None:
+                    covered = councils.covered.get(kind, frozenset())
+                    keep = [u for u in mine if u not in covered]  # the rest come from outturn
+                    if not keep:
+                        result.regional_replaced[kind] += sum(shares[u] for u in mine)
+                        continue
+                    gone = [u for u in mine if u in covered]
+                    result.regional_replaced[kind] += sum(shares[u] for u in gone)
+                elif use_outturn:
+                    flags = (*flags, f"no council outturn for {year}: apportioned")
+            share_num = sum(w.by_unit[u] for u in keep)
+            share_den = sum(w.by_unit.values())
+            result.lines.append(
+                TopDownLine(
+                    region=line.region,
+                    department=line.department,
+                    programme=line.programme or line.programme_code,
+                    function=line.function,
+                    subfunction=subfunction,
+                    body_type=line.body_type,
+                    capital_current=line.capital_current,
+                    source=f"{line.source} {line.source_ref}",
+                    region_pence=part.pence,
+                    place_pence=sum(shares[u] for u in keep),
+                    key=part.key,
+                    key_share=f"{share_num / share_den:.6f}",
+                    method="apportioned",
+                    grade=GRADE_BY_KEY.get(part.key, "D"),
+                    flags=flags,
+                    key_year=w.key_year,
+                    key_basis=part.key_basis,
+                    basis=BASIS_REGIONAL,
+                )
             )
-        )
     if councils is not None:
-        result.lines.extend(_from_outturn(councils, units_by_region))
+        result.lines.extend(_from_outturn(councils, units_by_region, year))
+        for c in councils.lines:
+            result.outturn_by_kind[c.kind] += c.pence
     result.lines.sort(key=lambda x: (x.capital_current != "current", -x.place_pence))
     return result

@@ -303,6 +303,11 @@ class Registry:
         nearest = min(series, key=lambda y: (abs(y - year), y))
         return series[nearest], NEAREST_YEAR
 
+    def population_year(self, gss: str, year: int) -> int:
+        """The mid-year whose estimate :meth:`population` gives for ``year``."""
+        series = self._population.get(self.require_current(gss).gss) or {year: 0}
+        return year if year in series else min(series, key=lambda y: (abs(y - year), y))
+
     def pct_over65(self, gss: str) -> tuple[float, int, str | None]:
         """Share of residents aged 65+ (percent), its year (the latest only) and a flag:
         None, or 'weighted-mean-of-districts' for a county."""
