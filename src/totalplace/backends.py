@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 _SPARK_TYPES = {"String": "STRING", "Int64": "BIGINT", "Boolean": "BOOLEAN", "Date": "DATE"}
-SPARK_INSTALL = "pip install 'pyspark>=4.0,<4.1' (and a Java 17 runtime)"
+# Spark is an optional extra: the core install (DuckDB) does not carry pyspark.
+SPARK_INSTALL = "pip install 'totalplace[spark]' (pyspark 4.0) and a Java 17 runtime"
 
 
 class Backend(Protocol):
@@ -86,10 +87,9 @@ class SparkBackend:
 
 def spark_session() -> tuple[SparkSession, bool]:
     """The active SparkSession, or a new local one: (session, created here)."""
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        raise ConfigError(f"--engine spark needs pyspark: {SPARK_INSTALL}") from exc
+    check_engine("spark")
+    from pyspark.sql import SparkSession
+
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, False
@@ -117,7 +117,22 @@ def local_spark_builder(builder: Any) -> Any:
     )
 
 
+def check_engine(engine: str) -> None:
+    """Refuse an engine this install cannot run, before any work is done:
+    an unknown name, or Spark without pyspark (an optional extra)."""
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine == "spark":
+        try:
+            import pyspark  # noqa: F401
+        except ImportError as exc:
+            raise ConfigError(
+                f"--engine spark needs pyspark, which is not installed: {SPARK_INSTALL}"
+            ) from exc
+
+
 def open_backend(engine: str) -> Backend:
+    check_engine(engine)
     if engine == "duckdb":
         return DuckDBBackend()
     if engine == "spark":

@@ -699,7 +699,7 @@ def trace(
         count = build_count(ws, engine)
         result = trace_cell(ws, count, agency, theme, limit, engine)
     except TotalPlaceError as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, as_json) from exc
     agency = result.agency  # the count's name for the body asked for
     if not result.lines and not as_json:
         themes = sorted({x.theme for x in count.lines if x.agency == agency})

@@ -5,15 +5,21 @@ that basis and the reason."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
-from totalplace.count.transactions import BY_MODEL, BY_RULES, UNCLASSIFIED, financial_year
-from totalplace.workspace import CLASSIFIED_NAME, Workspace
+from totalplace.count.transactions import (
+    BY_RULES,
+    cell_rows,
+    open_spend_rows,
+    read_parts,
+)
+from totalplace.orgs import org_registry, resolve_names
+from totalplace.orgs.resolve import ORGS_DIR
+from totalplace.workspace import Workspace
 
 ROW_LIMIT = 50
 
@@ -44,18 +50,33 @@ class Trace:
     # for lines a council's outturn gives where its payments show nothing: the
     # basis and why, since no spend row stands behind them
     basis: list[str] = field(default_factory=list)
+    # when the count has no agency of that name: the nearest names it has
+    nearest: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "rows": [asdict(r) for r in self.rows]}
 
 
 def trace(
-    ws: Workspace, count: PlaceCount, agency: str, theme: str, limit: int = ROW_LIMIT
+    ws: Workspace,
+    count: PlaceCount,
+    agency: str,
+    theme: str,
+    limit: int = ROW_LIMIT,
+    engine: str = "duckdb",
 ) -> Trace:
     """The count's lines for one agency and theme, and for transaction lines
-    the spend rows behind them (the ``limit`` largest, with the total of all)."""
+    the spend rows behind them (the ``limit`` largest, with the total of all).
+
+    ``agency`` may be any name or alias the organisation registry knows for
+    the body the count names (``Gateshead Council`` finds ``Gateshead
+    Metropolitan Borough Council``).  The rows are chosen by the count's own
+    definition of a cell (:func:`totalplace.count.transactions.cell_rows`) on
+    ``engine``, so they add up to the transaction lines."""
+    agency, nearest = agency_in_count(ws, count, agency)
     lines = [x for x in count.lines if x.agency == agency and x.theme == theme]
     result = Trace(agency, theme, sum(x.pence for x in lines), [x.to_dict() for x in lines])
+    result.nearest = nearest
     for x in lines:
         if x.basis:
             why = "; ".join(f for f in x.flags if f != MIX_FLAG)
@@ -71,44 +92,80 @@ def trace(
     )
     if not payers:
         return result
-    start, end = financial_year(count.year)
-    theme_sql = "coalesce(CASE WHEN c.catch_all THEN NULL ELSE c.theme END, $unclassified)"
-    where = (
-        "s.paying_body IN (SELECT unnest($payers)) AND s.period_start BETWEEN $start AND $end "
-        f"AND {theme_sql} = $theme AND NOT coalesce(c.pass_through, false) "
-        "AND NOT coalesce(lower(s.capital_revenue), '') LIKE 'cap%'"
-    )
-    params = {
-        "payers": payers,
-        "start": start,
-        "end": end,
-        "theme": theme,
-        "unclassified": UNCLASSIFIED,
-    }
-    path = ws.root / CLASSIFIED_NAME
-    # files classified before the model existed have no method column
-    method = "c.method" if "method" in pq.read_schema(path).names else "NULL"
-    by_sql = (
-        f"CASE WHEN {theme_sql} = $unclassified THEN $unclassified "
-        f"WHEN {method} = 'model' THEN '{BY_MODEL}' ELSE '{BY_RULES}' END"
-    )
-    classified = str(path).replace("'", "''")
-    with ws.connect() as con:
-        join = (
-            f"FROM spend s JOIN files f USING (file_id) "
-            f"LEFT JOIN read_parquet('{classified}') c "
-            "ON c.file_id = s.file_id AND c.source_line = s.source_line "
-            f"WHERE {where}"
+    with ws.catalog(read_only=True) as cat:
+        paths = dict(cat.execute("SELECT file_id, path FROM files").fetchall())
+    with open_spend_rows(ws, count.year, engine) as spend:
+        if spend is None:
+            return result
+        rows = cell_rows(spend.table, payers, theme)
+        total = rows.aggregate(
+            rows=rows.count(), pence=rows.amount_pence.sum().fill_null(0).cast("int64")
         )
-        total = con.execute(
-            f"SELECT count(*), coalesce(sum(s.amount_pence), 0) {join}", params
-        ).fetchone()
-        found = con.execute(
-            f"SELECT f.path, s.source_line, s.paying_body, s.supplier_name, "
-            f"CAST(s.period_start AS VARCHAR), s.amount_pence, c.rule_id, {by_sql} {join} "
-            "ORDER BY abs(s.amount_pence) DESC, f.path, s.source_line LIMIT $limit",
-            {**params, "limit": limit},
-        ).fetchall()
-    result.rows_total, result.rows_pence = (int(total[0]), int(total[1])) if total else (0, 0)
-    result.rows = [SourceRow(*r) for r in found]
+        size = rows.amount_pence.abs()
+        top = rows.order_by([size.desc(), rows.file_id, rows.source_line]).limit(limit)
+        top = top.select(
+            "file_id",
+            "source_line",
+            "paying_body",
+            "supplier_name",
+            date=top.period_start.cast("string"),
+            pence=top.amount_pence,
+            rule_id=top.rule_id,
+            classified_by=top.classified_by,
+            size=top.amount_pence.abs(),
+        )
+        # written by the engine and read back with DuckDB, as the count does
+        spend.backend.write_parquet(total, spend.work / "total")
+        spend.backend.write_parquet(top, spend.work / "top")
+        summed = read_parts(spend.work / "total").to_pylist()
+        found = read_parts(spend.work / "top").to_pylist()
+    if summed:
+        result.rows_total, result.rows_pence = int(summed[0]["rows"]), int(summed[0]["pence"])
+    found.sort(key=lambda r: (-int(r["size"]), str(r["file_id"]), int(r["source_line"])))
+    result.rows = [
+        SourceRow(
+            path=str(paths.get(r["file_id"], r["file_id"])),
+            line=int(r["source_line"]),
+            paying_body=r["paying_body"],
+            supplier=r["supplier_name"],
+            date=r["date"],
+            pence=int(r["pence"]),
+            rule_id=r["rule_id"],
+            classified_by=r["classified_by"],
+        )
+        for r in found
+    ]
     return result
+
+
+def agency_in_count(ws: Workspace, count: PlaceCount, name: str) -> tuple[str, list[str]]:
+    """The count's name for the body ``name`` stands for, and, when the count
+    has none, the nearest names it does have (to offer instead).
+
+    A name the count uses is taken as it is.  Otherwise the name and the
+    count's agencies are resolved with the organisation registry (shipped
+    bodies, their aliases and the workspace's own ``orgs/``), and an agency
+    of the same body is the one meant; a line's body code counts too."""
+    agencies = sorted({x.agency for x in count.lines})
+    if name in agencies:
+        return name, []
+    registry = org_registry(ws.root / ORGS_DIR)
+    asked, *theirs = resolve_names([name, *agencies], registry)
+    if asked.status == "accepted" and asked.body_id:
+        body = registry.get(asked.body_id)
+        codes = {body.id, *(code for _, code in body.codes)}
+        same = sorted(
+            {a for a, r in zip(agencies, theirs, strict=True) if r.body_id == body.id}
+            | {x.agency for x in count.lines if x.body and x.body in codes}
+        )
+        if len(same) == 1:
+            return same[0], []
+        if same:  # more than one of the count's agencies is that body: let the user choose
+            return name, same
+    by_case = {a.casefold(): a for a in agencies}
+    if name.casefold() in by_case:
+        return by_case[name.casefold()], []
+    nearest = difflib.get_close_matches(name, agencies, n=5, cutoff=0.4)
+    words = set(name.casefold().split())
+    nearest += [a for a in agencies if words & set(a.casefold().split()) and a not in nearest]
+    return name, nearest[:5]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -23,7 +25,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from totalplace import duck
-from totalplace.backends import open_backend
+from totalplace.backends import Backend, check_engine, open_backend
+from totalplace.classify.taxonomy import PASS_THROUGH
 from totalplace.errors import ConfigError
 from totalplace.workspace import CLASSIFIED_NAME, Workspace
 
@@ -111,10 +114,16 @@ def financial_year(year: str) -> tuple[date, date]:
     return date(start, 4, 1), date(start + 1, 3, 31)
 
 
-def transactions_expr(
+def spend_rows(
     rows: ir.Table, classified: ir.Table, resolved: ir.Table, start: date, end: date
 ) -> ir.Table:
-    """Loaded rows of the year, classified and resolved, summed by ``GROUP`` and month."""
+    """Every loaded row of the year, one per spend row, with the fields that
+    place it in a cell of the count: payer, theme, tier, pass-through, capital,
+    payee body and how it was classified.
+
+    This is the one definition of those fields: the count sums these rows by
+    ``GROUP`` and ``trace`` lists them through :func:`cell_rows`, on either
+    engine, so the rows behind a cell are the rows the cell was summed from."""
     loaded = rows.filter(
         (rows.status == "loaded") & (rows.period_start >= start) & (rows.period_start <= end)
     )
@@ -134,7 +143,11 @@ def transactions_expr(
         else_=ibis.literal(BY_RULES),
     )
     cap = joined.capital_revenue.lower().fill_null("")
-    shaped = joined.select(
+    return joined.select(
+        file_id=joined.file_id,
+        source_line=joined.source_line,
+        supplier_name=joined.supplier_name,
+        rule_id=joined.rule_id,
         paying_body=joined.paying_body,
         theme=theme,
         tier=joined.tier.fill_null("not known"),
@@ -145,8 +158,34 @@ def transactions_expr(
         classified_by=by,
         amount_pence=joined.amount_pence,
         period_start=joined.period_start,
-        month=joined.period_start.strftime("%Y-%m"),
     )
+
+
+def in_revenue_lines(table: ir.Table) -> ir.BooleanValue:
+    """Whether a row of :func:`spend_rows` is in the count's revenue lines:
+    capital payments come from the regional lines, and pass-through payments
+    (flagged by a rule, or themed pass-through) are shown apart from the count."""
+    passing = table.pass_through | (table.theme == PASS_THROUGH)
+    return ~table.capital & ~passing
+
+
+def cell_rows(table: ir.Table, payers: Sequence[str], theme: str) -> ir.Table:
+    """The rows of :func:`spend_rows` behind the count's transaction lines of
+    ``payers`` (the spend files' paying-body names for one agency) and ``theme``."""
+    return table.filter(
+        table.paying_body.isin(list(payers)), table.theme == theme, in_revenue_lines(table)
+    )
+
+
+def transactions_expr(
+    rows: ir.Table, classified: ir.Table, resolved: ir.Table, start: date, end: date
+) -> ir.Table:
+    """Loaded rows of the year, classified and resolved, summed by ``GROUP`` and month."""
+    return _by_group_and_month(spend_rows(rows, classified, resolved, start, end))
+
+
+def _by_group_and_month(table: ir.Table) -> ir.Table:
+    shaped = table.mutate(month=table.period_start.strftime("%Y-%m"))
     # by month too, so the months each payer covers come from the same pass
     return shaped.group_by([*GROUP, "month"]).aggregate(
         pence=shaped.amount_pence.sum(),
@@ -163,7 +202,8 @@ def _empty_resolved(path: Path) -> None:
     )
 
 
-def _read(folder: Path) -> pa.Table:
+def read_parts(folder: Path) -> pa.Table:
+    """The Parquet parts an engine wrote into ``folder``, as one Arrow table."""
     con = duck.connect()
     try:
         return con.read_parquet(
@@ -173,14 +213,27 @@ def _read(folder: Path) -> pa.Table:
         con.close()
 
 
-def load_transactions(ws: Workspace, year: str, engine: str = "duckdb") -> Transactions:
-    """Sum the workspace's transactions of ``year`` on ``engine``."""
+@dataclass(frozen=True)
+class SpendRows:
+    """The workspace's spend rows of one year on an open engine."""
+
+    backend: Backend
+    table: ir.Table  # spend_rows(...)
+    work: Path  # a scratch folder for the engine's output
+    total_loaded: int
+
+
+@contextmanager
+def open_spend_rows(ws: Workspace, year: str, engine: str = "duckdb") -> Iterator[SpendRows | None]:
+    """The year's spend rows (:func:`spend_rows`) on ``engine``, or None when
+    the workspace holds no spend files; the engine is closed on leaving."""
+    check_engine(engine)  # even with no spend files, an engine this install lacks is an error
     with ws.catalog(read_only=True) as cat:
         files = cat.execute("SELECT file_id, rows_loaded FROM files ORDER BY file_id").fetchall()
     ids = [f[0] for f in files]
-    total_loaded = sum(int(f[1]) for f in files)
     if not ids:
-        return Transactions((), {}, 0)  # a count from outturn and regional lines alone
+        yield None
+        return
     classified = ws.root / CLASSIFIED_NAME
     if not classified.exists():
         raise ConfigError(f"{ws.root} is not classified yet: run `totalplace classify {ws.root}`")
@@ -194,20 +247,30 @@ def load_transactions(ws: Workspace, year: str, engine: str = "duckdb") -> Trans
     backend = open_backend(engine)
     try:
         rows = backend.read_parquet([ws.table_path("rows", i) for i in ids], "tp_rows", ROWS_SCHEMA)
-        groups_expr = transactions_expr(
+        table = spend_rows(
             rows,
             backend.read_parquet([classified], "tp_classified", CLASSIFIED_SCHEMA),
             backend.read_parquet([resolved], "tp_resolved", RESOLVED_SCHEMA),
             start,
             end,
         )
-        # Written by the engine itself and read back with DuckDB: collecting a
-        # Spark result through Python goes via pandas.
-        backend.write_parquet(groups_expr, work / "groups")
-        cells = _read(work / "groups").to_pylist()
+        yield SpendRows(backend, table, work, sum(int(f[1]) for f in files))
     finally:
         backend.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def load_transactions(ws: Workspace, year: str, engine: str = "duckdb") -> Transactions:
+    """Sum the workspace's transactions of ``year`` on ``engine``."""
+    with open_spend_rows(ws, year, engine) as spend:
+        if spend is None:
+            return Transactions((), {}, 0)  # a count from outturn and regional lines alone
+        groups_expr = _by_group_and_month(spend.table)
+        # Written by the engine itself and read back with DuckDB: collecting a
+        # Spark result through Python goes via pandas.
+        spend.backend.write_parquet(groups_expr, spend.work / "groups")
+        cells = read_parts(spend.work / "groups").to_pylist()
+        total_loaded = spend.total_loaded
     summed: dict[TransactionGroup, list[int]] = defaultdict(lambda: [0, 0])
     months: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in cells:

@@ -1,0 +1,118 @@
+"""trace lists the rows the count summed: one definition of a cell, on both
+engines, and an agency named as the registry knows it."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pytest
+from typer.testing import CliRunner
+
+from totalplace.cli import app
+from totalplace.count.cube import build_count
+from totalplace.count.place_count import PlaceCount
+from totalplace.count.trace import trace
+from totalplace.demo import run_demo
+from totalplace.report.run import count_workspace
+from totalplace.workspace import Workspace
+
+GATESHEAD = "E08000037"
+GATESHEAD_IN_COUNT = "Gateshead Metropolitan Borough Council"
+
+
+@pytest.fixture(scope="module")
+def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    _, ws = run_demo(tmp_path_factory.mktemp("demo") / "demo")
+    count_workspace(ws)  # classifies and resolves the demo's payees
+    return ws
+
+
+@pytest.fixture(scope="module")
+def gateshead(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, PlaceCount]:
+    ws = Workspace.create(tmp_path_factory.mktemp("gh") / "ws", [GATESHEAD], "2010-11")
+    return ws, build_count(ws)
+
+
+def _transaction_cells(count: PlaceCount) -> dict[tuple[str, str], int]:
+    cells: dict[tuple[str, str], int] = defaultdict(int)
+    for x in count.lines:
+        if x.method == "transactions":
+            cells[(x.agency, x.theme)] += x.pence
+    return dict(cells)
+
+
+def test_every_cell_traces_to_rows_that_add_up_to_it(demo_ws: Workspace, engine: str) -> None:
+    """Guards against trace choosing rows by a rule of its own: every
+    transaction cell of the synthetic place, counted on ``engine``, is traced
+    on the same engine to rows whose pence are the cell's, to the penny."""
+    count = build_count(demo_ws, engine)
+    cells = _transaction_cells(count)
+    assert len(cells) >= 10  # the demo's payers pay for many themes
+    for (agency, theme), pence in sorted(cells.items()):
+        cell = trace(demo_ws, count, agency, theme, limit=3, engine=engine)
+        assert cell.rows_pence == pence, (agency, theme)
+        assert cell.rows_total >= len(cell.rows) > 0
+        assert cell.rows == sorted(cell.rows, key=lambda r: -abs(r.pence))
+
+
+def test_capital_and_pass_through_rows_are_not_traced_to_a_revenue_cell(
+    demo_ws: Workspace,
+) -> None:
+    """Guards the cell's definition itself: the rows trace lists for a payer
+    are its revenue payments only, so the cells' rows add up to the payer's
+    revenue lines and not to everything it paid."""
+    count = build_count(demo_ws)
+    cells = _transaction_cells(count)
+    agency = max(
+        {a for a, _ in cells}, key=lambda a: sum(p for (x, _), p in cells.items() if x == a)
+    )
+    traced = sum(trace(demo_ws, count, a, t, limit=0).rows_pence for a, t in cells if a == agency)
+    assert traced == sum(p for (a, _), p in cells.items() if a == agency)
+    passing = sum(x.pence for x in count.pass_through if x.agency == agency)
+    assert passing > 0  # the demo's payers pass money on, which is not in the cells
+
+
+def test_trace_takes_a_name_the_registry_knows_for_the_counted_agency(
+    gateshead: tuple[Workspace, PlaceCount],
+) -> None:
+    """Guards against trace matching the agency by exact text only: the count
+    says Gateshead Metropolitan Borough Council and a user types the name the
+    council calls itself."""
+    ws, count = gateshead
+    line = next(x for x in count.lines if x.agency == GATESHEAD_IN_COUNT)
+    cell = trace(ws, count, "Gateshead Council", line.theme)
+    assert cell.agency == GATESHEAD_IN_COUNT
+    assert cell.lines and cell.pence == sum(
+        x.pence for x in count.lines if x.agency == GATESHEAD_IN_COUNT and x.theme == line.theme
+    )
+
+
+def test_trace_command_finds_an_alias_and_offers_the_nearest_for_an_unknown_name(
+    gateshead: tuple[Workspace, PlaceCount],
+) -> None:
+    ws, count = gateshead
+    line = next(x for x in count.lines if x.agency == GATESHEAD_IN_COUNT)
+    args = ["trace", str(ws.root), "--agency", "Gateshead Council", "--theme", line.theme]
+    found = CliRunner().invoke(app, [*args, "--json"])
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.stdout)["agency"] == GATESHEAD_IN_COUNT
+    unknown = ["trace", str(ws.root), "--agency", "Gateshead Hospitals", "--theme", line.theme]
+    missed = CliRunner().invoke(app, unknown)
+    assert missed.exit_code == 1
+    assert "nearest agency names" in missed.stderr and GATESHEAD_IN_COUNT in missed.stderr
+    as_json = CliRunner().invoke(app, [*unknown, "--json"])
+    assert as_json.exit_code == 1
+    assert GATESHEAD_IN_COUNT in json.loads(as_json.stdout)["nearest"]
+
+
+def test_trace_on_an_unknown_engine_is_a_config_error(
+    gateshead: tuple[Workspace, PlaceCount],
+) -> None:
+    """Even a workspace with no spend files (the count is top down alone)
+    refuses an engine it cannot run, in the CLI's one error shape."""
+    ws, _ = gateshead
+    args = ["trace", str(ws.root), "--agency", GATESHEAD_IN_COUNT, "--theme", "x"]
+    result = CliRunner().invoke(app, [*args, "--engine", "nosuch", "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["type"] == "ConfigError"
