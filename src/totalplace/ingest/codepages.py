@@ -14,10 +14,17 @@ checks it.  Otherwise the file is read as cp1252.
 The counts behind the choice, and the raw bytes around the first sign found
 (as hex), are kept with the file so the decision can be checked against the
 original bytes.
+
+Two more cases are found here: UTF-16 (by its byte-order mark, or by the NUL
+bytes its ASCII characters leave in every other byte), and a file that mixes
+UTF-8 lines with code-page lines (each line is then read in its own encoding,
+and the file is flagged).
 """
 
 from __future__ import annotations
 
+import codecs
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,3 +139,107 @@ def choose(path: Path) -> Choice:
         details["currency_sign_bytes"] = ev.first_hex[WINDOWS_POUND]
     details.update(encoding="cp1252", reason=reason)
     return Choice("cp1252", False, details)
+
+
+# -- UTF-16, and files that mix UTF-8 with a code page ------------------------------------
+
+UTF16_HEAD = 64 * 1024
+# A spend file is mostly ASCII: in UTF-16 every such character is a NUL byte and
+# a letter, so NULs fill one of the two byte positions and almost never the other.
+_NUL_SHARE_WIDE = 0.4
+_NUL_SHARE_OTHER = 0.05
+
+
+def utf16(path: Path) -> str | None:
+    """``utf-16`` when the file starts with a UTF-16 byte-order mark; ``utf-16-le``
+    or ``utf-16-be`` when, without one, NUL bytes fill the odd (or even) byte
+    positions of the first 64 KB and almost none of the others; else None."""
+    with path.open("rb") as fh:
+        head = fh.read(UTF16_HEAD)
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    pairs = len(head) // 2
+    if pairs < 4:
+        return None
+    even = head[0 : pairs * 2 : 2].count(0) / pairs
+    odd = head[1 : pairs * 2 : 2].count(0) / pairs
+    if odd >= _NUL_SHARE_WIDE and even < _NUL_SHARE_OTHER:
+        return "utf-16-le"
+    if even >= _NUL_SHARE_WIDE and odd < _NUL_SHARE_OTHER:
+        return "utf-16-be"
+    return None
+
+
+_LINE_WITH_HIGH_BYTES = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
+_AFTER_LINE_END = re.compile(rb"(?<=[\r\n])")
+
+
+@dataclass(frozen=True)
+class Mixed:
+    """Lines holding bytes above ASCII: those that are UTF-8, those that are not,
+    and the first of each (as the code page would show it), for the warning."""
+
+    utf8_lines: int
+    other_lines: int
+    first_utf8: str
+    first_other: str
+
+    @property
+    def mixed(self) -> bool:
+        return self.utf8_lines > 0 and self.other_lines > 0
+
+
+def mixed_lines(path: Path, fallback: str) -> Mixed:
+    """Count, line by line, the lines with non-ASCII bytes that decode as UTF-8
+    and those that do not (a file edited in two programs holds both).  CR and LF
+    are single bytes in UTF-8 and every code page, and never part of another
+    character, so lines can be cut at them before decoding."""
+    utf8 = other = 0
+    first_utf8 = first_other = ""
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(CHUNK)
+            data = carry + chunk
+            if chunk:
+                cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+                data, carry = data[:cut], data[cut:]
+            for m in _LINE_WITH_HIGH_BYTES.finditer(data):
+                line = m.group()
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    other += 1
+                    first_other = first_other or line.decode(fallback, errors="replace")
+                else:
+                    utf8 += 1
+                    first_utf8 = first_utf8 or text
+            if not chunk:
+                break
+    return Mixed(utf8, other, first_utf8[:80], first_other[:80])
+
+
+class LineDecoder:
+    """Decode each line as UTF-8 when it is UTF-8, else in the code page: for a
+    file that mixes both, "£" and "é" then read right on every line."""
+
+    def __init__(self, fallback: str, errors: str = "strict") -> None:
+        self.fallback = fallback
+        self.errors = errors
+        self.carry = b""
+
+    def decode(self, data: bytes, final: bool = False) -> str:
+        data = self.carry + data
+        self.carry = b""
+        if not final:
+            cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+            data, self.carry = data[:cut], data[cut:]
+        return "".join(self._line(p) for p in _AFTER_LINE_END.split(data) if p)
+
+    def _line(self, raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode(self.fallback, errors=self.errors)

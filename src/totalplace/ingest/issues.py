@@ -62,6 +62,13 @@ _TYPES = [
         "A payment needs an amount; check the row in the source file.",
     ),
     IssueType(
+        "amount-out-of-range",
+        Severity.ERROR,
+        'amount "{value}" in column "{field}" is beyond plus or minus £10 trillion',
+        "No payment is that large: the cell is damaged or another column (an ID, a "
+        "reference) was read as the amount; check the row and the column map.",
+    ),
+    IssueType(
         "unparseable-amount",
         Severity.ERROR,
         'amount "{value}" in column "{field}" is not a money value',
@@ -72,6 +79,13 @@ _TYPES = [
         Severity.ERROR,
         'no date or period in column "{field}"',
         "A payment needs a date or period; check the row, or map a period column in a profile.",
+    ),
+    IssueType(
+        "date-out-of-range",
+        Severity.ERROR,
+        'date "{value}" in column "{field}" falls outside the years 1900 to 2100',
+        "A year such as 0000 or 9999 is a placeholder or a damaged cell, not a payment "
+        "date; check the row in the source file.",
     ),
     IssueType(
         "unparseable-date",
@@ -181,10 +195,28 @@ _FILE_WARNINGS: list[FileWarningType] = [
         "'£'; the counts and raw bytes are in the file's details.",
     ),
     FileWarningType(
+        "mixed-encoding",
+        "The file mixes UTF-8 lines with lines in a code page (cp1252): each line was read "
+        "in its own encoding; details.encoding.mixed counts both and shows the first of each.",
+    ),
+    FileWarningType(
         "column-chosen-by-values",
         "A required role (amount, payee or date) was taken from a column no known header "
         "names, by its values or a word in its header; check details.mapping or name the "
         "column in a profile.",
+    ),
+]
+
+_FILE_WARNINGS += [
+    FileWarningType(
+        "impossible-time",
+        "Some day dates carry a time of day no clock shows (25:99): the day is read and "
+        "the time ignored; details.impossible_times counts the rows and gives examples.",
+    ),
+    FileWarningType(
+        "decimal-commas",
+        "A money column is written with decimal commas (1.234,56, 1 234,56 or 12,34), as "
+        "its values show, and was read so; details.money_format names the columns.",
     ),
 ]
 

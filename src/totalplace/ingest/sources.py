@@ -23,7 +23,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,6 +45,7 @@ ACCEPTED = ", ".join(SPEND_SUFFIXES)
 # and how many zips inside a zip are opened.
 MAX_ARCHIVE_BYTES = 2 * 1024**3
 MAX_ZIP_DEPTH = 3
+MIXED_PREFIX = "utf-8+"  # "utf-8+cp1252": UTF-8 lines and code-page lines in one file
 # Characters never expected in spend files; one absent from the file splits
 # nothing when DuckDB reads the file a physical line at a time.
 LINE_READER_DELIMS = ("\x01", "\x02", "\x03", "\x04", "\x05", "\x06", "\x07", "\x1e", "\x1f")
@@ -188,7 +189,7 @@ def _line_ends(path: Path, scan: _Scan, encoding: str) -> LineEnds:
     if lone >= scan.newlines:
         return LineEnds(every_cr=True)
     with path.open("rb") as fh:
-        head = fh.read(HEAD_BYTES).decode(encoding, errors="replace")
+        head = fh.read(HEAD_BYTES).decode(encoding.removeprefix(MIXED_PREFIX), errors="replace")
     width = record_width(head)
     if width is None:
         return LineEnds(every_cr=True)
@@ -198,8 +199,13 @@ def _line_ends(path: Path, scan: _Scan, encoding: str) -> LineEnds:
 def _transcode(src: Path, dest: Path, encoding: str, ends: LineEnds | None) -> int:
     """Write ``src`` as UTF-8 (line ends rewritten by ``ends`` when given) and
     return its physical lines, a last line without a line end included."""
-    errors = "totalplace-latin1" if encoding == "cp1252" else "strict"
-    decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
+    base = encoding.removeprefix(MIXED_PREFIX)
+    errors = "totalplace-latin1" if base == "cp1252" else "strict"
+    decoder: codepages.LineDecoder | codecs.IncrementalDecoder
+    if encoding.startswith(MIXED_PREFIX):
+        decoder = codepages.LineDecoder(base, errors)
+    else:
+        decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
     lines = 0
     last = ""
     with src.open("rb") as fin, dest.open("w", encoding="utf-8", newline="") as fout:
@@ -225,6 +231,9 @@ def _head(path: Path) -> str:
 
 
 def prepare_text(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
+    wide = codepages.utf16(path)
+    if wide:
+        return _prepare_wide(path, display, tmp_dir, wide)
     scan = _scan(path)
     if not scan.absent:
         raise SourceError(
@@ -254,6 +263,11 @@ def prepare_text(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
         details["encoding"] = choice.details
         if choice.guessed_sign:
             warnings = (("currency-sign-guessed", _guessed_message(choice)),)
+        mixed = codepages.mixed_lines(path, encoding)
+        if mixed.mixed:
+            encoding = MIXED_PREFIX + encoding
+            details["encoding"] = {**choice.details, "encoding": encoding, "mixed": asdict(mixed)}
+            warnings += (("mixed-encoding", _mixed_message(mixed, choice.encoding)),)
     ends = _line_ends(path, scan, encoding) if fix else None
     dest = tmp_dir / f"{scan.sha256}.utf8.csv"
     lines = _transcode(path, dest, encoding, ends)
@@ -275,6 +289,40 @@ def prepare_text(path: Path, display: str, tmp_dir: Path) -> PreparedSource:
         scan.pure_crlf and not fix,
         warnings=warnings,
         details=details,
+    )
+
+
+def _prepare_wide(path: Path, display: str, tmp_dir: Path, encoding: str) -> PreparedSource:
+    """A UTF-16 (or UTF-32) file: written out as UTF-8, then read like any
+    other text file; its SHA-256 stays that of the original bytes."""
+    sha256 = _sha256(path)
+    utf8 = tmp_dir / f"{sha256}.from-{encoding}.csv"
+    try:
+        _transcode(path, utf8, encoding, None)
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            display,
+            f"looks like {encoding.upper()} (a byte-order mark or NUL bytes between the "
+            f"letters) but byte {exc.start} is not valid {encoding.upper()}: save the file "
+            "as UTF-8 CSV and ingest that",
+        ) from exc
+    src = prepare_text(utf8, display, tmp_dir)
+    reason = (
+        "a UTF-16 byte-order mark"
+        if encoding in ("utf-16", "utf-32")
+        else "NUL bytes in every other byte, as ASCII letters leave in UTF-16 without a "
+        "byte-order mark"
+    )
+    details = {**src.details, "encoding": {"encoding": encoding, "reason": reason}}
+    return replace(src, sha256=sha256, encoding=encoding, details=details)
+
+
+def _mixed_message(mixed: codepages.Mixed, fallback: str) -> str:
+    return (
+        f"the file mixes two encodings: {mixed.utf8_lines} line(s) with accents or signs "
+        f"are UTF-8 (first: {mixed.first_utf8!r}) and {mixed.other_lines} are "
+        f"{fallback} (first: {mixed.first_other!r}); each line was read in its own "
+        "encoding. Check a few names and amounts against the published file."
     )
 
 
