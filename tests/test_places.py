@@ -283,3 +283,57 @@ def test_build_names_a_missing_source(shared: Path, tmp_path: Path) -> None:
     script = load_script()
     with pytest.raises(script.BuildError, match="source file not found"):
         script.build(tmp_path / "nowhere", tmp_path / "out")
+
+
+# --- places as they were --------------------------------------------------------
+
+
+def test_cumbria_as_it_was_in_2010_11_is_its_two_successors() -> None:
+    place = resolve_place(CUMBRIA, "2010-11")
+    assert place.units == ("E06000063", "E06000064")
+    assert place.name == "Cumbria"
+    assert len(place.as_was) == 1 and "as it was in 2010-11" in place.as_was[0]
+    assert resolve_place("Cumbria County Council", "2010-11").units == place.units
+
+
+def test_an_authority_is_refused_for_a_year_after_it_was_abolished() -> None:
+    with pytest.raises(ConfigError, match=r"abolished on 2023-03-31.*E06000063"):
+        resolve_place(CUMBRIA, "2023-24")
+
+
+def test_a_district_merged_into_a_larger_council_cannot_be_counted_alone() -> None:
+    # Copeland is one third of Cumberland: the data, on current geography, cannot split it.
+    with pytest.raises(ConfigError, match=r"Copeland.*also took in Allerdale and Carlisle"):
+        resolve_place("Copeland", "2010-11")
+
+
+def test_cumbria_2010_11_is_counted_top_down_and_reported_as_it_was() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from totalplace.cli import app
+
+    run = CliRunner().invoke(
+        app, ["topdown", "--place", CUMBRIA, "--year", "2010-11", "--json", "--no-outturn"]
+    )
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.stdout)
+    assert data["place"]["authorities"] == ["E06000063", "E06000064"]
+    assert data["place"]["as_was"] and any("Cumbria (E10000006)" in n for n in data["notes"])
+    from totalplace.count.topdown import topdown
+
+    today = topdown(resolve_place("E06000063,E06000064"), "2010-11", use_outturn=False)
+    assert data["total_pence"] == today.total_pence
+
+
+def test_an_abolished_place_refused_with_json_gives_the_error_shape() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from totalplace.cli import app
+
+    run = CliRunner().invoke(app, ["topdown", "--place", "Copeland", "--year", "2010-11", "--json"])
+    assert run.exit_code == 2
+    assert json.loads(run.stdout)["error"]["type"] == "ConfigError"

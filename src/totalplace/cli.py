@@ -433,6 +433,10 @@ def topdown(
     keys: Annotated[
         Path | None, typer.Option(help="Apportionment keys (TOML) replacing the defaults.")
     ] = None,
+    sites: Annotated[
+        Path | None,
+        typer.Option(help="Site-specific lines (TOML) replacing the shipped table."),
+    ] = None,
     outturn: Annotated[
         bool,
         typer.Option(help="Use councils' Revenue Outturn for local government where it exists."),
@@ -445,15 +449,17 @@ def topdown(
     from totalplace.reference.places import resolve_place
 
     try:
+        checked = check_year(year)
         result = count_topdown(
-            resolve_place(place),
-            check_year(year),
+            resolve_place(place, checked),
+            checked,
             current_only=current_only,
             keys_path=keys,
+            sites_path=sites,
             use_outturn=outturn,
         )
     except TotalPlaceError as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, as_json) from exc
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
         return

@@ -25,7 +25,7 @@ payments in the year come to more than its net current expenditure (see
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from totalplace.classify.taxonomy import (
     PASS_THROUGH,
@@ -34,9 +34,16 @@ from totalplace.classify.taxonomy import (
     theme_for_outturn_line,
 )
 from totalplace.count.funding import MIX_FLAG
+from totalplace.count.gross import GrossChoice, bases, bridge, choose_gross, find_body, within
 from totalplace.count.over_outturn import net_current_expenditure, over_outturn
 from totalplace.count.place_count import Classification, CountLine, Coverage, PlaceCount
-from totalplace.count.services import unseen_services
+from totalplace.count.services import (
+    PLACED_PRO_RATA,
+    Part,
+    outturn_services,
+    place_payments,
+    residual_lines,
+)
 from totalplace.count.topdown import TopDownLine, TopDownResult, topdown
 from totalplace.count.transactions import (
     BY_MODEL,
@@ -53,8 +60,9 @@ from totalplace.reference.places import Place, Registry, registry, resolve_place
 from totalplace.workspace import Workspace
 
 ORGS_DIR = "orgs"  # a workspace's own bodies and aliases
+# What a service's residual line holds (its theme is the service's own; its
+# method is services.RESIDUAL_METHOD).
 RESIDUAL = "not in transaction data"
-RESIDUAL_WHY = "pay, payments under £500, benefits and months not covered by the transactions"
 OUTTURN_THEME_FALLBACK = {
     "housing_benefit": "housing_benefit_rent_allowances",
     "other_items": "central_services",
@@ -94,6 +102,7 @@ def _topdown_line(line: TopDownLine) -> CountLine:
         source=f"{line.source}; key {line.key}, share {line.key_share}",
         flags=(*line.flags, MIX_FLAG) if line.method == "outturn" else line.flags,
         body=line.body,
+        service=theme,
     )
 
 
@@ -110,14 +119,16 @@ def _payers(reg: Registry, tx: Transactions) -> dict[str, str]:
     return out
 
 
-def build_count(ws: Workspace, engine: str = "duckdb") -> PlaceCount:
-    """Count the workspace's place for its year."""
+def build_count(ws: Workspace, engine: str = "duckdb", gross: Sequence[str] = ()) -> PlaceCount:
+    """Count the workspace's place for its year; ``gross`` (with the study's
+    ``gross`` setting) names bodies to count gross from their own payments."""
     cfg = ws.config
     reg = registry()
     orgs = org_registry(ws.root / ORGS_DIR)
+    wanted = [find_body(name, orgs) for name in dict.fromkeys([*cfg.gross, *gross])]
     tx = load_transactions(ws, cfg.year, engine)
     try:
-        place = resolve_place(",".join(cfg.place))
+        place = resolve_place(",".join(cfg.place), cfg.year)
     except ConfigError:
         # A place outside the registry (the demo's, or a new authority): no
         # top-down lines, so its bodies are counted from their own transactions.
@@ -132,8 +143,17 @@ def build_count(ws: Workspace, engine: str = "duckdb") -> PlaceCount:
             f"{place.spec} is not in the place registry: no top-down lines; "
             "bodies serving it are counted from their own transactions"
         )
-        return assemble(place, cfg.year, engine, td, tx, reg, orgs)
-    return assemble(place, cfg.year, engine, topdown(place, cfg.year, reg=reg), tx, reg, orgs)
+        return assemble(place, cfg.year, engine, td, tx, reg, orgs, wanted)
+    try:
+        td = topdown(place, cfg.year, reg=reg)
+    except ConfigError as exc:
+        if not wanted or "no regional spending" not in str(exc):
+            raise
+        # a year with no regional lines: the bodies counted gross are the count
+        td = TopDownResult(place, cfg.year, current_only=False, population=0)
+        td.population = sum(reg.population(u, int(cfg.year[:4]))[0] for u in place.units)
+        td.notes.append(f"{exc}: the count holds only the bodies counted from their payments")
+    return assemble(place, cfg.year, engine, td, tx, reg, orgs, wanted)
 
 
 def _serves(reg: Registry, units: frozenset[str]) -> Callable[[Body], bool]:
@@ -174,16 +194,30 @@ def assemble(
     tx: Transactions,
     reg: Registry,
     orgs: OrgRegistry,
+    gross_bodies: Sequence[Body] = (),
 ) -> PlaceCount:
     count = PlaceCount(place, year, engine, td.population, notes=list(td.notes))
     payers = _payers(reg, tx)
     groups: dict[str, list[TransactionGroup]] = defaultdict(list)
     for g in tx.groups:
         groups[g.paying_body].append(g)
+    chosen = choose_gross(
+        gross_bodies,
+        groups,
+        {name: cov.months for name, cov in tx.coverage.items()},
+        year,
+        orgs,
+        frozenset(x.body for x in td.lines if x.method == "outturn"),
+        within(reg, place.units),
+        bool(td.lines),
+    )
     split: dict[str, str] = {}  # ecode -> payer name, for councils whose transactions split outturn
     for name, ecode in payers.items():
+        if name in chosen:
+            continue  # counted gross from its payments, not split
         own = [x for x in td.lines if x.method == "outturn" and x.body == ecode]
-        if own and all(x.key_share == "1.000000" for x in own):
+        # the whole council is in the place: its share is exactly one, in integers
+        if own and all(x.key_share_parts[0] == x.key_share_parts[1] for x in own):
             split[ecode] = name
         elif own:
             count.notes.append(
@@ -191,9 +225,11 @@ def assemble(
                 "outturn (it is shared by population)"
             )
     serves = _serves(reg, frozenset(place.units))
-    gross: dict[str, Body] = {}
+    gross: dict[str, Body] = {name: choice.body for name, choice in chosen.items()}
     if not td.lines:
-        gross = _gross_bodies(sorted(set(groups) - set(split.values())), orgs, serves)
+        gross |= _gross_bodies(sorted(set(groups) - set(split.values()) - set(gross)), orgs, serves)
+    gross_ecodes = {c.ecode for c in chosen.values() if c.ecode}
+    replaced: dict[str, list[TopDownLine]] = defaultdict(list)  # by gross payments
     for name in sorted(set(groups) - set(split.values()) - set(gross)):
         rows = sum(g.rows for g in groups[name])
         if name in payers and not any(x.body == payers[name] for x in td.lines):
@@ -212,6 +248,12 @@ def assemble(
             and line.subfunction != "housing_benefit"
         ):
             controlled[line.body].append(line)
+        elif (
+            line.method == "outturn"
+            and line.body in gross_ecodes
+            and line.subfunction != "housing_benefit"
+        ):
+            replaced[line.body].append(line)
         else:
             count.lines.append(_topdown_line(line))
     for ecode, lines in sorted(controlled.items()):
@@ -222,21 +264,30 @@ def assemble(
         agency = _agency(split_lines[0]) if split_lines else name
         if whole is not None and (found := over_outturn(year, agency, name, whole, groups[name])):
             count.warnings.append(found)
-    for name, body in sorted(gross.items()):
-        _gross_lines(count, name, body, groups[name], tx)
     agencies = {name: _agency(controlled[e][0]) for e, name in split.items() if controlled[e]}
-    agencies |= {name: body.name for name, body in gross.items()}
+    for name, body in sorted(gross.items()):
+        own = replaced.get(chosen[name].ecode or "", []) if name in chosen else []
+        agencies[name] = _agency(own[0]) if own else body.name
+        _gross_lines(count, name, agencies[name], body, groups[name], tx)
+    _bridges(count, chosen, agencies, replaced, groups, tx)
+    count.bases = bases(count.lines, {agencies[name] for name in gross})
     count.transfers = classify_transfers(
         tx.groups,
         agencies,
         orgs,
-        net_ecodes=frozenset(x.body for x in td.lines if x.method == "outturn"),
+        net_ecodes=frozenset(
+            x.body for x in td.lines if x.method == "outturn" and x.body not in gross_ecodes
+        ),
         gross_ids=frozenset(body.id for body in gross.values()),
         serves_place=serves,
     )
     if tx.outside_year_rows:
         count.notes.append(f"{tx.outside_year_rows:,} loaded rows fall outside {year}: not counted")
     return count
+
+
+def _passing(g: TransactionGroup) -> bool:
+    return g.pass_through or g.theme == PASS_THROUGH
 
 
 def _transaction_lines(
@@ -246,27 +297,43 @@ def _transaction_lines(
     agency_type: str,
     groups: list[TransactionGroup],
     body: str = "",
+    parts: list[Part] | None = None,
 ) -> int:
     """Bottom-up lines of one payer's revenue payments by theme and tier (pass-through
-    shown apart); returns what they add up to."""
+    shown apart); returns what they add up to.  ``parts`` places a council's
+    revenue payments in its outturn services (see :mod:`totalplace.count.services`);
+    without it each payment's service is its theme."""
     capital = sum(g.pence for g in groups if g.capital)
     if capital:
         count.notes.append(
             f"{payer}: {capital} pence of capital payments not used "
             "(capital comes from the regional lines)"
         )
-    by_cell: dict[tuple[str, str, bool, str], list[int]] = defaultdict(lambda: [0, 0])
+    Cell = tuple[str, str, bool, str, str, bool]  # theme, tier, passing, by, service, shared
+    by_cell: dict[Cell, list[int]] = defaultdict(lambda: [0, 0])
+    rows_of: dict[str, int] = defaultdict(int)  # not pass-through, by classified_by
+    if parts is None:
+        revenue = [g for g in groups if not g.capital and not _passing(g)]
+        parts = [Part(g, g.theme, g.pence, False) for g in revenue]
     for g in groups:
-        if not g.capital:
-            passing = g.pass_through or g.theme == PASS_THROUGH
-            cell = by_cell[(g.theme, g.tier, passing, g.classified_by)]
+        if not g.capital and _passing(g):
+            cell = by_cell[(g.theme, g.tier, True, g.classified_by, g.theme, False)]
             cell[0] += g.pence
             cell[1] += g.rows
+        elif not g.capital:
+            rows_of[g.classified_by] += g.rows
+    for p in parts:
+        g = p.group
+        cell = by_cell[(g.theme, g.tier, False, g.classified_by, p.service, p.estimated)]
+        cell[0] += p.pence
+        cell[1] += 0 if p.estimated and p.pence != g.pence else g.rows
     spent = 0
     by: dict[str, int] = defaultdict(int)
-    for (theme, tier, passing, classified_by), (pence, rows) in sorted(by_cell.items()):
+    for key, (pence, rows) in sorted(by_cell.items()):
+        theme, tier, passing, classified_by, service, shared = key
         # themes the model gave are an estimate a rule would not need: graded lower
         model = classified_by == BY_MODEL
+        about = f"{rows:,} rows" if rows or not shared else "a share of its rows"
         line = CountLine(
             agency=agency,
             agency_type=agency_type,
@@ -278,12 +345,13 @@ def _transaction_lines(
             method="transactions",
             part="bottom_up",
             gross_net="gross (payments)",
-            grade="B" if model else "A",
+            grade="B" if model or shared else "A",
             pence=pence,
-            source=f"spend rows of {payer} in {count.year}: {rows:,} rows"
+            source=f"spend rows of {payer} in {count.year}: {about}"
             + (", themes from the model" if model else ""),
-            flags=(MIX_FLAG,) if body else (),
+            flags=((MIX_FLAG,) if body else ()) + ((PLACED_PRO_RATA,) if shared else ()),
             body=body,
+            service=service,
         )
         if passing:
             count.pass_through.append(line)
@@ -298,21 +366,50 @@ def _transaction_lines(
                 by[BY_RULES],
                 by[BY_MODEL],
                 by[UNCLASSIFIED],
-                sum(n for (_, _, passing, _), (_, n) in by_cell.items() if not passing),
+                sum(rows_of.values()),
             )
         )
     return spent
 
 
-def _gross_lines(
-    count: PlaceCount, payer: str, body: Body, groups: list[TransactionGroup], tx: Transactions
+def _bridges(
+    count: PlaceCount,
+    chosen: dict[str, GrossChoice],
+    agencies: dict[str, str],
+    replaced: dict[str, list[TopDownLine]],
+    groups: dict[str, list[TransactionGroup]],
+    tx: Transactions,
 ) -> None:
-    spent = _transaction_lines(count, payer, body.name, body.kind, groups)
+    """The bridge from payments to outturn of each body the study counts gross."""
+    for choice in {c.body.id: c for c in chosen.values()}.values():
+        own = replaced.get(choice.ecode or "", [])
+        months = {m for p in choice.payers for m in tx.coverage[p].months}
+        count.bridges.append(
+            bridge(
+                agencies[choice.payers[0]],
+                choice,
+                count.year,
+                [g for p in choice.payers for g in groups[p]],
+                sum(x.place_pence for x in own),
+                len(months),
+            )
+        )
+
+
+def _gross_lines(
+    count: PlaceCount,
+    payer: str,
+    agency: str,
+    body: Body,
+    groups: list[TransactionGroup],
+    tx: Transactions,
+) -> None:
+    spent = _transaction_lines(count, payer, agency, body.kind, groups)
     cov = tx.coverage.get(payer)
     if cov is not None:
         count.coverage.append(
             Coverage(
-                body.name,
+                agency,
                 cov.first.isoformat(),
                 cov.last.isoformat(),
                 len(cov.months),
@@ -330,43 +427,20 @@ def _split_outturn(
     groups: list[TransactionGroup],
     tx: Transactions,
 ) -> None:
+    """A council's outturn (less housing benefit) service by service: each
+    service keeps its outturn figure, its payments split it and the rest is the
+    service's own residual line (see :mod:`totalplace.count.services`)."""
     agency = _agency(lines[0])
     control = sum(x.place_pence for x in lines)
     body = lines[0].body
-    spent = _transaction_lines(count, payer, agency, "local government", groups, body)
     theme_of = {x.subfunction: _outturn_theme(x.subfunction) for x in lines}
-    kept = unseen_services(theme_of, lines, groups)
-    count.lines.extend(service.line(agency, body, count.year) for service in kept)
-    from_outturn = sum(s.pence for s in kept)
-    over: tuple[str, ...] = ()
-    if spent > control:
-        over = ("transactions exceed the outturn",)
-    elif spent + from_outturn > control:
-        # the residual goes negative only because of the services from outturn
-        over = (
-            "transactions and the services counted from the outturn exceed it: the "
-            "unclassified payments may hold those services' spending",
-        )
-    less = f" less services counted from their outturn {from_outturn} pence" if kept else ""
-    count.lines.append(
-        CountLine(
-            agency=agency,
-            agency_type="local government",
-            funder="council financing mix (estimate)",
-            theme=RESIDUAL,
-            function="not known",
-            tier="not known",
-            capital_revenue="revenue",
-            method="outturn",
-            part="top_down",
-            gross_net="net (outturn less transactions)",
-            grade="B",
-            pence=control - from_outturn - spent,
-            source=f"outturn control {control} pence{less} less transactions {spent} pence",
-            flags=(RESIDUAL_WHY, MIX_FLAG, *over),
-            body=body,
-        )
-    )
+    services = outturn_services(lines, theme_of)
+    revenue = [g for g in groups if not g.capital and not _passing(g)]
+    parts = place_payments(services, revenue)
+    spent = _transaction_lines(count, payer, agency, "local government", groups, body, parts)
+    residuals = residual_lines(services, parts, agency, body, count.year)
+    count.lines.extend(residuals)
+    from_outturn = sum(x.pence for x in residuals if x.basis)
     cov = tx.coverage.get(payer)
     if cov is not None:
         count.coverage.append(

@@ -9,6 +9,7 @@ from typing import Any
 
 from totalplace.count.apportion import largest_remainder
 from totalplace.count.funding import RING_FENCED, funding_mix
+from totalplace.count.gross import Basis, Bridge
 from totalplace.count.transfers import Transfer
 from totalplace.reference.places import Place
 
@@ -33,6 +34,9 @@ class CountLine:
     # why a line of a council splitting its outturn is not from its payments
     # (services.OUTTURN_BASIS), with the reason in the flags; "" otherwise
     basis: str = ""
+    # the outturn service (its theme) a council's line counts against: its
+    # payments and the rest of that service's outturn; other lines: their theme
+    service: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "flags": list(self.flags)}
@@ -126,6 +130,10 @@ class PlaceCount:
     notes: list[str] = field(default_factory=list)
     classification: list[Classification] = field(default_factory=list)
     warnings: list[CountWarning] = field(default_factory=list)
+    # how each agency is counted (gross, net or top down), and for each body
+    # counted gross from its payments, the bridge to its outturn
+    bases: list[Basis] = field(default_factory=list)
+    bridges: list[Bridge] = field(default_factory=list)
 
     def _sum(self, part: str) -> int:
         return sum(x.pence for x in self.lines if x.part == part)
@@ -171,7 +179,11 @@ class PlaceCount:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "place": {"spec": self.place.spec, "name": self.place.name},
+            "place": {
+                "spec": self.place.spec,
+                "name": self.place.name,
+                "as_was": list(self.place.as_was),
+            },
             "year": self.year,
             "engine": self.engine,
             "population": self.population,
@@ -186,12 +198,15 @@ class PlaceCount:
             "by_funder": self.by("funder"),
             "by_ring_fenced": self.by("ring_fenced"),
             "by_method": self.by("method"),
+            "by_service": self.by("service"),
             "classification": {c.agency: c.to_dict() for c in self.classification},
             "warnings": [w.to_dict() for w in self.warnings],
             # lines of councils splitting their outturn that come from the outturn
             # instead, with the reason: listed apart, as --json leaves "lines" out
             "services_from_outturn": [x.to_dict() for x in self.lines if x.basis],
             "coverage": [asdict(c) for c in self.coverage],
+            "bases": [b.to_dict() for b in self.bases],
+            "gross_bridges": [b.to_dict() for b in self.bridges],
             "transfers": [t.to_dict() for t in self.transfers],
             "pass_through": [x.to_dict() for x in self.pass_through],
             "notes": list(self.notes),

@@ -76,6 +76,9 @@ class TopDownLine:
     # where a local-government figure comes from: "council outturn" or
     # "regional (CRA)"; "regional (CRA)" for every apportioned line
     basis: str = ""
+    # key_share as exact integers (place's weight, region's or body's weight):
+    # decisions compare these, never the six-decimal text
+    key_share_parts: tuple[int, int] = (0, 1)
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "flags": list(self.flags)}
@@ -147,6 +150,7 @@ class TopDownResult:
                 "spec": self.place.spec,
                 "name": self.place.name,
                 "authorities": list(self.place.units),
+                "as_was": list(self.place.as_was),
             },
             "year": self.year,
             "current_only": self.current_only,
@@ -198,6 +202,7 @@ def _from_outturn(
             place_pence=c.pence,
             key="outturn",
             key_share=c.share,
+            key_share_parts=c.share_parts,
             key_year=year[:4],
             key_basis="the body's own outturn",
             basis=BASIS_OUTTURN,
@@ -354,6 +359,7 @@ def topdown(
     if not lines:
         raise ConfigError(f"no regional spending for {year}; years run 2004-05 to 2017-18")
     result = TopDownResult(place, year, current_only, population=0)
+    result.notes.extend(place.as_was)
     result.population = sum(reg.population(u, pop_year)[0] for u in place.units)
     councils = council_outturn(place, year, reg) if use_outturn and has_outturn(year) else None
     if councils is not None:
@@ -409,6 +415,7 @@ def topdown(
                     place_pence=sum(shares[u] for u in keep),
                     key=part.key,
                     key_share=f"{share_num / share_den:.6f}",
+                    key_share_parts=(share_num, share_den),
                     method="apportioned",
                     grade=GRADE_BY_KEY.get(part.key, "D"),
                     flags=flags,

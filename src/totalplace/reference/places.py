@@ -98,6 +98,9 @@ class Place:
     name: str
     codes: tuple[str, ...]
     units: tuple[str, ...]
+    # authorities named as they were in the study year, and the current
+    # authorities (the geography the data use) that now cover exactly their area
+    as_was: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +190,11 @@ class Registry:
         self._imd = imd
         self._lad13 = lad13
         self._children: dict[str, list[str]] = {}
+        self._all_children: dict[str, list[str]] = {}  # current or abolished
         self._before: dict[str, list[str]] = {}
         for a in self._by_gss.values():
+            if a.parent_gss:
+                self._all_children.setdefault(a.parent_gss, []).append(a.gss)
             if a.parent_gss and a.current:
                 self._children.setdefault(a.parent_gss, []).append(a.gss)
             for s in a.successor_gss:
@@ -281,6 +287,54 @@ class Registry:
         if a.lowest_tier:
             return (a.gss,)
         return tuple(sorted(self._children.get(a.gss, ())))
+
+    def units_in_year(self, gss: str, year: str | None) -> tuple[tuple[str, ...], str | None]:
+        """The units of an authority as it was in financial ``year``, and a note
+        when it has since been abolished.
+
+        Spending data are on current geography, so an abolished authority is
+        accepted for a year it existed in only when the current authorities now
+        covering it cover nothing else (Cumbria, split in 2023 into Cumberland and
+        Westmorland and Furness); a district merged into a larger council
+        (Copeland, now part of Cumberland) cannot be counted alone and is refused.
+        """
+        a = self.get(gss)
+        if a.current:
+            return self.units(a.gss), None
+        first_day = date(int(year[:4]), 4, 1) if year else None
+        if first_day is None or a.end_date is None or a.end_date < first_day:
+            self.require_current(a.gss)  # raises, naming the successors
+        pieces = {a.gss}
+        todo = [a.gss]
+        while todo:
+            for child in self._all_children.get(todo.pop(), ()):
+                if child not in pieces:
+                    pieces.add(child)
+                    todo.append(child)
+        successors = self.successors(a.gss)
+        units = tuple(sorted({u for s in successors for u in self.units(s)}))
+        labels = _join([self._by_gss[s].label for s in successors])
+        others = sorted(
+            {
+                self._by_gss[p].nice_name
+                for u in units
+                for p in self.predecessors(u)
+                if self._by_gss[p].lowest_tier and p not in pieces
+            }
+        )
+        if not units or others:
+            also = f", which also took in {_join(others)}" if others else ""
+            raise ConfigError(
+                f"{a.name} ({a.gss}) existed in {year}, but its area is now part of "
+                f"{labels or 'no current authority'}{also}; the data are on current "
+                f"geography, so it cannot be counted alone: count {labels} instead"
+            )
+        when = a.end_date.isoformat() if a.end_date else "since"
+        note = (
+            f"{a.nice_name} ({a.gss}) as it was in {year}: abolished {when}, its area "
+            f"is now {labels}, the geography the data use"
+        )
+        return units, note
 
     def region_units(self, region: str) -> tuple[str, ...]:
         """All current lowest-tier authorities of an English region (no county)."""
@@ -383,11 +437,14 @@ def boundaries_lad13() -> dict[str, Any]:
     return loaded
 
 
-def resolve_place(spec: str) -> Place:
+def resolve_place(spec: str, year: str | None = None) -> Place:
     """A place from 'E08000025', 'E08000003,E08000001', a name or a 'pilot:...' preset.
 
-    Raises ConfigError for unknown codes or names, and for abolished authorities
-    (naming the successors to use instead)."""
+    With ``year`` (a financial year such as 2010-11), an authority abolished since
+    is accepted as it was in that year, mapped to the current authorities now
+    covering exactly its area, and said so in ``as_was``.  Raises ConfigError for
+    unknown codes or names, and for abolished authorities otherwise (naming the
+    successors to use instead)."""
     reg = registry()
     text = spec.strip()
     if not text:
@@ -401,5 +458,13 @@ def resolve_place(spec: str) -> Place:
         parts = [text] if reg.is_name(text) else [p for p in text.split(",") if p.strip()]
         found = list(dict.fromkeys(reg.lookup(p) for p in parts))
         name, codes = _join([a.nice_name for a in found]), tuple(a.gss for a in found)
-    units = sorted({u for code in codes for u in reg.units(code)})
-    return Place(spec=spec, name=name, codes=codes, units=tuple(units))
+    found_units: set[str] = set()
+    notes: list[str] = []
+    for code in codes:
+        units, note = reg.units_in_year(code, year)
+        found_units.update(units)
+        if note:
+            notes.append(note)
+    return Place(
+        spec=spec, name=name, codes=codes, units=tuple(sorted(found_units)), as_was=tuple(notes)
+    )
