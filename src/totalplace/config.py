@@ -7,13 +7,14 @@ test checks the README names every setting).
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from totalplace.errors import ConfigError
 
@@ -50,24 +51,36 @@ def check_year(text: str) -> str:
 class SourceEntry(BaseModel):
     """One source file ingested into the workspace (kept for rebuilds)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     path: str = Field(description="Path of the source file as given to ingest.")
     sha256: str = Field(description="SHA-256 of the file's bytes.")
     publisher: str = Field(description="Publisher named for the file.")
 
 
 class WorkspaceConfig(BaseModel):
-    """The contents of ``totalplace.toml``."""
+    """The contents of ``totalplace.toml``.  Strict: a key the model does not
+    declare (a typo such as ``plase``) or a value out of range is an error
+    naming the key, never silently ignored or kept."""
+
+    model_config = ConfigDict(extra="forbid")
 
     format_version: int = Field(
-        default=FORMAT_VERSION, description="Version of the workspace layout."
+        default=FORMAT_VERSION, ge=1, description="Version of the workspace layout."
     )
     place: list[str] = Field(description="GSS codes of the authorities that make up the place.")
     year: str = Field(description="Financial year of the study, e.g. 2010-11.")
     name: str = Field(default="", description="A label for the study, shown in reports.")
     disclosure_threshold: int = Field(
         default=10,
+        ge=0,
         description="Counts of people below this are never shown to roles without "
         "person-level access.",
+    )
+    gross: list[str] = Field(
+        default_factory=list,
+        description="Bodies counted gross from their own payments (any name or code the "
+        "organisation registry knows); each needs a full year of its files ingested.",
     )
     sources: list[SourceEntry] = Field(
         default_factory=list, description="Source files ingested, in order."
@@ -99,7 +112,28 @@ class WorkspaceConfig(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(f"{path}: invalid workspace config: {exc}") from exc
+            raise ConfigError(f"{path}: invalid workspace config: {_explain(exc)}") from exc
+
+
+def _explain(exc: ValidationError) -> str:
+    """Each problem with the key it is in (``sources[2].sha256``), and for an
+    unknown key the nearest allowed key and the full list."""
+    problems = []
+    for e in exc.errors():
+        key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]).lstrip(".")
+        if e["type"] == "extra_forbidden":
+            model = SourceEntry if key.startswith("sources[") else WorkspaceConfig
+            allowed = list(model.model_fields)
+            name = str(e["loc"][-1])
+            near = difflib.get_close_matches(name, allowed, n=1)
+            problems.append(
+                f"unknown key {key!r}"
+                + (f" (did you mean {near[0]!r}?)" if near else "")
+                + f"; the allowed keys are {', '.join(allowed)}"
+            )
+        else:
+            problems.append(f"{key or 'the file'}: {e['msg']} (got {e.get('input')!r})")
+    return "; ".join(problems)
 
 
 SETTINGS_HELP: dict[str, str] = {
