@@ -8,6 +8,7 @@ count and never the reverse."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from totalplace.classify import classify_workspace
@@ -21,21 +22,23 @@ from totalplace.workspace import Workspace, atomic_write
 REPORTS = "reports"
 
 
-def count_workspace(ws: Workspace, engine: str = "duckdb") -> tuple[PlaceCount, list[Path]]:
+def count_workspace(
+    ws: Workspace, engine: str = "duckdb", gross: Sequence[str] = ()
+) -> tuple[PlaceCount, list[Path]]:
     """The place's count, with the reports written under ``DIR/reports``:
     ``count.json``, ``count.xlsx`` and ``count/`` (CSV, Parquet and a Fiscal
     Data Package).  Classification and supplier resolution run first, so the
     count always reflects the current rules, bodies and files.  Runs under the
     workspace's writer lock: no ingest or removal changes the files mid-count."""
     with ws.writing():
-        return _count(ws, engine)
+        return _count(ws, engine, gross)
 
 
-def _count(ws: Workspace, engine: str) -> tuple[PlaceCount, list[Path]]:
+def _count(ws: Workspace, engine: str, gross: Sequence[str]) -> tuple[PlaceCount, list[Path]]:
     if ws.committed_ids():  # with no spend files, the count is top down alone
         classify_workspace(ws, engine)
         resolve_workspace(ws)
-    count = build_count(ws, engine)
+    count = build_count(ws, engine, gross)  # gross: bodies counted from their payments
     folder = ws.root / REPORTS
     folder.mkdir(exist_ok=True)
     atomic_write(folder / "count.json", json.dumps(count.to_dict(), indent=2) + "\n")
