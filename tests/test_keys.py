@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -162,3 +163,47 @@ def test_the_shipped_site_table_names_a_source_for_every_site() -> None:
     sites = load_sites()
     assert sites and all(s.source for s in sites)
     assert {s.name for s in sites} >= {"Sellafield"}
+
+
+def test_where_outturn_replaces_regional_lines_both_figures_are_reported() -> None:
+    result = topdown(resolve_place("E08000003"), "2010-11")
+    found = result.basis_report()
+    assert found["basis"] == "council outturn"
+    assert found["outturn_pence"] > 0 and found["regional_replaced_pence"] > 0
+    assert found["difference_pence"] == found["outturn_pence"] - found["regional_replaced_pence"]
+    # the replaced figure is what the regional lines would give the place
+    regional = topdown(resolve_place("E08000003"), "2010-11", use_outturn=False)
+    lg_current = sum(
+        x.place_pence
+        for x in regional.lines
+        if x.body_type == "local government" and x.capital_current == "current"
+    )
+    assert found["regional_replaced_pence"] == lg_current
+    assert {x.basis for x in result.lines} == {"council outturn", "regional (CRA)"}
+
+
+def test_a_year_without_outturn_is_on_the_regional_basis() -> None:
+    found = topdown(resolve_place("E08000003"), "2008-09").basis_report()
+    assert found["basis"] == "regional (CRA)"
+    assert found["outturn_pence"] == found["regional_replaced_pence"] == 0
+
+
+def test_count_lines_and_workbook_carry_key_key_year_and_basis(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from totalplace.report.run import count_workspace
+    from totalplace.workspace import Workspace
+
+    ws = Workspace.create(tmp_path / "ws", ["E08000003"], "2010-11", "Manchester")
+    count, paths = count_workspace(ws)
+    data = count.to_dict()
+    assert data["local_government_basis"]["basis"] == "council outturn"
+    lines = data["lines"]
+    assert all({"key", "key_year", "source_basis"} <= set(x) for x in lines)
+    apportioned = [x for x in lines if x["method"] == "apportioned"]
+    assert apportioned and all(x["key"] and x["key_year"].isdigit() for x in apportioned)
+    book = load_workbook(next(p for p in paths if p.suffix == ".xlsx"), read_only=True)
+    header = next(book["Lines"].iter_rows(values_only=True))
+    assert {"key", "key year", "source basis"} <= set(header)
+    summary = [r[0] for r in book["Summary"].iter_rows(values_only=True)]
+    assert "Local government: regional (CRA) lines it replaced" in summary

@@ -103,6 +103,9 @@ def _topdown_line(line: TopDownLine) -> CountLine:
         flags=(*line.flags, MIX_FLAG) if line.method == "outturn" else line.flags,
         body=line.body,
         service=theme,
+        key=line.key,
+        key_year=line.key_year,
+        source_basis=line.basis,
     )
 
 
@@ -197,6 +200,7 @@ def assemble(
     gross_bodies: Sequence[Body] = (),
 ) -> PlaceCount:
     count = PlaceCount(place, year, engine, td.population, notes=list(td.notes))
+    count.local_government_basis = td.basis_report()
     payers = _payers(reg, tx)
     groups: dict[str, list[TransactionGroup]] = defaultdict(list)
     for g in tx.groups:

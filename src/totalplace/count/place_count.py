@@ -37,6 +37,13 @@ class CountLine:
     # the outturn service (its theme) a council's line counts against: its
     # payments and the rest of that service's outturn; other lines: their theme
     service: str = ""
+    # the apportionment key of a top-down line ("outturn" for a body's own
+    # outturn), and the year of the data the key is built from
+    key: str = ""
+    key_year: str = ""
+    # where a top-down line's figure comes from: "council outturn" or
+    # "regional (CRA)" (topdown.BASIS_OUTTURN, BASIS_REGIONAL); "" otherwise
+    source_basis: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "flags": list(self.flags)}
@@ -134,6 +141,9 @@ class PlaceCount:
     # counted gross from its payments, the bridge to its outturn
     bases: list[Basis] = field(default_factory=list)
     bridges: list[Bridge] = field(default_factory=list)
+    # local government on one basis: the outturn counted and the regional (CRA)
+    # lines it replaced, with the difference (topdown.TopDownResult.basis_report)
+    local_government_basis: dict[str, Any] = field(default_factory=dict)
 
     def _sum(self, part: str) -> int:
         return sum(x.pence for x in self.lines if x.part == part)
@@ -210,5 +220,6 @@ class PlaceCount:
             "transfers": [t.to_dict() for t in self.transfers],
             "pass_through": [x.to_dict() for x in self.pass_through],
             "notes": list(self.notes),
+            "local_government_basis": self.local_government_basis,
             "lines": [x.to_dict() for x in self.lines],
         }

@@ -105,8 +105,28 @@ def _summary(sheet: Worksheet, count: PlaceCount) -> None:
             reason = "; ".join(f for f in x.flags if f != MIX_FLAG)
             what = f"{x.agency}: {x.theme} counted from its {x.basis}; {reason}"
             append_row(sheet, [what, pounds(x.pence)], money=(1,))
+    _basis_rows(sheet, count)
     for note in count.notes:
         append_row(sheet, ["Note", note])
+
+
+def _basis_rows(sheet: Worksheet, count: PlaceCount) -> None:
+    """Local government on one basis: where councils' outturn replaced the
+    regional (CRA) local-government lines, both figures and the difference, so a
+    reader can see what the choice of basis moves."""
+    found = count.local_government_basis
+    if not found:
+        return
+    append_row(sheet, ["Local government basis", str(found.get("basis", ""))])
+    outturn = found.get("outturn_pence")
+    if not found.get("regional_replaced_pence") and not outturn:
+        return
+    for label, name in (
+        ("Local government: council outturn counted", "outturn_pence"),
+        ("Local government: regional (CRA) lines it replaced", "regional_replaced_pence"),
+        ("Local government: outturn less regional", "difference_pence"),
+    ):
+        append_row(sheet, [label, pounds(int(found.get(name) or 0))], money=(1,))
 
 
 def _lines(sheet: Worksheet, count: PlaceCount) -> None:
@@ -126,8 +146,12 @@ def _lines(sheet: Worksheet, count: PlaceCount) -> None:
         "source",
         "flags",
         "basis",
+        "key",
+        "key year",
+        "source basis",
     ]
-    header(sheet, cols, [36, 18, 30, 24, 28, 14, 12, 12, 10, 24, 6, 18, 60, 40, 40])
+    widths = [36, 18, 30, 24, 28, 14, 12, 12, 10, 24, 6, 18, 60, 40, 40, 22, 8, 16]
+    header(sheet, cols, widths)
     for x in count.lines:
         append_row(
             sheet,
@@ -147,6 +171,9 @@ def _lines(sheet: Worksheet, count: PlaceCount) -> None:
                 x.source,
                 "; ".join(x.flags),
                 x.basis,
+                x.key,
+                x.key_year,
+                x.source_basis,
             ],
             money=(11,),
         )
