@@ -82,6 +82,9 @@ class CouncilLine:
     share: str  # the place's share of the body, as text
     source_ref: str
     flags: tuple[str, ...]
+    # the share as exact integers (place's residents, body's residents): decisions
+    # compare these, never the six-decimal text
+    share_parts: tuple[int, int] = (0, 1)
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,7 @@ def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:
             levies += removed
         else:
             found = _joint_lines(rows, body, part, f"{share / whole:.6f}", flags)
-        found = [replace(x, council=body.name) for x in found]
+        found = [replace(x, council=body.name, share_parts=(share, whole)) for x in found]
         lines.extend(found)
         # A council's outturn stands for the council services of its area; any
         # body's non-zero police or fire lines stand for those services.
