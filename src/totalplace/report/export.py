@@ -5,7 +5,11 @@ lines CSV, with a Table Schema and the Fiscal Data Package ``model``
 (measures in GBP, dimensions for agency, funder, theme, function, tier,
 capital/revenue, method and grade), so ``frictionless validate`` and
 fiscal-data tools can read it.  Amounts are exact: integer pence, and pounds
-written with two decimals from the pence.
+written with two decimals from the pence.  Text cells that a spreadsheet would
+read as a formula (a name from ``orgs/*.csv`` starting with ``=``, ``+``,
+``-``, ``@``, a tab or a CR) get a leading apostrophe by the same rule as the
+workbooks (:func:`totalplace.report.sheets.safe_text`); number columns are
+never changed, so a negative amount stays a number.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from totalplace.count.place_count import CountLine, PlaceCount
+from totalplace.report.sheets import safe_text
 from totalplace.workspace import atomic_write
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -60,6 +65,16 @@ def _record(line: CountLine) -> dict[str, Any]:
     d["amount"] = _pounds(line.pence)
     d["flags"] = "; ".join(line.flags)
     return {name: d[name] for name, _, _ in COLUMNS}
+
+
+def _csv_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as the CSV holds it: text columns safe from formula reading."""
+    return {
+        name: safe_text(record[name])
+        if kind == "string" and isinstance(record[name], str)
+        else record[name]
+        for name, kind, _ in COLUMNS
+    }
 
 
 def descriptor(count: PlaceCount) -> dict[str, Any]:
@@ -107,9 +122,10 @@ def write_exports(folder: Path, count: PlaceCount) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     records = [_record(x) for x in count.lines]
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, [n for n, _, _ in COLUMNS], lineterminator="\n")
+    # CR LF ends each record (RFC 4180), so a CR inside a name is quoted, not a line break
+    writer = csv.DictWriter(buf, [n for n, _, _ in COLUMNS], lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(records)
+    writer.writerows(_csv_record(r) for r in records)
     atomic_write(folder / "lines.csv", buf.getvalue())
     table = pa.Table.from_pylist(
         [{**r, "amount": None} for r in records],
