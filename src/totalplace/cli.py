@@ -1,13 +1,17 @@
 """The ``totalplace`` command: thin commands that parse, call the library and render.
 
 Exit codes: 0 when every file loaded (quarantined rows allowed), 1 when any
-file failed, 2 for usage errors (bad options, wrong or missing workspace).
+file failed, 2 for usage errors (bad options, wrong or missing workspace), 3
+for a fault in totalplace itself (an exception no code meant to raise): it
+asks for a report, and never passes for "a file failed".
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,10 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from totalplace.config import parse_place
 from totalplace.errors import TotalPlaceError
 from totalplace.ingest.checks import total_message
+from totalplace.ingest.limits import LIMITS, IngestLimits
 from totalplace.ingest.pipeline import (
     FileReport,
     IngestReport,
@@ -31,7 +37,44 @@ from totalplace.ingest.sources import expand_folders, parse_size
 from totalplace.money import pounds
 from totalplace.workspace import Workspace
 
+USAGE_EXIT = 2
+INTERNAL_EXIT = 3
+
+
+class _Commands(TyperGroup):
+    """Every command runs inside one edge: an exception that is not one of
+    totalplace's own errors is a fault in totalplace, reported as such (exit 3,
+    a request for a report), never a traceback mistaken for a failed file."""
+
+    def invoke(self, ctx: Any) -> Any:
+        as_json = "--json" in ctx.args
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except TotalPlaceError as exc:  # a command that forgot to catch its own error
+            raise _fail(exc, as_json) from exc
+        except Exception as exc:
+            raise _internal(exc, as_json) from exc
+
+
+def _internal(exc: Exception, as_json: bool) -> typer.Exit:
+    message = (
+        f"internal error: {type(exc).__name__}: {exc}. This is a fault in totalplace, not in "
+        f"your data or options: please report it to the maintainers with the command you "
+        "ran and the traceback (run again with TOTALPLACE_TRACEBACK=1 to show it)."
+    )
+    if as_json:
+        print(json.dumps({"error": {"type": "InternalError", "message": message}}, indent=2))
+    else:
+        err.print(Text("error:", style="bold red"), message, highlight=False, soft_wrap=True)
+    if os.environ.get("TOTALPLACE_TRACEBACK"):
+        traceback.print_exception(exc, file=sys.stderr)
+    return typer.Exit(INTERNAL_EXIT)
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Count all the public money flowing into a place, and trace every pound.",
     no_args_is_help=True,
     add_completion=False,
@@ -40,10 +83,9 @@ app = typer.Typer(
 # Wide when writing to a file or pipe, so tables and messages are not cut at 80.
 # Markup is off: names, paths and messages hold square brackets ("a [columns]
 # table", "[b]x.csv") that must print as written; styles are given as Text.
-out = Console(markup=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, markup=False, width=None if sys.stderr.isatty() else 200)
-
-USAGE_EXIT = 2
+# Emoji codes are off too: a name holding ":x:" prints as ":x:", not as a symbol.
+out = Console(markup=False, emoji=False, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, markup=False, emoji=False, width=None if sys.stderr.isatty() else 200)
 
 
 def _fail(exc: TotalPlaceError, as_json: bool = False) -> typer.Exit:
@@ -231,9 +273,19 @@ def ingest(
             "past it the zip fails before it fills the disk.",
         ),
     ] = "2GiB",
+    max_line_bytes: Annotated[
+        int, typer.Option(min=1, help=LIMITS["max_line_bytes"].help + " Longer: the file fails.")
+    ] = LIMITS["max_line_bytes"].default,
+    max_columns: Annotated[
+        int, typer.Option(min=1, help=LIMITS["max_columns"].help + " More: the file fails.")
+    ] = LIMITS["max_columns"].default,
+    max_sheet_rows: Annotated[
+        int, typer.Option(min=1, help=LIMITS["max_sheet_rows"].help + " More: the file fails.")
+    ] = LIMITS["max_sheet_rows"].default,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Load published spend files into the workspace: each row loaded or quarantined."""
+    limits = IngestLimits(max_line_bytes, max_columns, max_sheet_rows)
     try:
         ws = Workspace.open(directory)
         cap = parse_size(max_archive_size)
@@ -246,10 +298,18 @@ def ingest(
                 replace=replace,
                 accept_large=accept_large,
                 max_archive_bytes=cap,
+                limits=limits,
             )
         else:
             report = _ingest_with_progress(
-                ws, files, publisher, profile, replace, accept_large, max_archive_bytes=cap
+                ws,
+                files,
+                publisher,
+                profile,
+                replace,
+                accept_large,
+                max_archive_bytes=cap,
+                limits=limits,
             )
     except TotalPlaceError as exc:
         raise _fail(exc, as_json) from exc
@@ -273,6 +333,7 @@ def _ingest_with_progress(
     replace: bool,
     accept_large: bool = False,
     max_archive_bytes: int | None = None,
+    limits: IngestLimits | None = None,
 ) -> IngestReport:
     columns = (
         TextColumn("{task.description}", markup=False),
@@ -304,6 +365,7 @@ def _ingest_with_progress(
             replace=replace,
             accept_large=accept_large,
             **({} if max_archive_bytes is None else {"max_archive_bytes": max_archive_bytes}),
+            limits=limits,
         )
 
 
