@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -29,6 +31,7 @@ from totalplace.errors import ConfigError
 from totalplace.ingest.pipeline import ingest_files
 from totalplace.orgs.resolve import resolve_workspace
 from totalplace.reference.places import resolve_place
+from totalplace.report.count_workbook import write_count_workbook
 from totalplace.workspace import CLASSIFIED_NAME, Workspace
 
 YEAR = "2012-13"
@@ -164,3 +167,19 @@ def test_months_missing_runs_april_to_march() -> None:
         "2010-10", "2010-11", "2010-12", "2011-01", "2011-02", "2011-03",
     ]  # fmt: skip
     assert months_missing("2010-11", ["2010-04", "2011-03", "2011-04"])[-1] == "2011-02"
+
+
+def test_workbook_shows_each_agency_basis_and_the_bridge(
+    full_year: Workspace, tmp_path: Path
+) -> None:
+    count = build_count(full_year, gross=["Trafford Council"])
+    write_count_workbook(tmp_path / "count.xlsx", count, full_year)
+    sheet = openpyxl.load_workbook(tmp_path / "count.xlsx")["Bases"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert {r[1] for r in rows[1:] if r and r[1] in (GROSS, NET, TOP_DOWN)} == {
+        GROSS,
+        NET,
+        TOP_DOWN,
+    }
+    (bridge_row,) = [r for r in rows if r[0] and "Trafford" in str(r[0]) and r[1] == 12]
+    assert bridge_row[2] == Decimal(12 * 600_000) / 100

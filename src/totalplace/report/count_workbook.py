@@ -11,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
+from totalplace.report.gross_sheet import write_bases
 from totalplace.report.sheets import Cell, append_row, header, pounds
 from totalplace.workspace import Workspace
 
@@ -41,6 +42,7 @@ def write_count_workbook(path: Path, count: PlaceCount, ws: Workspace) -> None:
     for x in count.pass_through:
         append_row(passing, [x.agency, x.theme, pounds(x.pence), x.source], money=(2,))
     _coverage(book.create_sheet("Reconciliation"), count)
+    write_bases(book.create_sheet("Bases"), count)  # gross, net or top down
     _issues(book.create_sheet("Ingest issues"), ws)
     _provenance(book.create_sheet("Provenance"), ws)
     tmp = path.with_name(path.name + ".tmp")
