@@ -25,11 +25,17 @@ from totalplace.cli import app
 from totalplace.count.cube import RESIDUAL, build_count
 from totalplace.count.over_outturn import OVER_OUTTURN
 from totalplace.count.place_count import PlaceCount
-from totalplace.count.services import OUTTURN_BASIS, service_themes
+from totalplace.count.services import (
+    OUTTURN_BASIS,
+    OVER_SERVICE,
+    PLACED_PRO_RATA,
+    RESIDUAL_METHOD,
+    service_themes,
+)
 from totalplace.count.topdown import topdown
 from totalplace.count.trace import trace
 from totalplace.ingest.pipeline import ingest_files
-from totalplace.money import pounds
+from totalplace.money import millions, pounds
 from totalplace.reference.outturn import outturn
 from totalplace.reference.places import resolve_place
 from totalplace.render import render_count
@@ -102,14 +108,35 @@ def _rendered(count: PlaceCount) -> str:
     return buf.getvalue()
 
 
+def _services(count: PlaceCount) -> dict[str, int]:
+    """The council's lines summed by the outturn service they count against."""
+    out: dict[str, int] = {}
+    for x in count.lines:
+        if x.agency == COUNCIL:
+            out[x.service] = out.get(x.service, 0) + x.pence
+    return out
+
+
+def _without_files(tmp_path: Path) -> PlaceCount:
+    return build_count(Workspace.create(tmp_path / "empty", ["E08000003"], YEAR))
+
+
 def test_unclassified_adult_social_care_is_not_shown_as_zero(tmp_path: Path) -> None:
     ws = _council(tmp_path, PAYMENTS)
     count = build_count(ws)
     council = [x for x in count.lines if x.agency == COUNCIL]
-    care = [x for x in council if x.theme == "adult_social_care"]
-    assert [x.pence for x in care] == [_outturn("adult_social_care")] != [0]
-    (line,) = care
-    assert line.basis == OUTTURN_BASIS and line.method == "outturn"
+    # Changed when outturn became the control total service by service: the
+    # service keeps its outturn, not its theme's one line.  The unclassified
+    # payments are shared among the services pro rata to what each service's
+    # payments leave unexplained, so adult social care's share of them is a
+    # line of its own and the rest of its outturn is the line from outturn.
+    care = [x for x in council if x.service == "adult_social_care"]
+    assert sum(x.pence for x in care) == _outturn("adult_social_care") != 0
+    (line,) = [x for x in care if x.theme == "adult_social_care"]
+    shared = [x for x in care if x.theme == "unclassified"]
+    assert shared and all(PLACED_PRO_RATA in x.flags for x in shared)
+    assert line.pence == _outturn("adult_social_care") - sum(x.pence for x in shared) > 0
+    assert line.basis == OUTTURN_BASIS and line.method == RESIDUAL_METHOD
     assert "its unclassified payments come to £200,000.00 (2 rows)" in " ".join(line.flags)
     # children's care has a classified payment: it stays counted from its payments
     assert not [x for x in council if x.theme == "children_and_families" and x.basis]
@@ -118,12 +145,10 @@ def test_unclassified_adult_social_care_is_not_shown_as_zero(tmp_path: Path) -> 
     own = sum(x.place_pence for x in td.lines if x.body == ECODE)
     assert sum(x.pence for x in council) == own
     assert count.total_pence == td.total_pence
-    # the residual is what is left after the payments and the services from outturn
-    (residual,) = [x for x in council if x.theme == RESIDUAL]
-    control = own - _outturn("housing_benefit")
+    # each service keeps its outturn to the penny, and no theme is "not in transaction data"
+    assert _services(count) == _services(_without_files(tmp_path))
+    assert RESIDUAL not in count.by("theme") and RESIDUAL not in count.to_dict()["by_theme"]
     from_outturn = sum(x.pence for x in council if x.basis)
-    assert residual.pence == control - from_outturn - 20_800_000
-    assert f"less services counted from their outturn {from_outturn} pence" in residual.source
     (cov,) = count.coverage
     assert cov.outturn_services_pence == from_outturn
     write_exports(tmp_path / "exports", count)
@@ -133,11 +158,10 @@ def test_unclassified_adult_social_care_is_not_shown_as_zero(tmp_path: Path) -> 
             for r in csv.DictReader(f)
             if r["theme"] == "adult_social_care" and r["agency"] == COUNCIL
         ]
-    assert [(r["basis"], r["amount_pence"]) for r in exported] == [
-        (OUTTURN_BASIS, str(_outturn("adult_social_care")))
-    ]
+    assert [(r["basis"], r["amount_pence"]) for r in exported] == [(OUTTURN_BASIS, str(line.pence))]
     text = _rendered(count)
-    assert f"{COUNCIL}: adult_social_care £162.1m counted from its {OUTTURN_BASIS}" in text
+    shown = f"{COUNCIL}: adult_social_care {millions(line.pence)} counted from its {OUTTURN_BASIS}"
+    assert shown in text
     listed = count.to_dict()["services_from_outturn"]
     assert {"theme": "adult_social_care", "basis": OUTTURN_BASIS} in [
         {"theme": x["theme"], "basis": x["basis"]} for x in listed
@@ -145,18 +169,56 @@ def test_unclassified_adult_social_care_is_not_shown_as_zero(tmp_path: Path) -> 
     assert all(x["agency"] == COUNCIL for x in listed)
 
 
-def test_residual_below_zero_because_of_services_from_outturn_says_why(tmp_path: Path) -> None:
-    """£200m of unclassified payments plus the services taken from the outturn
-    come to more than the control: the residual goes negative, and says the
-    unclassified payments may hold those services; the total is still the outturn."""
+def test_unclassified_payments_never_move_money_between_services(tmp_path: Path) -> None:
+    """£200m of unclassified payments used to come off one residual for the
+    whole council (and, with the services taken from the outturn, drove it
+    below zero).  Now they are shared among the services by what each
+    service's outturn leaves unexplained: every service keeps its outturn and
+    the council's lines still add up to its outturn."""
     payments = dict(PAYMENTS) | {"Care Homes Ltd": ("200000000.00", None, None)}
     count = build_count(_council(tmp_path, payments))
     council = [x for x in count.lines if x.agency == COUNCIL]
-    (residual,) = [x for x in council if x.theme == RESIDUAL]
-    assert residual.pence < 0
-    assert "the unclassified payments may hold those services' spending" in residual.flags[-1]
+    assert _services(count) == _services(_without_files(tmp_path))
+    shared = [x for x in council if x.theme == "unclassified"]
+    assert sum(x.pence for x in shared) == 20_008_000_000  # with Home Support Ltd
+    assert len({x.service for x in shared}) > 1
     td = topdown(resolve_place("E08000003"), YEAR)
     assert sum(x.pence for x in council) == sum(x.place_pence for x in td.lines if x.body == ECODE)
+
+
+def test_payments_over_a_services_outturn_leave_it_at_its_outturn(tmp_path: Path) -> None:
+    """Payments are gross and the outturn net of fees and grants, so a service's
+    payments can come to more than its outturn: the service still counts its
+    outturn, with a negative line that says why, and no other service pays."""
+    roads = _outturn("highways_transport") + _outturn("environmental")
+    over = f"{(roads + 100_000_000) / 100:.2f}"
+    payments = dict(PAYMENTS) | {"Road Surfacing Ltd": (over, "environment_and_transport", "rule")}
+    count = build_count(_council(tmp_path, payments))
+    assert _services(count) == _services(_without_files(tmp_path))
+    (line,) = [
+        x
+        for x in count.lines
+        if x.agency == COUNCIL and x.service == "environment_and_transport" and x.pence < 0
+    ]
+    assert line.method == RESIDUAL_METHOD and OVER_SERVICE in line.flags
+    assert line.pence == -100_000_000 - sum(
+        x.pence
+        for x in count.lines
+        if x.service == "environment_and_transport" and PLACED_PRO_RATA in x.flags
+    )
+
+
+def test_payment_themes_are_placed_in_the_service_of_their_sercop_division(
+    tmp_path: Path,
+) -> None:
+    """Older people's care counts against adult social care, not as a service
+    the outturn does not have; the care line keeps what its payments leave."""
+    payments = {"Elder Care Ltd": ("9000.00", "older_people", "rule")}
+    count = build_count(_council(tmp_path, payments))
+    (paid,) = [x for x in count.lines if x.theme == "older_people" and x.agency == COUNCIL]
+    assert paid.service == "adult_social_care" and paid.pence == 900_000
+    (rest,) = [x for x in count.lines if x.theme == "adult_social_care" and x.agency == COUNCIL]
+    assert rest.pence == _outturn("adult_social_care") - 900_000 and not rest.basis
 
 
 def test_older_peoples_care_payments_count_as_adult_social_care(tmp_path: Path) -> None:
@@ -175,8 +237,13 @@ def test_older_peoples_care_payments_count_as_adult_social_care(tmp_path: Path) 
 
 def test_trace_says_a_service_from_outturn_comes_from_outturn_and_why(tmp_path: Path) -> None:
     ws = _council(tmp_path, PAYMENTS)
-    cell = trace(ws, build_count(ws), COUNCIL, "adult_social_care")
-    assert cell.rows_total == 0 and cell.pence == _outturn("adult_social_care")
+    count = build_count(ws)
+    cell = trace(ws, count, COUNCIL, "adult_social_care")
+    # the unclassified payments' share placed in the service is a line of theme
+    # "unclassified" (traced there): this cell is the rest of the service's outturn
+    assert _services(count)["adult_social_care"] == _outturn("adult_social_care")
+    (line,) = [x for x in count.lines if x.agency == COUNCIL and x.theme == "adult_social_care"]
+    assert cell.rows_total == 0 and cell.pence == line.pence
     (why,) = cell.basis
     assert why.startswith(f"{cell.pence} pence from the {OUTTURN_BASIS}: ")
     assert "unclassified payments come to £200,000.00" in why
@@ -308,12 +375,36 @@ def test_manchester_education_without_payments_comes_from_its_outturn(
     schools pay their own bills), so education is its RS line, not a part of
     'not in transaction data'."""
     council = [x for x in manchester.lines if x.agency == COUNCIL]
+    # Changed with service control totals: the education service is its RS
+    # line; the line from outturn is that less the unclassified payments'
+    # share placed in it (£21,661 of payments are unclassified in all)
+    assert _services(manchester)["education_and_skills"] == 42_113_400_000
     (education,) = [x for x in council if x.theme == "education_and_skills"]
-    assert (education.basis, education.pence) == (OUTTURN_BASIS, 42_113_400_000)
+    assert education.basis == OUTTURN_BASIS
+    assert 42_113_400_000 - 2_166_096 <= education.pence < 42_113_400_000
     (cov,) = manchester.coverage
-    (residual,) = [x for x in council if x.theme == RESIDUAL]
-    assert residual.pence == cov.control_pence - cov.transactions_pence - education.pence
+    assert RESIDUAL not in manchester.by("theme")
+    assert sum(x.pence for x in council if x.method == RESIDUAL_METHOD) == (
+        cov.control_pence - cov.transactions_pence
+    )
     (c,) = manchester.classification
     # the shares are of what splits the outturn: the council's transaction lines
     assert c.total_pence == cov.transactions_pence
     assert manchester.warnings == []
+
+
+def test_manchester_spend_files_never_move_money_between_services(
+    manchester: PlaceCount, tmp_path: Path
+) -> None:
+    """Adding Manchester's 2010-11 spend files once took adult social care
+    from £324.5m to £12.9m (its payments showed little care and the rest went
+    to 'not in transaction data'); every service now keeps its outturn to the
+    penny, split by the payments placed in it."""
+    empty = Workspace.create(tmp_path / "empty", ["E08000003"], "2010-11")
+    without = build_count(empty)
+    assert _services(manchester) == _services(without)
+    assert _services(manchester)["adult_social_care"] == 32_446_200_000
+    assert manchester.total_pence == without.total_pence
+    # payments do split the services: care shows its payments by theme
+    care = {x.theme for x in manchester.lines if x.service == "adult_social_care"}
+    assert {"learning_disability", "mental_health", "children_and_families"} <= care
