@@ -32,9 +32,12 @@ from totalplace.ingest.pipeline import (
     ingest_files,
     remove_source,
     workspace_report,
+    write_report,
 )
 from totalplace.ingest.sources import expand_folders, parse_size
 from totalplace.money import pounds
+from totalplace.store.integrity import StoreCheck
+from totalplace.store.repair import RepairReport
 from totalplace.workspace import Workspace
 
 USAGE_EXIT = 2
@@ -316,13 +319,17 @@ def ingest(
     _finish(report, as_json)
 
 
-def _finish(report: IngestReport, as_json: bool) -> None:
-    """Print the report (JSON or a table) and exit 0, or 1 if any file failed."""
+def _finish(report: IngestReport, as_json: bool, store: StoreCheck | None = None) -> None:
+    """Print the report (JSON or a table) and exit 0, or 1 if any file failed
+    (or, from ``check``, any table file is missing, truncated or changed)."""
     if as_json:
-        print(json.dumps(report.to_dict(), indent=2))
+        data = report.to_dict()
+        print(json.dumps(data if store is None else {**data, "store": store.to_dict()}, indent=2))
     else:
         render_report(report, out)
-    raise typer.Exit(0 if report.ok else 1)
+        if store is not None:
+            render_store(store, out)
+    raise typer.Exit(0 if report.ok and (store is None or store.ok) else 1)
 
 
 def _ingest_with_progress(
@@ -378,21 +385,46 @@ def check(
             "--history", help="List every load, replacement and removal instead, oldest first."
         ),
     ] = False,
+    verify: Annotated[
+        bool,
+        typer.Option("--verify", help="Also compare every table file's SHA-256 (reads them all)."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Show the workspace's ingest report (or, with --history, every change to the store)."""
+    """Show the workspace's ingest report and check its table files (sizes and
+    stamps; checksums too with --verify), or with --history every change."""
     try:
         ws = Workspace.open(directory)
         report = workspace_report(ws)
         events = ws.history() if history else []
+        store = ws.check_tables(verify=verify)
     except TotalPlaceError as exc:
         raise _fail(exc, as_json) from exc
     if not history:
-        _finish(report, as_json)
+        _finish(report, as_json, store)
     if as_json:
         print(json.dumps({"history": events}, indent=2))
         return
     render_history(events, out)
+
+
+def render_store(store: StoreCheck, console: Console) -> None:
+    """One line when the table files are as committed; else each problem and the repair."""
+    how = "sizes, stamps and SHA-256" if store.verified else "sizes and stamps"
+    if store.ok:
+        console.print(f"store: {store.tables} table files checked ({how}): as committed")
+        return
+    console.print(
+        Text(f"store: {len(store.problems)} of {store.tables} table files damaged", style="red")
+    )
+    for p in store.problems:
+        console.print(f"  {p.kind}: {p.message}", highlight=False, soft_wrap=True)
+    console.print(
+        "count and classify refuse this store. Set the damaged sources aside with "
+        "`totalplace repair DIR --apply`, then ingest them again.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def render_history(events: list[dict[str, Any]], console: Console) -> None:
@@ -448,6 +480,48 @@ def remove(
         highlight=False,
         soft_wrap=True,
     )
+
+
+@app.command()
+def repair(
+    directory: Annotated[Path, typer.Argument(help="The workspace.")],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Do it; without --apply, only list what it would do.")
+    ] = False,
+    verify: Annotated[
+        bool,
+        typer.Option("--verify", help="Find changed table files by SHA-256, not size alone."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the steps as JSON.")] = False,
+) -> None:
+    """Find what a crash or damage left in the store and, with --apply, mend it:
+    remove debris no load owns, restore table files the catalog lost, rebuild a
+    missing or unreadable catalog from the table files, and set damaged sources
+    aside to ingest again. Nothing a running command owns is touched."""
+    try:
+        ws = Workspace.for_repair(directory)
+        result = ws.repair(apply=apply, verify=verify)
+        if apply:
+            write_report(ws)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    render_repair(result, out)
+
+
+def render_repair(result: RepairReport, console: Console) -> None:
+    for step in result.steps:
+        console.print(f"{step.action}: {step.path}: {step.reason}", highlight=False, soft_wrap=True)
+    n = len(result.changes)
+    if not n:
+        console.print("nothing to repair.")
+    elif result.applied:
+        aside = f"; set aside in {result.set_aside_dir}" if result.set_aside_dir else ""
+        console.print(f"repaired: {n} change(s) made{aside}.", highlight=False)
+    else:
+        console.print(f"{n} change(s) to make: run again with --apply to make them.")
 
 
 @app.command()
@@ -556,7 +630,7 @@ def classify(
 
     try:
         report = classify_workspace(
-            Workspace.open(directory),
+            Workspace.open_intact(directory),
             engine=engine,
             top=top,
             model=model,
@@ -583,6 +657,9 @@ def case_command(
     html: Annotated[Path | None, typer.Option("--html", help="Write HTML charts.")] = None,
     draws: Annotated[int, typer.Option(min=0, help="Monte Carlo draws (0: none).")] = 10_000,
     seed: Annotated[int, typer.Option(help="Seed for the Monte Carlo draws.")] = 20_100_315,
+    max_draws: Annotated[
+        int, typer.Option(min=0, help="Most --draws allowed, checked before any is made.")
+    ] = 1_000_000,
     cashable_only: Annotated[
         bool, typer.Option("--cashable-only", help="Gain share on cashable savings only.")
     ] = False,
@@ -604,7 +681,7 @@ def case_command(
     from totalplace.case.render import render_case, render_cash_flows
 
     try:
-        appraisal = appraise(load_case(file, unit_costs), draws, seed)
+        appraisal = appraise(load_case(file, unit_costs), draws, seed, max_draws)
         split = None
         if cashable_only or partners or cash_limits:
             from totalplace.case.partners import gain_share
@@ -632,7 +709,7 @@ def case_command(
                 tornado=bars,
             )
     except TotalPlaceError as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, as_json) from exc
     if as_json:
         data = appraisal.to_dict()
         if split is not None:
@@ -733,7 +810,7 @@ def count(
     from totalplace.report.run import count_workspace
 
     try:
-        result, paths = count_workspace(Workspace.open(directory), engine, gross or ())
+        result, paths = count_workspace(Workspace.open_intact(directory), engine, gross or ())
     except TotalPlaceError as exc:
         raise _fail(exc, as_json) from exc
     if as_json:

@@ -10,6 +10,7 @@ uprated to the case's price year.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -124,7 +125,7 @@ def _discount(r: CaseReader, head: dict[str, Any]) -> str | Decimal:
     value = head.get("discount", "standard")
     if isinstance(value, str) and value in SCHEDULES:
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         rate = Decimal(str(value))
         if Decimal(0) <= rate < Decimal(1):
             return rate

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from totalplace.errors import ConfigError
+
 if TYPE_CHECKING:  # engine imports the model, which imports this module
     from totalplace.case.compute import CaseResult
     from totalplace.case.model import Case
@@ -36,6 +38,13 @@ Arr = npt.NDArray[np.float64]
 DISTRIBUTIONS = ("triangular", "uniform", "normal", "lognormal")
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 DEFAULT_SEED = 20_100_315
+# The largest count or multiplier (a cohort, units per person, a cost's scale)
+# a case takes: 10^9 is more people than the UK has, and products of inputs
+# this size still come to a whole number of pence.
+MAX_INPUT = 1e9
+# Draws at most per run unless --max-draws raises it: memory grows with the
+# draws (a million draws of the shipped drug-treatment case peak at 0.78 GB).
+MAX_DRAWS = 1_000_000
 
 
 class ParamError(ValueError):
@@ -75,10 +84,12 @@ class Param:
         elif self.dist == "normal":
             draws = rng.normal(a[0], a[1], n)
         elif self.dist == "lognormal":
-            draws = a[0] * np.exp(rng.normal(0.0, a[1], n))
+            # the exponent is capped where the draw would pass MAX_INPUT, so exp never overflows
+            cap = math.log(MAX_INPUT / a[0])
+            draws = a[0] * np.exp(np.minimum(rng.normal(0.0, a[1], n), cap))
         else:
             return np.full(n, self.base)
-        return np.clip(draws, 0.0, self.upper if self.upper is not None else np.inf)
+        return np.clip(draws, 0.0, self.upper if self.upper is not None else MAX_INPUT)
 
 
 def _number(value: Any, what: str) -> float:
@@ -95,6 +106,11 @@ def parse_param(name: str, raw: Any, upper: float | None) -> Param:
     def bounded(value: float, what: str) -> float:
         if value < 0:
             raise ParamError(f"{what} {value:g} is negative; it must be at least 0")
+        if upper is None and value > MAX_INPUT:
+            raise ParamError(
+                f"{what} {value:g} is over {MAX_INPUT:g}, the largest count or multiplier a "
+                "case takes; check the figure"
+            )
         if upper is not None and value > upper:
             raise ParamError(
                 f"{what} {value:g} is over {upper:g} (100%); give a fraction such as 0.25 for 25%"
@@ -144,6 +160,14 @@ def parse_param(name: str, raw: Any, upper: float | None) -> Param:
             raise ParamError(f"the spread of a {kind} cannot be negative")
         if kind == "lognormal" and centre <= 0:
             raise ParamError("the median of a log-normal must be above 0")
+        if kind == "normal":
+            bounded(spread, "the standard deviation")
+        elif Z90 * spread > math.log((upper or MAX_INPUT) / centre):
+            raise ParamError(
+                f"sigma {spread:g} puts the log-normal's 90th percentile above "
+                f"{upper or MAX_INPUT:g}; sigma is the spread of the logarithm (0.5 doubles "
+                "or halves the median about one time in six)"
+            )
         default = centre
     base = bounded(_number(raw.get("base", default), "base"), "base")
     return Param(name, base, kind, args, upper)
@@ -293,14 +317,48 @@ class Appraisal:
         return waterfall, list(res.flows), samples, bars
 
 
-def appraise(case: Case, draws: int = 10_000, seed: int = DEFAULT_SEED) -> Appraisal:
+def appraise(
+    case: Case, draws: int = 10_000, seed: int = DEFAULT_SEED, max_draws: int = MAX_DRAWS
+) -> Appraisal:
+    """The case's result, ``draws`` Monte Carlo draws (refused past ``max_draws``
+    before any is allocated) and its tornado.  Figures too large to count in
+    whole pence are a ConfigError naming the largest inputs, not a crash."""
     from totalplace.case.compute import result
 
-    return Appraisal(
-        result=result(case),
-        monte_carlo=simulate(case, draws, seed) if draws > 0 else None,
-        tornado=tornado(case),
-    )
+    check_draws(draws, max_draws)
+    try:
+        return Appraisal(
+            result=result(case),
+            monte_carlo=simulate(case, draws, seed) if draws > 0 else None,
+            tornado=tornado(case),
+        )
+    except (ArithmeticError, ValueError) as exc:
+        if isinstance(exc, ValueError) and "as pence" not in str(exc):
+            raise
+        raise ConfigError(
+            f"{case.path}: the case's figures are too large to count in whole pence (a value "
+            f"beyond about £10^25); check its largest inputs: {_largest(case)}"
+        ) from exc
+
+
+def check_draws(draws: int, max_draws: int = MAX_DRAWS) -> None:
+    if draws > max_draws:
+        raise ConfigError(
+            f"--draws {draws:,} is over the limit of {max_draws:,} draws (memory grows with "
+            "the draws: a million draws of a shipped case take about 0.8 GB): use fewer, or "
+            "raise the limit with --max-draws"
+        )
+
+
+def _largest(case: Case) -> str:
+    params = sorted(case.params(), key=lambda p: -max(p.base, *p.args, 0.0))[:3]
+    costs = sorted(
+        ((max((abs(a) for a in c.by_year), default=0), c.label) for c in case.costs),
+        reverse=True,
+    )[:1]
+    parts = [f"{p.id} = {max((p.base, *p.args)):g}" for p in params]
+    parts += [f"cost '{label}' £{amount:,.0f} in a year" for amount, label in costs]
+    return ", ".join(parts)
 
 
 def values_for(params: Mapping[str, Param], overrides: Mapping[str, float]) -> dict[str, Arr]:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from totalplace.case.definition import MAX_YEARS
 from totalplace.case.montecarlo import Param, ParamError, parse_param
 from totalplace.case.optimism import GradeTable
 from totalplace.errors import ConfigError
+
+# No public body's line comes near £10^13 (ingest refuses amounts past it too).
+MAX_POUNDS = Decimal(10) ** 13
 
 
 class CaseReader:
@@ -31,7 +35,16 @@ class CaseReader:
             raise self.fail(f"{where}.{key}" if where else key, "must be text in quotes")
         return value
 
-    def whole(self, raw: dict[str, Any], key: str, where: str, default: int | None, lo: int) -> int:
+    def whole(
+        self,
+        raw: dict[str, Any],
+        key: str,
+        where: str,
+        default: int | None,
+        lo: int,
+        hi: int = MAX_YEARS,
+    ) -> int:
+        """A whole number of years (every whole number a case holds is one), ``lo`` to ``hi``."""
         value = raw.get(key, default)
         name = f"{where}.{key}"
         if value is None:
@@ -40,6 +53,8 @@ class CaseReader:
             raise self.fail(name, f"must be a whole number, not {value!r}")
         if value < lo:
             raise self.fail(name, f"{value} is below {lo}; give a whole number of at least {lo}")
+        if value > hi:
+            raise self.fail(name, f"{value} is over {hi}; give a whole number up to {hi}")
         return value
 
     def money(self, value: Any, where: str) -> Decimal:
@@ -51,6 +66,10 @@ class CaseReader:
             raise self.fail(where, f"{value!r} is not an amount in pounds") from None
         if not amount.is_finite():
             raise self.fail(where, f"{value!r} is not an amount in pounds")
+        if abs(amount) > MAX_POUNDS:
+            raise self.fail(
+                where, f"{value!r} is over £10^13 a line; give the amount in pounds (not pence)"
+            )
         return amount
 
     def fraction(self, value: Any, where: str) -> Decimal:
