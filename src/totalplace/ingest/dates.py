@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from totalplace.ingest.limits import YEAR_MAX, YEAR_MIN
+
 EXCEL_EPOCH = date(1899, 12, 30)
 EXCEL_MIN, EXCEL_MAX = 18264, 73050  # 1950-01-01 .. 2099-12-31
 MONTHS = {
@@ -127,9 +129,51 @@ def _fy_of(text: str) -> int:
 
 
 def parse_one(raw: str, order: str, rules: PeriodRules) -> DateValue | None:
-    """Parse one non-blank value; ``order`` is "dmy" or "mdy"."""
+    """Parse one non-blank value; ``order`` is "dmy" or "mdy".  A value dated
+    outside the years 1900 to 2100 (see :func:`out_of_range`) is ``None`` too."""
+    value = _unbounded(raw, order, rules)
+    return value if value is not None and _within_years(value) else None
+
+
+def out_of_range(raw: str, order: str, rules: PeriodRules) -> bool:
+    """True when ``raw`` is written as a date or period but falls outside the
+    years 1900 to 2100 (``Jan 0000``, ``P12 9999``, ``01/01/1850``): not a
+    payment of any year studied, and quarantined as such rather than as text
+    that is not a date."""
+    value = _unbounded(raw, order, rules)
+    return value is _BEYOND_CALENDAR or (value is not None and not _within_years(value))
+
+
+# what a date or period written in a known form parses to when its year is one
+# Python's calendar cannot hold (year 0, or a period running past 9999)
+_BEYOND_CALENDAR = DateValue(date.min, date.min, "beyond-calendar")
+
+
+def _within_years(value: DateValue) -> bool:
+    return value is not _BEYOND_CALENDAR and (
+        value.start.year >= YEAR_MIN and value.end.year <= YEAR_MAX
+    )
+
+
+def _unbounded(raw: str, order: str, rules: PeriodRules) -> DateValue | None:
     s = re.sub(r"\s+", " ", raw.strip().lower())
-    return _simple(s, order, rules) or _range(s, order, rules)
+    try:
+        return _simple(s, order, rules) or _range(s, order, rules)
+    except (ValueError, OverflowError):
+        return _BEYOND_CALENDAR
+
+
+# ``hh:mm`` or ``hh:mm:ss`` after a day date; hours 0-23, minutes and seconds 0-59
+_TIME = re.compile(r"[ t](\d{1,2}):(\d{2})(?::(\d{2}))?")
+
+
+def impossible_time(raw: str) -> bool:
+    """True when a day date carries a time of day no clock shows (``25:99``):
+    the date is read, and the file warned that its times are damaged."""
+    m = _TIME.search(raw.strip().lower())
+    if m is None:
+        return False
+    return int(m[1]) > 23 or int(m[2]) > 59 or (m[3] is not None and int(m[3]) > 59)
 
 
 def _range(s: str, order: str, rules: PeriodRules) -> DateValue | None:

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from totalplace.errors import SourceError
+from totalplace.ingest import limits
 from totalplace.ingest.infer import looks_like_data
 from totalplace.ingest.roles import Profile, header_score
 
@@ -38,6 +39,36 @@ def _cells(line: str, delimiter: str) -> list[str]:
 
 
 def sniff(display: str, head: str, profile: Profile) -> Dialect:
+    """The delimiter and header line; a header wider than the column limit or
+    holding a NUL byte fails the file (see :func:`_checked`)."""
+    return _checked(display, _sniff(display, head, profile))
+
+
+def _checked(display: str, dialect: Dialect) -> Dialect:
+    """A header over the column limit would make every later step build
+    thousands of columns (10,000 once exhausted memory after minutes), and a
+    NUL byte in a column name marks a damaged or binary file: either fails
+    the file alone, at once, with what to do."""
+    most = limits.current().max_columns
+    if len(dialect.headers) > most:
+        raise limits.LimitExceeded(
+            display,
+            "max_columns",
+            f"the header (line {dialect.header_line}) has {len(dialect.headers):,} columns",
+            most,
+        )
+    for i, name in enumerate(dialect.headers, start=1):
+        if "\x00" in name:
+            raise SourceError(
+                display,
+                f"column {i} of the header (line {dialect.header_line}) holds a NUL byte "
+                f"({name.replace(chr(0), '<NUL>')[:60]!r}): the file is damaged or not text. "
+                "Export it again from its source as CSV or XLSX.",
+            )
+    return dialect
+
+
+def _sniff(display: str, head: str, profile: Profile) -> Dialect:
     lines = [ln.rstrip("\r") for ln in head.split("\n")[:SCAN_LINES]]
     delims = (profile.delimiter,) if profile.delimiter else DELIMITERS
     if profile.header_line is not None:

@@ -9,6 +9,7 @@ over rows in Python.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from totalplace.errors import SourceError
 from totalplace.ingest.checks import (
     TOTAL_STATUS,
     last_amount_only_line,
@@ -28,12 +30,16 @@ from totalplace.ingest.dates import (
     PeriodRules,
     choose_yyyypp_reading,
     day_code_pairs,
+    impossible_time,
+    infer_order,
+    out_of_range,
     parse_values,
     yyyypp_codes,
 )
 from totalplace.ingest.dialect import Dialect
 from totalplace.ingest.filedate import NamedPeriod
 from totalplace.ingest.issues import ISSUE_TYPES
+from totalplace.ingest.limits import MAX_STORED_PENCE
 from totalplace.ingest.records import load_fast, load_robust, read_lines, repair_joined_fields
 from totalplace.ingest.roles import DATE_ROLES, ColumnMap
 from totalplace.ingest.rowsql import (
@@ -47,10 +53,22 @@ from totalplace.ingest.rowsql import (
     untidy_sql,
     warnings_sql,
 )
+from totalplace.ingest.separators import POINT, MoneyFormat, column_format
 
 QUARANTINED = "status NOT IN ('loaded', 'blank')"
 # what an issue's field and value are read from
 ISSUE_COLUMNS = "line_no, text, n, amount_raw, date_raw, period_raw, supplier_name"
+
+
+@dataclass(frozen=True)
+class ImpossibleTimes:
+    """Day dates whose time of day no clock shows: the rows, and a few raw values."""
+
+    rows: int
+    examples: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"rows": self.rows, "examples": list(self.examples)}
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,10 @@ class ParseResult:
     # this = the file's amount column), and the comparison with the loaded sum
     amount_publisher_total_pence: int = 0
     publisher_total: dict[str, object] | None = None
+    # money columns read with a decimal comma: {header: "decimal comma"}
+    money_formats: dict[str, str] = dataclasses.field(default_factory=dict)
+    # day dates whose time of day no clock shows: rows and a few raw values
+    impossible_times: ImpossibleTimes | None = None
 
 
 class SourceParser:
@@ -77,6 +99,7 @@ class SourceParser:
         # how YYYYPP codes were read; the label rows take when no column dates them
         self.period_reading: PeriodReading | None = None
         self.file_period: str | None = None
+        self.impossible_times: ImpossibleTimes | None = None
 
     def parse(
         self,
@@ -109,18 +132,31 @@ class SourceParser:
         )
         if not self.fast:
             load_robust(
-                con, text_path, line_delim, dialect.delimiter, dialect.header_line, n_fields
+                con,
+                text_path,
+                line_delim,
+                dialect.delimiter,
+                dialect.header_line,
+                n_fields,
+                display=display_path,
             )
             roles = {role: i for role, (i, _, _) in cmap.roles.items()}
             repair_joined_fields(con, roles, dialect.headers, date_order, rules)
         trimmed = self._untidy_columns(cmap)
+        formats = self._money_formats(cmap, trimmed, display_path)
         self._date_map(cmap, date_order, rules, trimmed, named, named_year)
         con.execute(supplier_flags_sql(cmap, trimmed))
         con.execute(HALF_EVEN_MACRO)
         total_line = last_amount_only_line(con, cmap.index("amount"), n_fields)
         self._write_rows(
             classified_sql(
-                cmap, n_fields, dialect.delimiter, publisher is not None, trimmed, self.file_period
+                cmap,
+                n_fields,
+                dialect.delimiter,
+                publisher is not None,
+                trimmed,
+                self.file_period,
+                money_formats=formats,
             ),
             publisher,
             file_id,
@@ -132,10 +168,28 @@ class SourceParser:
         if total_line is not None:
             mark_unlabelled_total(con, out["rows"], total_line)
         con.read_parquet(str(out["rows"])).create_view("classified")
-        self._quarantined_rows(text_path, line_delim)
+        self._quarantined_rows(text_path, line_delim, display_path)
         self._write_quarantine(file_id, out["quarantine"])
         self._write_issues(cmap, file_id, display_path, out["issues"])
-        return self._summary()
+        result = self._summary(display_path)
+        return replace(
+            result,
+            money_formats={str(cmap.header(r)): f.label for r, f in formats.items() if f != POINT},
+            impossible_times=self.impossible_times,
+        )
+
+    def _money_formats(
+        self, cmap: ColumnMap, trimmed: frozenset[int], display: str
+    ) -> dict[str, MoneyFormat]:
+        """Each mapped money column's decimal separator, from all its values
+        (see :mod:`totalplace.ingest.separators`)."""
+        formats: dict[str, MoneyFormat] = {}
+        for role in ("amount", *MONEY_ROLES):
+            i = cmap.index(role)
+            if i is not None:
+                header = cmap.header(role) or role
+                formats[role] = column_format(self.con, display, header, field(i, trimmed))
+        return formats
 
     def _untidy_columns(self, cmap: ColumnMap) -> frozenset[int]:
         mapped = sorted({i for i, _, _ in cmap.roles.values()})
@@ -187,17 +241,38 @@ class SourceParser:
             parsed[self.file_period] = DateValue(named.start, named.end, named.precision)
         keys = sorted(parsed)
         hits = [parsed[k] for k in keys]
+        # values written as dates but dated outside 1900-2100 are quarantined as such
+        read_order = order or infer_order(list(counts))
+        beyond = [
+            h is None and out_of_range(k, read_order, rules)
+            for k, h in zip(keys, hits, strict=True)
+        ]
+        self._note_impossible_times(counts, parsed)
         table = pa.table(
             {
                 "raw": pa.array(keys, pa.string()),
                 "d_start": pa.array([h.start if h else None for h in hits], pa.date32()),
                 "d_end": pa.array([h.end if h else None for h in hits], pa.date32()),
                 "prec": pa.array([h.precision if h else None for h in hits], pa.string()),
+                "out_of_range": pa.array(beyond, pa.bool_()),
             }
         )
         self.con.register("date_map_arrow", table)
         self.con.execute("CREATE OR REPLACE TEMP TABLE date_map AS SELECT * FROM date_map_arrow")
         self.con.unregister("date_map_arrow")
+
+    def _note_impossible_times(
+        self, counts: dict[str, int], parsed: dict[str, DateValue | None]
+    ) -> None:
+        """Day dates read whose time of day is impossible (``25:99``): the day
+        is kept, and the rows are counted for a file warning."""
+        bad = sorted(
+            raw for raw, v in parsed.items() if v and v.precision == "day" and impossible_time(raw)
+        )
+        if bad:
+            self.impossible_times = ImpossibleTimes(
+                sum(counts.get(raw, 0) for raw in bad), tuple(bad[:3])
+            )
 
     def _write_rows(
         self, query: str, publisher: str | None, file_id: str, path: Path, cmap: ColumnMap
@@ -230,7 +305,7 @@ class SourceParser:
         )
         self.con.execute("SET preserve_insertion_order = true")
 
-    def _quarantined_rows(self, text_path: Path, line_delim: str) -> None:
+    def _quarantined_rows(self, text_path: Path, line_delim: str, display: str) -> None:
         """The quarantined records with their raw text, read back from the file
         (a record may span several lines)."""
         con = self.con
@@ -243,7 +318,7 @@ class SourceParser:
         bad = con.execute("SELECT count(*) FROM qrows").fetchone()
         if not bad or bad[0] == 0:
             return
-        read_lines(con, text_path, line_delim, "all_lines")
+        read_lines(con, text_path, line_delim, "all_lines", display=display)
         con.execute(
             """UPDATE qrows SET text = r.raw FROM (
                    SELECT q.line_no, string_agg(l.line, chr(10) ORDER BY l.line_no) AS raw
@@ -303,7 +378,7 @@ class SourceParser:
             {"path": str(path)},
         )
 
-    def _summary(self) -> ParseResult:
+    def _summary(self, display: str) -> ParseResult:
         row = self.con.execute(
             f"""SELECT count(*),
                       count(*) FILTER (status = 'loaded'),
@@ -317,6 +392,14 @@ class SourceParser:
                FROM classified"""
         ).fetchone()
         assert row is not None
+        # every amount is within £10^13, but a file of very many could still add
+        # up past what the store's 64-bit pence hold: such a file fails whole
+        if any(abs(int(x)) > MAX_STORED_PENCE for x in row[4:7]):
+            raise SourceError(
+                display,
+                "the file's amounts add up to more than the store can hold "
+                f"({MAX_STORED_PENCE:,} pence); the amount column cannot be money",
+            )
         counts = self.con.execute(
             "SELECT slug, count(*) FROM issues GROUP BY slug ORDER BY slug"
         ).fetchall()

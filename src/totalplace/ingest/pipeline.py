@@ -21,6 +21,7 @@ import duckdb
 
 from totalplace import duck
 from totalplace.errors import SourceError
+from totalplace.ingest import limits as ingest_limits
 from totalplace.ingest.checks import (
     LargeMoney,
     body_year_totals,
@@ -276,11 +277,20 @@ def ingest_source(
         )
     except duckdb.InterruptException:
         raise KeyboardInterrupt from None
+    except duckdb.OutOfMemoryException as exc:
+        # one file too big to read in the working memory fails alone
+        raise SourceError(
+            src.display_path,
+            f"reading the file needed more than ingest's working memory ({INGEST_MEMORY_LIMIT}, "
+            f"spilling to disk included): {str(exc).splitlines()[0]}. Split the file, or "
+            "remove columns it does not need, and ingest the parts.",
+        ) from exc
     finally:
         guard.con = None
         con.close()
     guard.check()
     _money_notes(src.display_path, result, large, accept_large, notes)
+    _cell_notes(result, notes)
     for slug, message in dates.warnings:
         notes.warn(slug, message)
     if dates.details:
@@ -359,6 +369,24 @@ def _money_notes(
             notes.warn("publisher-total-differs", total_message(total))
 
 
+def _cell_notes(result: ParseResult, notes: FileNotes) -> None:
+    """What reading the cells found about the file as a whole: money columns
+    written with decimal commas, and day dates with impossible times of day."""
+    if result.money_formats:
+        notes.details["money_format"] = result.money_formats
+        named = ", ".join(f'"{h}"' for h in result.money_formats)
+        notes.warn("decimal-commas", f"{named} read with a decimal comma, as the values show")
+    if result.impossible_times:
+        times = result.impossible_times
+        notes.details["impossible_times"] = times.to_dict()
+        shown = ", ".join(f'"{x}"' for x in times.examples)
+        notes.warn(
+            "impossible-time",
+            f"{times.rows} row(s) have a time of day no clock shows (such as {shown}); "
+            "their day is read and the time ignored",
+        )
+
+
 def ingest_files(
     ws: Workspace,
     paths: Sequence[Path | Skipped],
@@ -369,16 +397,19 @@ def ingest_files(
     replace: bool = False,
     accept_large: bool = False,
     max_archive_bytes: int = MAX_ARCHIVE_BYTES,
+    limits: ingest_limits.IngestLimits | None = None,
 ) -> IngestReport:
     """Ingest every path (a folder: the spend files under it); a failed file is
     reported and never stops the others. With ``replace``, a file whose content
     is already loaded is read again and put in place of the earlier load (see
     :meth:`Workspace.replace_file`). With ``accept_large``, a payment over £1bn
     or a total over the paying council's outturn is loaded and recorded on the
-    file instead of failing it. A zip stops at ``max_archive_bytes`` unzipped."""
+    file instead of failing it. A zip stops at ``max_archive_bytes`` unzipped.
+    ``limits`` raises or lowers the line, column and sheet-row limits (see
+    :mod:`totalplace.ingest.limits`)."""
     paths = expand_folders(paths, ws.root)
     profile = find_profile(ws, publisher, profile_path)
-    with ws.writing():
+    with ingest_limits.applied(limits or ingest_limits.IngestLimits()), ws.writing():
         return _ingest_locked(
             ws,
             paths,

@@ -26,10 +26,14 @@ from pathlib import Path
 
 import duckdb
 
+from totalplace.ingest import limits
 from totalplace.ingest.dates import PeriodRules, infer_order, parse_one
 
-MAX_LINE = 16 * 1024 * 1024
 FAST_MAX_LINE = 2 * 1024 * 1024  # longer lines fall back to the robust reader
+_LINE_SIZE_ERROR = re.compile(
+    r"CSV Error on Line: (\d+).*Maximum line size of \d+ bytes exceeded\. Actual Size:\s*(\d+)",
+    re.DOTALL,
+)
 
 
 def _columns_struct(n_fields: int) -> str:
@@ -57,7 +61,7 @@ def load_fast(
                 "skip": header_line,
                 "delim": delimiter,
                 "nl": "\\r\\n" if crlf else "\\n",
-                "max": FAST_MAX_LINE,
+                "max": min(FAST_MAX_LINE, limits.current().max_line_bytes),
             },
         )
     except duckdb.InterruptException:
@@ -83,15 +87,30 @@ def load_fast(
 
 
 def read_lines(
-    con: duckdb.DuckDBPyConnection, path: Path, line_delim: str, table: str = "lines"
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    line_delim: str,
+    table: str = "lines",
+    *,
+    display: str,
 ) -> None:
-    """Every physical line of the file with its 1-based number (blank lines too)."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE raw_lines AS SELECT line FROM read_csv($path, "
-        "auto_detect=false, header=false, delim=$d, quote='', escape='', "
-        "columns={'line': 'VARCHAR'}, strict_mode=false, max_line_size=$max)",
-        {"path": str(path), "d": line_delim, "max": MAX_LINE},
-    )
+    """Every physical line of the file with its 1-based number (blank lines too).
+    A line over the ``max_line_bytes`` limit fails the file (``display``) with
+    the limit named: one bad line fails its file, and memory stays bounded."""
+    most = limits.current().max_line_bytes
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw_lines AS SELECT line FROM read_csv($path, "
+            "auto_detect=false, header=false, delim=$d, quote='', escape='', "
+            "columns={'line': 'VARCHAR'}, strict_mode=false, max_line_size=$max)",
+            {"path": str(path), "d": line_delim, "max": most},
+        )
+    except duckdb.InvalidInputException as exc:
+        if "Maximum line size" not in str(exc):
+            raise
+        found = _LINE_SIZE_ERROR.search(str(exc))
+        said = f"line {int(found[1]):,} is {int(found[2]):,} bytes" if found else "a line is longer"
+        raise limits.LimitExceeded(display, "max_line_bytes", said, most) from None
     # rowid is insertion order, which DuckDB keeps for a file read into a table
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT rowid + 1 AS line_no, "
@@ -120,8 +139,10 @@ def load_robust(
     delimiter: str,
     header_line: int,
     n_fields: int,
+    *,
+    display: str,
 ) -> None:
-    read_lines(con, path, line_delim, "all_lines")
+    read_lines(con, path, line_delim, "all_lines", display=display)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE lines AS SELECT * FROM all_lines WHERE line_no > $h",
         {"h": header_line},

@@ -12,8 +12,12 @@ error.  Constants here (regular expressions, header names) are quoted with
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from totalplace.ingest.issues import ERROR_PRECEDENCE
+from totalplace.ingest.limits import MAX_AMOUNT_POUNDS
 from totalplace.ingest.roles import ColumnMap
+from totalplace.ingest.separators import POINT, MoneyFormat
 
 # Roles stored as text columns of the canonical spend table.
 TEXT_ROLES = (
@@ -65,8 +69,10 @@ ERROR_FLAGS = [
     ("truncated-record", "e_truncated"),
     ("extra-fields", "e_extra"),
     ("missing-amount", "e_missing_amount"),
+    ("amount-out-of-range", "e_amount_range"),
     ("unparseable-amount", "e_bad_amount"),
     ("missing-date", "e_missing_date"),
+    ("date-out-of-range", "e_date_range"),
     ("unparseable-date", "e_bad_date"),
 ]
 assert [slug for slug, _ in ERROR_FLAGS] == ERROR_PRECEDENCE
@@ -149,9 +155,13 @@ def supplier_flags_sql(cmap: ColumnMap, trimmed: frozenset[int]) -> str:
         FROM (SELECT DISTINCT {supplier} AS name FROM fields) WHERE name IS NOT NULL"""
 
 
-def _amount_sql(amount: str) -> str:
-    """CTEs from ``base`` to ``pence``: exact integer pence, half-even."""
-    clean = r"regexp_replace(coalesce(amount_raw, ''), '[£\s\x{00A0},]|GBP', '', 'gi')"
+def _amount_sql(amount: str, fmt: MoneyFormat = POINT) -> str:
+    """CTEs from ``base`` to ``pence``: exact integer pence, half-even.  With a
+    decimal comma (see :mod:`totalplace.ingest.separators`) only whole numbers
+    take the direct cast.  Beyond plus or minus £10^13 a value has no pence
+    and is flagged ``amount_out_of_range``."""
+    clean = fmt.clean_sql("amount_raw")
+    plain_re = PLAIN_RE if fmt.decimal == "." else r"-?\d+"
     return f"""
         money AS (
             -- Most amounts are plain numbers and cast directly; the rest are
@@ -160,7 +170,7 @@ def _amount_sql(amount: str) -> str:
                    CASE WHEN plain IS NULL THEN {clean} END AS a0
             FROM (SELECT *, CASE WHEN abs(plain0) < 1000000000 THEN plain0 END AS plain
                   FROM (SELECT *, CASE WHEN length(amount_raw) < 16
-                                            AND regexp_full_match(amount_raw, {lit(PLAIN_RE)})
+                                            AND regexp_full_match(amount_raw, {lit(plain_re)})
                                        THEN TRY_CAST(amount_raw AS DECIMAL(18, 4)) END AS plain0
                         FROM base))
         ), num AS (
@@ -186,21 +196,26 @@ def _amount_sql(amount: str) -> str:
                    plain IS NULL AND regexp_full_match(a1, {lit(NUMBER_RE)}) AS long_ok
             FROM num
         ), pence AS (
-            -- huge values and fractions finer than 1/10,000 take the exact slow path
+            -- huge values and fractions finer than 1/10,000 take the exact slow path;
+            -- a number beyond the range (or too long to cast) gets no pence
             SELECT *,
                    coalesce(
                        half_even(n4, 100),
-                       CASE WHEN long_ok AND n4 IS NULL THEN CAST(half_even(
-                           CAST(TRY_CAST(a1 AS DECIMAL(38, 10)) * 10000000000 AS HUGEINT) * sgn,
-                           100000000) AS BIGINT) END
+                       CASE WHEN long_ok AND n4 IS NULL AND abs(big) <= {MAX_AMOUNT_POUNDS}
+                       THEN CAST(half_even(CAST(big * 10000000000 AS HUGEINT) * sgn,
+                                           100000000) AS BIGINT) END
                    ) AS amount_pence,
+                   coalesce(long_ok AND n4 IS NULL
+                            AND (big IS NULL OR abs(big) > {MAX_AMOUNT_POUNDS}), false)
+                       AS amount_out_of_range,
                    coalesce(
                        n4 % 100 <> 0,
-                       CASE WHEN long_ok AND n4 IS NULL THEN
-                           TRY_CAST(a1 AS DECIMAL(38, 10)) * 100
-                               <> floor(TRY_CAST(a1 AS DECIMAL(38, 10)) * 100) END
+                       CASE WHEN long_ok AND n4 IS NULL AND abs(big) <= {MAX_AMOUNT_POUNDS}
+                       THEN big * 100 <> floor(big * 100) END
                    ) AS sub_penny
-            FROM scaled
+            FROM (SELECT *, CASE WHEN long_ok AND n4 IS NULL
+                                 THEN TRY_CAST(a1 AS DECIMAL(38, 10)) END AS big
+                  FROM scaled)
         )"""
 
 
@@ -211,12 +226,15 @@ def classified_sql(
     publisher_known: bool,
     trimmed: frozenset[int],
     file_period: str | None = None,
+    money_formats: Mapping[str, MoneyFormat] | None = None,
 ) -> str:
     """SELECT every record with its parsed values and ``status`` (parameter ``$publisher``).
 
     ``file_period`` labels the month or quarter a file without any date column
     takes from its name or title lines (see :mod:`totalplace.ingest.filedate`):
-    every record is dated to it, as if a period column held it."""
+    every record is dated to it, as if a period column held it.  ``money_formats``
+    gives the money roles written with a decimal comma (others read as today)."""
+    formats = money_formats or {}
 
     def role(name: str) -> str:
         return field(cmap.index(name), trimmed)
@@ -227,7 +245,9 @@ def classified_sql(
     body, supplier = role("paying_body"), role("supplier_name")
     text_cols = ",\n".join(f"{role(r)} AS {r}" for r in TEXT_ROLES)
     money_cols = ",\n".join(
-        f"TRY_CAST(regexp_replace(coalesce({role(r)}, ''), '[£\\s,]', '', 'g') "
+        f"TRY_CAST({formats[r].clean_sql(role(r))} AS DECIMAL(18, 2)) AS {r}_raw"
+        if r in formats and formats[r] != POINT
+        else f"TRY_CAST(regexp_replace(coalesce({role(r)}, ''), '[£\\s,]', '', 'g') "
         f"AS DECIMAL(18, 2)) AS {r}_raw"
         for r in MONEY_ROLES
     )
@@ -270,7 +290,9 @@ def classified_sql(
                    CASE WHEN {DAY_IN_PERIOD_COLUMN} THEN pd.prec
                         ELSE coalesce(dd.prec, pd.prec) END AS date_precision,
                    coalesce(sf.s_redacted, false) AS s_redacted,
-                   coalesce(sf.s_personal, false) AS s_personal
+                   coalesce(sf.s_personal, false) AS s_personal,
+                   coalesce(dd.out_of_range, false) OR coalesce(pd.out_of_range, false)
+                       AS date_out_of_range
             FROM fields
             LEFT JOIN date_map dd ON dd.raw = {date_raw}
             LEFT JOIN date_map pd ON pd.raw = {period_raw}
@@ -278,6 +300,7 @@ def classified_sql(
         ), base AS (
             SELECT line_no, n_lines, text, n, extra, repaired,
                    period_start, period_end, date_precision, s_redacted, s_personal,
+                   date_out_of_range,
                    CASE WHEN first_raw IS NULL THEN true
                         WHEN {plain_start} THEN false
                         ELSE ({first_cell}) IS NULL END AS is_blank,
@@ -296,13 +319,15 @@ def classified_sql(
                    {text_cols},
                    {money_cols}
             FROM cells
-        ), {_amount_sql("amount_raw").strip()}, flagged AS (
+        ), {_amount_sql("amount_raw", formats.get("amount", POINT)).strip()}, flagged AS (
             SELECT *,
                 NOT is_blank AND n < {n_fields} AS e_truncated,
                 NOT is_blank AND extra AS e_extra,
                 amount_raw IS NULL AS e_missing_amount,
+                amount_out_of_range AS e_amount_range,
                 amount_raw IS NOT NULL AND amount_pence IS NULL AS e_bad_amount,
                 date_raw IS NULL AND period_raw IS NULL AS e_missing_date,
+                period_start IS NULL AND date_out_of_range AS e_date_range,
                 (date_raw IS NOT NULL OR period_raw IS NOT NULL)
                     AND period_start IS NULL AS e_bad_date
             FROM pence
@@ -332,8 +357,10 @@ def issue_value_sql(cmap: ColumnMap) -> tuple[str, str]:
         "truncated-record": (None, f"n || ' of {n}' || coalesce('; ' || joined, '')"),
         "extra-fields": (None, f"n || ' for {n}'"),
         "missing-amount": (headers["amount"], "amount_raw"),
+        "amount-out-of-range": (headers["amount"], "amount_raw"),
         "unparseable-amount": (headers["amount"], "amount_raw"),
         "missing-date": (headers["date"], "coalesce(date_raw, period_raw)"),
+        "date-out-of-range": (headers["date"], "coalesce(date_raw, period_raw)"),
         "unparseable-date": (headers["date"], "coalesce(date_raw, period_raw)"),
         "negative-amount": (headers["amount"], "amount_raw"),
         "sub-penny-amount": (headers["amount"], "amount_raw"),

@@ -18,6 +18,18 @@ other sheet is identified by the SHA-256 of the workbook's bytes followed by
 ``!`` and the sheet's name.  Re-ingesting a workbook loads only the sheets not
 loaded yet.
 
+Limits and damage: a workbook whose XML declares a DOCTYPE is refused before
+any of it is parsed (Excel never writes one; a DOCTYPE is how entity-expansion
+attacks begin), a sheet over the ``max_sheet_rows`` limit or wider than
+``max_columns`` fails the workbook, and a sheet the XML reader cannot read
+fails the workbook with the reader's message, never the command.
+
+The optional ``<dimension>`` element (absent from what streaming writers
+write, and sometimes wrong, such as ``A1`` on a full sheet) is not trusted:
+every row the sheet holds is read, and rows are padded to the widest row (or
+to the dimension's width when that is wider, as before), so a sheet with a
+correct dimension is written exactly as it was.
+
 Numbers: Excel holds a number to 15 significant digits, so a cell typed as
 1041.41 may be stored as the binary float 1041.4099999999999.  A float cell is
 written as the shortest decimal that equals it at those 15 digits (1041.41),
@@ -29,12 +41,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import zipfile
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from totalplace.errors import SourceError
+from totalplace.errors import SourceError, TotalPlaceError
+from totalplace.ingest import limits
 from totalplace.ingest.dialect import MIN_SCORE, sniff
 from totalplace.ingest.infer import sample_rows
 from totalplace.ingest.roles import Profile, header_score, map_columns
@@ -89,14 +105,22 @@ def read_sheets(
 
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
+    refuse_doctype(path, display)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise SourceError(display, f"not a readable workbook ({exc})") from exc
+    staged: list[Path] = []
     try:
         worksheets = {ws.title for ws in wb.worksheets}
+        # each sheet's CSV, staged under a name of its position until the ids are known
+        rows: dict[str, tuple[Path, _Written]] = {}
+        for i, ws in enumerate(wb.worksheets):
+            part = tmp_dir / f"{digest}-{i}.xlsx.csv.part"
+            staged.append(part)
+            rows[ws.title] = (part, _read_sheet(ws, part, f"{display}!{ws.title}"))
         # the sheet read before every sheet was: its id stays the workbook's
-        first = next((ws.title for ws in wb.worksheets if ws.max_row and ws.max_row > 1), None)
+        first = next((name for name, (_, w) in rows.items() if w.rows > 1), None)
         sheets: list[Sheet] = []
         written: list[tuple[Sheet, int]] = []  # sheets with rows, and their last filled row
         for name in wb.sheetnames:
@@ -104,18 +128,27 @@ def read_sheets(
             if name not in worksheets:
                 sheets.append(Sheet(name, sha, None, "a chart sheet: no rows"))
                 continue
+            part, done = rows[name]
             dest = tmp_dir / f"{sha}.xlsx.csv"
-            last_filled = _write_csv(wb[name], dest)
-            if last_filled == 0:
+            part.replace(dest)
+            if done.last_filled == 0:
                 dest.unlink(missing_ok=True)
                 sheets.append(Sheet(name, sha, None, "an empty sheet"))
                 continue
-            reason = _not_payments(f"{display}!{name}", dest, last_filled, profile)
+            reason = _not_payments(f"{display}!{name}", dest, done.last_filled, profile)
             sheet = Sheet(name, sha, dest, reason)
             sheets.append(sheet)
-            written.append((sheet, last_filled))
+            written.append((sheet, done.last_filled))
+    except TotalPlaceError:
+        raise
+    except Exception as exc:  # a sheet's XML damaged past what openpyxl reads
+        raise SourceError(
+            display, f"not a readable workbook ({type(exc).__name__}: {exc})"
+        ) from exc
     finally:
         wb.close()
+        for part in staged:
+            part.unlink(missing_ok=True)
     if not written:
         raise SourceError(display, "the workbook has no sheet with data")
     if all(s.skipped for s, _ in written):
@@ -131,18 +164,130 @@ def read_sheets(
     return digest, out
 
 
-def _write_csv(sheet: object, dest: Path) -> int:
-    """Write the sheet's rows as CSV; the number of its last row holding a value
-    (0 when every cell is empty)."""
-    last_filled = 0
+@dataclass(frozen=True)
+class _Written:
+    rows: int  # rows the sheet holds (the dimension's count when that is more)
+    last_filled: int  # the last row holding a value, 0 when none does
+
+
+# Markup that opens a document type definition or declares an entity.  Excel
+# and every other spreadsheet writer leave them out; a workbook holding one is
+# refused before its XML is parsed, so nothing it declares is ever expanded.
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+# A DOCTYPE can only stand before the root element: the prolog is read up to it.
+_ROOT = re.compile(rb"<[A-Za-z_]")
+_CHUNK = 64 * 1024
+_MAX_PROLOG = 16 * 1024 * 1024
+
+
+def refuse_doctype(path: Path, display: str) -> None:
+    """Fail the workbook if any of its XML parts declares a DOCTYPE or an entity."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # openpyxl reports a workbook that is not a zip
+    with archive:
+        for member in archive.infolist():
+            if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                head = _prolog(archive, member)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+                raise SourceError(
+                    display, f"not a readable workbook ({member.filename}: {exc})"
+                ) from exc
+            if _DTD.search(head):
+                raise SourceError(
+                    display,
+                    f"the workbook's part {member.filename} declares a DOCTYPE or an entity, "
+                    "which no spreadsheet writer does: it was refused unread. Open it in a "
+                    "spreadsheet program and save it again as XLSX, or export it as CSV.",
+                )
+
+
+def _prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """The bytes of an XML part before its root element (UTF-16 read as UTF-8)."""
+    head = b""
+    with archive.open(member) as fh:
+        while chunk := fh.read(_CHUNK):
+            head += chunk
+            if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                text = head.decode("utf-16", errors="replace").encode("utf-8")
+            else:
+                text = head
+            if (root := _ROOT.search(text)) is not None:
+                return text[: root.start()]
+            if len(head) > _MAX_PROLOG:
+                return text
+    return head
+
+
+def _read_sheet(sheet: object, dest: Path, display: str) -> _Written:
+    """Write every row the sheet holds as CSV, padded to one width."""
+    declared_rows = getattr(sheet, "max_row", None) or 0
+    declared_cols = getattr(sheet, "max_column", None) or 0
+    sheet.reset_dimensions()  # type: ignore[attr-defined]
+    widest, rows, last_filled = _write_csv(sheet.iter_rows(values_only=True), dest, display)  # type: ignore[attr-defined]
+    width = max(declared_cols, widest)
+    if width > limits.current().max_columns:
+        width = max(widest, 1)  # a dimension wider than the cells adds only empty columns
+    if any(_narrow(dest, width)):
+        _pad(dest, width)
+    return _Written(max(rows, declared_rows), last_filled)
+
+
+def _write_csv(
+    rows: Iterable[tuple[object, ...]], dest: Path, display: str
+) -> tuple[int, int, int]:
+    """Write the rows as CSV, each to its last cell; (widest row up to its last
+    value, rows written, last row holding a value or 0).  A sheet over the row
+    or column limit fails as soon as it is seen to be."""
+    most_rows, most_cols = limits.current().max_sheet_rows, limits.current().max_columns
+    widest = last_filled = n = 0
     with dest.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        for n, row in enumerate(sheet.iter_rows(values_only=True), start=1):  # type: ignore[attr-defined]
+        for n, row in enumerate(rows, start=1):
+            if n > most_rows:
+                raise limits.LimitExceeded(
+                    display,
+                    "max_sheet_rows",
+                    f"the sheet has more than {most_rows:,} rows",
+                    most_rows,
+                )
             cells = [cell_text(v) for v in row]
-            writer.writerow(cells)
-            if any(c.strip() for c in cells):
+            filled = [i for i, c in enumerate(cells) if c.strip()]
+            if filled:
                 last_filled = n
-    return last_filled
+                if filled[-1] >= most_cols:
+                    raise limits.LimitExceeded(
+                        display,
+                        "max_columns",
+                        f"row {n} has a value in column {filled[-1] + 1:,}",
+                        most_cols,
+                    )
+                widest = max(widest, len(cells) if len(cells) <= most_cols else filled[-1] + 1)
+            writer.writerow(cells[:most_cols])
+    return widest, n, last_filled
+
+
+def _narrow(dest: Path, width: int) -> Iterable[bool]:
+    with dest.open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            yield len(row) != width
+
+
+def _pad(dest: Path, width: int) -> None:
+    """Rewrite the CSV with every row ``width`` cells wide (empty cells added, or
+    trailing empty cells dropped), as openpyxl wrote a sheet from its dimension."""
+    padded = dest.with_name(dest.name + ".pad")
+    with (
+        dest.open(encoding="utf-8", newline="") as fin,
+        padded.open("w", encoding="utf-8", newline="") as fout,
+    ):
+        writer = csv.writer(fout, lineterminator="\n")
+        for row in csv.reader(fin):
+            writer.writerow((row + [""] * width)[:width])
+    padded.replace(dest)
 
 
 def pivot_headers(headers: list[str]) -> bool:
@@ -165,6 +310,8 @@ def _not_payments(display: str, csv_path: Path, last_filled: int, profile: Profi
         head = fh.read(HEAD_BYTES).decode("utf-8", errors="replace")
     try:
         dialect = sniff(display, head, profile)
+    except limits.LimitExceeded:
+        raise
     except SourceError:
         return "no header row the column mapping recognises (notes or a summary)"
     if pivot_headers(dialect.headers):
