@@ -207,3 +207,21 @@ def test_count_lines_and_workbook_carry_key_key_year_and_basis(tmp_path: Path) -
     assert {"key", "key year", "source basis"} <= set(header)
     summary = [r[0] for r in book["Summary"].iter_rows(values_only=True)]
     assert "Local government: regional (CRA) lines it replaced" in summary
+
+
+def test_the_key_tables_rebuild_byte_for_byte_from_the_shared_sources(tmp_path: Path) -> None:
+    import importlib.util
+
+    from tests.conftest import SHARED_DATA
+
+    if not (SHARED_DATA / "place" / "imd").is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}: cannot rebuild the key tables")
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("build_keys", root / "scripts" / "build_keys.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build(SHARED_DATA, tmp_path)
+    shipped = root / "src" / "totalplace" / "reference" / "data" / "keys"
+    for name in ("need.csv", "age.csv", "SOURCES.md"):
+        assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name
