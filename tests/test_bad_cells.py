@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from totalplace.cli import app
-from totalplace.ingest.limits import MAX_AMOUNT_PENCE
+from totalplace.ingest.limits import LIMITS, MAX_AMOUNT_PENCE
 from totalplace.workspace import Workspace
 
 runner = CliRunner()
@@ -326,3 +326,11 @@ def test_an_uncaught_exception_exits_3_asking_for_a_report(
     plain = runner.invoke(app, ["ingest", str(ws), str(src)])
     assert plain.exit_code == 3
     assert "internal error" in plain.output
+
+
+@pytest.mark.parametrize("name", sorted(LIMITS))
+def test_every_limit_is_documented_with_its_option(name: str) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Limits", 1)[1]
+    row = next(line for line in table.splitlines() if line.startswith(f"| `{name}` |"))
+    assert f"`ingest {LIMITS[name].option} N`" in row
