@@ -825,6 +825,58 @@ def count(
 
 
 @app.command()
+def reconcile(
+    year: Annotated[str, typer.Option(help="Financial year to count, e.g. 2008-09.")],
+    figure: Annotated[
+        list[str] | None,
+        typer.Option(help="A published figure's id (repeatable): birmingham, cumbria, pilots."),
+    ] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the README's table instead.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """The top-down count beside each published Total Place figure, with the scope
+    choices and lines that make the difference."""
+    from totalplace.config import check_year
+    from totalplace.count.reconcile import markdown as as_markdown
+    from totalplace.count.reconcile import reconcile as run_reconcile
+
+    try:
+        recs = run_reconcile(check_year(year), figure or ())
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({"year": year, "figures": [r.to_dict() for r in recs]}, indent=2))
+        return
+    if markdown:
+        print(as_markdown(recs), end="")
+        return
+    for r in recs:
+        data = r.to_dict()
+        out.print(
+            f"{r.published.label} {year}: this tool {pounds(r.pence)} for {r.population:,} "
+            f"people against {pounds(r.published.pence)} published ({data['ratio']:.1%}); "
+            f"{pounds(r.unexplained_pence)} of the difference beyond 10% unexplained",
+            highlight=False,
+            soft_wrap=True,
+        )
+        out.print(f"  source: {r.published.document}", highlight=False, soft_wrap=True)
+        for a in r.adjustments:
+            out.print(
+                f"  {a.name}: {pounds(a.pence)} (explains {pounds(a.attributed_pence)})",
+                highlight=False,
+            )
+        for x in r.lines:
+            out.print(
+                f"  {x.place} | {x.department} | {x.subfunction} | key {x.key}: "
+                f"{pounds(x.pence)}; by population {pounds(x.population_share_pence)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
+@app.command()
 def trace(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
     agency: Annotated[
