@@ -360,7 +360,7 @@ def python_pattern(pattern: str) -> str:
 
 def regex_problem(pattern: str, ignore_case: bool = False) -> str | None:
     """Why ``pattern`` is outside the portable subset, or None when it is inside."""
-    problem = _subset_problem(pattern, ignore_case)
+    problem = _subset_problem(pattern, ignore_case) or _nested_quantifier(pattern)
     if problem:
         return problem
     try:
@@ -418,6 +418,85 @@ def _subset_problem(pattern: str, ignore_case: bool) -> str | None:
         after_quantifier = quantifier
         i += 1
     return None
+
+
+_REPEAT = re.compile(r"[*+]|\{(\d+)(,(\d*))?\}")
+
+
+def _nested_quantifier(pattern: str) -> str | None:
+    """A group that can match a varying length and is itself repeated, such as
+    ``(a+)+`` or ``^(.*a){12}$``: Java's backtracking matcher (Spark's) can try
+    every way of dividing a text between the two and run for minutes on one
+    field, so such patterns are refused (the pattern is read after the
+    portable-subset check, so escapes and classes are well formed)."""
+    varies: list[bool] = []  # one entry per open group: something inside repeats
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            hex_escape = _HEX.match(pattern, i + 1)
+            i = hex_escape.end() if hex_escape else i + 2
+            continue
+        if c == "[":
+            i = _class_end(pattern, i)
+            continue
+        if c == "(":
+            varies.append(False)
+            i += 3 if pattern.startswith("(?:", i) else 1
+            continue
+        if c == ")" and varies:
+            inner = varies.pop()
+            m = _REPEAT.match(pattern, i + 1)
+            if inner and m and _repeats(m):
+                return (
+                    "a repeated group holds a repeat of its own (as in (a+)+ or (.*a){12}), "
+                    "which can take minutes on one field; repeat only the innermost part, "
+                    "e.g. (ab)+ or a+, or list the texts"
+                )
+            if inner and varies:
+                varies[-1] = True
+            if m and varies and _varies(m):
+                varies[-1] = True
+            if m:
+                i = m.end()
+                continue
+        elif c in "*+?" or (c == "{" and _REPEAT.match(pattern, i)):
+            m = _REPEAT.match(pattern, i)
+            if varies and (c == "?" or (m is not None and _varies(m))):
+                varies[-1] = True
+            if m is not None:
+                i = m.end()
+                continue
+        i += 1
+    return None
+
+
+def _repeats(m: re.Match[str]) -> bool:
+    """The quantifier can match its operand more than once."""
+    if m.group(0) in ("*", "+"):
+        return True
+    low, comma, high = m.group(1), m.group(2), m.group(3)
+    return (comma is not None and (not high or int(high) > 1)) or int(low) > 1
+
+
+def _varies(m: re.Match[str]) -> bool:
+    """The quantifier can match a varying number of times."""
+    if m.group(0) in ("*", "+"):
+        return True
+    low, comma, high = m.group(1), m.group(2), m.group(3)
+    return comma is not None and (not high or int(high) != int(low))
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index after the class that opens at ``start``."""
+    i = start + 1
+    if pattern[i : i + 1] == "^":
+        i += 1
+    if pattern[i : i + 1] == "]":
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return i + 1
 
 
 def _escape_problem(pattern: str, at: int) -> str | None:
