@@ -5,10 +5,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint install clean
 
+# The spark extra too: the tests run the queries on DuckDB and on Spark.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -63,7 +63,7 @@ def ws(tmp_path: Path) -> Workspace:
     return _workspace(tmp_path)
 
 
-def test_higher_precedence_wins_whatever_the_file_order(ws: Workspace) -> None:
+def test_higher_precedence_wins_whatever_the_file_order(ws: Workspace, engine: str) -> None:
     low = """[[rule]]
 id = "a.low"
 precedence = 10
@@ -77,7 +77,7 @@ theme = "older_people"
 match.expense_type = "Residential Care"
 """
     for text in (low + high, high + low):
-        assert _rule_by_line(ws, _rules(text))[2] == "z.high"
+        assert _rule_by_line(ws, _rules(text), engine)[2] == "z.high"
 
 
 def test_equal_precedence_is_ordered_by_id(ws: Workspace) -> None:
@@ -145,7 +145,7 @@ match.{field} = {spec}
     assert matched == {line}
 
 
-def test_ignore_case_lower_cases_the_field(ws: Workspace) -> None:
+def test_ignore_case_lower_cases_the_field(ws: Workspace, engine: str) -> None:
     rules = _rules(
         """[[rule]]
 id = "t.case"
@@ -156,7 +156,7 @@ match.service = { regex = "^public" }
 match.purpose = "drug and alcohol service"
 """
     )
-    assert [k for k, v in _rule_by_line(ws, rules).items() if v] == [5]
+    assert [k for k, v in _rule_by_line(ws, rules, engine).items() if v] == [5]
     with pytest.raises(ConfigError, match="write the pattern in lower case"):
         _rules(
             '[[rule]]\nid="x"\nprecedence=1\ntheme="health"\n'
@@ -250,7 +250,7 @@ def test_a_workspace_rule_can_switch_a_shipped_rule_off(ws: Workspace) -> None:
     assert "generic.pass-through.hmrc" not in {r.id for r in load_rules(ws.root / "rules").rules}
 
 
-def test_catch_all_rows_keep_their_rule_but_do_not_count(ws: Workspace) -> None:
+def test_catch_all_rows_keep_their_rule_but_do_not_count(ws: Workspace, engine: str) -> None:
     rules = _rules(
         """[[rule]]
 id = "t.highways"
@@ -267,8 +267,8 @@ match.purpose = { regex = ".*" }
 """
     )
     assert [r.catch_all for r in rules.rules] == [False, True]
-    path = run_classification(ws, rules)
-    by_line = _rule_by_line(ws, rules)
+    path = run_classification(ws, rules, engine)
+    by_line = _rule_by_line(ws, rules, engine)
     assert set(by_line.values()) == {"t.highways", "t.everything"}
     (cov,) = coverage(ws, path)
     assert cov.classified_rows == 1

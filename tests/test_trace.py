@@ -4,6 +4,7 @@ engines, and an agency named as the registry knows it."""
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 
 import pytest
@@ -116,3 +117,22 @@ def test_trace_on_an_unknown_engine_is_a_config_error(
     result = CliRunner().invoke(app, [*args, "--engine", "nosuch", "--json"])
     assert result.exit_code == 2
     assert json.loads(result.stdout)["error"]["type"] == "ConfigError"
+
+
+@pytest.mark.parametrize("command", ["count", "trace"])
+def test_spark_without_pyspark_names_the_extra_to_install(
+    gateshead: tuple[Workspace, PlaceCount], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """pyspark is an optional extra: --engine spark where it is not installed
+    is a ConfigError that names the install command, not a traceback."""
+    ws, _ = gateshead
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark raises ImportError
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    args = [command, str(ws.root), "--engine", "spark", "--json"]
+    if command == "trace":
+        args += ["--agency", GATESHEAD_IN_COUNT, "--theme", "x"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "ConfigError"
+    assert "pip install 'totalplace[spark]'" in error["message"]
