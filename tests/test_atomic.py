@@ -39,6 +39,18 @@ def _reading(pid: int, path: Path) -> bool:
         return False
 
 
+def _reading_copy(pid: int, staging: Path, name: str) -> bool:
+    """Whether process ``pid`` has its own copy of a source called ``name`` open:
+    ingest reads a private copy in its staging folder, never the file itself."""
+    fds = Path(f"/proc/{pid}/fd")
+    try:
+        return any(
+            (p := fd.readlink()).name == name and p.is_relative_to(staging) for fd in fds.iterdir()
+        )
+    except OSError:
+        return False
+
+
 def _state(ws: Workspace) -> tuple[object, ...]:
     with ws.connect() as con:
         files = con.sql("SELECT file_id, rows_loaded FROM files ORDER BY 1").fetchall()
@@ -87,28 +99,28 @@ def test_killed_ingest_leaves_store_as_before(
     _big_csv(big, rows)
 
     cli = [sys.executable, "-m", "totalplace", "ingest", str(workspace.root), str(big), "--json"]
-    tmp = workspace.root / "tmp"
-    # Kill the moment the file is first open (hashing and scanning), the
-    # moment it is open again (DuckDB reading it), and the moment staged
-    # Parquet appears (between writing and committing); each time the store
-    # must be exactly the old one.
-    for trigger in ("scanning", "loading", "staged"):
+    staging = workspace.root / "staging"
+    # Kill the moment the file is open (being copied), the moment the copy is
+    # first open (hashing and scanning), once DuckDB writes the rows' Parquet
+    # (while it reads the copy), and the moment the last staged Parquet appears
+    # (between writing and committing); each time the store must be exactly
+    # the old one.
+    for trigger in ("copying", "scanning", "loading", "staged"):
         proc = subprocess.Popen(cli, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
-        if trigger != "staged":
-            openings = 1 if trigger == "scanning" else 2
-            was_open = False
-            while openings and time.monotonic() < deadline:
-                now_open = _reading(proc.pid, big)
-                openings -= now_open and not was_open
-                was_open = now_open
-                if openings:
-                    time.sleep(0.001)
-            if trigger == "loading":
-                time.sleep(0.05)  # inside DuckDB's read of it, not at its start
-        else:
-            while not list(tmp.glob("*.parquet.tmp")) and time.monotonic() < deadline:
-                time.sleep(0.002)
+
+        def reached(trigger: str = trigger, pid: int = proc.pid) -> bool:
+            if trigger == "copying":
+                return _reading(pid, big)
+            if trigger == "scanning":
+                return _reading_copy(pid, staging, big.name)
+            table = "rows" if trigger == "loading" else "issues"
+            return bool(list(staging.glob(f"*/*.{table}.parquet.tmp")))
+
+        while not reached() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        if trigger == "loading":
+            time.sleep(0.05)  # inside DuckDB's read of the copy, not at its start
         assert proc.poll() is None, proc.communicate()[1]  # still ingesting when signalled
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
@@ -116,5 +128,7 @@ def test_killed_ingest_leaves_store_as_before(
         if sig == signal.SIGINT:  # Ctrl-C stops cleanly, wherever it lands
             assert b"Traceback" not in err, err.decode()[-500:]
         assert _state(Workspace.open(workspace.root)) == before, trigger
+        # the killed command's staging folder is gone once another opens the store
+        assert list(staging.iterdir()) == [], trigger
     done = ingest_files(Workspace.open(workspace.root), [big])
     assert done.files[0].status == "loaded" and done.files[0].rows_loaded == rows

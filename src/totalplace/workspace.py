@@ -7,26 +7,29 @@ Layout::
     DIR/tables/rows/<file_id>.parquet        every record of a source file, with its status
     DIR/tables/quarantine/<file_id>.parquet  quarantined records with their raw text
     DIR/tables/issues/<file_id>.parquet      every typed issue
+    DIR/staging/<pid>-<random>/  one command's files not yet committed (its own)
     DIR/profiles/*.toml        the user's column-mapping profiles
     DIR/ingest_report.json     the latest ingest report (also `totalplace check`)
 
-The catalog is the commit point: a Parquet file whose ``file_id`` is not in the
-``files`` table was left by an interrupted ingest (or removal) and is removed on
-next open, so an interrupted ingest leaves the store as it was before that file.
-The ``history`` table keeps every load, replacement and removal; ``files`` is the
-current state, which every count and report reads.
+The catalog is the commit point: a table file is part of the store once its
+``file_id`` is in the ``files`` table, and every reader lists table files from
+there.  One command writes at a time (the writer lock, :mod:`.store.locking`);
+a command stages its files in its own folder, and nothing is ever deleted
+that is not provably debris (:mod:`.store.repair`).  Each table file carries
+its source's catalog row in its own metadata and the catalog records its size
+and SHA-256 (:mod:`.store.stamp`, :mod:`.store.integrity`), so a missing,
+truncated or substituted file is found, and a lost catalog can be rebuilt.
+The ``history`` table keeps every load, replacement and removal; ``files`` is
+the current state, which every count and report reads.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,89 +38,40 @@ import duckdb
 from totalplace import duck
 from totalplace.config import CONFIG_NAME, SourceEntry, WorkspaceConfig
 from totalplace.errors import WorkspaceError
-from totalplace.ingest.rowsql import MONEY_ROLES, TEXT_ROLES, warnings_sql
+from totalplace.schema import CANONICAL_COLUMNS, ROW_TABLES, warnings_sql
+from totalplace.store import catalog as cat
+from totalplace.store import locking, repair, stamp
+from totalplace.store.catalog import CATALOG_NAME, HISTORY_ACTIONS
+from totalplace.store.integrity import StoreCheck, check_tables
+from totalplace.store.locking import LOCK_NAME
+from totalplace.store.repair import RepairReport
 
-CATALOG_NAME = "catalog.duckdb"
-# Held (flock) by the one command writing to the workspace; readers never take it
-# for long and never clean up while another process holds it.
-LOCK_NAME = ".lock"
+__all__ = [
+    "CATALOG_NAME",
+    "CLASSIFIED_NAME",
+    "HISTORY_ACTIONS",
+    "LOCK_NAME",
+    "REPORT_NAME",
+    "ROW_TABLES",
+    "RemovedSource",
+    "Workspace",
+    "atomic_write",
+]
+
 # How long a second writer waits for the first before saying the workspace is busy.
 WRITE_WAIT_SECONDS = 30.0
-# Workspace roots whose writer lock this process holds, with its depth (re-entrant).
-_HELD: dict[Path, int] = {}
 # each loaded row's rule and theme, written by classify and rebuilt by count
 CLASSIFIED_NAME = "classified.parquet"
 REPORT_NAME = "ingest_report.json"
-ROW_TABLES = ("rows", "quarantine", "issues")
-# Columns a file may leave out of its Parquet because its layout has no such role.
-CANONICAL_COLUMNS = {
-    "rows": {
-        **dict.fromkeys(TEXT_ROLES, "VARCHAR"),
-        **{f"{r}_pence": "BIGINT" for r in MONEY_ROLES},
-    }
-}
-
-_CATALOG_DDL = [
-    """CREATE TABLE IF NOT EXISTS files (
-        file_id VARCHAR PRIMARY KEY,
-        path VARCHAR NOT NULL,
-        publisher VARCHAR NOT NULL,
-        ingested_at TIMESTAMP NOT NULL,
-        encoding VARCHAR,
-        delimiter VARCHAR,
-        header_line INTEGER,
-        column_map VARCHAR,
-        rows_read BIGINT NOT NULL,
-        rows_loaded BIGINT NOT NULL,
-        rows_quarantined BIGINT NOT NULL,
-        rows_blank BIGINT NOT NULL,
-        amount_loaded_pence BIGINT NOT NULL,
-        amount_quarantined_pence BIGINT NOT NULL,
-        issue_counts VARCHAR NOT NULL,
-        warnings VARCHAR,
-        details VARCHAR
-    )""",
-    # catalogs made before file-level warnings and details were kept
-    "ALTER TABLE files ADD COLUMN IF NOT EXISTS warnings VARCHAR",
-    "ALTER TABLE files ADD COLUMN IF NOT EXISTS details VARCHAR",
-    """CREATE TABLE IF NOT EXISTS attempts (
-        attempted_at TIMESTAMP NOT NULL,
-        path VARCHAR NOT NULL,
-        file_id VARCHAR,
-        status VARCHAR NOT NULL,
-        message VARCHAR
-    )""",
-    # One row per change to the store: 'loaded', 'replaced' (with what it was
-    # before) and 'removed' (what was taken out). Never updated or deleted.
-    """CREATE TABLE IF NOT EXISTS history (
-        changed_at TIMESTAMP NOT NULL,
-        action VARCHAR NOT NULL,
-        file_id VARCHAR NOT NULL,
-        path VARCHAR NOT NULL,
-        publisher VARCHAR,
-        column_map VARCHAR,
-        details VARCHAR,
-        rows_loaded BIGINT,
-        amount_loaded_pence BIGINT,
-        previous_path VARCHAR,
-        previous_publisher VARCHAR,
-        previous_column_map VARCHAR,
-        previous_rows_loaded BIGINT,
-        previous_amount_loaded_pence BIGINT
-    )""",
-    # Catalogs made before the history was kept: each file's load, dated when it was.
-    """INSERT INTO history (changed_at, action, file_id, path, publisher, column_map, details,
-                           rows_loaded, amount_loaded_pence)
-       SELECT ingested_at, 'loaded', file_id, path, publisher, column_map, details,
-              rows_loaded, amount_loaded_pence
-       FROM files WHERE file_id NOT IN (SELECT file_id FROM history)""",
-    # Replacements committed whose new Parquet is not yet renamed into place.
-    "CREATE TABLE IF NOT EXISTS swaps (file_id VARCHAR PRIMARY KEY)",
-]
-HISTORY_ACTIONS = ("loaded", "replaced", "removed")
-# A SHA-256 prefix must be this long to name a source: short ones match by chance.
-MIN_HASH_PREFIX = 6
-_HEX = re.compile(r"[0-9a-fA-F]+")
+# How many damaged table files an error message names before "and N more".
+_NAMED_PROBLEMS = 5
+# How often a command finds the catalog free again while another holds it open.
+_CATALOG_RETRY_SECONDS = 0.02
+# The catalog's writes, looked up here when called (tests put faults in them).
+_insert_file = cat.insert_file
+_insert_history = cat.insert_history
+_file_summary = cat.file_summary
+_now = cat.now
 
 
 @dataclass(frozen=True)
@@ -158,59 +112,103 @@ class Workspace:
                 f"{root} is not empty and holds no {CONFIG_NAME}; "
                 "choose an empty or new folder for the workspace."
             )
-        for sub in (*(f"tables/{t}" for t in ROW_TABLES), "profiles", "tmp"):
+        for sub in (*(f"tables/{t}" for t in ROW_TABLES), "profiles"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         ws = cls(root.resolve(), config)
         ws.save_config()
         with ws.catalog() as con:
-            for ddl in _CATALOG_DDL:
-                con.execute(ddl)
+            cat.create_tables(con)
         return ws
 
     @classmethod
     def open(cls, root: Path) -> Workspace:
         """Open a workspace and, when no other command is writing to it, finish
         what a crash may have left: renames of a committed replacement are
-        completed, Parquet the catalog does not list is removed, and the
-        config's sources are rewritten if they differ from the catalog.  While
-        another process holds the writer lock nothing is cleaned up: its staged
-        files are not orphans.  A missing catalog beside table files is an
-        error, never an empty workspace whose files are all orphans."""
+        completed, debris no committed load owns is removed (see
+        :func:`totalplace.store.repair.debris`), and the config's sources are
+        rewritten if they differ from the catalog.  While another process holds
+        the writer lock nothing is cleaned up.  A missing or unreadable catalog
+        beside table files is an error, never an empty workspace."""
+        ws = cls._at(root)
+        ws._require_catalog()
+        for sub in (*(f"tables/{t}" for t in ROW_TABLES), "profiles"):
+            (ws.root / sub).mkdir(parents=True, exist_ok=True)
+        # a reader opens the catalog read-only unless it is older than this code
+        with ws.catalog(read_only=(ws.root / CATALOG_NAME).exists()) as con:
+            current = cat.is_current(con)
+        if not current:
+            with ws.catalog() as con:
+                cat.create_tables(con)
+        with locking.writer_lock(ws.root, wait=None) as held:
+            if held:
+                ws._recover()
+        return ws
+
+    @classmethod
+    def open_intact(cls, root: Path) -> Workspace:
+        """Open a workspace for a command that reads its rows (count, classify):
+        refused, naming the files and the repair, when a table file is missing,
+        cut short or not the one committed (see :meth:`require_intact`)."""
+        ws = cls.open(root)
+        ws.require_intact()
+        return ws
+
+    @classmethod
+    def for_repair(cls, root: Path) -> Workspace:
+        """The workspace at ``root`` as it is, catalog or none, for ``repair``."""
+        return cls._at(root)
+
+    @classmethod
+    def _at(cls, root: Path) -> Workspace:
         cfg_path = root / CONFIG_NAME
         if not cfg_path.exists():
             raise WorkspaceError(
                 f"{root} is not a workspace (no {CONFIG_NAME}); "
                 f"create one with: totalplace init {root} --place GSS --year YYYY-YY"
             )
-        ws = cls(root.resolve(), WorkspaceConfig.from_file(cfg_path))
-        if not (ws.root / CATALOG_NAME).exists():
-            kept = [p for t in ROW_TABLES for p in (ws.root / "tables" / t).glob("*.parquet")]
+        return cls(root.resolve(), WorkspaceConfig.from_file(cfg_path))
+
+    def _table_files(self) -> list[Path]:
+        return [p for t in ROW_TABLES for p in (self.root / "tables" / t).glob("*.parquet")]
+
+    def _require_catalog(self) -> None:
+        """Refuse a workspace whose catalog is missing (beside table files) or
+        unreadable: every table file would look like an orphan."""
+        if not (self.root / CATALOG_NAME).exists():
+            kept = self._table_files()
             if kept:
                 raise WorkspaceError(
-                    f"{ws.root} has no {CATALOG_NAME} but holds {len(kept)} table files: the "
-                    "catalog that records what they are is missing. Nothing was changed or "
-                    f"deleted; restore {CATALOG_NAME} from a backup, or move the tables "
-                    "folder aside and ingest the files again."
+                    f"{self.root} has no {CATALOG_NAME} but holds {len(kept)} table files: "
+                    "the catalog that records what they are is missing. Nothing was changed "
+                    f"or deleted. Rebuild it from the table files with: totalplace repair "
+                    f"{self.root} --apply (or restore {CATALOG_NAME} from a backup)."
                 )
-        for sub in (*(f"tables/{t}" for t in ROW_TABLES), "profiles", "tmp"):
-            (ws.root / sub).mkdir(parents=True, exist_ok=True)
-        with ws.catalog() as con:
-            for ddl in _CATALOG_DDL:
-                con.execute(ddl)
-        with ws._lock(wait=None) as held:
-            if held:
-                ws._recover()
-        return ws
+            return
+        try:
+            duck.connect(str(self.root / CATALOG_NAME), read_only=True).close()
+        except duckdb.Error as exc:
+            if _busy(exc):
+                return  # another command has it open for writing: readable, not corrupt
+            raise WorkspaceError(
+                f"the catalog {self.root / CATALOG_NAME} cannot be read ({exc}). Nothing was "
+                f"changed or deleted. Rebuild it from the table files with: totalplace repair "
+                f"{self.root} --apply (the unreadable catalog is kept in set-aside/)."
+            ) from exc
 
     def _recover(self) -> None:
-        """Finish committed replacements, remove what no committed load owns,
+        """Finish committed replacements, remove debris no committed load owns,
         and bring the config's sources in line: only while holding the writer
-        lock, when nothing staged can belong to a running command."""
+        lock, when nothing staged can belong to a running command (staging
+        folders of live processes are kept whatever happens)."""
+        self._require_catalog()
+        locking.release_staging(self.root)  # this process's own: nothing of it is in progress
         with self.catalog() as con:
             for (file_id,) in con.execute("SELECT file_id FROM swaps").fetchall():
                 self._finish_swap(con, file_id)
+            for step in repair.debris(self.root, con):
+                if step.action == "remove":
+                    repair.remove(self.root, step)
             sources = con.execute("SELECT path, file_id, publisher FROM files").fetchall()
-        self._remove_orphans({r[1] for r in sources})
         listed = {(s.path, s.sha256, s.publisher) for s in self.config.sources}
         if listed != set(sources):
             self.refresh_sources()
@@ -221,59 +219,29 @@ class Workspace:
         A second writer waits up to ``wait`` seconds (WRITE_WAIT_SECONDS by
         default), then fails saying the workspace is busy; it never touches
         what the first is writing.  On taking the lock, what a crashed writer
-        left is recovered first."""
+        left is recovered first; at the end, this process's staged files go."""
         limit = WRITE_WAIT_SECONDS if wait is None else wait
-        with self._lock(wait=limit) as held:
+        with locking.writer_lock(self.root, wait=limit) as held:
             if not held:
                 raise WorkspaceError(
                     f"{self.root} is busy: another totalplace command is writing to it "
                     f"(waited {limit:.0f} s). Run this command again when it has finished."
                 )
-            if _HELD[self.root] == 1:
+            outermost = locking.lock_depth(self.root) == 1
+            if outermost:
                 self._recover()
-            yield
-
-    @contextlib.contextmanager
-    def _lock(self, wait: float | None) -> Iterator[bool]:
-        """The writer lock: yields True when held (taken here, or already by this
-        process), False when another process holds it past ``wait`` seconds
-        (``None``: do not wait, and report False while this process holds it
-        too, so that a reader inside a write cleans nothing up)."""
-        if self.root in _HELD:
-            if wait is None:
-                yield False
-                return
-            _HELD[self.root] += 1
             try:
-                yield True
+                yield
             finally:
-                _HELD[self.root] -= 1
-            return
-        fh = (self.root / LOCK_NAME).open("a+")
-        try:
-            deadline = time.monotonic() + (wait or 0.0)
-            while True:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        yield False
-                        return
-                    time.sleep(0.05)
-            _HELD[self.root] = 1
-            try:
-                yield True
-            finally:
-                del _HELD[self.root]
-                fcntl.flock(fh, fcntl.LOCK_UN)
-        finally:
-            fh.close()
+                if outermost:
+                    locking.release_staging(self.root)
 
     # -- paths ----------------------------------------------------------------
     @property
     def tmp_dir(self) -> Path:
-        return self.root / "tmp"
+        """This process's staging folder: transcoded sources, Parquet not yet
+        committed, DuckDB spill files.  Only this process removes it."""
+        return locking.staging_dir(self.root)
 
     @property
     def profiles_dir(self) -> Path:
@@ -290,31 +258,35 @@ class Workspace:
         _atomic_write(self.root / CONFIG_NAME, self.config.to_toml())
 
     def pending_path(self, table: str, file_id: str) -> Path:
-        """Where a replacement's Parquet waits until the catalog has committed it."""
+        """Where a table file waits until the catalog has committed it."""
         return self.root / "tables" / table / f"{file_id}.parquet.new"
-
-    def _remove_orphans(self, committed: set[str]) -> None:
-        """Remove Parquet the catalog does not list, and replacements that never
-        committed (run after committed swaps are finished, so none is waiting)."""
-        for table in ROW_TABLES:
-            for p in (self.root / "tables" / table).glob("*.parquet*"):
-                if p.name.split(".", 1)[0] not in committed or p.name.endswith((".tmp", ".new")):
-                    p.unlink(missing_ok=True)
-        for p in self.tmp_dir.glob("*"):
-            if p.is_file():
-                p.unlink(missing_ok=True)
 
     # -- catalog --------------------------------------------------------------
     @contextlib.contextmanager
     def catalog(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open the DuckDB catalog (one writer at a time; DuckDB locks the file)."""
-        try:
-            con = duck.connect(str(self.root / CATALOG_NAME), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise WorkspaceError(
-                f"cannot open the catalog of {self.root}: {exc}. "
-                "Is another totalplace command using this workspace?"
-            ) from exc
+        """Open the DuckDB catalog.  DuckDB lets one process at a time have the
+        file open (a reader blocks a writer and the reverse), and every command
+        holds it only for a moment, so a command that finds it held tries again
+        for up to WRITE_WAIT_SECONDS rather than failing (or failing a commit)."""
+        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        while True:
+            try:
+                con = duck.connect(str(self.root / CATALOG_NAME), read_only=read_only)
+                break
+            except duckdb.Error as exc:
+                if not _busy(exc):
+                    raise WorkspaceError(
+                        f"the catalog {self.root / CATALOG_NAME} cannot be read ({exc}). "
+                        f"Rebuild it from the table files with: totalplace repair {self.root} "
+                        "--apply"
+                    ) from exc
+                if time.monotonic() >= deadline:
+                    raise WorkspaceError(
+                        f"cannot open the catalog of {self.root}: {exc}. Another command has "
+                        f"held it for {WRITE_WAIT_SECONDS:.0f} s; run this one again when it "
+                        "has finished."
+                    ) from exc
+                time.sleep(_CATALOG_RETRY_SECONDS)
         try:
             yield con
         finally:
@@ -324,18 +296,60 @@ class Workspace:
         with self.catalog(read_only=True) as con:
             return {r[0] for r in con.execute("SELECT file_id FROM files").fetchall()}
 
+    # -- integrity ------------------------------------------------------------
+    def check_tables(self, verify: bool = False) -> StoreCheck:
+        """Check every committed table file: size and stamp, and with ``verify``
+        its SHA-256 (see :mod:`totalplace.store.integrity`)."""
+        with self.catalog(read_only=True) as con:
+            return check_tables(self.root, con, verify=verify)
+
+    def require_intact(self) -> None:
+        """Refuse to read a store whose table files fail the quick check, naming
+        them and the repair: a count over a missing or substituted file would
+        be wrong without saying so."""
+        found = self.check_tables()
+        if found.ok:
+            return
+        named = "; ".join(p.message for p in found.problems[:_NAMED_PROBLEMS])
+        more = len(found.problems) - _NAMED_PROBLEMS
+        raise WorkspaceError(
+            f"the store in {self.root} is damaged: {named}"
+            + (f"; and {more} more" if more > 0 else "")
+            + f". Nothing was counted. See them all with: totalplace check {self.root} --verify; "
+            f"set the damaged sources aside with: totalplace repair {self.root} --apply, "
+            "then ingest those sources again."
+        )
+
+    def repair(self, apply: bool = False, verify: bool = False) -> RepairReport:
+        """What ``totalplace repair`` finds (and with ``apply`` does): see
+        :mod:`totalplace.store.repair`.  Holds the writer lock throughout."""
+        with locking.writer_lock(self.root, wait=WRITE_WAIT_SECONDS) as held:
+            if not held:
+                raise WorkspaceError(
+                    f"{self.root} is busy: another totalplace command is writing to it. "
+                    "Run repair again when it has finished."
+                )
+            report = repair.run(self.root, self._finish_swap, apply, verify)
+            if apply:
+                self.refresh_sources()
+            return report
+
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Read-only analysis connection with views over the committed Parquet:
         ``rows`` (every record), ``spend`` (the loaded ones), ``quarantine``,
-        ``issues``, and ``files`` from the catalog."""
+        ``issues``, and ``files`` from the catalog.  A store that fails the
+        quick check is refused (see :meth:`require_intact`)."""
+        self.require_intact()
         con = duck.connect()
         try:
             # ATTACH takes no parameters; the path is the workspace's own, quoted.
             catalog = str(self.root / CATALOG_NAME).replace("'", "''")
-            con.execute(f"ATTACH '{catalog}' AS cat (READ_ONLY)")
-            con.execute("CREATE TEMP VIEW files AS SELECT * FROM cat.files")
-            ids = [r[0] for r in con.execute("SELECT file_id FROM cat.files").fetchall()]
+            self._attach_catalog(con, catalog)
+            # a copy of the catalog's files, so no writer waits on this reader
+            con.execute("CREATE TEMP TABLE files AS SELECT * FROM cat.files")
+            con.execute("DETACH cat")
+            ids = [r[0] for r in con.execute("SELECT file_id FROM files").fetchall()]
             for table in ROW_TABLES:
                 paths = [str(self.table_path(table, i)) for i in ids]
                 if paths:
@@ -351,22 +365,47 @@ class Workspace:
         finally:
             con.close()
 
+    def _attach_catalog(self, con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+        """ATTACH the catalog read-only, trying again while a writer holds it."""
+        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        while True:
+            try:
+                con.execute(f"ATTACH '{catalog}' AS cat (READ_ONLY)")
+                return
+            except duckdb.Error as exc:
+                if not _busy(exc) or time.monotonic() >= deadline:
+                    raise WorkspaceError(f"cannot read the catalog of {self.root}: {exc}") from exc
+                time.sleep(_CATALOG_RETRY_SECONDS)
+
+    # -- commits --------------------------------------------------------------
+    def _place(self, staged: dict[str, Path], file_row: dict[str, Any]) -> dict[str, Any]:
+        """Stamp each staged table file with its source's catalog row, take its
+        size and SHA-256, and rename it to ``<file_id>.parquet.new`` beside the
+        committed files: nothing reads it until the catalog commits it."""
+        file_id = str(file_row["file_id"])
+        sums: dict[str, tuple[int, str]] = {}
+        for table, tmp in staged.items():
+            stamp.stamp(tmp, table, file_row)
+            sums[table] = stamp.checksum(tmp)
+        for table, tmp in staged.items():
+            tmp.replace(self.pending_path(table, file_id))
+        return sums
+
     def commit_file(
         self,
         staged: dict[str, Path],
         file_row: dict[str, Any],
         attempt_message: str,
     ) -> None:
-        """Move a file's staged Parquet into place and record it, with its
-        'loaded' history row: all or nothing."""
+        """Put a new file's staged Parquet in place and record it, with its
+        'loaded' history row and its table files' sizes and checksums: all or
+        nothing, journaled as a replacement is (see :meth:`replace_file`), so a
+        crash before the catalog commits leaves only ``.new`` files, which no
+        committed load owns."""
         file_id = str(file_row["file_id"])
-        placed: list[Path] = []
         done = False
         try:
-            for table, tmp in staged.items():
-                dest = self.table_path(table, file_id)
-                tmp.replace(dest)
-                placed.append(dest)
+            sums = self._place(staged, file_row)
             with self.catalog() as con:
                 con.execute("BEGIN TRANSACTION")
                 _insert_file(con, file_row)
@@ -375,12 +414,15 @@ class Workspace:
                     [file_row["path"], file_id, attempt_message],
                 )
                 _insert_history(con, "loaded", file_row, file_row["ingested_at"])
+                cat.record_tables(con, file_id, sums)
+                con.execute("INSERT OR IGNORE INTO swaps VALUES (?)", [file_id])
                 con.execute("COMMIT")
                 done = True
+                self._finish_swap(con, file_id)
         except BaseException:
             if not done:  # once committed, the Parquet is the store's
-                for p in placed:
-                    p.unlink(missing_ok=True)
+                for table in staged:
+                    self.pending_path(table, file_id).unlink(missing_ok=True)
             raise
 
     def replace_file(
@@ -397,12 +439,13 @@ class Workspace:
         Parquet from its ``file_id`` alone, so rather than versioned names the
         swap is journaled in the catalog. In order:
 
-        1. the staged Parquet is renamed to ``<file_id>.parquet.new`` beside the
-           old. A crash here leaves the old version; the next open deletes the
-           ``.new`` files.
-        2. one catalog transaction replaces the ``files`` row, adds a 'replaced'
-           history row (with the previous publisher and mapping) and a ``swaps``
-           row. This is the commit point: before it, the old version stands.
+        1. the staged Parquet is stamped and renamed to ``<file_id>.parquet.new``
+           beside the old. A crash here leaves the old version; the next writer
+           deletes the ``.new`` files, which no ``swaps`` row names.
+        2. one catalog transaction replaces the ``files`` row and the recorded
+           sizes and checksums, adds a 'replaced' history row (with the previous
+           publisher and mapping) and a ``swaps`` row. This is the commit point:
+           before it, the old version stands.
         3. each ``.new`` is renamed over the old (a rename replaces a file whole),
            then the ``swaps`` row is deleted. A crash part-way leaves the row, and
            the next open finishes the renames before anything reads the store.
@@ -414,13 +457,9 @@ class Workspace:
         if set(staged) != set(ROW_TABLES):
             raise ValueError(f"a replacement needs every table staged: {sorted(ROW_TABLES)}")
         self._drop_classification()
-        placed: list[Path] = []
         done = False
         try:
-            for table, tmp in staged.items():
-                dest = self.pending_path(table, file_id)
-                tmp.replace(dest)
-                placed.append(dest)
+            sums = self._place(staged, file_row)
             with self.catalog() as con:
                 old = _file_summary(con, file_id)
                 if old is None:
@@ -436,19 +475,20 @@ class Workspace:
                     [file_row["path"], file_id, f"replaced: {attempt_message}"],
                 )
                 _insert_history(con, "replaced", file_row, _now(), previous=old)
+                cat.record_tables(con, file_id, sums)
                 con.execute("INSERT OR IGNORE INTO swaps VALUES (?)", [file_id])
                 con.execute("COMMIT")
                 done = True
                 self._finish_swap(con, file_id)
         except BaseException:
             if not done:
-                for p in placed:
-                    p.unlink(missing_ok=True)
+                for table in ROW_TABLES:
+                    self.pending_path(table, file_id).unlink(missing_ok=True)
             raise
 
     def _finish_swap(self, con: duckdb.DuckDBPyConnection, file_id: str) -> None:
-        """Rename a committed replacement's Parquet into place; safe to repeat,
-        as a table already renamed has no ``.new`` left."""
+        """Rename a committed file's Parquet into place; safe to repeat, as a
+        table already renamed has no ``.new`` left."""
         for table in ROW_TABLES:
             new = self.pending_path(table, file_id)
             if new.exists():
@@ -478,12 +518,13 @@ class Workspace:
         """
         self._drop_classification()
         with self.catalog() as con:
-            file_id = self._find_source(con, source)
+            file_id = cat.find_source(con, source, self.root)
             old = _file_summary(con, file_id)
             assert old is not None
             con.execute("BEGIN TRANSACTION")
             con.execute("DELETE FROM files WHERE file_id = ?", [file_id])
             con.execute("DELETE FROM swaps WHERE file_id = ?", [file_id])
+            con.execute("DELETE FROM table_files WHERE file_id = ?", [file_id])
             _insert_history(con, "removed", old, _now())
             con.execute("COMMIT")
         for table in ROW_TABLES:
@@ -496,37 +537,6 @@ class Workspace:
             publisher=str(old["publisher"]),
             rows_loaded=int(old["rows_loaded"]),
             amount_loaded_pence=int(old["amount_loaded_pence"]),
-        )
-
-    def _find_source(self, con: duckdb.DuckDBPyConnection, source: str) -> str:
-        """The ``file_id`` of the one committed source ``source`` names."""
-        loaded = con.execute(
-            "SELECT file_id, path, publisher FROM files ORDER BY ingested_at, path"
-        ).fetchall()
-        tests = (
-            lambda path: path == source,
-            lambda path: _resolved(path) == _resolved(source),
-            lambda path: source in _names(path),
-        )
-        matches: list[tuple[str, str, str]] = []
-        for test in tests:
-            matches = [r for r in loaded if test(r[1])]
-            if matches:
-                break
-        if not matches and len(source) >= MIN_HASH_PREFIX and _HEX.fullmatch(source):
-            matches = [r for r in loaded if r[0].startswith(source.lower())]
-        if len(matches) == 1:
-            return matches[0][0]
-        if matches:
-            listed = "; ".join(f"{i[:12]} {p} ({pub})" for i, p, pub in matches)
-            raise WorkspaceError(
-                f"{source!r} matches {len(matches)} loaded sources: {listed}. "
-                "Give the full path or a longer SHA-256 prefix."
-            )
-        raise WorkspaceError(
-            f"no loaded source matches {source!r}: give its path as ingested, its file "
-            f"name, or at least {MIN_HASH_PREFIX} characters of its SHA-256. "
-            f"The loaded sources are listed by: totalplace check {self.root}"
         )
 
     def _drop_classification(self) -> None:
@@ -563,71 +573,10 @@ class Workspace:
         self.save_config()
 
 
-def _now() -> datetime:
-    """UTC without a zone, as ``ingested_at`` is stored."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _insert_file(con: duckdb.DuckDBPyConnection, file_row: dict[str, Any]) -> None:
-    cols = ", ".join(file_row)
-    marks = ", ".join("?" for _ in file_row)
-    con.execute(f"INSERT INTO files ({cols}) VALUES ({marks})", list(file_row.values()))
-
-
-def _file_summary(con: duckdb.DuckDBPyConnection, file_id: str) -> dict[str, Any] | None:
-    """What the history keeps of a committed file."""
-    row = con.execute(
-        "SELECT file_id, path, publisher, column_map, details, rows_loaded, "
-        "amount_loaded_pence FROM files WHERE file_id = ?",
-        [file_id],
-    ).fetchone()
-    keys = ("file_id", "path", "publisher", "column_map", "details", "rows_loaded")
-    return None if row is None else dict(zip((*keys, "amount_loaded_pence"), row, strict=True))
-
-
-def _insert_history(
-    con: duckdb.DuckDBPyConnection,
-    action: str,
-    file_row: dict[str, Any],
-    at: datetime,
-    previous: dict[str, Any] | None = None,
-) -> None:
-    before = previous or {}
-    con.execute(
-        "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            at,
-            action,
-            file_row["file_id"],
-            file_row["path"],
-            file_row["publisher"],
-            file_row["column_map"],
-            file_row["details"],
-            file_row["rows_loaded"],
-            file_row["amount_loaded_pence"],
-            before.get("path"),
-            before.get("publisher"),
-            before.get("column_map"),
-            before.get("rows_loaded"),
-            before.get("amount_loaded_pence"),
-        ],
-    )
-
-
-def _resolved(path: str) -> str:
-    """A recorded path (``a.zip!member.csv`` too) made absolute, to compare
-    paths written differently."""
-    outer, bang, member = path.partition("!")
-    return str(Path(outer).expanduser().resolve()) + bang + member
-
-
-def _names(path: str) -> set[str]:
-    """The short names a user may give a source: ``file.csv``, ``a.zip!m.csv``, ``m.csv``."""
-    outer, bang, member = path.partition("!")
-    names = {Path(outer).name + bang + member}
-    if member:
-        names.add(Path(member).name)
-    return names
+def _busy(exc: duckdb.Error) -> bool:
+    """Whether DuckDB could not open the catalog because another process holds
+    it, rather than because the file is not a readable catalog."""
+    return "lock" in str(exc).lower()
 
 
 def _complete_view(con: duckdb.DuckDBPyConnection, table: str) -> str:

@@ -1,8 +1,10 @@
 """Ingest orchestration: source files in, committed Parquet and provenance out.
 
-For each text source (a zip may hold several): skip it if its SHA-256 is
-already committed, find its dialect and column map, parse it in a private
-in-memory DuckDB, stage Parquet in ``tmp/``, then commit all or nothing.
+For each source file: copy it once into this command's staging folder and
+read only the copy (:mod:`totalplace.ingest.snapshot`); for each text source
+in it (a zip may hold several): skip it if its SHA-256 is already committed,
+find its dialect and column map, parse it in a private in-memory DuckDB, stage
+Parquet in the staging folder, then commit all or nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from totalplace.ingest.infer import sample_rows
 from totalplace.ingest.issues import FILE_WARNINGS
 from totalplace.ingest.parse import ParseResult, SourceParser
 from totalplace.ingest.roles import DATE_ROLES, Profile, map_columns
+from totalplace.ingest.snapshot import read_once
 from totalplace.ingest.sources import (
     MAX_ARCHIVE_BYTES,
     PreparedSource,
@@ -474,7 +477,8 @@ def _ingest_paths(
     reports: list[FileReport] = []
     for path in paths:
         try:
-            for src in prepare(path, ws.tmp_dir, profile, max_archive_bytes):
+            # a private copy is hashed and parsed: a file changing meanwhile fails
+            for src in read_once(prepare, path, ws.tmp_dir, profile, max_archive_bytes):
                 if isinstance(src, SkippedSheet):  # a sheet, zip member or link not read
                     rep = FileReport(
                         src.display_path, "skipped", sha256=src.sha256, message=src.reason

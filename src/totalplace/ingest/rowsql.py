@@ -19,29 +19,11 @@ from totalplace.ingest.limits import MAX_AMOUNT_POUNDS
 from totalplace.ingest.roles import ColumnMap
 from totalplace.ingest.separators import POINT, MoneyFormat
 
-# Roles stored as text columns of the canonical spend table.
-TEXT_ROLES = (
-    "paying_body_id",
-    "supplier_name",
-    "supplier_id",
-    "company_number",
-    "charity_number",
-    "vat_number",
-    "department",
-    "service",
-    "service_detail",
-    "service_code",
-    "expense_type",
-    "expense_code",
-    "transaction_id",
-    "sercop_code",
-    "bvacop_code",
-    "proclass_code",
-    "proclass_label",
-    "capital_revenue",
-    "purpose",
-)
-MONEY_ROLES = ("vat", "irrecoverable_vat")
+# The canonical columns are the schema's (parse.py reads them from here too).
+from totalplace.schema import MONEY_ROLES as MONEY_ROLES
+from totalplace.schema import TEXT_ROLES as TEXT_ROLES
+from totalplace.schema import WARNING_SLUGS
+from totalplace.schema import warnings_sql as warnings_sql
 
 REDACTED_RE = r"(?i)redact|withheld|personal (data|information)|data protection|not disclosed"
 PERSONAL_RE = r"(?i)^(mr|mrs|ms|miss|mx|dr)\.?\s+\S|^[a-z'\-]+,\s*[a-z]\.?(\s*[a-z]\.?)?$"
@@ -93,17 +75,8 @@ WARNINGS = {
 }
 
 
-# Warnings are stored as bits (cheap to write for millions of rows) and shown
-# as a list of slugs by the ``spend`` view.
-def warnings_sql(bits: str) -> str:
-    """SQL turning a warning bitmask into the list of warning slugs."""
-    return (
-        "list_filter(["
-        + ", ".join(
-            f"CASE WHEN {bits} & {1 << i} <> 0 THEN '{slug}' END" for i, slug in enumerate(WARNINGS)
-        )
-        + "], x -> x IS NOT NULL)"
-    )
+# The stored bit of each warning is its place in the schema's list.
+assert tuple(WARNINGS) == WARNING_SLUGS
 
 
 # n / d rounded half to even, for integers (pence from finer units).
