@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 import zipfile
 import zlib
@@ -107,7 +108,9 @@ def read_sheets(
     digest = hashlib.sha256(raw).hexdigest()
     refuse_doctype(path, display)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # read from the bytes already in memory: a workbook openpyxl gives up on
+        # half-way leaves no file handle open behind it
+        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise SourceError(display, f"not a readable workbook ({exc})") from exc
     staged: list[Path] = []
