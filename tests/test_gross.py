@@ -24,11 +24,20 @@ from typer.testing import CliRunner
 
 from totalplace.cli import app
 from totalplace.count.cube import build_count
-from totalplace.count.gross import GROSS, NET, TOP_DOWN, months_missing
+from totalplace.count.gross import (
+    GROSS,
+    NET,
+    TOP_DOWN,
+    GrossChoice,
+    choose_gross,
+    months_missing,
+    months_of_year,
+)
 from totalplace.count.topdown import topdown
 from totalplace.count.transfers import ELIMINATED
 from totalplace.errors import ConfigError
 from totalplace.ingest.pipeline import ingest_files
+from totalplace.orgs import Body, OrgRegistry
 from totalplace.orgs.resolve import resolve_workspace
 from totalplace.reference.places import resolve_place
 from totalplace.report.count_workbook import write_count_workbook
@@ -183,3 +192,30 @@ def test_workbook_shows_each_agency_basis_and_the_bridge(
     }
     (bridge_row,) = [r for r in rows if r[0] and "Trafford" in str(r[0]) and r[1] == 12]
     assert bridge_row[2] == Decimal(12 * 600_000) / 100
+
+
+def _choose(outturn_bodies: frozenset[str], within_place: bool) -> dict[str, GrossChoice]:
+    """A fire authority with a full year of payments, chosen to count gross."""
+    codes = (("ecode", "E6199"),)
+    area = ("E08000003", "E08000009")
+    fire = Body("fire-x", "X Fire Authority", "fire", codes, area, None, None, None, None, (), "t")
+    months = {fire.name: months_of_year(YEAR)}
+    return choose_gross(
+        [fire],
+        months,
+        months,
+        YEAR,
+        OrgRegistry([fire]),
+        outturn_bodies,
+        lambda body: within_place,
+        has_topdown=True,
+    )
+
+
+def test_a_body_serving_more_than_the_place_cannot_be_counted_gross() -> None:
+    with pytest.raises(ConfigError, match="serves more than the place"):
+        _choose(frozenset({"E6199"}), within_place=False)
+    # inside its department's regional lines: its payments would count it twice
+    with pytest.raises(ConfigError, match="regional lines"):
+        _choose(frozenset(), within_place=True)
+    assert _choose(frozenset({"E6199"}), within_place=True)["X Fire Authority"].ecode == "E6199"
