@@ -36,7 +36,7 @@ from totalplace.reference.regional import years as regional_years
 # Confidence grades: A counted from the body's own accounts, B official
 # outturn apportioned within one authority, C apportioned by residents,
 # D apportioned by a proxy.
-GRADE_BY_KEY = {"population": "C", "site": "B"}
+GRADE_BY_KEY = {"population": "C"}
 BASIS_OUTTURN = "council outturn"
 BASIS_REGIONAL = "regional (CRA)"
 DEPARTMENT = {
@@ -48,6 +48,7 @@ DEPARTMENT = {
     "combined": "Combined authorities (Revenue Outturn)",
     "park": "National park authorities (Revenue Outturn)",
     "gla": "Greater London Authority (Revenue Outturn)",
+    "levy": "Levying bodies (councils' levies in Revenue Outturn)",
 }
 
 
