@@ -139,6 +139,7 @@ def test_nul_in_a_header_fails_the_file_and_the_next_file_loads(tmp_path: Path) 
     assert code == 1
     assert files["nul.csv"]["status"] == "failed"
     assert "NUL byte" in files["nul.csv"]["message"]
+    assert files["nul.csv"]["details"]["failure"] == {"error": "SourceError"}
     assert files["good.csv"]["status"] == "loaded"
     # the attempt is recorded: check lists the failed file beside the loaded one
     check = json.loads(runner.invoke(app, ["check", str(ws), "--json"]).stdout)
@@ -179,10 +180,14 @@ def test_ten_thousand_columns_are_refused_quickly(tmp_path: Path) -> None:
     code, files = _ingest(ws, wide)
     assert time.monotonic() - started < 30  # it ran out of memory after 103 s
     assert code == 1
-    assert (
-        "has 10,004 columns, over the limit of 1,000 columns (max_columns)"
-        in (files["wide.csv"]["message"])
-    )
+    message = files["wide.csv"]["message"]
+    assert "has 10,004 columns, over the limit of 1,000 columns (max_columns)" in message
+    assert files["wide.csv"]["details"]["failure"] == {
+        "error": "LimitExceeded",
+        "limit": "max_columns",
+        "value": 1000,
+        "option": "--max-columns",
+    }
 
 
 def test_max_columns_raises_and_lowers_the_column_limit(tmp_path: Path) -> None:

@@ -102,6 +102,17 @@ class LimitExceeded(SourceError):
             f"genuine, ingest it again with {limit.option} N to raise the limit.",
         )
         self.limit = name
+        self.value = value
+
+
+def failure_details(exc: SourceError) -> dict[str, object]:
+    """The typed reason a file failed, for its report's ``details.failure``:
+    the error's type, and for a limit the limit's name, value and option."""
+    found: dict[str, object] = {"error": type(exc).__name__}
+    if isinstance(exc, LimitExceeded):
+        limit = LIMITS[exc.limit]
+        found.update(limit=limit.name, value=exc.value, option=limit.option)
+    return found
 
 
 _CURRENT: ContextVar[IngestLimits] = ContextVar("ingest_limits", default=IngestLimits())  # noqa: B039

@@ -502,7 +502,11 @@ def _ingest_paths(
                     )
                 except SourceError as exc:
                     rep = FileReport(
-                        src.display_path, "failed", sha256=src.sha256, message=exc.detail
+                        src.display_path,
+                        "failed",
+                        sha256=src.sha256,
+                        message=exc.detail,
+                        details={"failure": ingest_limits.failure_details(exc)},
                     )
                     ws.record_attempt(src.display_path, src.sha256, "failed", exc.detail)
                 finally:
@@ -511,7 +515,12 @@ def _ingest_paths(
                 if on_file:
                     on_file(rep)
         except SourceError as exc:
-            rep = FileReport(str(path), "failed", message=exc.detail)
+            rep = FileReport(
+                str(path),
+                "failed",
+                message=exc.detail,
+                details={"failure": ingest_limits.failure_details(exc)},
+            )
             ws.record_attempt(str(path), None, "failed", exc.detail)
             reports.append(rep)
             if on_file:
