@@ -421,7 +421,7 @@ def render_store(store: StoreCheck, console: Console) -> None:
         console.print(f"  {p.kind}: {p.message}", highlight=False, soft_wrap=True)
     console.print(
         "count and classify refuse this store. Set the damaged sources aside with "
-        "`totalplace repair DIR --apply`, then ingest them again.",
+        f"`totalplace repair {store.root} --apply`, then ingest them again.",
         highlight=False,
         soft_wrap=True,
     )
