@@ -10,6 +10,7 @@ payments from one to the other are taken out once."""
 
 from __future__ import annotations
 
+import io
 import json
 import tomllib
 from decimal import Decimal
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import tomli_w
+from rich.console import Console
 from typer.testing import CliRunner
 
 from totalplace.cli import app
@@ -40,6 +42,7 @@ from totalplace.ingest.pipeline import ingest_files
 from totalplace.orgs import Body, OrgRegistry
 from totalplace.orgs.resolve import resolve_workspace
 from totalplace.reference.places import resolve_place
+from totalplace.render import render_count
 from totalplace.report.count_workbook import write_count_workbook
 from totalplace.workspace import CLASSIFIED_NAME, Workspace
 
@@ -219,3 +222,13 @@ def test_a_body_serving_more_than_the_place_cannot_be_counted_gross() -> None:
     with pytest.raises(ConfigError, match="regional lines"):
         _choose(frozenset(), within_place=True)
     assert _choose(frozenset({"E6199"}), within_place=True)["X Fire Authority"].ecode == "E6199"
+
+
+def test_terminal_count_names_the_bodies_counted_gross(full_year: Workspace) -> None:
+    count = build_count(full_year, gross=["Trafford Council"])
+    buf = io.StringIO()
+    render_count(count, Console(file=buf, width=250, markup=False))
+    shown = buf.getvalue()
+    (bridge,) = count.bridges
+    assert f"counted gross: {bridge.agency}" in shown
+    assert f"{bridge.agency}: counted gross, £0.1m of payments over 12 months" in shown

@@ -144,6 +144,18 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
         else:
             told = f"counted from its own payments, {millions(c.transactions_pence)}"
         console.print(f"{seen} {told} (not annualised)", highlight=False)
+    for r in count.bridges:  # bodies the study counts gross: their payments against outturn
+        whole = "not shipped" if r.outturn_pence is None else millions(r.outturn_pence)
+        console.print(
+            f"{r.agency}: counted gross, {millions(r.payments_pence)} of payments over "
+            f"{r.months} months in place of {millions(r.replaced_pence)} of outturn lines "
+            f"(net current expenditure {whole})",
+            highlight=False,
+        )
+    for basis in ("gross", "net"):  # the rest are shares of regional lines
+        named = [b.agency for b in count.bases if b.basis == basis]
+        if named:
+            console.print(f"counted {basis}: {', '.join(named)}", highlight=False)
     for note in count.notes:
         console.print(f"note: {note}", highlight=False)
     for w in count.warnings:
