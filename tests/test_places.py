@@ -337,3 +337,38 @@ def test_an_abolished_place_refused_with_json_gives_the_error_shape() -> None:
     run = CliRunner().invoke(app, ["topdown", "--place", "Copeland", "--year", "2010-11", "--json"])
     assert run.exit_code == 2
     assert json.loads(run.stdout)["error"]["type"] == "ConfigError"
+
+
+def test_councils_abolished_in_2009_are_accepted_for_2008_09_by_name() -> None:
+    place = resolve_place("Bedfordshire", "2008-09")
+    assert place.units == ("E06000055", "E06000056")  # Bedford, Central Bedfordshire
+    assert "Bedfordshire (Structural Changes) Order 2008" in place.as_was[0]
+    assert resolve_place("Cheshire County Council", "2008-09").units == ("E06000049", "E06000050")
+    with pytest.raises(ConfigError, match=r"did not exist in 2009-10.*Cheshire East"):
+        resolve_place("Cheshire", "2009-10")
+    with pytest.raises(ConfigError, match=r"give a year it existed in"):
+        resolve_place("Cheshire")
+
+
+def test_a_district_abolished_in_2009_cannot_be_counted_alone() -> None:
+    with pytest.raises(ConfigError, match=r"Macclesfield.*also took in Congleton"):
+        resolve_place("Macclesfield", "2008-09")
+
+
+def test_the_2009_table_sends_each_county_and_its_districts_to_current_councils(
+    reg: Registry,
+) -> None:
+    from totalplace.reference.places import former_councils
+
+    formers = {f.name: f for f in former_councils().values()}
+    counties = {f.name for f in formers.values() if f.kind == "county"}
+    assert len(counties) == 7 and len(formers) == 44
+    for f in formers.values():
+        assert f.successors and all(reg.get(s).current for s in f.successors), f.name
+        if f.kind == "district":
+            assert f.county in counties
+            assert set(f.successors) <= set(formers[f.county].successors), f.name
+    for county in counties:
+        districts = [f for f in formers.values() if f.county == county]
+        covered = {s for f in districts for s in f.successors}
+        assert covered == set(formers[county].successors), county

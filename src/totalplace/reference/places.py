@@ -437,6 +437,72 @@ def boundaries_lad13() -> dict[str, Any]:
     return loaded
 
 
+@dataclass(frozen=True, slots=True)
+class Former:
+    """A council abolished before the register begins (the 2009 reorganisation)."""
+
+    name: str
+    kind: str  # county or district
+    county: str
+    ended: date
+    successors: tuple[str, ...]
+    order: str  # the statutory order that abolished it
+
+
+@cache
+def former_councils() -> dict[str, Former]:
+    """Councils abolished on 1 April 2009, by lookup key of their name, from
+    ``reference/data/predecessors/before_2009.csv``."""
+    text = files("totalplace.reference").joinpath("data/predecessors", "before_2009.csv")
+    rows = csv.DictReader(io.StringIO(text.read_text(encoding="utf-8")))
+    out: dict[str, Former] = {}
+    for r in rows:
+        former = Former(
+            name=r["name"],
+            kind=r["kind"],
+            county=r["county"],
+            ended=date.fromisoformat(r["ended"]),
+            successors=_codes(r["successors"]),
+            order=r["order"],
+        )
+        key = normalise_name(former.name)
+        out[key] = former
+        out.setdefault(_core(key), former)
+    return out
+
+
+def _former_units(reg: Registry, former: Former, year: str | None) -> tuple[tuple[str, ...], str]:
+    """The units and note of a council abolished in 2009, for a year it existed in."""
+    labels = _join([reg.get(s).label for s in former.successors])
+    what = f"{former.name} ({former.kind}, abolished {former.ended.isoformat()})"
+    if year is None:
+        raise ConfigError(f"{what}: use {labels} instead, or give a year it existed in")
+    if date(int(year[:4]), 4, 1) > former.ended:
+        raise ConfigError(f"{what} did not exist in {year}; use {labels} instead")
+    pieces = {former.name} | {f.name for f in former_councils().values() if f.county == former.name}
+    others = sorted(
+        {
+            f.name
+            for f in former_councils().values()
+            if f.kind == "district"
+            and f.name not in pieces
+            and set(f.successors) & set(former.successors)
+        }
+    )
+    if others:
+        raise ConfigError(
+            f"{what} existed in {year}, but its area is now part of {labels}, which also "
+            f"took in {_join(others)}; the data are on current geography, so it cannot be "
+            f"counted alone: count {labels} instead"
+        )
+    units = tuple(sorted({u for s in former.successors for u in reg.units(s)}))
+    note = (
+        f"{former.name} as it was in {year}: abolished {former.ended.isoformat()} "
+        f"({former.order}), its area is now {labels}, the geography the data use"
+    )
+    return units, note
+
+
 def resolve_place(spec: str, year: str | None = None) -> Place:
     """A place from 'E08000025', 'E08000003,E08000001', a name or a 'pilot:...' preset.
 
@@ -456,8 +522,38 @@ def resolve_place(spec: str, year: str | None = None) -> Place:
         name, codes = preset.title, preset.codes
     else:
         parts = [text] if reg.is_name(text) else [p for p in text.split(",") if p.strip()]
-        found = list(dict.fromkeys(reg.lookup(p) for p in parts))
-        name, codes = _join([a.nice_name for a in found]), tuple(a.gss for a in found)
+        found, names, formers = [], [], []
+        for p in parts:
+            try:
+                a = reg.lookup(p)
+            except ConfigError:
+                key = normalise_name(p)
+                former = former_councils().get(key) or former_councils().get(_core(key))
+                if former is None:
+                    raise
+                formers.append(former)
+                names.append(former.name)
+                continue
+            if a not in found:
+                found.append(a)
+                names.append(a.nice_name)
+        name, codes = _join(names), tuple(a.gss for a in found)
+        if formers:
+            units_from: set[str] = set()
+            notes_from: list[str] = []
+            for former in formers:
+                former_units, former_note = _former_units(reg, former, year)
+                units_from.update(former_units)
+                notes_from.append(former_note)
+                codes += tuple(c for c in former.successors if c not in codes)
+            place = resolve_place(",".join(a.gss for a in found), year) if found else None
+            return Place(
+                spec=spec,
+                name=name,
+                codes=codes,
+                units=tuple(sorted(units_from | set(place.units if place else ()))),
+                as_was=(*(place.as_was if place else ()), *notes_from),
+            )
     found_units: set[str] = set()
     notes: list[str] = []
     for code in codes:
