@@ -25,6 +25,7 @@ ignored when the evidence is gathered (the amount parser reads them).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -32,22 +33,23 @@ import duckdb
 from totalplace.errors import SourceError
 
 # spaces publishers put between digit groups: space, no-break, narrow no-break, thin
-_SPACES = r" \x{00A0}\x{202F}\x{2009}"
-_APOSTROPHES = (
-    r"\x{0027}\x{2019}"  # apostrophe and right single quote, written so to sit inside SQL quotes
-)
-# the value's digits and separators, without signs, currency or brackets around them
-CORE_SQL = "regexp_replace({col}, '^[^0-9]+|[^0-9]+$', '', 'g')"
+_SPACES = " \u00a0\u202f\u2009"
+_APOSTROPHES = "'\u2019"  # apostrophe and right single quote
+# the same, as RE2 escapes, to sit inside a SQL string literal
+_SPACES_SQL = r" \x{00A0}\x{202F}\x{2009}"
+_APOSTROPHES_SQL = r"\x{0027}\x{2019}"
+# a value's digits and separators, without signs, currency or brackets around them
+_CORE = re.compile(r"^[^0-9]+|[^0-9]+$")
 
 # Values that can only mean a decimal comma...
-COMMA_EVIDENCE = (
+COMMA_EVIDENCE = re.compile(
     rf"\d{{1,3}}([.{_SPACES}{_APOSTROPHES}]\d{{3}})+,\d+"  # 1.234,56  1 234,5
     r"|\d+,(\d{1,2}|\d{4,})"  # 12,34  1,5  1,23456
     r"|\d{4,},\d+|0,\d+"  # 1234,567  0,123
     r"|\d{1,3}(\.\d{3}){2,}"  # 1.234.567
 )
 # ...and values that can only mean a decimal point.
-POINT_EVIDENCE = (
+POINT_EVIDENCE = re.compile(
     rf"\d{{1,3}}([,{_SPACES}{_APOSTROPHES}]\d{{3}})+\.\d+"  # 1,234.56  1'234.56
     r"|\d+\.(\d{1,2}|\d{4,})"  # 12.34  1.5  1.23456
     r"|\d{4,}\.\d+|0\.\d+"  # 1234.567  0.123
@@ -70,9 +72,9 @@ class MoneyFormat:
         markers kept for the amount parser): currency, spaces and thousands
         separators removed."""
         if self.decimal == ".":
-            drop = rf"[£\s{_SPACES}{_APOSTROPHES},]|GBP"
+            drop = rf"[£\s{_SPACES_SQL}{_APOSTROPHES_SQL},]|GBP"
             return f"regexp_replace(coalesce({col}, ''), '{drop}', '', 'gi')"
-        drop = rf"[£€\s{_SPACES}{_APOSTROPHES}.]|GBP|EUR"
+        drop = rf"[£€\s{_SPACES_SQL}{_APOSTROPHES_SQL}.]|GBP|EUR"
         return f"replace(regexp_replace(coalesce({col}, ''), '{drop}', '', 'gi'), ',', '.')"
 
 
@@ -84,25 +86,22 @@ def column_format(
     con: duckdb.DuckDBPyConnection, display: str, header: str, expr: str
 ) -> MoneyFormat:
     """The money format of one column of ``fields`` (``expr`` is its SQL), decided
-    from all its values; a :class:`SourceError` when they disagree."""
-    core = CORE_SQL.format(col=expr)
-    row = con.execute(
-        f"""SELECT count(*) FILTER (comma), arg_min(v, line_no) FILTER (comma),
-                   min(line_no) FILTER (comma),
-                   count(*) FILTER (point), arg_min(v, line_no) FILTER (point),
-                   min(line_no) FILTER (point)
-            FROM (SELECT line_no, v,
-                         regexp_full_match(c, $comma) AS comma,
-                         regexp_full_match(c, $point) AS point
-                  FROM (SELECT line_no, {expr} AS v, {core} AS c FROM fields)
-                  WHERE v IS NOT NULL AND (v LIKE '%,%' OR v LIKE '%.%'))""",
-        {"comma": COMMA_EVIDENCE, "point": POINT_EVIDENCE},
-    ).fetchone()
-    if row is None or not row[0]:
+    from all its values; a :class:`SourceError` when they disagree.
+
+    Only a value holding a comma, or two dots, can show a decimal comma, so
+    those are looked at first (a UK file without thousands commas costs one
+    cheap scan); the whole column is looked at again only when some value
+    does show one.  Values are grouped by their shape (every digit written as
+    9), so the evidence is judged once per shape, a few dozen in all."""
+    candidates = "contains(v, ',') OR v LIKE '%.%.%'"
+    comma, _ = _evidence(con, expr, candidates)
+    if not comma:
         return POINT
-    n_comma, ex_comma, line_comma, n_point, ex_point, line_point = row
-    if not n_point:
+    comma, point = _evidence(con, expr, "contains(v, ',') OR contains(v, '.')")
+    if not point:
         return COMMA
+    n_comma, (_, line_comma, ex_comma) = sum(x[0] for x in comma), min(comma, key=lambda x: x[1])
+    n_point, (_, line_point, ex_point) = sum(x[0] for x in point), min(point, key=lambda x: x[1])
     raise SourceError(
         display,
         f'column "{header}" mixes decimal separators: {n_comma:,} value(s) such as '
@@ -111,3 +110,29 @@ def column_format(
         "so no one reading is right for every row. Correct the values in a copy of the "
         "file (one separator for the whole column) and ingest that.",
     )
+
+
+Evidence = list[tuple[int, int, str]]  # (rows, first line, first value) per shape
+
+
+def _evidence(con: duckdb.DuckDBPyConnection, expr: str, where: str) -> tuple[Evidence, Evidence]:
+    """The shapes among the values ``where`` holds that show a decimal comma,
+    and those that show a decimal point."""
+    shapes = con.execute(
+        f"""SELECT shape, sum(n), min(line_no), arg_min(v, line_no)
+            FROM (SELECT translate(v, '0123456789', '9999999999') AS shape, v,
+                         count(*) AS n, min(line_no) AS line_no
+                  FROM (SELECT line_no, {expr} AS v FROM fields)
+                  WHERE v IS NOT NULL AND ({where})
+                  GROUP BY v)
+            GROUP BY shape"""
+    ).fetchall()
+    comma: Evidence = []
+    point: Evidence = []
+    for shape, n, line, value in shapes:
+        core = _CORE.sub("", str(shape))
+        if COMMA_EVIDENCE.fullmatch(core):
+            comma.append((int(n), int(line), str(value)))
+        elif POINT_EVIDENCE.fullmatch(core):
+            point.append((int(n), int(line), str(value)))
+    return comma, point
