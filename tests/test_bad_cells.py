@@ -339,3 +339,19 @@ def test_every_limit_is_documented_with_its_option(name: str) -> None:
     table = readme.split("### Limits", 1)[1]
     row = next(line for line in table.splitlines() if line.startswith(f"| `{name}` |"))
     assert f"`ingest {LIMITS[name].option} N`" in row
+
+
+def test_workbook_row_with_a_value_past_the_column_limit_fails_the_workbook(
+    tmp_path: Path,
+) -> None:
+    ws = _init(tmp_path)
+    path = _workbook(tmp_path / "wide.xlsx", notes_first=False)
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["Spend"]
+    sheet.cell(row=3, column=1500, value="stray")
+    wb.save(path)
+    code, files = _ingest(ws, path)
+    assert code == 1
+    message = files["wide.xlsx"]["message"]
+    assert "row 3 has a value in column 1,500, over the limit of 1,000 columns" in message
+    assert "--max-columns" in message
