@@ -1,8 +1,10 @@
 """Transfers: payments from one public body in the count to another.
 
-A transfer is eliminated only when both payer and payee are counted from
-their own gross expenditure in this count: the payee then spends the money
-again and it would count twice.  Otherwise it is reported for information:
+A transfer is eliminated only when the payee is counted from its own gross
+payments in this count (a study's ``--gross`` body, or every body of a place
+with no regional lines): the payee spends the money again, and the payer's
+figure, gross payments or net outturn alike, already holds it as spending, so
+it would count twice.  Otherwise it is reported for information:
 
 * the payee is counted from its own Revenue Outturn, which is *net* current
   expenditure, so the payment is already netted off as the payee's income;
@@ -29,7 +31,7 @@ from totalplace.orgs import Body, OrgRegistry
 NETTED = "payee counted net from its own outturn: the payment is income netted off its spending"
 TOP_DOWN = "payee counted top down by its funding department: reported for information"
 OUTSIDE = "payee does not serve the place: reported for information"
-ELIMINATED = "payer and payee both counted from their own gross expenditure"
+ELIMINATED = "payee counted gross from its own payments: it spends the money again"
 
 
 @dataclass(frozen=True)
