@@ -225,3 +225,25 @@ def test_the_key_tables_rebuild_byte_for_byte_from_the_shared_sources(tmp_path: 
     shipped = root / "src" / "totalplace" / "reference" / "data" / "keys"
     for name in ("need.csv", "age.csv", "SOURCES.md"):
         assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_englands_regional_figure_beside_outturn_is_the_cra_local_government_total() -> None:
+    # England 2010-11: outturn replaces £118.552bn of CRA local-government current
+    # lines; the replaced figure must be exactly those lines, none lost or doubled.
+    from totalplace.reference.places import REGIONS
+    from totalplace.reference.regional import regional_lines
+
+    reg = registry()
+    units = tuple(sorted(u for r in REGIONS for u in reg.region_units(r)))
+    found = topdown(Place("England", "England", units, units), "2010-11").basis_report()
+    cra = sum(
+        x.pence
+        for x in regional_lines("2010-11")
+        if x.identifiable
+        and x.region in REGIONS
+        and x.body_type == "local government"
+        and x.capital_current == "current"
+    )
+    assert found["regional_replaced_pence"] == cra
+    assert round(cra / 100_000_000_000, 3) == 118.552  # £bn
