@@ -314,25 +314,21 @@ def _keyed(
     group = (line.region, line.function, line.body_type, line.capital_current)
     mix = found[1].get(group) if found else None
     if not found or not mix:
-        why = f"no sub-function here or in any year for {line.function}, {line.body_type}"
+        why = (
+            f"no sub-function in {line.source}, and no {line.function} lines of this body type "
+            "in a year with sub-functions to take keys from: keyed by its rule"
+        )
         return [_Keyed(line.pence, rule.key, _rule_basis(rule), (why,))]
     mix_year = found[0]
-    whole = sum(mix.values())
     parts = largest_remainder(line.pence, mix)
     basis = f"sub-function mix of {mix_year}"
-    return [
-        _Keyed(
-            parts[key],
-            key,
-            basis,
-            (
-                f"no sub-function in {line.source}: {key} keys {mix[key] / whole:.1%} of it, "
-                f"its share of {line.function} ({line.body_type}, {line.capital_current}) "
-                f"in {line.region} in {mix_year}",
-            ),
-        )
-        for key in sorted(mix)
-    ]
+    # one wording for every such line, so a report lists it once; the part each
+    # key takes is the line's region_pence against the published line
+    why = (
+        f"no sub-function in {line.source}: split by the keys of the same function, "
+        f"body type and capital or current lines in the region in {mix_year}"
+    )
+    return [_Keyed(parts[key], key, basis, (why,)) for key in sorted(mix)]
 
 
 def topdown(
