@@ -54,6 +54,8 @@ def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> No
         f"{', current spending only' if result.current_only else ''}",
         highlight=False,
     )
+    for note in place.as_was:  # an authority named as it was in the year
+        console.print(note, highlight=False)
     summary = Table(show_header=False)
     summary.add_column(justify="left")
     summary.add_column(justify="right")
@@ -70,6 +72,14 @@ def render_topdown(result: TopDownResult, console: Console, top: int = 15) -> No
     console.print(summary)
     for title, attr in [("by department", "department"), ("by function", "function")]:
         console.print(_shares(title, attr, result.by(attr), result.total_pence, top))
+    outturn = sum(result.outturn_by_kind.values())
+    regional = sum(result.regional_replaced.values())
+    if outturn or regional:
+        console.print(
+            f"Local government on the council-outturn basis: {millions(outturn)}, against "
+            f"{millions(regional)} of regional (CRA) lines it replaced.",
+            highlight=False,
+        )
     flags = sorted({f for line in result.lines for f in line.flags})
     if flags:
         console.print(Text("estimates:", style="bold"), "; ".join(flags), highlight=False)
