@@ -119,9 +119,11 @@ FROM r
 # confusion table is split by it, to show where disagreement comes from.
 _CONFUSION = """
 SELECT g.theme AS own_theme,
-       coalesce(CASE WHEN h.pass_through THEN 'pass-through' END, h.theme, 'unclassified')
-           AS held_theme,
-       CASE WHEN h.method = 'model' THEN 'model'
+       CASE WHEN h.pass_through THEN 'pass-through'
+            WHEN h.method IS NULL OR h.confidence < $t THEN 'unclassified'
+            ELSE h.theme END AS held_theme,
+       CASE WHEN h.method IS NULL OR h.confidence < $t THEN 'none'
+            WHEN h.method = 'model' THEN 'model'
             WHEN h.rule_id LIKE 'generic.publisher.%' THEN 'publisher-kind rule'
             WHEN h.rule_id LIKE 'generic.payee.%' THEN 'payee rule'
             WHEN h.rule_id LIKE 'vocab.%' OR h.rule_id LIKE 'generic.proclass.%'
@@ -136,7 +138,6 @@ JOIN read_parquet($ref) g USING (file_id, source_line)
 WHERE lower(f.publisher) = lower($p)
   AND list_contains($own, g.rule_id) AND g.theme IS NOT NULL
   AND NOT g.pass_through AND NOT g.catch_all
-  AND (h.method IS DISTINCT FROM 'model' OR h.confidence >= $t)
 GROUP BY ALL
 """
 
@@ -161,8 +162,6 @@ def confusion(
     ).fetchall()
     out: Confusion = {}
     for own_theme, held_theme, method, value in rows:
-        if method == "model" and held_theme == "unclassified":
-            method = "none"
         key = (str(own_theme), str(held_theme), str(method))
         out[key] = out.get(key, 0) + int(value)
     return out
