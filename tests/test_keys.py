@@ -247,3 +247,13 @@ def test_englands_regional_figure_beside_outturn_is_the_cra_local_government_tot
     )
     assert found["regional_replaced_pence"] == cra
     assert round(cra / 100_000_000_000, 3) == 118.552  # £bn
+
+
+@pytest.mark.parametrize("region", ["North West", "West Midlands", "London"])
+def test_a_line_split_by_the_key_mix_still_adds_back_to_the_penny(region: str) -> None:
+    from totalplace.reference.regional import regional_lines
+
+    result = topdown(_region(region), "2008-09", use_outturn=False)
+    published = sum(x.pence for x in regional_lines("2008-09", region) if x.identifiable)
+    assert result.total_pence == published
+    assert all(x.place_pence == x.region_pence for x in result.lines)
