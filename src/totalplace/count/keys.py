@@ -2,7 +2,10 @@
 
 Rules are data (``data/apportionment_keys.toml``); the first rule whose
 fields all match a line decides its key.  Weights are integers (residents,
-or residents scaled by a proxy) so apportionment stays exact.
+or residents scaled by an age share or a deprivation score) so apportionment
+stays exact.  Each key is built from the data of the spending year or the
+nearest year shipped, and says which (``Weights.key_year``).  Spending at a
+known site (``data/site_keys.toml``) goes to the site's authority instead.
 """
 
 from __future__ import annotations

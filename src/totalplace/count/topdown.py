@@ -7,6 +7,12 @@ is shared among *all* that region's lowest-tier authorities by the line's key
 place's figure is the sum of its authorities' shares.  Lines that are not
 identifiable to a region (defence, debt interest, "outside UK") are reported
 as a national total and never apportioned.
+
+A line of a database without sub-functions (PESA 2010, for 2004-05..2008-09)
+that no programme rule keys is split by the key mix of the nearest year with
+sub-functions, so the same key rule applies every year.  Where councils'
+outturn replaces the regional local-government lines, the regional figure it
+replaced is kept beside it (``TopDownResult.basis_report``).
 """
 
 from __future__ import annotations
