@@ -201,15 +201,21 @@ def render_report(report: IngestReport, console: Console) -> None:
     )
 
 
-def _place_codes(spec: str) -> tuple[list[str], str]:
+def _place_codes(spec: str, year: str | None = None) -> tuple[list[str], str]:
     """GSS codes as given (any well-formed code, known or not), else the codes of
-    a preset or a named authority from the registry, with its name."""
+    a preset or a named authority from the registry, with its name; an authority
+    since abolished is accepted by name for a ``year`` it existed in."""
     try:
         return parse_place(spec), ""
     except TotalPlaceError:
+        from totalplace.config import check_year
         from totalplace.reference.places import resolve_place
 
-        found = resolve_place(spec)
+        try:
+            checked: str | None = check_year(year) if year else None
+        except TotalPlaceError:
+            checked = None  # the workspace reports the bad year
+        found = resolve_place(spec, checked)
         return list(found.codes), found.name
 
 
@@ -228,7 +234,7 @@ def init(
 ) -> None:
     """Create a workspace for one place and year."""
     try:
-        codes, label = _place_codes(place)
+        codes, label = _place_codes(place, year)
         ws = Workspace.create(directory, codes, year, name or label)
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
