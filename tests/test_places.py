@@ -372,3 +372,20 @@ def test_the_2009_table_sends_each_county_and_its_districts_to_current_councils(
         districts = [f for f in formers.values() if f.county == county]
         covered = {s for f in districts for s in f.successors}
         assert covered == set(formers[county].successors), county
+
+
+def test_a_workspace_can_be_made_for_cumbria_by_name_for_2010_11(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from totalplace.cli import app
+    from totalplace.workspace import Workspace
+
+    run = CliRunner().invoke(
+        app, ["init", str(tmp_path / "ws"), "--place", "Cumbria", "--year", "2010-11"]
+    )
+    assert run.exit_code == 0, run.output
+    assert Workspace.open(tmp_path / "ws").config.place == [CUMBRIA]
+    late = CliRunner().invoke(
+        app, ["init", str(tmp_path / "late"), "--place", "Cumbria", "--year", "2024-25"]
+    )
+    assert late.exit_code == 2 and "abolished" in late.output
