@@ -8,9 +8,10 @@ holds, with nothing read from ../shared/data:
   benefit £2,000.00, counted net and split by its payments;
 * the fire authority's outturn, £3,000.00, replaced because the study counts
   the fire authority gross from a full year of its payments: £500.00;
-* the council's payments: £1,200.00 to a foster carer and £300.00 to the
-  fire authority for a shared service; the second is eliminated, since the
-  fire authority spends it again.
+* the council's payments: £1,200.00 to a foster carer, £100.00 to itself (an
+  internal recharge: no transfer) and £300.00 to the fire authority for a
+  shared service; the last is eliminated, since the fire authority spends it
+  again.
 
     total = £10,000 + (£5,000 + £2,000) + £500 - £300 = £17,200.00
 
@@ -91,7 +92,7 @@ def _line(
 
 
 def _group(payer: str, theme: str, payee: str | None, pence: int) -> TransactionGroup:
-    kind = "fire" if payee == "fire-synthshire" else None
+    kind = {"fire-synthshire": "fire", "la-synthshire": "council"}.get(payee or "")
     return TransactionGroup(payer, theme, "targeted", False, False, payee, kind, pence, 12)
 
 
@@ -112,6 +113,7 @@ def count() -> PlaceCount:
     tx = Transactions(
         groups=(
             _group(COUNCIL, "children_and_families", None, 120_000),
+            _group(COUNCIL, "children_and_families", "la-synthshire", 10_000),
             _group(COUNCIL, "children_and_families", "fire-synthshire", 30_000),
             _group(FIRE, "crime_and_community_safety", None, 50_000),
         ),
@@ -146,9 +148,9 @@ def test_synthetic_place_each_body_is_counted_on_its_basis(count: PlaceCount) ->
 def test_synthetic_place_payment_to_a_body_counted_gross_is_eliminated_once(
     count: PlaceCount,
 ) -> None:
-    (transfer,) = count.transfers
+    (transfer,) = count.transfers  # the council's payment to itself is no transfer
     assert (transfer.agency, transfer.payee, transfer.pence) == (COUNCIL, FIRE, 30_000)
     assert transfer.eliminated and transfer.reason == ELIMINATED
     # the council's payments split its children's social care outturn: in its lines
     council = [x for x in count.lines if x.agency == COUNCIL and x.method == "transactions"]
-    assert sum(x.pence for x in council) == 150_000
+    assert sum(x.pence for x in council) == 160_000
