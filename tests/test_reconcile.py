@@ -5,7 +5,9 @@ command's output."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from totalplace.cli import app
@@ -59,8 +61,16 @@ def test_a_choice_explains_no_more_than_the_difference_beyond_ten_per_cent() -> 
     assert _rec(750, 800, -50).beyond_tolerance_pence == 0  # within 10%
 
 
-def test_birmingham_is_the_top_down_count_with_its_keys_against_population() -> None:
+@pytest.fixture(scope="module")
+def birmingham() -> Reconciliation:
     (rec,) = reconcile("2008-09", ["birmingham"])
+    return rec
+
+
+def test_birmingham_is_the_top_down_count_with_its_keys_against_population(
+    birmingham: Reconciliation,
+) -> None:
+    rec = birmingham
     td = topdown(resolve_place("pilot:birmingham", "2008-09"), "2008-09")
     assert rec.pence == td.total_pence and rec.population == td.population
     assert rec.current_pence + rec.capital_pence == rec.pence
@@ -94,3 +104,9 @@ def test_reconcile_command_json_and_its_error_shape() -> None:
     bad = runner.invoke(app, ["reconcile", "--year", "2008-09", "--figure", "leeds", "--json"])
     assert bad.exit_code == 2
     assert json.loads(bad.stdout)["error"]["type"] == "ConfigError"
+
+
+def test_readme_table_row_is_what_the_command_prints(birmingham: Reconciliation) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    row = markdown([birmingham]).splitlines()[2]
+    assert row in readme, "regenerate with: totalplace reconcile --year 2008-09 --markdown"
