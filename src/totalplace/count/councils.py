@@ -27,11 +27,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from types import MappingProxyType
+from typing import Any
 
 from totalplace.count.apportion import largest_remainder
 from totalplace.errors import ConfigError
 from totalplace.reference.joint_bodies import JointBody, joint_bodies
-from totalplace.reference.outturn import OutturnLine, outturn, years
+from totalplace.reference.outturn import OutturnLine, england, outturn, years
 from totalplace.reference.places import Authority, Place, Registry
 
 HOUSING_BENEFIT = (
@@ -64,6 +65,27 @@ FUNCTION = {
     "other_services": "1. General public services",
 }
 KIND_OF_LINE = {"police": "police", "fire": "fire"}
+# Who receives each levy: the joint-body kinds whose own outturn, where the
+# count holds it for the council's area, is the levy's spending.  LPFA and
+# "other" levies go to bodies the outturn tables do not bring in.
+LEVY_RECEIVERS: dict[str, tuple[str, ...]] = {
+    "levy_integrated_transport_authority": ("transport", "combined"),
+    "levy_waste_disposal_authority": ("waste", "combined"),
+    "levy_london_pensions_fund_authority": (),
+    "levy_other": (),
+}
+# A levy kept in the count: the body it stands for, and the RS service line
+# whose theme and function it takes.
+LEVY_BODY = {
+    "levy_integrated_transport_authority": ("Integrated transport authority", "highways_transport"),
+    "levy_waste_disposal_authority": ("Waste disposal authority", "environmental"),
+    "levy_london_pensions_fund_authority": ("London Pensions Fund Authority", "central_services"),
+    "levy_other": ("Other levying bodies", "other_services"),
+}
+LEVY_KEPT = (
+    "levy to a body whose own spending the count does not bring in: counted as that body's "
+    "spending in the place, financed by the council"
+)
 KINDS = ("council", "police", "fire")
 HB_TAG = "DWP-funded, council-administered"
 OTHER_ITEMS = "other items in net current expenditure (trading accounts, precepts, adjustments)"
@@ -181,6 +203,9 @@ def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:
     covered: dict[str, set[str]] = {k: set() for k in KINDS}
     levies = 0
     notes: list[str] = []
+    joint: dict[str, set[str]] = defaultdict(set)  # joint-body kind -> units its outturn covers
+    # each council's rows, units in the place, share of it and flags, for its levies
+    levy_rows: list[tuple[list[OutturnLine], list[str], Callable[[int], int], int, int, Any]] = []
     for ecode, rows in sorted(by_body.items()):
         body = _body(reg, ecode)
         if body is None:
@@ -205,8 +230,11 @@ def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:
         if body.kind == "council":
             found, removed = _council_lines(rows, part, f"{share / whole:.6f}", flags)
             levies += removed
+            levy_rows.append((rows, inside, part, share, whole, flags))
         else:
             found = _joint_lines(rows, body, part, f"{share / whole:.6f}", flags)
+            if any(x.pence for x in found):
+                joint[body.kind].update(inside)
         found = [replace(x, council=body.name, share_parts=(share, whole)) for x in found]
         lines.extend(found)
         # A council's outturn stands for the council services of its area; any
@@ -216,12 +244,53 @@ def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:
             kinds.add("council")
         for kind in kinds:
             covered[kind].update(inside)
+    for own, units, share_of, num, den, shared in levy_rows:
+        kept = _kept_levies(own, units, joint, share_of, f"{num / den:.6f}", shared)
+        lines.extend(replace(x, share_parts=(num, den)) for x in kept)
     return CouncilOutturn(
         tuple(lines),
         {k: frozenset(v) for k, v in covered.items()},
         levies,
         tuple(notes),
     )
+
+
+def _kept_levies(
+    rows: list[OutturnLine],
+    inside: list[str],
+    joint: Mapping[str, set[str]],
+    part: Callable[[int], int],
+    share: str,
+    flags: tuple[str, ...],
+) -> list[CouncilLine]:
+    """The levies a council paid to bodies whose own outturn the count does not
+    hold for its area: they stay in the count as those bodies' spending (the
+    council's own lines have every levy taken out)."""
+    value = {r.line: r for r in rows}
+    out: list[CouncilLine] = []
+    for line, receivers in LEVY_RECEIVERS.items():
+        row = value.get(line)
+        if row is None or not row.pence:
+            continue
+        if any(set(inside) & joint.get(kind, set()) for kind in receivers):
+            continue  # the receiving body's own spending is counted
+        name, service = LEVY_BODY[line]
+        out.append(
+            CouncilLine(
+                name,
+                row.ecode,
+                "levy",
+                "council",
+                line,
+                f"{row.label} paid by {row.authority}",
+                FUNCTION[service],
+                part(row.pence),
+                share,
+                f"{row.source}!{row.source_ref.split('!')[-1]}",
+                (*flags, LEVY_KEPT),
+            )
+        )
+    return out
 
 
 def _service_lines(
@@ -251,11 +320,59 @@ def _service_lines(
     ]
 
 
+COMBINED_CARE = "social_care"
+SPLIT_CARE = ("children_social_care", "adult_social_care")
+SPLIT_LABEL = {
+    "children_social_care": "Children's social care (estimate, split from Social care)",
+    "adult_social_care": "Adult social care (estimate, split from Social care)",
+}
+
+
+def _care_shares(year: str, ecode: str) -> tuple[dict[str, int], str] | None:
+    """Children's and adults' social care in the year nearest ``year`` whose
+    Revenue Outturn has the two lines (the later year on a tie): the council's
+    own where both are positive, else England's; with the source, in words."""
+    found = [y for y in years() if any(r.line in SPLIT_CARE for r in england(y))]
+    for y in sorted(found, key=lambda y: (abs(int(y[:4]) - int(year[:4])), -int(y[:4]))):
+        own = {r.line: r.pence for r in outturn(y, ecode=ecode) if r.line in SPLIT_CARE}
+        if len(own) == 2 and all(v > 0 for v in own.values()):
+            return own, f"the council's own split in Revenue Outturn {y}"
+        whole = {r.line: r.pence for r in england(y) if r.line in SPLIT_CARE}
+        if len(whole) == 2 and all(v > 0 for v in whole.values()):
+            return whole, f"England's split in Revenue Outturn {y} (the council has none)"
+    return None
+
+
+def split_social_care(rows: list[OutturnLine]) -> tuple[list[OutturnLine], str]:
+    """A council's rows with a combined social care line (RS before 2011-12)
+    split into children's and adults' social care in the proportions of the
+    nearest year that has the split; with the flag saying so ("" if unsplit)."""
+    value = {r.line: r for r in rows}
+    combined = value.get(COMBINED_CARE)
+    if combined is None or any(x in value for x in SPLIT_CARE):
+        return rows, ""
+    shares = _care_shares(combined.year, combined.ecode)
+    if shares is None:
+        return rows, ""
+    weights, source = shares
+    parts = largest_remainder(combined.pence, weights)
+    split = [
+        replace(combined, line=line, label=SPLIT_LABEL[line], pence=parts[line])
+        for line in SPLIT_CARE
+    ]
+    flag = (
+        f"one social care line in Revenue Outturn {combined.year}: split into children's and "
+        f"adults' by {source}, the nearest year with the split (estimate)"
+    )
+    return [r for r in rows if r.line != COMBINED_CARE] + split, flag
+
+
 def _council_lines(
     rows: list[OutturnLine], part: Callable[[int], int], share: str, flags: tuple[str, ...]
 ) -> tuple[list[CouncilLine], int]:
     """A council's net current expenditure less the levies it paid, by service,
     with housing benefit on its own line; returns the lines and the levies removed."""
+    rows, care_flag = split_social_care(rows)
     value = {r.line: r for r in rows}
     nce = value.get("net_current_expenditure")
     if nce is None:
@@ -264,6 +381,8 @@ def _council_lines(
     out = _service_lines(
         rows, "council", lambda x: KIND_OF_LINE.get(x, "council"), part, share, flags
     )
+    if care_flag:
+        out = [replace(x, flags=(*x.flags, care_flag)) if x.line in SPLIT_CARE else x for x in out]
     services = sum(value[x].pence for x in FUNCTION if x in value)
     hb = sum(value[h].pence for h in HOUSING_BENEFIT if h in value)
     levies = sum(value[x].pence for x in LEVIES if x in value)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from totalplace.classify.taxonomy import (
     PASS_THROUGH,
@@ -33,6 +34,14 @@ from totalplace.classify.taxonomy import (
     theme_for_cofog,
     theme_for_outturn_line,
 )
+from totalplace.count.capital import (
+    CAPITAL_COLUMN,
+    NOT_IN_REFERENCE,
+    ApartGroup,
+    load_set_apart,
+    take_out,
+)
+from totalplace.count.councils import LEVY_BODY
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.gross import GrossChoice, bases, bridge, choose_gross, find_body, within
 from totalplace.count.over_outturn import net_current_expenditure, over_outturn
@@ -55,6 +64,7 @@ from totalplace.count.transactions import (
 )
 from totalplace.count.transfers import classify_transfers
 from totalplace.errors import ConfigError
+from totalplace.money import pounds
 from totalplace.orgs import Body, OrgRegistry, org_registry, resolve_names
 from totalplace.reference.places import Place, Registry, registry, resolve_place
 from totalplace.workspace import Workspace
@@ -66,6 +76,8 @@ RESIDUAL = "not in transaction data"
 OUTTURN_THEME_FALLBACK = {
     "housing_benefit": "housing_benefit_rent_allowances",
     "other_items": "central_services",
+    # a levy kept in the count is its receiving body's spending, by its service
+    **{levy: service for levy, (_, service) in LEVY_BODY.items()},
 }
 
 
@@ -130,6 +142,7 @@ def build_count(ws: Workspace, engine: str = "duckdb", gross: Sequence[str] = ()
     orgs = org_registry(ws.root / ORGS_DIR)
     wanted = [find_body(name, orgs) for name in dict.fromkeys([*cfg.gross, *gross])]
     tx = load_transactions(ws, cfg.year, engine)
+    apart = load_set_apart(ws, cfg.year, engine) if tx.groups else []
     try:
         place = resolve_place(",".join(cfg.place), cfg.year)
     except ConfigError:
@@ -146,7 +159,7 @@ def build_count(ws: Workspace, engine: str = "duckdb", gross: Sequence[str] = ()
             f"{place.spec} is not in the place registry: no top-down lines; "
             "bodies serving it are counted from their own transactions"
         )
-        return assemble(place, cfg.year, engine, td, tx, reg, orgs, wanted)
+        return assemble(place, cfg.year, engine, td, tx, reg, orgs, wanted, apart)
     try:
         td = topdown(place, cfg.year, reg=reg)
     except ConfigError as exc:
@@ -156,7 +169,7 @@ def build_count(ws: Workspace, engine: str = "duckdb", gross: Sequence[str] = ()
         td = TopDownResult(place, cfg.year, current_only=False, population=0)
         td.population = sum(reg.population(u, int(cfg.year[:4]))[0] for u in place.units)
         td.notes.append(f"{exc}: the count holds only the bodies counted from their payments")
-    return assemble(place, cfg.year, engine, td, tx, reg, orgs, wanted)
+    return assemble(place, cfg.year, engine, td, tx, reg, orgs, wanted, apart)
 
 
 def _serves(reg: Registry, units: frozenset[str]) -> Callable[[Body], bool]:
@@ -198,6 +211,7 @@ def assemble(
     reg: Registry,
     orgs: OrgRegistry,
     gross_bodies: Sequence[Body] = (),
+    apart: Sequence[ApartGroup] = (),
 ) -> PlaceCount:
     count = PlaceCount(place, year, engine, td.population, notes=list(td.notes))
     count.local_government_basis = td.basis_report()
@@ -250,18 +264,23 @@ def assemble(
             line.method == "outturn"
             and line.body in split
             and line.subfunction != "housing_benefit"
+            and line.subfunction not in LEVY_BODY  # a levy kept is another body's spending
         ):
             controlled[line.body].append(line)
         elif (
             line.method == "outturn"
             and line.body in gross_ecodes
             and line.subfunction != "housing_benefit"
+            and line.subfunction not in LEVY_BODY
         ):
             replaced[line.body].append(line)
         else:
             count.lines.append(_topdown_line(line))
     for ecode, lines in sorted(controlled.items()):
-        _split_outturn(count, split[ecode], lines, groups[split[ecode]], tx)
+        paid = _levies_as_pass_through(count, split[ecode], groups[split[ecode]], orgs)
+        paid, shown = take_out(paid, list(apart))
+        _set_apart_lines(count, split[ecode], _agency(lines[0]), ecode, shown)
+        _split_outturn(count, split[ecode], lines, paid, tx)
     for name, ecode in sorted(payers.items()):
         whole = net_current_expenditure(year, ecode)
         split_lines = controlled.get(ecode, [])
@@ -288,6 +307,76 @@ def assemble(
     if tx.outside_year_rows:
         count.notes.append(f"{tx.outside_year_rows:,} loaded rows fall outside {year}: not counted")
     return count
+
+
+# Bodies a council pays levies to: a payment to one that has its own Revenue
+# Outturn (an E-code) is a levy, which the council's outturn has taken out.
+LEVYING_KINDS = ("passenger_transport", "waste_authority", "combined_authority", "joint_authority")
+
+
+def _levies_as_pass_through(
+    count: PlaceCount, payer: str, groups: list[TransactionGroup], orgs: OrgRegistry
+) -> list[TransactionGroup]:
+    """A council's payment cells with its payments to levying bodies marked
+    pass-through (a transport levy booked as a contribution to provisions is
+    still a levy)."""
+    levying = {
+        g.payee_body
+        for g in groups
+        if g.payee_body
+        and g.payee_kind in LEVYING_KINDS
+        and not g.pass_through
+        and orgs.get(g.payee_body).code("ecode")
+    }
+    if not levying:
+        return groups
+    moved = [g for g in groups if g.payee_body in levying and not g.capital and not g.pass_through]
+    names = ", ".join(sorted(orgs.get(b).name for b in levying))
+    count.notes.append(
+        f"{payer}: {pounds(sum(g.pence for g in moved))} paid to {names} counted as levies "
+        "(pass-through), whatever the payments' lines say: the council's outturn has its levies "
+        "taken out and the bodies' own spending is counted"
+    )
+    return [replace(g, pass_through=True) if g in moved else g for g in groups]
+
+
+def _set_apart_lines(
+    count: PlaceCount, payer: str, agency: str, body: str, shown: list[ApartGroup]
+) -> None:
+    """A council's capital and council-housing payments as lines of their own,
+    shown beside the count and not added to it."""
+    by: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for a in shown:
+        cell = by[(a.kind, a.group.theme, a.group.tier)]
+        cell[0] += a.group.pence
+        cell[1] += a.group.rows
+    for (kind, theme, tier), (pence, rows) in sorted(by.items()):
+        count.set_apart.append(
+            CountLine(
+                agency=agency,
+                agency_type="local government",
+                funder="not known",
+                theme=theme,
+                function=function_for_theme(theme),
+                tier=tier,
+                capital_revenue="revenue (HRA)" if kind.startswith("council") else "capital",
+                method="transactions",
+                part="set_apart",
+                gross_net="gross (payments)",
+                grade="A" if kind == CAPITAL_COLUMN else "C",
+                pence=pence,
+                source=f"spend rows of {payer} in {count.year}: {rows:,} rows",
+                flags=(kind, NOT_IN_REFERENCE),
+                body=body,
+                service="capital" if kind.startswith("capital") else "housing_revenue_account",
+            )
+        )
+    if shown:
+        total = sum(a.group.pence for a in shown)
+        count.notes.append(
+            f"{payer}: {pounds(total)} of payments are capital or council housing, set apart "
+            f"from the revenue split: {NOT_IN_REFERENCE}"
+        )
 
 
 def _passing(g: TransactionGroup) -> bool:

@@ -133,6 +133,9 @@ class PlaceCount:
     lines: list[CountLine] = field(default_factory=list)
     transfers: list[Transfer] = field(default_factory=list)
     pass_through: list[CountLine] = field(default_factory=list)
+    # a council's capital and council-housing payments, kept out of its revenue
+    # split and shown, not counted (see count/capital.py)
+    set_apart: list[CountLine] = field(default_factory=list)
     coverage: list[Coverage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     classification: list[Classification] = field(default_factory=list)
@@ -219,6 +222,8 @@ class PlaceCount:
             "gross_bridges": [b.to_dict() for b in self.bridges],
             "transfers": [t.to_dict() for t in self.transfers],
             "pass_through": [x.to_dict() for x in self.pass_through],
+            "set_apart_pence": sum(x.pence for x in self.set_apart),
+            "set_apart": [x.to_dict() for x in self.set_apart],
             "notes": list(self.notes),
             "local_government_basis": self.local_government_basis,
             "lines": [x.to_dict() for x in self.lines],
