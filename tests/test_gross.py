@@ -232,3 +232,30 @@ def test_terminal_count_names_the_bodies_counted_gross(full_year: Workspace) -> 
     (bridge,) = count.bridges
     assert f"counted gross: {bridge.agency}" in shown
     assert f"{bridge.agency}: counted gross, £0.1m of payments over 12 months" in shown
+
+
+def test_a_year_without_regional_lines_counts_only_the_bodies_counted_gross(
+    tmp_path: Path,
+) -> None:
+    ws = Workspace.create(tmp_path / "ws", ["E08000009"], "2024-25")
+    path = tmp_path / "trafford.csv"
+    months = months_of_year("2024-25")
+    path.write_text("Payment Date,Amount,Supplier Name\n" + "".join(
+        f"{m}-10,1000.00,Road Surfacing Ltd\n" for m in months
+    ))  # fmt: skip
+    assert ingest_files(ws, [path], publisher="Trafford Council").ok
+    with ws.connect() as con:
+        rows = con.execute("SELECT file_id, source_line FROM spend").fetchall()
+    table = {
+        "file_id": pa.array([r[0] for r in rows], pa.string()),
+        "source_line": pa.array([r[1] for r in rows], pa.int64()),
+        "theme": pa.array(["environment_and_transport"] * len(rows), pa.string()),
+    }
+    pq.write_table(pa.table(table), ws.root / CLASSIFIED_NAME)
+    resolve_workspace(ws)
+    with pytest.raises(ConfigError, match="use --gross BODY"):
+        build_count(ws)
+    count = build_count(ws, gross=["Trafford Council"])
+    assert count.total_pence == 12 * 100_000 and count.top_down_pence == 0
+    assert any("no regional lines for 2024-25" in note for note in count.notes)
+    assert count.population > 0

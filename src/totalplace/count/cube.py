@@ -41,7 +41,7 @@ from totalplace.count.capital import (
     load_set_apart,
     take_out,
 )
-from totalplace.count.councils import LEVY_BODY
+from totalplace.count.councils import LEVY_BODY, has_outturn
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.gross import GrossChoice, bases, bridge, choose_gross, find_body, within
 from totalplace.count.over_outturn import net_current_expenditure, over_outturn
@@ -67,6 +67,7 @@ from totalplace.errors import ConfigError
 from totalplace.money import pounds
 from totalplace.orgs import Body, OrgRegistry, org_registry, resolve_names
 from totalplace.reference.places import Place, Registry, registry, resolve_place
+from totalplace.reference.regional import years as regional_years
 from totalplace.workspace import Workspace
 
 ORGS_DIR = "orgs"  # a workspace's own bodies and aliases
@@ -142,7 +143,6 @@ def build_count(ws: Workspace, engine: str = "duckdb", gross: Sequence[str] = ()
     orgs = org_registry(ws.root / ORGS_DIR)
     wanted = [find_body(name, orgs) for name in dict.fromkeys([*cfg.gross, *gross])]
     tx = load_transactions(ws, cfg.year, engine)
-    apart = load_set_apart(ws, cfg.year, engine) if tx.groups else []
     try:
         place = resolve_place(",".join(cfg.place), cfg.year)
     except ConfigError:
@@ -159,16 +159,24 @@ def build_count(ws: Workspace, engine: str = "duckdb", gross: Sequence[str] = ()
             f"{place.spec} is not in the place registry: no top-down lines; "
             "bodies serving it are counted from their own transactions"
         )
-        return assemble(place, cfg.year, engine, td, tx, reg, orgs, wanted, apart)
-    try:
+        return assemble(place, cfg.year, engine, td, tx, reg, orgs, wanted)
+    shipped = regional_years()
+    if cfg.year in shipped:
         td = topdown(place, cfg.year, reg=reg)
-    except ConfigError as exc:
-        if not wanted or "no regional spending" not in str(exc):
-            raise
-        # a year with no regional lines: the bodies counted gross are the count
+    elif wanted:  # a year with no regional lines: the bodies counted gross are the count
         td = TopDownResult(place, cfg.year, current_only=False, population=0)
         td.population = sum(reg.population(u, int(cfg.year[:4]))[0] for u in place.units)
-        td.notes.append(f"{exc}: the count holds only the bodies counted from their payments")
+        td.notes.append(
+            f"no regional lines for {cfg.year} (they run {shipped[0]} to {shipped[-1]}): "
+            "the count holds only the bodies counted from their payments"
+        )
+    else:
+        raise ConfigError(
+            f"no regional spending for {cfg.year}; years run {shipped[0]} to {shipped[-1]}. "
+            "To count a body from a full year of its own payments, use --gross BODY"
+        )
+    # capital and council housing are set apart only where a council's outturn is split
+    apart = load_set_apart(ws, cfg.year, engine) if tx.groups and has_outturn(cfg.year) else []
     return assemble(place, cfg.year, engine, td, tx, reg, orgs, wanted, apart)
 
 
