@@ -153,11 +153,12 @@ def agency_in_count(ws: Workspace, count: PlaceCount, name: str) -> tuple[str, l
     asked, *theirs = resolve_names([name, *agencies], registry)
     if asked.status == "accepted" and asked.body_id:
         body = registry.get(asked.body_id)
-        codes = {body.id, *(code for _, code in body.codes)}
-        same = sorted(
-            {a for a, r in zip(agencies, theirs, strict=True) if r.body_id == body.id}
-            | {x.agency for x in count.lines if x.body and x.body in codes}
-        )
+        # an agency named for the body first; a line carrying the body's code
+        # only when none is (a levy line carries its payer's code, not its name)
+        same = sorted(a for a, r in zip(agencies, theirs, strict=True) if r.body_id == body.id)
+        if not same:
+            codes = {body.id, *(code for _, code in body.codes)}
+            same = sorted({x.agency for x in count.lines if x.body and x.body in codes})
         if len(same) == 1:
             return same[0], []
         if same:  # more than one of the count's agencies is that body: let the user choose
