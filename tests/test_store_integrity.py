@@ -342,3 +342,31 @@ def test_snapshot_of_a_file_changing_raises_source_error(
     with pytest.raises(SourceError, match="file changed while reading"):
         snapshot_mod.snapshot(src, tmp_path / "staging")
     assert list((tmp_path / "staging").iterdir()) == []
+
+
+def test_a_source_stored_before_stamps_is_stamped_and_recorded_by_repair(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    a, _ = _loaded(workspace, tmp_path)
+    before = _totals(workspace)
+    fid = _sha(a)
+    con = duckdb.connect()
+    for table in ("rows", "quarantine", "issues"):  # as an older version wrote them
+        path = workspace.table_path(table, fid)
+        old = path.with_name("old.parquet")
+        con.execute(
+            "COPY (FROM read_parquet($s)) TO $d (FORMAT parquet)", {"s": str(path), "d": str(old)}
+        )
+        old.replace(path)
+        assert stamp.read_stamp(path) is None
+    with workspace.catalog() as cat:
+        cat.execute("DELETE FROM table_files WHERE file_id = ?", [fid])
+    found = workspace.check_tables()
+    assert found.ok and found.unrecorded == 3  # nothing to compare with: not damage
+    report = workspace.repair(apply=True)
+    assert {(s.action, s.file_id) for s in report.changes} == {("record", fid)}
+    assert workspace.check_tables(verify=True).unrecorded == 0
+    held = stamp.read_stamp(workspace.table_path("rows", fid))
+    assert held is not None and held["file"]["path"] == str(a)
+    assert _totals(workspace) == before
+    assert list(workspace.table_path("rows", fid).parent.glob("*.new")) == []

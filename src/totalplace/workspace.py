@@ -42,7 +42,7 @@ from totalplace.schema import CANONICAL_COLUMNS, ROW_TABLES, warnings_sql
 from totalplace.store import catalog as cat
 from totalplace.store import locking, repair, stamp
 from totalplace.store.catalog import CATALOG_NAME, HISTORY_ACTIONS
-from totalplace.store.integrity import StoreCheck, check_tables
+from totalplace.store.integrity import CatalogState, StoreCheck, check_tables
 from totalplace.store.locking import LOCK_NAME
 from totalplace.store.repair import RepairReport
 
@@ -65,6 +65,9 @@ CLASSIFIED_NAME = "classified.parquet"
 REPORT_NAME = "ingest_report.json"
 # How many damaged table files an error message names before "and N more".
 _NAMED_PROBLEMS = 5
+# A check that finds damage reads the catalog again: a writer may have changed
+# it (and then the files) meanwhile; after this many changes the finding stands.
+_CHECK_TRIES = 5
 # How often a command finds the catalog free again while another holds it open.
 _CATALOG_RETRY_SECONDS = 0.02
 # The catalog's writes, looked up here when called (tests put faults in them).
@@ -300,8 +303,17 @@ class Workspace:
     def check_tables(self, verify: bool = False) -> StoreCheck:
         """Check every committed table file: size and stamp, and with ``verify``
         its SHA-256 (see :mod:`totalplace.store.integrity`)."""
-        with self.catalog(read_only=True) as con:
-            return check_tables(self.root, con, verify=verify)
+        result = StoreCheck()
+        for _ in range(_CHECK_TRIES):
+            with self.catalog(read_only=True) as con:
+                state = CatalogState.read(con)
+            result = check_tables(self.root, state, verify=verify)
+            if result.ok:
+                return result
+            with self.catalog(read_only=True) as con:
+                if CatalogState.read(con) == state:
+                    return result  # not a write caught half way: the files are damaged
+        return result
 
     def require_intact(self) -> None:
         """Refuse to read a store whose table files fail the quick check, naming

@@ -29,7 +29,7 @@ class TableProblem:
     table: str
     path: str  # relative to the workspace: tables/rows/<file_id>.parquet
     source: str  # the source file's path as ingested
-    kind: str  # missing, truncated, grown, substituted, changed, replacing
+    kind: str  # missing, truncated, grown, substituted, changed
     message: str
 
     def to_dict(self) -> dict[str, str]:
@@ -46,6 +46,9 @@ class StoreCheck:
     verified: bool = False  # checksums compared, not sizes alone
     unrecorded: int = 0  # table files committed before sizes were recorded
     problems: list[TableProblem] = field(default_factory=list)
+    # committed files whose renames into place a writer is finishing (or, after
+    # a crash, the next writer will finish): not damage
+    pending: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -62,37 +65,56 @@ class StoreCheck:
             "verified": self.verified,
             "unrecorded": self.unrecorded,
             "problems": [p.to_dict() for p in self.problems],
+            "pending": self.pending,
         }
 
 
-def check_tables(root: Path, con: duckdb.DuckDBPyConnection, verify: bool = False) -> StoreCheck:
-    """Check every committed table file against the catalog (``con``): sizes
+@dataclass(frozen=True)
+class CatalogState:
+    """What the catalog says of the table files, read in one go, so the check
+    can run with the catalog closed (a writer never waits on a check) and be
+    compared with the catalog afterwards."""
+
+    files: tuple[tuple[str, str], ...]  # (file_id, source path)
+    recorded: tuple[tuple[str, str, int, str], ...]  # (file_id, table, bytes, sha256)
+    swapping: frozenset[str]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> CatalogState:
+        return cls(
+            files=tuple(
+                (str(f), str(p))
+                for f, p in con.execute(
+                    "SELECT file_id, path FROM files ORDER BY ingested_at, path"
+                ).fetchall()
+            ),
+            recorded=tuple(
+                (str(f), str(t), int(b), str(h))
+                for f, t, b, h in con.execute(
+                    "SELECT file_id, table_name, bytes, sha256 FROM table_files ORDER BY 1, 2"
+                ).fetchall()
+            ),
+            swapping=frozenset(r[0] for r in con.execute("SELECT file_id FROM swaps").fetchall()),
+        )
+
+
+def check_tables(root: Path, state: CatalogState, verify: bool = False) -> StoreCheck:
+    """Check every committed table file against the catalog's ``state``: sizes
     and stamps always, SHA-256 with ``verify``."""
-    files = con.execute("SELECT file_id, path FROM files ORDER BY ingested_at, path").fetchall()
-    recorded = {
-        (f, t): (int(b), str(h))
-        for f, t, b, h in con.execute(
-            "SELECT file_id, table_name, bytes, sha256 FROM table_files"
-        ).fetchall()
-    }
-    swapping = {r[0] for r in con.execute("SELECT file_id FROM swaps").fetchall()}
-    result = StoreCheck(root=str(root), files=len(files), verified=verify)
-    for file_id, source in files:
+    recorded = {(f, t): (b, h) for f, t, b, h in state.recorded}
+    result = StoreCheck(root=str(root), files=len(state.files), verified=verify)
+    for file_id, source in state.files:
+        if file_id in state.swapping:
+            result.tables += len(ROW_TABLES)
+            result.pending.append(file_id)
+            continue
         for table in ROW_TABLES:
             result.tables += 1
-            found = _check_one(root, file_id, str(source), table, recorded.get((file_id, table)))
-            if file_id in swapping:
-                found = _problem(
-                    file_id,
-                    table,
-                    str(source),
-                    "replacing",
-                    "a replacement was committed but its files are not yet in place; the next "
-                    "command that writes to the workspace finishes it",
-                )
-            elif found is None and verify and (file_id, table) in recorded:
-                found = _check_sum(root, file_id, str(source), table, recorded[file_id, table])
-            if (file_id, table) not in recorded:
+            want = recorded.get((file_id, table))
+            found = _check_one(root, file_id, source, table, want)
+            if found is None and verify and want is not None:
+                found = _check_sum(root, file_id, source, table, want)
+            if want is None:
                 result.unrecorded += 1
             if found is not None:
                 result.problems.append(found)

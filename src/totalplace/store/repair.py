@@ -18,7 +18,10 @@ A committed file that is missing, cut short or changed cannot be mended here;
 its source is taken out of the catalog and its remaining files are moved to
 ``set-aside/<time>/``, never deleted, so the source can be ingested again.
 A catalog that cannot be read is moved there too, and a new one is built from
-the table files' stamps.
+the table files' stamps.  A source stored before table files were stamped is
+*recorded*: a stamped copy of each table file is put in its place through the
+replacement journal, and its size and SHA-256 recorded, so that from then on
+it is checked like any other.
 """
 
 from __future__ import annotations
@@ -36,9 +39,10 @@ import duckdb
 from totalplace import duck
 from totalplace.schema import ROW_TABLES
 from totalplace.store import catalog as cat
-from totalplace.store.integrity import check_tables, table_rel
+from totalplace.store.integrity import CatalogState, check_tables, table_rel
 from totalplace.store.locking import STAGING_NAME, owner_alive, owner_file, staging_folders
 from totalplace.store.stamp import checksum, read_stamp
+from totalplace.store.stamp import stamp as stamp_file
 
 SET_ASIDE_NAME = "set-aside"
 LEGACY_TMP_NAME = "tmp"
@@ -48,7 +52,7 @@ LEGACY_TMP_NAME = "tmp"
 class RepairStep:
     """One thing repair does (or, in a dry run, would do)."""
 
-    action: str  # remove, keep, restore, set-aside, rebuild-catalog
+    action: str  # remove, keep, restore, set-aside, record, rebuild-catalog
     path: str  # relative to the workspace
     reason: str
     file_id: str | None = None
@@ -188,8 +192,8 @@ def _restore_problem(root: Path, fid: str, present: set[str]) -> str | None:
 def damaged(root: Path, con: duckdb.DuckDBPyConnection, verify: bool) -> list[RepairStep]:
     """A ``set-aside`` step for every table file of each committed source that
     fails the check (a missing file, or one cut short or changed)."""
-    result = check_tables(root, con, verify=verify)
-    bad = {p.file_id: p for p in result.problems if p.kind != "replacing"}
+    result = check_tables(root, CatalogState.read(con), verify=verify)
+    bad = {p.file_id: p for p in result.problems}
     return [
         RepairStep(
             "set-aside",
@@ -201,6 +205,58 @@ def damaged(root: Path, con: duckdb.DuckDBPyConnection, verify: bool) -> list[Re
         for fid, problem in sorted(bad.items())
         for t in ROW_TABLES
     ]
+
+
+def unrecorded(root: Path, con: duckdb.DuckDBPyConnection) -> list[RepairStep]:
+    """A ``record`` step for each table file of a source committed before table
+    files were stamped and their sizes kept, when all three are there: repair
+    stamps a copy and puts it in place as a replacement is put in place."""
+    rows = con.execute(
+        "SELECT file_id, path FROM files WHERE file_id NOT IN "
+        "(SELECT file_id FROM table_files) ORDER BY ingested_at, path"
+    ).fetchall()
+    steps: list[RepairStep] = []
+    for fid, source in rows:
+        if all((root / table_rel(fid, t)).exists() for t in ROW_TABLES):
+            steps.extend(
+                RepairStep(
+                    "record",
+                    table_rel(fid, t),
+                    f"a table of {source}, stored before table files carried their source's "
+                    "catalog row: stamped, and its size and SHA-256 recorded",
+                    fid,
+                )
+                for t in ROW_TABLES
+            )
+    return steps
+
+
+def record(
+    root: Path,
+    con: duckdb.DuckDBPyConnection,
+    fid: str,
+    finish_swap: Callable[[duckdb.DuckDBPyConnection, str], None],
+) -> None:
+    """Stamp a copy of each of a source's table files and put the copies in
+    place through the replacement journal (``.new``, the catalog, the rename),
+    so a crash part-way leaves the old files or the new, never a broken one."""
+    cur = con.execute("SELECT * FROM files WHERE file_id = ?", [fid])
+    names = [d[0] for d in cur.description]
+    found = cur.fetchone()
+    if found is None:
+        return
+    row = dict(zip(names, found, strict=True))
+    sums: dict[str, tuple[int, str]] = {}
+    for table in ROW_TABLES:
+        new = root / (table_rel(fid, table) + ".new")
+        shutil.copyfile(root / table_rel(fid, table), new)
+        stamp_file(new, table, row)
+        sums[table] = checksum(new)
+    con.execute("BEGIN TRANSACTION")
+    cat.record_tables(con, fid, sums)
+    con.execute("INSERT OR IGNORE INTO swaps VALUES (?)", [fid])
+    con.execute("COMMIT")
+    finish_swap(con, fid)
 
 
 def remove(root: Path, step: RepairStep) -> None:
@@ -301,11 +357,11 @@ def run(
             for (file_id,) in con.execute("SELECT file_id FROM swaps").fetchall():
                 if apply:
                     finish_swap(con, file_id)
-            found = debris(root, con) + damaged(root, con, verify)
+            found = debris(root, con) + damaged(root, con, verify) + unrecorded(root, con)
         finally:
             con.close()
     good, bad = restorable(root, found)
-    report.steps.extend(s for s in found if s.action in ("remove", "keep", "set-aside"))
+    report.steps.extend(s for s in found if s.action in ("remove", "keep", "set-aside", "record"))
     report.steps.extend(good + bad)
     if not apply:
         return report
@@ -324,6 +380,8 @@ def run(
                 set_aside(root, step.path, aside)
         for fid in sorted({s.file_id for s in good if s.file_id}):
             restore(root, con, fid)
+        for fid in sorted({s.file_id for s in report.steps if s.action == "record" and s.file_id}):
+            record(root, con, fid, finish_swap)
     finally:
         con.close()
     if aside.exists():
