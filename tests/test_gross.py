@@ -5,7 +5,8 @@ The place is Manchester and Trafford in 2012-13 (the package ships both
 councils' Revenue Outturn for that year).  Each council pays a year of
 synthetic payments, one a month, and Manchester pays Trafford Council for a
 shared service every month: counted gross, both councils' outturn lines
-(less housing benefit) leave the count, their payments come in, and the
+(less housing benefit, and levies kept as the levying bodies' spending)
+leave the count, their payments come in, and the
 payments from one to the other are taken out once."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from totalplace.cli import app
+from totalplace.count.councils import LEVY_BODY
 from totalplace.count.cube import build_count
 from totalplace.count.gross import (
     GROSS,
@@ -87,11 +89,16 @@ def _place(root: Path, months: list[str] = MONTHS) -> Workspace:
 
 
 def _outturn_less_housing_benefit(ecode: str) -> int:
+    """The council's outturn lines its payments replace: all but housing benefit
+    and levies to bodies the count does not bring in (those bodies' spending)."""
     td = topdown(resolve_place(",".join(PLACE)), YEAR)
     return sum(
         x.place_pence
         for x in td.lines
-        if x.method == "outturn" and x.body == ecode and x.subfunction != "housing_benefit"
+        if x.method == "outturn"
+        and x.body == ecode
+        and x.subfunction != "housing_benefit"
+        and x.subfunction not in LEVY_BODY
     )
 
 

@@ -13,7 +13,8 @@ rules keep the count whole:
 * the body serves no more than the place (its outturn is the place's whole,
   not a population share): its payments are then all the place's;
 * the body's outturn lines (less housing benefit, which its payments do not
-  show) leave the count and its payments take their place.  A body the count
+  show, and levies the count keeps as the levying bodies' spending) leave the
+  count and its payments take their place.  A body the count
   holds only inside its funding department's regional lines (an NHS
   commissioner, a central body), or a council in a year the count apportions
   local government instead of taking outturn, cannot be counted gross: its
