@@ -24,8 +24,8 @@ import pytest
 
 from totalplace.workspace import Workspace
 
-ROUNDS = int(os.environ.get("TOTALPLACE_CONCURRENCY_ROUNDS", "4"))
-ROWS = 20_000
+ROUNDS = int(os.environ.get("TOTALPLACE_CONCURRENCY_ROUNDS", "3"))
+ROWS = 5_000
 HEADER = "Body Name,Payment Date,Amount,Supplier Name\n"
 CLI = [sys.executable, "-m", "totalplace"]
 
