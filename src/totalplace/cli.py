@@ -875,7 +875,7 @@ def reconcile(
             )
         for x in r.lines:
             out.print(
-                f"  {x.place} | {x.department} | {x.subfunction} | key {x.key}: "
+                f"  {x.place} | {x.department} | {x.programme} | {x.subfunction} | key {x.key}: "
                 f"{pounds(x.pence)}; by population {pounds(x.population_share_pence)}",
                 highlight=False,
                 soft_wrap=True,
