@@ -417,6 +417,14 @@ def check(
 def render_store(store: StoreCheck, console: Console) -> None:
     """One line when the table files are as committed; else each problem and the repair."""
     how = "sizes, stamps and SHA-256" if store.verified else "sizes and stamps"
+    if store.unrecorded:
+        console.print(
+            f"store: {store.unrecorded} table files were stored before sizes and stamps were "
+            f"kept and cannot be checked; record them with `totalplace repair {store.root} "
+            "--apply`.",
+            highlight=False,
+            soft_wrap=True,
+        )
     if store.ok:
         console.print(f"store: {store.tables} table files checked ({how}): as committed")
         return
