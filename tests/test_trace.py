@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +16,7 @@ from totalplace.count.cube import build_count
 from totalplace.count.place_count import PlaceCount
 from totalplace.count.trace import trace
 from totalplace.demo import run_demo
+from totalplace.ingest import ingest_files
 from totalplace.report.run import count_workspace
 from totalplace.workspace import Workspace
 
@@ -136,3 +138,21 @@ def test_spark_without_pyspark_names_the_extra_to_install(
     error = json.loads(result.stdout)["error"]
     assert error["type"] == "ConfigError"
     assert "pip install 'totalplace[spark]'" in error["message"]
+
+
+def test_a_council_splitting_its_outturn_traces_to_the_rows_its_lines_hold(
+    spend_dir: Path, tmp_path: Path
+) -> None:
+    """Guards against trace listing rows the count took out of a council's
+    payments before they split its outturn: Manchester's capital and
+    council-housing payments (set apart) and its levy to the transport
+    authority (pass-through) are in no revenue line, so no cell traces to them."""
+    ws = Workspace.create(tmp_path / "ws", ["E08000003"], "2010-11")
+    ingest_files(ws, sorted((spend_dir / "manchester").glob("*.csv")), "Manchester City Council")
+    count, _ = count_workspace(ws)
+    assert count.set_apart  # the case this guards
+    cells = _transaction_cells(count)
+    assert len(cells) >= 5
+    for (agency, theme), pence in sorted(cells.items()):
+        cell = trace(ws, count, agency, theme, limit=1)
+        assert cell.rows_pence == pence, (agency, theme)

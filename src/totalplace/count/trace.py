@@ -9,10 +9,16 @@ import difflib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
+
+from totalplace.count.capital import LABELS_SCHEMA, set_apart_kind
+from totalplace.count.cube import LEVYING_KINDS
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
 from totalplace.count.transactions import (
     BY_RULES,
+    SpendRows,
     cell_rows,
     open_spend_rows,
     read_parts,
@@ -83,21 +89,24 @@ def trace(
             result.basis.append(f"{x.pence} pence from the {x.basis}: {why}")
     # a transaction line's source names its payer: "spend rows of PAYER in YEAR: N rows"
     marker = f" in {count.year}: "
-    payers = sorted(
-        {
-            x.source.removeprefix("spend rows of ").rsplit(marker, 1)[0]
-            for x in lines
-            if x.method == "transactions"
-        }
-    )
+    payer_of = {
+        x.source.removeprefix("spend rows of ").rsplit(marker, 1)[0]: bool(x.body)
+        for x in lines
+        if x.method == "transactions"
+    }
+    payers = sorted(payer_of)
     if not payers:
         return result
+    # a council whose payments split its outturn (its lines carry its E-code)
+    splitting = sorted(p for p, split in payer_of.items() if split)
     with ws.catalog(read_only=True) as cat:
         paths = dict(cat.execute("SELECT file_id, path FROM files").fetchall())
     with open_spend_rows(ws, count.year, engine) as spend:
         if spend is None:
             return result
         rows = cell_rows(spend.table, payers, theme)
+        if splitting:
+            rows = _without_set_apart(ws, spend, rows, splitting, sorted(paths))
         total = rows.aggregate(
             rows=rows.count(), pence=rows.amount_pence.sum().fill_null(0).cast("int64")
         )
@@ -136,6 +145,24 @@ def trace(
         for r in found
     ]
     return result
+
+
+def _without_set_apart(
+    ws: Workspace, spend: SpendRows, rows: ir.Table, splitting: list[str], file_ids: list[str]
+) -> ir.Table:
+    """``rows`` less what the count takes out of a council's payments before
+    they split its outturn: capital and council-housing payments
+    (:func:`totalplace.count.capital.set_apart_kind`) and payments to levying
+    bodies with an outturn of their own (levies, pass-through)."""
+    registry = org_registry(ws.root / ORGS_DIR)
+    levying = [b.id for k in LEVYING_KINDS for b in registry.bodies(k) if b.code("ecode")]
+    paths = [ws.table_path("rows", i) for i in file_ids]
+    labels = spend.backend.read_parquet(paths, "tp_trace_labels", LABELS_SCHEMA)
+    joined = rows.join(labels, ["file_id", "source_line"])
+    kind = set_apart_kind(joined)
+    levy = joined.payee_body.isin(levying).fill_null(False) if levying else ibis.literal(False)
+    kept = joined.filter(~joined.paying_body.isin(splitting) | (kind.isnull() & ~levy))
+    return kept.select(*rows.columns)
 
 
 def agency_in_count(ws: Workspace, count: PlaceCount, name: str) -> tuple[str, list[str]]:
