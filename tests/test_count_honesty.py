@@ -415,3 +415,20 @@ def test_manchester_spend_files_never_move_money_between_services(
     # payments do split the services: care shows its payments by theme
     adults = {x.theme for x in manchester.lines if x.service == "adult_social_care"}
     assert {"learning_disability", "mental_health"} <= adults
+
+
+def test_manchester_transport_levy_booked_as_a_provision_is_pass_through(
+    manchester: PlaceCount,
+) -> None:
+    """Manchester paid £2,613,750 to the Greater Manchester Passenger Transport
+    Authority under 'Conts to Accnt Provs', which its rule made corporate
+    spending; it is a levy, which the council's outturn has taken out, so it
+    is pass-through and splits nothing."""
+    levy = [
+        x
+        for x in manchester.pass_through
+        if x.agency == COUNCIL and x.theme == "corporate_and_back_office"
+    ]
+    assert sum(x.pence for x in levy) >= 261_375_000
+    assert any("£2,615,605.62 paid to Greater Manchester" in n for n in manchester.notes)
+    # (rows a pass-through rule finds carry no theme: only the levy moved here has one)
