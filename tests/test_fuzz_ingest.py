@@ -22,10 +22,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from totalplace.ingest import FileReport, ingest_files
+from totalplace.ingest.dates import PeriodRules, impossible_time, out_of_range, parse_one
 from totalplace.workspace import Workspace
 
 PUBLISHER = "Fuzz Council"
@@ -261,3 +262,57 @@ def test_fuzz_helpers_cover_what_they_claim(tmp_path: Path) -> None:
     assert _corrupt(b"abc", [("insert", 0.0, b"\x00", 2)]) == b"\x00\x00abc"
     assert _corrupt(b"\x00", [("flip", 0.0, b"", 1)]) == b"\xff"
     assert zipfile.is_zipfile(io.BytesIO(_xlsx_bytes([["a", "b", "1", "c", "d"]])))
+
+
+# -- the date reader on its own: no value makes it raise -------------------------------------
+
+DATE_PIECES = st.sampled_from(
+    [
+        "0",
+        "00",
+        "0000",
+        "9999",
+        "99999",
+        "1",
+        "12",
+        "13",
+        "31",
+        "2020",
+        "/",
+        "-",
+        ".",
+        " ",
+        ":",
+        "q",
+        "Q4",
+        "p",
+        "P12",
+        "jan",
+        "sept",
+        "to",
+        "t",
+        "z",
+        "+",
+        "25:99",
+        "fy",
+        "period",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@example(pieces=["jan", " ", "0000"], order="dmy")
+@example(pieces=["Q4", " ", "9999", "-", "00"], order="dmy")
+@example(pieces=["P12", " ", "9999"], order="dmy")
+@given(pieces=st.lists(DATE_PIECES, min_size=1, max_size=8), order=st.sampled_from(["dmy", "mdy"]))
+def test_date_reader_never_raises_and_never_dates_outside_1900_to_2100(
+    pieces: list[str], order: str
+) -> None:
+    """Years 0 and 9999 in period forms raised ValueError or OverflowError."""
+    raw = "".join(pieces)
+    rules = PeriodRules(year="2020-21")
+    value = parse_one(raw, order, rules)
+    if value is not None:
+        assert value.start.year >= 1900 and value.end.year <= 2100
+        assert not out_of_range(raw, order, rules)
+    impossible_time(raw)
