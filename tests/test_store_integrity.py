@@ -370,3 +370,23 @@ def test_a_source_stored_before_stamps_is_stamped_and_recorded_by_repair(
     assert held is not None and held["file"]["path"] == str(a)
     assert _totals(workspace) == before
     assert list(workspace.table_path("rows", fid).parent.glob("*.new")) == []
+
+
+def test_an_unlisted_unstamped_parquet_file_is_set_aside_never_deleted(
+    workspace: Workspace,
+) -> None:
+    # as an older version left it, or a catalog that listed it was lost: whole
+    # Parquet, so it may hold a source's rows; it carries no stamp to restore it by
+    stray = workspace.table_path("rows", "ef" * 32)
+    duckdb.connect().execute(
+        "COPY (SELECT 1 AS amount_pence) TO $p (FORMAT parquet)", {"p": str(stray)}
+    )
+    Workspace.open(workspace.root)
+    assert stray.exists()  # a writer's clean-up leaves it alone
+    report = workspace.repair(apply=True)
+    assert [(s.action, s.path) for s in report.changes] == [
+        ("set-aside", f"tables/rows/{stray.name}")
+    ]
+    assert report.set_aside_dir is not None
+    assert (workspace.root / report.set_aside_dir / "tables" / "rows" / stray.name).exists()
+    assert not stray.exists()

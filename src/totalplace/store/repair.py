@@ -8,8 +8,12 @@ Nothing is removed that is not provably the store's own debris:
   ``swaps`` row): the catalog, the commit point, never listed them;
 * a table file of a source whose last change in the history is its removal
   (a removal stopped before it deleted its files);
-* a table file the catalog does not list and that carries no stamp naming
-  itself (half-written, or not the store's at all): it cannot be restored.
+* a table file the catalog does not list that is not a whole Parquet file
+  (half-written): it holds nothing that could be restored.
+
+A whole Parquet file the catalog does not list and that carries no stamp (as
+older versions wrote them) is moved aside by ``repair``, never removed, in
+case the catalog that listed it was lost.
 
 A table file the catalog does not list but whose stamp names it (the catalog
 was lost, or an older copy restored) is *restored* to the catalog when its
@@ -41,7 +45,7 @@ from totalplace.schema import ROW_TABLES
 from totalplace.store import catalog as cat
 from totalplace.store.integrity import CatalogState, check_tables, table_rel
 from totalplace.store.locking import STAGING_NAME, owner_alive, owner_file, staging_folders
-from totalplace.store.stamp import checksum, read_stamp
+from totalplace.store.stamp import checksum, is_parquet, read_stamp
 from totalplace.store.stamp import stamp as stamp_file
 
 SET_ASIDE_NAME = "set-aside"
@@ -133,9 +137,18 @@ def debris(root: Path, con: duckdb.DuckDBPyConnection | None) -> list[RepairStep
             held = stamp["file"] if stamp else {}
             if stamp and held.get("file_id") == fid and stamp.get("table") == table:
                 steps.append(RepairStep("restore", rel, f"a table of {held.get('path')}", fid))
+            elif is_parquet(p):
+                steps.append(
+                    RepairStep(
+                        "set-aside",
+                        rel,
+                        "a whole Parquet file the catalog does not list and with no stamp to "
+                        "restore it by: moved aside, in case a catalog that listed it was lost",
+                    )
+                )
             else:
                 steps.append(
-                    RepairStep("remove", rel, "listed nowhere and carries no stamp naming it")
+                    RepairStep("remove", rel, "not a whole Parquet file, and listed nowhere")
                 )
     return steps
 

@@ -253,6 +253,15 @@ def read_stamp(path: Path) -> dict[str, Any] | None:
     return stamp
 
 
+def is_parquet(path: Path) -> bool:
+    """Whether ``path`` is a whole Parquet file (its footer can be read)."""
+    try:
+        pq.read_metadata(path)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def checksum(path: Path) -> tuple[int, str]:
     """A file's size in bytes and SHA-256."""
     digest = hashlib.sha256()
