@@ -11,12 +11,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from totalplace.classify import classify_workspace
 from totalplace.cli import app
 from totalplace.count.cube import build_count
 from totalplace.count.place_count import PlaceCount
 from totalplace.count.trace import trace
-from totalplace.demo import run_demo
+from totalplace.demo import run_demo, write_demo_bodies
+from totalplace.demo_data import CITY
 from totalplace.ingest import ingest_files
+from totalplace.orgs.resolve import ORGS_DIR, resolve_workspace
 from totalplace.report.run import count_workspace
 from totalplace.workspace import Workspace
 
@@ -59,21 +62,34 @@ def test_every_cell_traces_to_rows_that_add_up_to_it(demo_ws: Workspace, engine:
         assert cell.rows == sorted(cell.rows, key=lambda r: -abs(r.pence))
 
 
+CITY_CSV = "\n".join(
+    [
+        "Payment Date,Amount,Supplier Name,Service,Expense Type,Capital or Revenue",
+        "2010-06-01,100.00,Nowhere Trading,Xyzzy,Plugh,Revenue",  # no rule: unclassified
+        "2010-06-02,2000.00,HMRC,Xyzzy,Plugh,Revenue",  # pass-through, no theme
+        "2010-06-03,30000.00,Nowhere Trading,Xyzzy,Plugh,Capital",  # capital
+    ]
+)
+
+
 def test_capital_and_pass_through_rows_are_not_traced_to_a_revenue_cell(
-    demo_ws: Workspace,
+    tmp_path: Path,
 ) -> None:
-    """Guards the cell's definition itself: the rows trace lists for a payer
-    are its revenue payments only, so the cells' rows add up to the payer's
-    revenue lines and not to everything it paid."""
-    count = build_count(demo_ws)
-    cells = _transaction_cells(count)
-    agency = max(
-        {a for a, _ in cells}, key=lambda a: sum(p for (x, _), p in cells.items() if x == a)
-    )
-    traced = sum(trace(demo_ws, count, a, t, limit=0).rows_pence for a, t in cells if a == agency)
-    assert traced == sum(p for (a, _), p in cells.items() if a == agency)
-    passing = sum(x.pence for x in count.pass_through if x.agency == agency)
-    assert passing > 0  # the demo's payers pass money on, which is not in the cells
+    """Guards the cell's definition (``in_revenue_lines``): a council's
+    unclassified cell holds its unclassified revenue payments only, not the
+    tax it passes on to HMRC (pass-through, which has no theme either) nor
+    its capital payments, which the count takes from the regional lines."""
+    ws = Workspace.create(tmp_path / "ws", ["E99999901", "E99999902"], "2010-11")
+    write_demo_bodies(ws.root / ORGS_DIR)
+    src = tmp_path / "city.csv"
+    src.write_text(CITY_CSV + "\n", encoding="utf-8")
+    assert ingest_files(ws, [src], publisher=CITY).ok
+    classify_workspace(ws, model=False)  # the rules alone: the first row stays unclassified
+    resolve_workspace(ws)
+    count = build_count(ws)
+    cell = trace(ws, count, CITY, "unclassified")
+    assert cell.pence == 10_000
+    assert (cell.rows_total, cell.rows_pence) == (1, 10_000)
 
 
 def test_trace_takes_a_name_the_registry_knows_for_the_counted_agency(
