@@ -1,6 +1,7 @@
 """Build the shipped training labels of the classifier's learned fallback.
 
     .venv/bin/python scripts/build_classify_training.py [--shared PATH] [--out FILE]
+        [--workspace DIR]
 
 Ingests every folder of ``PATH/spend`` (PATH defaults to
 ``<project>/../shared/data``; publisher names as tests/test_real_spend.py gives
@@ -12,6 +13,9 @@ of rows, for rows a rule that is not a catch-all gave a theme and that are not
 pass-through.  A payee ingest flags as a private individual or as redacted
 is left blank: no person's name ships with the project.  Sorted and
 gzip-written with a fixed timestamp, so the same data gives the same bytes.
+``--workspace DIR`` classifies a workspace that already holds those files
+(as ``benchmarks/classify_lopo.py --workspace DIR`` leaves it) instead of
+ingesting them again.
 The fallback learns from these when a workspace holds too few rule-classified
 rows of its own.
 """
@@ -19,6 +23,7 @@ rows of its own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import gzip
 import io
@@ -46,17 +51,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=PROJECT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--workspace", type=Path, help="a workspace already holding the files")
     args = parser.parse_args()
     spend = args.shared / "spend"
     if not spend.is_dir():
         sys.exit(f"no spend data at {spend}")
-    with tempfile.TemporaryDirectory() as tmp:
-        ws = Workspace.create(Path(tmp) / "ws", ["E08000025"], "2010-11")
-        for folder in sorted(p for p in spend.iterdir() if p.is_dir()):
-            files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".zip"))
-            if not ingest_files(ws, files, publisher=PUBLISHERS.get(folder.name)).ok:
-                sys.exit(f"{folder}: not every file loaded")
-        path, _ = classify_rows(ws, load_rules())
+    with contextlib.ExitStack() as stack:
+        if args.workspace:
+            ws = Workspace.open(args.workspace)
+            dest = ws.tmp_dir / "training-classified.parquet"
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory())
+            ws = Workspace.create(Path(tmp) / "ws", ["E08000025"], "2010-11")
+            dest = None
+            for folder in sorted(p for p in spend.iterdir() if p.is_dir()):
+                files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".zip"))
+                if not ingest_files(ws, files, publisher=PUBLISHERS.get(folder.name)).ok:
+                    sys.exit(f"{folder}: not every file loaded")
+        path, _ = classify_rows(ws, load_rules(), dest=dest)
         with ws.connect() as con:
             rows = con.execute(
                 f"""SELECT f.publisher, {key_sql("s")} AS key, c.theme, count(*) AS n

@@ -154,16 +154,17 @@ def test_without_enough_rule_classified_rows_no_model_is_fitted(tmp_path: Path) 
 
 @pytest.mark.slow
 def test_a_council_on_its_own_learns_from_the_shipped_labels(tmp_path: Path) -> None:
-    """Expense types that only Bradford's own rules place ("Rest Home Payment",
-    "Nursing Home Payment"), in a workspace with no other publisher: without
-    the shipped labels no model is fitted; with them (the default), the model
-    classifies."""
+    """Expense types that only Bradford's own rules place ("PH1 DrugsAlco
+    misuse", "Educ Unitary Chg"; its care-home expense types, used here
+    before, are now placed by a generic rule), in a workspace with no other
+    publisher: without the shipped labels no model is fitted; with them (the
+    default), the model classifies."""
     ws = Workspace.create(tmp_path / "ws", ["E08000025"], "2010-11")
     src = tmp_path / "lone.csv"
     src.write_text(
         "Payment Date,Amount,Supplier Name,Expense Type\n"
-        "2011-01-05,900.00,Acme Ltd,Rest Home Payment\n"
-        "2011-01-06,800.00,Acme Ltd,Nursing Home Payment\n",
+        "2011-01-05,900.00,Acme Ltd,PH1 DrugsAlco misuse\n"
+        "2011-01-06,800.00,Acme Ltd,Educ Unitary Chg\n",
         encoding="utf-8",
     )
     assert ingest_files(ws, [src], publisher="Lonely District Council").ok
@@ -174,7 +175,7 @@ def test_a_council_on_its_own_learns_from_the_shipped_labels(tmp_path: Path) -> 
     rows = duckdb.sql(
         f"SELECT theme, method FROM '{helped.classified_path}' ORDER BY source_line"
     ).fetchall()
-    assert rows == [("adult_social_care", "model"), ("adult_social_care", "model")]
+    assert rows == [("drugs_and_alcohol", "model"), ("education_and_skills", "model")]
 
 
 def test_shipped_labels_name_no_private_individual() -> None:
