@@ -637,21 +637,30 @@ def classify(
             "when fewer than three publishers here have rule-classified rows.",
         ),
     ] = True,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds the rules' query may run before it is stopped (default: 600 on "
+            "duckdb, 1800 on spark).",
+        ),
+    ] = None,
 ) -> None:
     """Classify spend rows to themes with the rules, and report coverage per publisher."""
     from totalplace.classify import classify_workspace
     from totalplace.classify.coverage import render_coverage, render_model_review
+    from totalplace.classify.timelimit import applied
 
     try:
-        report = classify_workspace(
-            Workspace.open_intact(directory),
-            engine=engine,
-            top=top,
-            model=model,
-            shipped_training=shipped_labels,
-        )
+        with applied(time_limit):
+            report = classify_workspace(
+                Workspace.open_intact(directory),
+                engine=engine,
+                top=top,
+                model=model,
+                shipped_training=shipped_labels,
+            )
     except TotalPlaceError as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, as_json) from exc
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))
         return

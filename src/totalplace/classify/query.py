@@ -23,6 +23,7 @@ from totalplace import duck
 from totalplace.backends import ENGINES, Engine, open_backend
 from totalplace.classify.model import TEXT_FIELDS, THRESHOLD, ModelSummary, apply_model
 from totalplace.classify.rules import DERIVED_FIELDS, Condition, Rule, RuleSet
+from totalplace.classify.timelimit import watched
 from totalplace.errors import ConfigError
 from totalplace.workspace import CLASSIFIED_NAME, Workspace
 
@@ -211,7 +212,8 @@ def classify_rows(
             rules,
             kinds,
         )
-        backend.write_parquet(expr, work / "out")
+        with watched(backend, engine):  # cancelled past the engine's time limit
+            backend.write_parquet(expr, work / "out")
         return _finish(
             work / "out",
             dest or ws.root / CLASSIFIED_NAME,
