@@ -1,21 +1,21 @@
 """The Total Place count: one cube of all public money in a place.
 
-Outturn is the control total.  The top-down count (regional lines apportioned
-by key, councils' and joint bodies' own Revenue Outturn) gives every line; for
-a council whose own transactions are in the workspace, its outturn (less
-housing benefit, which has its own line) is split by those transactions into
-themes and prevention tiers, and what they cannot see (pay, payments under
-£500, months not covered) is a residual line, "not in transaction data".
-Part-year coverage is reported, never annualised.
+Outturn by service is the control total.  The top-down count (regional lines
+apportioned by key, councils' and joint bodies' own Revenue Outturn) gives
+every line; for a council whose own transactions are in the workspace, each
+service of its outturn (less housing benefit, which has its own line) keeps
+its figure and is split by the payments placed in it into themes and
+prevention tiers; what they cannot see (pay, payments under £500, months not
+covered) is a line of the service's own theme (see
+:mod:`totalplace.count.services`).  Capital and council-housing payments are
+set apart first (:mod:`totalplace.count.capital`), and payments to levying
+bodies are pass-through.  Part-year coverage is reported, never annualised.
 
     total = bottom_up + top_down - transfers_eliminated
 
 ``bottom_up`` is the transaction-split part; ``top_down`` is every outturn
-and apportioned line, residuals included.
+and apportioned line, the services' residual lines included.
 
-A service the council's outturn funds and its classified payments do not
-show at all is counted from its outturn, with the reason (see
-:mod:`totalplace.count.services`); the residual is what is left after it.
 Beside each agency counted from its payments, the count says how much of
 them rules, the model or nothing classified; it warns when a council's
 payments in the year come to more than its net current expenditure (see
