@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from totalplace.cli import app
 from totalplace.errors import ConfigError
 from totalplace.ingest import FileReport, ingest_files
-from totalplace.ingest.sources import MAX_ZIP_DEPTH, parse_size
+from totalplace.ingest.inputs import MAX_ZIP_DEPTH, parse_size
 from totalplace.workspace import Workspace
 
 PUBLISHER = "Test Council"
@@ -199,19 +199,19 @@ def test_zip_bomb_inside_a_zip_counts_against_the_same_cap(ws: Workspace, tmp_pa
 def test_member_whose_declared_size_lies_fails_its_archive_not_a_traceback(
     ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from totalplace.ingest import sources
+    from totalplace.ingest import inputs
 
     big = CSV + b"01/11/2010,Acme Ltd,600.00\n" * 400_000
     path = tmp_path / "liar.zip"
     path.write_bytes(zip_bytes({"big.csv": big}))
-    real = sources._member_problem
+    real = inputs._member_problem
 
     def declared_small(member: zipfile.ZipInfo, depth: int) -> str | None:
         member.file_size = 10  # what a crafted header would claim
         return real(member, depth)
 
-    monkeypatch.setattr(sources, "_member_problem", declared_small)
-    monkeypatch.setattr(sources, "CHUNK", 64 * 1024)
+    monkeypatch.setattr(inputs, "_member_problem", declared_small)
+    monkeypatch.setattr(inputs, "CHUNK", 64 * 1024)
     [f] = ingest(ws, path, max_archive_bytes=1_000_000)
     assert f.status == "failed"
     assert "sizes or checksum do not match" in f.message

@@ -7,10 +7,13 @@ when byte 0x9C stands where cp1252's "£" never does (the rule is in
 :mod:`totalplace.ingest.codepages`).  Line ends are found line by line: CR LF,
 LF or a lone CR each end a line, so line N is the Nth line a reader of the file
 sees (the rule, and its one exception for a CR typed inside a field, is in
-:mod:`totalplace.ingest.lineends`).  Files that are already plain UTF-8 are
-read in place; others are written to the workspace's ``tmp/`` folder.  A
-``.zip`` yields one source per CSV or XLSX member; a workbook yields one source
-per sheet of payments, written out as CSV, and lists the sheets it skips (see
+:mod:`totalplace.ingest.lineends`).  UTF-16 files, and files mixing UTF-8 and
+code-page lines, are found as :mod:`totalplace.ingest.codepages` describes.
+Files that are already plain UTF-8 are read in place; others are written to
+the workspace's ``tmp/`` folder.  A ``.zip`` yields one source per CSV or XLSX
+member (zips inside it too; what it holds that is not read is reported, see
+:mod:`totalplace.ingest.inputs`); a workbook yields one source per sheet of
+payments, written out as CSV, and lists the sheets it skips (see
 :mod:`totalplace.ingest.workbooks`).
 """
 
@@ -18,33 +21,51 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import re
-import zipfile
-import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 
-from totalplace.errors import ConfigError, SourceError
+from totalplace.errors import SourceError
 from totalplace.ingest import codepages
+from totalplace.ingest.inputs import (
+    ACCEPTED,
+    MAX_ARCHIVE_BYTES,
+    MAX_ZIP_DEPTH,
+    SPEND_SUFFIXES,
+    TEXT_SUFFIXES,
+    XLSX_SUFFIXES,
+    Skipped,
+    Unpacked,
+    expand_folders,
+    parse_size,
+    unzip_members,
+)
 from totalplace.ingest.lineends import LineEnds, record_width
 from totalplace.ingest.roles import Profile
 from totalplace.ingest.workbooks import read_sheets
 
+# the names other modules import from here (some are defined in ingest/inputs.py)
+__all__ = [
+    "ACCEPTED",
+    "MAX_ARCHIVE_BYTES",
+    "MAX_ZIP_DEPTH",
+    "SPEND_SUFFIXES",
+    "TEXT_SUFFIXES",
+    "PreparedSource",
+    "Skipped",
+    "SkippedSheet",
+    "expand_folders",
+    "parse_size",
+    "prepare",
+    "prepare_text",
+    "xlsx_sources",
+]
+
 CHUNK = 8 * 1024 * 1024
 HEAD_BYTES = 256 * 1024
-TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
-SPEND_SUFFIXES = (*TEXT_SUFFIXES, *XLSX_SUFFIXES, ".zip")
-ACCEPTED = ", ".join(SPEND_SUFFIXES)
-# Unzipped bytes allowed from one path named to ingest (--max-archive-size raises it),
-# and how many zips inside a zip are opened.
-MAX_ARCHIVE_BYTES = 2 * 1024**3
-MAX_ZIP_DEPTH = 3
 MIXED_PREFIX = "utf-8+"  # "utf-8+cp1252": UTF-8 lines and code-page lines in one file
 # Characters never expected in spend files; one absent from the file splits
 # nothing when DuckDB reads the file a physical line at a time.
@@ -335,18 +356,6 @@ def _guessed_message(choice: codepages.Choice) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Skipped:
-    """An input that is not read, listed in the ingest report with the reason
-    and never loaded: a workbook sheet holding no payments (notes, a pivot
-    table, a chart), a zip member whose name points outside the archive or
-    that is nested too deep, a link to a folder outside the folder given."""
-
-    display_path: str  # "book.xlsx!Sheet", "archive.zip!member.csv", "folder/link"
-    sha256: str | None
-    reason: str
-
-
 SkippedSheet = Skipped  # the first kind of input skipped, by its old name
 
 
@@ -379,109 +388,6 @@ def xlsx_sources(
     return out
 
 
-def expand_folders(paths: Sequence[Path | Skipped], workspace: Path) -> list[Path | Skipped]:
-    """Each folder replaced by the spend files under it, sorted (hidden ones and
-    the workspace's own files left out); a folder with none stays, to be reported.
-
-    A link to a sub-folder is followed when it resolves inside the folder given
-    (once: a link back to a folder already read is reported, so a loop ends);
-    a link that leads outside it is reported, not followed, so naming a folder
-    never reads files the person did not put under it."""
-    inside = workspace.resolve()
-    out: list[Path | Skipped] = []
-    for path in paths:
-        if isinstance(path, Skipped) or not path.is_dir():
-            out.append(path)
-            continue
-        files: list[Path] = []
-        skipped: list[Skipped] = []
-        _walk(path, path.resolve(), inside, {path.resolve()}, files, skipped)
-        out.extend(sorted(files) or ([] if skipped else [path]))
-        out.extend(skipped)
-    return out
-
-
-def _walk(
-    folder: Path,
-    root: Path,
-    workspace: Path,
-    seen: set[Path],
-    files: list[Path],
-    skipped: list[Skipped],
-) -> None:
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        target = entry.resolve()
-        if target.is_relative_to(workspace):
-            continue
-        if entry.is_dir():
-            if not entry.is_symlink():
-                seen.add(target)
-                _walk(entry, root, workspace, seen, files, skipped)
-            elif not target.is_relative_to(root):
-                skipped.append(
-                    Skipped(
-                        str(entry),
-                        None,
-                        f"a link to a folder outside {root} ({target}): not followed. "
-                        "Name that folder on the command line to ingest it.",
-                    )
-                )
-            elif target in seen or folder.resolve().is_relative_to(target):  # read, or a loop
-                skipped.append(
-                    Skipped(str(entry), None, f"a link to {target}, a folder already read")
-                )
-            else:
-                seen.add(target)
-                _walk(entry, root, workspace, seen, files, skipped)
-        elif entry.suffix.lower() in SPEND_SUFFIXES and entry.is_file():
-            files.append(entry)
-
-
-def parse_size(text: str) -> int:
-    """Bytes from ``2GiB``, ``500MB``, ``1.5GB`` or a plain number of bytes."""
-    m = _SIZE.match(text)
-    if not m:
-        raise ConfigError(
-            f"size {text!r} is not a size: write it like 2GiB, 500MB or 4000000000 (bytes)"
-        )
-    return int(Decimal(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()])
-
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*$", re.IGNORECASE)
-_SIZE_UNITS = {
-    "b": 1,
-    **{f"{u}b": 1000 ** (i + 1) for i, u in enumerate("kmgt")},
-    **{f"{u}ib": 1024 ** (i + 1) for i, u in enumerate("kmgt")},
-}
-
-
-def _size_text(n: int) -> str:
-    size = f"{n / 1024**3:.2f} GiB" if n >= 1024**3 else f"{n / 1024**2:.2f} MiB"
-    return f"{n:,} bytes ({size})"
-
-
-@dataclass
-class _Unpacked:
-    """Bytes written out of archives for one path named to ingest, against the cap:
-    a zip bomb stops at the cap, before it fills the disk."""
-
-    limit: int
-    used: int = 0
-
-    def take(self, n: int, display: str) -> None:
-        self.used += n
-        if self.used > self.limit:
-            raise SourceError(
-                display,
-                f"the archive unpacks to more than {_size_text(self.limit)} (the limit on "
-                "unzipped size; a compressed file this large is more likely a zip bomb than "
-                "spend data). If it is real, ingest again with --max-archive-size "
-                "(e.g. --max-archive-size 8GiB), or unzip it and ingest the files.",
-            )
-
-
 def prepare(
     path: Path | Skipped,
     tmp_dir: Path,
@@ -507,67 +413,11 @@ def prepare(
             f"{ACCEPTED}. Export the spending as CSV or XLSX and ingest that.",
         )
     if suffix == ".zip":
-        yield from _prepare_zip(path, str(path), tmp_dir, profile, _Unpacked(max_archive_bytes))
+        yield from _prepare_zip(path, str(path), tmp_dir, profile, Unpacked(max_archive_bytes))
     elif suffix in XLSX_SUFFIXES:
         yield from xlsx_sources(path, str(path), tmp_dir, profile)
     else:
         yield prepare_text(path, str(path), tmp_dir)
-
-
-def _unzip(
-    archive: zipfile.ZipFile, member: zipfile.ZipInfo, out: Path, unpacked: _Unpacked, shown: str
-) -> None:
-    """Write one member out, counting its bytes against the cap.  A member
-    whose data does not match its header (sizes or checksum), or that uses a
-    compression Python cannot read, fails its archive with the reason."""
-    try:
-        with archive.open(member) as src, out.open("wb") as dst:
-            while chunk := src.read(CHUNK):
-                unpacked.take(len(chunk), shown)
-                dst.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
-        raise SourceError(
-            shown,
-            f"cannot unzip {member.filename!r} ({exc}): the archive is damaged, or its sizes or "
-            "checksum do not match its data. Download it again, or unzip it with another "
-            "tool and ingest the files.",
-        ) from exc
-
-
-LEFT_OUT = ""  # a member left out without a report, as the same file in a folder would be
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-def _member_problem(member: zipfile.ZipInfo, depth: int) -> str | None:
-    """Why a zip member is not read, or None to read it.  Hidden files and
-    files of other types are left out as they are in a folder; the rest is
-    reported.  Members are written out under a name of ingest's own, never
-    the member's, so no name can place a file outside the workspace."""
-    name = member.filename
-    parts = name.replace("\\", "/").split("/")
-    if any(ord(c) < 32 or c == "\x7f" for c in name) or _DRIVE.match(name):
-        return (
-            f"member name {name!r} holds control characters or a drive: not read. "
-            "Unzip the archive and ingest the files by name."
-        )
-    if name.startswith(("/", "\\")) or ".." in parts:
-        return (
-            f"member name {name!r} points outside the archive (an absolute path or '..'): "
-            "not read. Unzip the archive and ingest the files by name."
-        )
-    if any(p.startswith(".") for p in parts if p not in ("", ".")) or parts[0] == "__MACOSX":
-        return LEFT_OUT
-    suffix = Path(parts[-1]).suffix.lower()
-    if suffix not in SPEND_SUFFIXES:
-        return LEFT_OUT
-    if member.flag_bits & 0x1:
-        return "encrypted: not read. Unzip it with its password and ingest the files."
-    if suffix == ".zip" and depth >= MAX_ZIP_DEPTH:
-        return (
-            f"an archive nested {depth + 1} deep (at most {MAX_ZIP_DEPTH} zips inside a zip are "
-            "opened): not read. Unzip it and ingest the files inside."
-        )
-    return None
 
 
 def _prepare_zip(
@@ -575,39 +425,18 @@ def _prepare_zip(
     display: str,
     tmp_dir: Path,
     profile: Profile,
-    unpacked: _Unpacked,
+    unpacked: Unpacked,
     depth: int = 0,
 ) -> Iterator[PreparedSource | Skipped]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise SourceError(display, f"not a readable zip archive ({exc})") from exc
-    with archive:
-        found = [(m, _member_problem(m, depth)) for m in archive.infolist() if not m.is_dir()]
-        members = [(m, why) for m, why in found if why != LEFT_OUT]
-        if not any(why is None for _, why in members):
-            reasons = "; ".join(f"{m.filename!r}: {why}" for m, why in members if why)
-            raise SourceError(
-                display,
-                "the zip holds no .csv, .txt, .xlsx or .zip file to read"
-                + (f" ({reasons})" if reasons else ""),
-            )
-        # the sizes the archive declares are checked before anything is unzipped;
-        # the bytes actually written are counted too, in case they lie
-        declared = sum(m.file_size for m, why in members if why is None)
-        if unpacked.used + declared > unpacked.limit:
-            unpacked.take(declared, display)
-        for i, (member, why) in enumerate(members):
-            shown = f"{display}!{member.filename}"
-            if why is not None:
-                yield Skipped(shown, None, why)
-                continue
-            suffix = Path(member.filename.replace("\\", "/")).suffix.lower()
-            out = tmp_dir / f"zip-{depth}-{i}{suffix}"
-            _unzip(archive, member, out, unpacked, shown)
-            if suffix == ".zip":
-                yield from _prepare_zip(out, shown, tmp_dir, profile, unpacked, depth + 1)
-            elif suffix in XLSX_SUFFIXES:
-                yield from xlsx_sources(out, shown, tmp_dir, profile)
-            else:
-                yield prepare_text(out, shown, tmp_dir)
+    for item in unzip_members(path, display, tmp_dir, unpacked, depth):
+        if isinstance(item, Skipped):
+            yield item
+            continue
+        out, shown = item
+        suffix = out.suffix.lower()
+        if suffix == ".zip":
+            yield from _prepare_zip(out, shown, tmp_dir, profile, unpacked, depth + 1)
+        elif suffix in XLSX_SUFFIXES:
+            yield from xlsx_sources(out, shown, tmp_dir, profile)
+        else:
+            yield prepare_text(out, shown, tmp_dir)
