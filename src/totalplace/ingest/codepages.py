@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,8 +173,21 @@ def utf16(path: Path) -> str | None:
     return None
 
 
-_LINE_WITH_HIGH_BYTES = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
 _AFTER_LINE_END = re.compile(rb"(?<=[\r\n])")
+
+
+def _lines_with_high_bytes(data: bytes) -> Iterator[bytes]:
+    """The lines of ``data`` (cut at CR and LF) holding a byte above ASCII:
+    numpy finds the line of each such byte, so Python only visits those lines."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    high = np.flatnonzero(arr >= 0x80)
+    if not len(high):
+        return
+    ends = np.flatnonzero((arr == 0x0A) | (arr == 0x0D))
+    for k in np.unique(np.searchsorted(ends, high)):
+        start = int(ends[k - 1]) + 1 if k > 0 else 0
+        stop = int(ends[k]) if k < len(ends) else len(data)
+        yield data[start:stop]
 
 
 @dataclass(frozen=True)
@@ -206,8 +220,7 @@ def mixed_lines(path: Path, fallback: str) -> Mixed:
             if chunk:
                 cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
                 data, carry = data[:cut], data[cut:]
-            for m in _LINE_WITH_HIGH_BYTES.finditer(data):
-                line = m.group()
+            for line in _lines_with_high_bytes(data):
                 try:
                     text = line.decode("utf-8")
                 except UnicodeDecodeError:
