@@ -374,6 +374,7 @@ def _set_apart_lines(
                 grade="A" if kind == CAPITAL_COLUMN else "C",
                 pence=pence,
                 source=f"spend rows of {payer} in {count.year}: {rows:,} rows",
+                payer=payer,
                 flags=(kind, NOT_IN_REFERENCE),
                 body=body,
                 service="capital" if kind.startswith("capital") else "housing_revenue_account",
@@ -450,6 +451,7 @@ def _transaction_lines(
             pence=pence,
             source=f"spend rows of {payer} in {count.year}: {about}"
             + (", themes from the model" if model else ""),
+            payer=payer,
             flags=((MIX_FLAG,) if body else ()) + ((PLACED_PRO_RATA,) if shared else ()),
             body=body,
             service=service,

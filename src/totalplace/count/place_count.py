@@ -44,6 +44,9 @@ class CountLine:
     # where a top-down line's figure comes from: "council outturn" or
     # "regional (CRA)" (topdown.BASIS_OUTTURN, BASIS_REGIONAL); "" otherwise
     source_basis: str = ""
+    # a transaction line's paying body as its spend files name it: trace finds
+    # the line's rows by it ("" for lines not from payments)
+    payer: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "flags": list(self.flags)}

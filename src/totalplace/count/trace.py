@@ -87,13 +87,7 @@ def trace(
         if x.basis:
             why = "; ".join(f for f in x.flags if f != MIX_FLAG)
             result.basis.append(f"{x.pence} pence from the {x.basis}: {why}")
-    # a transaction line's source names its payer: "spend rows of PAYER in YEAR: N rows"
-    marker = f" in {count.year}: "
-    payer_of = {
-        x.source.removeprefix("spend rows of ").rsplit(marker, 1)[0]: bool(x.body)
-        for x in lines
-        if x.method == "transactions"
-    }
+    payer_of = {x.payer: bool(x.body) for x in lines if x.method == "transactions" and x.payer}
     payers = sorted(payer_of)
     if not payers:
         return result
