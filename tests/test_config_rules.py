@@ -9,12 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from totalplace.backends import DuckDBBackend, SparkBackend
 from totalplace.classify import timelimit
 from totalplace.classify.query import classify_rows
 from totalplace.classify.rules import RuleSet, load_rules, merge_rule_files, regex_problem
 from totalplace.classify.taxonomy import default_taxonomy
+from totalplace.cli import app
 from totalplace.errors import ConfigError
 from totalplace.ingest import ingest_files
 from totalplace.workspace import CLASSIFIED_NAME, Workspace
@@ -121,3 +123,11 @@ def test_rules_query_within_the_limit_is_not_touched(tmp_path: Path) -> None:
 def test_time_limit_must_be_positive() -> None:
     with pytest.raises(ConfigError, match="--time-limit 0 must be"), timelimit.applied(0):
         pass
+
+
+def test_classify_time_limit_option_errors_in_the_one_shape(tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "ws", ["E08000025"], "2010-11")
+    result = CliRunner().invoke(app, ["classify", str(ws.root), "--time-limit", "0", "--json"])
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "ConfigError" and "--time-limit 0" in error["message"]
