@@ -38,13 +38,14 @@ import duckdb
 from totalplace import duck
 from totalplace.config import CONFIG_NAME, SourceEntry, WorkspaceConfig
 from totalplace.errors import WorkspaceError
-from totalplace.schema import CANONICAL_COLUMNS, ROW_TABLES, warnings_sql
+from totalplace.schema import ROW_TABLES
 from totalplace.store import catalog as cat
 from totalplace.store import locking, repair, stamp
 from totalplace.store.catalog import CATALOG_NAME, HISTORY_ACTIONS
 from totalplace.store.integrity import CatalogState, StoreCheck, check_tables
 from totalplace.store.locking import LOCK_NAME
 from totalplace.store.repair import RepairReport
+from totalplace.store.views import create_views
 
 __all__ = [
     "CATALOG_NAME",
@@ -362,17 +363,7 @@ class Workspace:
             con.execute("CREATE TEMP TABLE files AS SELECT * FROM cat.files")
             con.execute("DETACH cat")
             ids = [r[0] for r in con.execute("SELECT file_id FROM files").fetchall()]
-            for table in ROW_TABLES:
-                paths = [str(self.table_path(table, i)) for i in ids]
-                if paths:
-                    con.read_parquet(paths, union_by_name=True).create_view(f"{table}_files")
-                    con.execute(_complete_view(con, table))
-            if ids:
-                con.execute(
-                    f"CREATE TEMP VIEW spend AS SELECT * EXCLUDE (warning_bits), "
-                    f"{warnings_sql('warning_bits')} AS warnings "
-                    "FROM rows WHERE status = 'loaded'"
-                )
+            create_views(con, ids, self.table_path)
             yield con
         finally:
             con.close()
@@ -589,15 +580,6 @@ def _busy(exc: duckdb.Error) -> bool:
     """Whether DuckDB could not open the catalog because another process holds
     it, rather than because the file is not a readable catalog."""
     return "lock" in str(exc).lower()
-
-
-def _complete_view(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """A view of ``<table>_files`` with every canonical column, NULL where no
-    file has it (a file stores only the roles its publisher fills)."""
-    have = {r[0] for r in con.execute(f"DESCRIBE {table}_files").fetchall()}
-    wanted = CANONICAL_COLUMNS.get(table, {})
-    extra = "".join(f", CAST(NULL AS {t}) AS {c}" for c, t in wanted.items() if c not in have)
-    return f"CREATE TEMP VIEW {table} AS SELECT *{extra} FROM {table}_files"
 
 
 def _atomic_write(path: Path, text: str) -> None:
