@@ -6,12 +6,16 @@ print as written."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from totalplace.count.capital import NOT_IN_REFERENCE
 from totalplace.count.funding import MIX_FLAG
-from totalplace.count.place_count import PlaceCount
+from totalplace.count.place_count import Coverage, PlaceCount
+from totalplace.count.services import RESIDUAL_METHOD, RESIDUAL_WHY
 from totalplace.count.topdown import TopDownResult
 from totalplace.money import millions, pounds
 
@@ -106,6 +110,43 @@ def _classified(count: PlaceCount) -> dict[str, list[str]]:
     return out
 
 
+def _coverage_text(count: PlaceCount, c: Coverage) -> str:
+    """What an agency counted from its payments covers, and how its figure is
+    made: a council splitting its outturn keeps each service's outturn, its
+    payments placed in the service and the rest as the service's own line
+    ('outturn less payments'); a body counted gross is its payments."""
+    seen = f"{c.agency}: transactions {c.first} to {c.last} ({c.months} of 12 months)"
+    if not c.control_pence:
+        own = millions(c.transactions_pence)
+        return f"{seen} counted from its own payments, {own} (not annualised)"
+    rest = sum(x.pence for x in count.lines if x.agency == c.agency and x.method == RESIDUAL_METHOD)
+    kept = c.outturn_services_pence
+    return (
+        f"{seen}: each service keeps its outturn, {millions(c.control_pence)} in all; "
+        f"{millions(c.transactions_pence)} of payments are placed in its services and "
+        f"{millions(rest)} is each service's outturn less payments ({RESIDUAL_WHY})"
+        + (f", of which {millions(kept)} is services with no classified payments" if kept else "")
+        + " (not annualised)"
+    )
+
+
+def _set_apart(count: PlaceCount) -> Table:
+    """Capital and council-housing payments kept out of a council's revenue
+    split, by agency and kind: shown beside the count, not added to it."""
+    table = Table(title="set apart: capital and council housing (not counted)")
+    for column in ("agency", "kind", "grade"):
+        table.add_column(column)
+    table.add_column("£m", justify="right")
+    summed: dict[tuple[str, str, str], int] = defaultdict(int)
+    for x in count.set_apart:
+        summed[(x.agency, x.flags[0] if x.flags else x.service, x.grade)] += x.pence
+    for (agency, kind, grade), pence in sorted(summed.items()):
+        table.add_row(agency, kind, grade, millions(pence))
+    if len(summed) > 1:
+        table.add_row("all set apart", "", "", millions(sum(summed.values())))
+    return table
+
+
 def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
     place = count.place
     console.print(
@@ -120,15 +161,24 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
     for label, pence in [
         ("total", count.total_pence),
         ("bottom up: transactions", count.bottom_up_pence),
-        ("top down: outturn and apportioned", count.top_down_pence),
+        ("top down: outturn, outturn less payments, apportioned", count.top_down_pence),
         ("transfers eliminated", count.transfers_eliminated_pence),
         ("pass-through (shown, not counted)", count.pass_through_pence),
     ]:
         summary.add_row(label, millions(pence))
+    if count.set_apart:
+        apart = sum(x.pence for x in count.set_apart)
+        summary.add_row("capital and council housing set apart (not counted)", millions(apart))
     if count.population:
         summary.add_row("per head", pounds(round(count.total_pence / count.population)))
     summary.add_row("population", f"{count.population:,}" if count.population else "not known")
     console.print(summary)
+    console.print(
+        "total = bottom up + top down - transfers eliminated. A council's outturn by service "
+        "is the control total: its payments split each service, and what they do not show is "
+        f"the service's own line, '{RESIDUAL_METHOD}'.",
+        highlight=False,
+    )
     total = count.total_pence
     columns = ("classified by rules", "by the model", "unclassified")
     beside = _classified(count)
@@ -142,18 +192,7 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
                 highlight=False,
             )
     for c in count.coverage:
-        seen = f"{c.agency}: transactions {c.first} to {c.last} ({c.months} of 12 months)"
-        kept = c.outturn_services_pence
-        if c.control_pence:
-            told = (
-                f"split {millions(c.transactions_pence)} of its {millions(c.control_pence)} "
-                "outturn"
-                + (f", {millions(kept)} is services counted from the outturn" if kept else "")
-                + "; the rest is 'not in transaction data'"
-            )
-        else:
-            told = f"counted from its own payments, {millions(c.transactions_pence)}"
-        console.print(f"{seen} {told} (not annualised)", highlight=False)
+        console.print(_coverage_text(count, c), highlight=False)
     for r in count.bridges:  # bodies the study counts gross: their payments against outturn
         whole = "not shipped" if r.outturn_pence is None else millions(r.outturn_pence)
         console.print(
@@ -166,6 +205,9 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
         named = [b.agency for b in count.bases if b.basis == basis]
         if named:
             console.print(f"counted {basis}: {', '.join(named)}", highlight=False)
+    if count.set_apart:
+        console.print(_set_apart(count))
+        console.print(f"set apart, not counted: {NOT_IN_REFERENCE}", highlight=False)
     for note in count.notes:
         console.print(f"note: {note}", highlight=False)
     for w in count.warnings:

@@ -1,6 +1,7 @@
 """The count as an Excel workbook a finance officer would accept: summary, by
-agency, by theme, every line with its source, transfers, pass-through,
-reconciliation and coverage, ingest issues and provenance."""
+agency, by theme, every line with its source, transfers, pass-through, the
+capital and council-housing payments set apart, reconciliation and coverage,
+ingest issues and provenance."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from totalplace.count.capital import NOT_IN_REFERENCE
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
 from totalplace.report.gross_sheet import write_bases
@@ -41,6 +43,7 @@ def write_count_workbook(path: Path, count: PlaceCount, ws: Workspace) -> None:
     header(passing, ["agency", "theme", "£", "source"], [40, 20, 18, 60])
     for x in count.pass_through:
         append_row(passing, [x.agency, x.theme, pounds(x.pence), x.source], money=(2,))
+    _set_apart(book.create_sheet("Set apart"), count)
     _coverage(book.create_sheet("Reconciliation"), count)
     write_bases(book.create_sheet("Bases"), count)  # gross, net or top down
     _issues(book.create_sheet("Ingest issues"), ws)
@@ -91,9 +94,13 @@ def _summary(sheet: Worksheet, count: PlaceCount) -> None:
     money = [
         ("Total", count.total_pence),
         ("Bottom up (transactions)", count.bottom_up_pence),
-        ("Top down (outturn and apportioned, residuals included)", count.top_down_pence),
+        ("Top down (outturn, outturn less payments, apportioned)", count.top_down_pence),
         ("Transfers eliminated", count.transfers_eliminated_pence),
         ("Pass-through (shown, not counted)", count.pass_through_pence),
+        (
+            "Capital and council housing set apart (shown, not counted)",
+            sum(x.pence for x in count.set_apart),
+        ),
     ]
     for label, pence in money:
         append_row(sheet, [label, pounds(pence)], money=(1,))
@@ -202,6 +209,24 @@ def _transfers(sheet: Worksheet, count: PlaceCount) -> None:
             ],
             money=(4,),
         )
+
+
+def _set_apart(sheet: Worksheet, count: PlaceCount) -> None:
+    """A council's capital and council-housing payments, kept out of the split
+    of its revenue outturn: each line with its kind and source, and why none of
+    it is in the total."""
+    header(
+        sheet,
+        ["agency", "kind", "theme", "tier", "capital/revenue", "grade", "£", "source"],
+        [36, 60, 24, 14, 16, 6, 18, 60],
+    )
+    for x in count.set_apart:
+        kind = x.flags[0] if x.flags else x.service
+        row: list[Cell] = [x.agency, kind, x.theme, x.tier, x.capital_revenue, x.grade]
+        append_row(sheet, [*row, pounds(x.pence), x.source], money=(6,))
+    if not count.set_apart:
+        append_row(sheet, ["no payments set apart as capital or council housing"])
+    append_row(sheet, ["Not counted", NOT_IN_REFERENCE])
 
 
 def _coverage(sheet: Worksheet, count: PlaceCount) -> None:
