@@ -29,8 +29,14 @@ def count_workspace(
     ``count.json``, ``count.xlsx`` and ``count/`` (CSV, Parquet and a Fiscal
     Data Package).  Classification and supplier resolution run first, so the
     count always reflects the current rules, bodies and files.  Runs under the
-    workspace's writer lock: no ingest or removal changes the files mid-count."""
+    workspace's writer lock: no ingest or removal changes the files mid-count.
+
+    A store whose table files are missing, cut short or not the ones committed
+    is refused before anything is classified or counted (WorkspaceError naming
+    the files and the repair), as the command line refuses it: a count over a
+    lost file would be short without saying so."""
     with ws.writing():
+        ws.require_intact()
         return _count(ws, engine, gross)
 
 
