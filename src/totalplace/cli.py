@@ -26,6 +26,7 @@ from totalplace.config import parse_place
 from totalplace.errors import TotalPlaceError
 from totalplace.ingest.checks import total_message
 from totalplace.ingest.limits import LIMITS, IngestLimits
+from totalplace.ingest.limits import chosen as chosen_limits
 from totalplace.ingest.pipeline import (
     FileReport,
     IngestReport,
@@ -244,6 +245,10 @@ def init(
     )
 
 
+# an ingest limit option's help: what happens past it and where else it is set
+_LIMIT_HELP = " Past it the file fails. Default: the key in the workspace's [ingest] table."
+
+
 @app.command()
 def ingest(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
@@ -276,28 +281,36 @@ def ingest(
         ),
     ] = False,
     max_archive_size: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="Most a zip (with the zips inside it) may unpack to, e.g. 8GiB or 500MB; "
-            "past it the zip fails before it fills the disk.",
+            "past it the zip fails before it fills the disk. Default: max_archive_size in "
+            "the workspace's [ingest] table, else 2GiB.",
         ),
-    ] = "2GiB",
+    ] = None,
     max_line_bytes: Annotated[
-        int, typer.Option(min=1, help=LIMITS["max_line_bytes"].help + " Longer: the file fails.")
-    ] = LIMITS["max_line_bytes"].default,
+        int | None,
+        typer.Option(min=1, help=LIMITS["max_line_bytes"].help + _LIMIT_HELP),
+    ] = None,
     max_columns: Annotated[
-        int, typer.Option(min=1, help=LIMITS["max_columns"].help + " More: the file fails.")
-    ] = LIMITS["max_columns"].default,
+        int | None, typer.Option(min=1, help=LIMITS["max_columns"].help + _LIMIT_HELP)
+    ] = None,
     max_sheet_rows: Annotated[
-        int, typer.Option(min=1, help=LIMITS["max_sheet_rows"].help + " More: the file fails.")
-    ] = LIMITS["max_sheet_rows"].default,
+        int | None, typer.Option(min=1, help=LIMITS["max_sheet_rows"].help + _LIMIT_HELP)
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Load published spend files into the workspace: each row loaded or quarantined."""
-    limits = IngestLimits(max_line_bytes, max_columns, max_sheet_rows)
     try:
         ws = Workspace.open(directory)
-        cap = parse_size(max_archive_size)
+        # each option given wins over the workspace's [ingest] table, then the default
+        limits = chosen_limits(
+            ws.config.ingest,
+            max_line_bytes=max_line_bytes,
+            max_columns=max_columns,
+            max_sheet_rows=max_sheet_rows,
+        )
+        cap = None if max_archive_size is None else parse_size(max_archive_size)
         if as_json or not sys.stderr.isatty():
             report = ingest_files(
                 ws,
@@ -974,6 +987,80 @@ def trace(
                 "model" if r.classified_by == "model" else r.rule_id or "",
             )
         out.print(rows)
+
+
+@app.command()
+def serve(
+    directory: Annotated[Path, typer.Argument(help="The workspace.")],
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; any but loopback needs a user.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    require_login: Annotated[
+        bool, typer.Option("--require-login", help="Ask for a login on loopback too.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print errors as JSON.")] = False,
+) -> None:
+    """The web dashboard and JSON API over the workspace's count (Ctrl-C stops it)."""
+    from totalplace.web.serve import serve as run_server
+
+    try:
+        run_server(directory, host, port, require_login)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+
+
+users_app = typer.Typer(help="Who may use the web dashboard.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    directory: Annotated[Path, typer.Argument(help="The workspace.")],
+    name: Annotated[str, typer.Argument(help="The user's name.")],
+    role: Annotated[str, typer.Option(help="viewer, analyst or admin.")] = "viewer",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Add a user (or change one's role and password); the password is asked for."""
+    from totalplace.web.users import add_user
+
+    try:
+        ws = Workspace.open(directory)
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        user = add_user(ws.root, name, role, password)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({"user": {"name": user.name, "role": user.role}}, indent=2))
+    else:
+        out.print(f"{user.name} can log in as {user.role}", highlight=False)
+
+
+@users_app.command("list")
+def users_list(
+    directory: Annotated[Path, typer.Argument(help="The workspace.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """The dashboard's users and their roles."""
+    from totalplace.web.users import list_users
+
+    try:
+        users = list_users(Workspace.open(directory).root)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({"users": [{"name": u.name, "role": u.role} for u in users]}, indent=2))
+        return
+    for u in users:
+        out.print(f"{u.name}\t{u.role}", highlight=False)
+    if not users:
+        out.print("no users: on 127.0.0.1 the dashboard needs no login", highlight=False)
 
 
 profile_app = typer.Typer(help="Mapping profiles: draft one from a file.", no_args_is_help=True)
