@@ -58,6 +58,77 @@ class SourceEntry(BaseModel):
     publisher: str = Field(description="Publisher named for the file.")
 
 
+# The most each ingest limit may be raised to, from totalplace.toml or the command
+# line: far above any spend file, and below what would exhaust a machine.
+INGEST_MAXIMA: dict[str, int] = {
+    "max_line_bytes": 1024**3,  # 1 GiB on one line
+    "max_columns": 100_000,
+    "max_sheet_rows": 100_000_000,
+    "max_archive_size": 1024**4,  # 1 TiB unzipped
+}
+
+
+class IngestSettings(BaseModel):
+    """The ``[ingest]`` table: the ingest limits this workspace runs under, each
+    in place of its default unless the ``ingest`` option is given, which wins.
+    A key left out keeps the default; a value out of range is an error naming it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_line_bytes: int | None = Field(
+        default=None,
+        ge=1,
+        le=INGEST_MAXIMA["max_line_bytes"],
+        strict=True,
+        description="The longest physical line of a text file, in bytes (default 1 MiB).",
+    )
+    max_columns: int | None = Field(
+        default=None,
+        ge=1,
+        le=INGEST_MAXIMA["max_columns"],
+        strict=True,
+        description="The most columns a header line or workbook row may hold (default 1,000).",
+    )
+    max_sheet_rows: int | None = Field(
+        default=None,
+        ge=1,
+        le=INGEST_MAXIMA["max_sheet_rows"],
+        strict=True,
+        description="The most rows one workbook sheet may hold (default 1,048,576).",
+    )
+    max_archive_size: int | str | None = Field(
+        default=None,
+        description="The most a zip (and the zips inside it) may unpack to: bytes, or a "
+        "size such as '8GiB' (default 2GiB).",
+    )
+
+    @field_validator("max_archive_size")
+    @classmethod
+    def _archive(cls, v: int | str | None) -> int | str | None:
+        # kept as written ('8GiB' stays '8GiB' when the file is rewritten)
+        if v is not None:
+            archive_bytes(v)
+        return v
+
+    def archive_bytes(self) -> int | None:
+        """``max_archive_size`` in bytes, or None when the file does not set it."""
+        return None if self.max_archive_size is None else archive_bytes(self.max_archive_size)
+
+
+def archive_bytes(value: int | str) -> int:
+    """Bytes from a size written as a number of bytes or like ``8GiB``, in range."""
+    from totalplace.ingest.inputs import parse_size  # the ingest package imports this module
+
+    try:
+        n = value if isinstance(value, int) else parse_size(value)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from exc
+    top = INGEST_MAXIMA["max_archive_size"]
+    if not 1 <= n <= top:
+        raise ValueError(f"a size must be from 1 byte to {top:,} bytes (1 TiB)")
+    return n
+
+
 class WorkspaceConfig(BaseModel):
     """The contents of ``totalplace.toml``.  Strict: a key the model does not
     declare (a typo such as ``plase``) or a value out of range is an error
@@ -82,6 +153,12 @@ class WorkspaceConfig(BaseModel):
         description="Bodies counted gross from their own payments (any name or code the "
         "organisation registry knows); each needs a full year of its files ingested.",
     )
+    ingest: IngestSettings = Field(
+        default_factory=IngestSettings,
+        description="The ingest limits for this workspace, as an [ingest] table "
+        "(max_line_bytes, max_columns, max_sheet_rows, max_archive_size); each ingest "
+        "option overrides its key.",
+    )
     sources: list[SourceEntry] = Field(
         default_factory=list, description="Source files ingested, in order."
     )
@@ -100,7 +177,9 @@ class WorkspaceConfig(BaseModel):
         return self.place == other.place and self.year == other.year
 
     def to_toml(self) -> str:
-        data: dict[str, Any] = self.model_dump(exclude_defaults=False)
+        data: dict[str, Any] = self.model_dump(exclude_defaults=False, exclude_none=True)
+        if not data["ingest"]:
+            del data["ingest"]  # no limit set: the file stays as it was written
         return tomli_w.dumps(data)
 
     @classmethod
@@ -122,7 +201,11 @@ def _explain(exc: ValidationError) -> str:
     for e in exc.errors():
         key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]).lstrip(".")
         if e["type"] == "extra_forbidden":
-            model = SourceEntry if key.startswith("sources[") else WorkspaceConfig
+            model: type[BaseModel] = WorkspaceConfig
+            if key.startswith("sources["):
+                model = SourceEntry
+            elif key.startswith("ingest."):
+                model = IngestSettings
             allowed = list(model.model_fields)
             name = str(e["loc"][-1])
             near = difflib.get_close_matches(name, allowed, n=1)

@@ -412,10 +412,7 @@ class Workspace:
             with self.catalog() as con:
                 con.execute("BEGIN TRANSACTION")
                 _insert_file(con, file_row)
-                con.execute(
-                    "INSERT INTO attempts VALUES (now(), ?, ?, 'loaded', ?)",
-                    [file_row["path"], file_id, attempt_message],
-                )
+                cat.insert_attempt(con, file_row["path"], file_id, "loaded", attempt_message)
                 _insert_history(con, "loaded", file_row, file_row["ingested_at"])
                 cat.record_tables(con, file_id, sums)
                 con.execute("INSERT OR IGNORE INTO swaps VALUES (?)", [file_id])
@@ -473,9 +470,8 @@ class Workspace:
                 con.execute("BEGIN TRANSACTION")
                 con.execute("DELETE FROM files WHERE file_id = ?", [file_id])
                 _insert_file(con, file_row)
-                con.execute(
-                    "INSERT INTO attempts VALUES (now(), ?, ?, 'loaded', ?)",
-                    [file_row["path"], file_id, f"replaced: {attempt_message}"],
+                cat.insert_attempt(
+                    con, file_row["path"], file_id, "loaded", f"replaced: {attempt_message}"
                 )
                 _insert_history(con, "replaced", file_row, _now(), previous=old)
                 cat.record_tables(con, file_id, sums)
@@ -558,10 +554,25 @@ class Workspace:
                 row[key] = json.loads(row[key]) if row[key] else None
         return rows
 
-    def record_attempt(self, path: str, file_id: str | None, status: str, message: str) -> None:
+    def record_attempt(
+        self,
+        path: str,
+        file_id: str | None,
+        status: str,
+        message: str,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        """Record a try that committed nothing: a failed file with its typed
+        reason (``details``), or an input not read ('skipped') with the reason,
+        so ``check`` and the saved report list them as ``ingest`` did."""
         with self.catalog() as con:
-            con.execute(
-                "INSERT INTO attempts VALUES (now(), ?, ?, ?, ?)", [path, file_id, status, message]
+            cat.insert_attempt(
+                con,
+                path,
+                file_id,
+                status,
+                message,
+                None if details is None else json.dumps(details),
             )
 
     def refresh_sources(self) -> None:

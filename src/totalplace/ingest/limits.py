@@ -13,6 +13,11 @@ plus or minus £10 trillion (:data:`MAX_AMOUNT_POUNDS`) or a date outside the
 years 1900 to 2100 is quarantined with a typed issue (``amount-out-of-range``,
 ``date-out-of-range``), never loaded and never a crash.
 
+Each limit can also be set for a workspace in the ``[ingest]`` table of its
+``totalplace.toml`` (:class:`totalplace.config.IngestSettings`, which declares
+the range each may take); the command-line option, when given, wins
+(:func:`chosen`).
+
 The limits in force are carried by a context variable set once per ingest
 (:func:`applied`), so the readers deep in a zip or a workbook see the same
 values without every function in between passing them on.
@@ -25,7 +30,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
 
-from totalplace.errors import SourceError
+from totalplace.config import INGEST_MAXIMA, IngestSettings
+from totalplace.errors import ConfigError, SourceError
 
 # No public body pays £10 trillion in one line; beyond this a value is a
 # mis-read column or a corrupted cell, and such values would overflow sums.
@@ -86,9 +92,25 @@ class IngestLimits:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{LIMITS[f.name].option} must be a whole number of 1 or more")
+            value, top = getattr(self, f.name), INGEST_MAXIMA[f.name]
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
+                raise ConfigError(
+                    f"{f.name} ({LIMITS[f.name].option}) must be a whole number from 1 to "
+                    f"{top:,}; got {value!r}"
+                )
+
+
+def chosen(settings: IngestSettings, **given: int | None) -> IngestLimits:
+    """The limits an ingest runs under: each from its option when given (``given``,
+    by limit name), else from the workspace's ``[ingest]`` table, else its default."""
+    values: dict[str, int] = {}
+    for name in LIMITS:
+        value = given.get(name)
+        if value is None:
+            value = getattr(settings, name)
+        if value is not None:
+            values[name] = value
+    return IngestLimits(**values)
 
 
 class LimitExceeded(SourceError):

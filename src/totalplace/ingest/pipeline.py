@@ -399,7 +399,7 @@ def ingest_files(
     on_start: Callable[[str], None] | None = None,
     replace: bool = False,
     accept_large: bool = False,
-    max_archive_bytes: int = MAX_ARCHIVE_BYTES,
+    max_archive_bytes: int | None = None,
     limits: ingest_limits.IngestLimits | None = None,
 ) -> IngestReport:
     """Ingest every path (a folder: the spend files under it); a failed file is
@@ -409,10 +409,15 @@ def ingest_files(
     or a total over the paying council's outturn is loaded and recorded on the
     file instead of failing it. A zip stops at ``max_archive_bytes`` unzipped.
     ``limits`` raises or lowers the line, column and sheet-row limits (see
-    :mod:`totalplace.ingest.limits`)."""
+    :mod:`totalplace.ingest.limits`). Either left out is taken from the
+    workspace's ``[ingest]`` table, else the default."""
     paths = expand_folders(paths, ws.root)
     profile = find_profile(ws, publisher, profile_path)
-    with ingest_limits.applied(limits or ingest_limits.IngestLimits()), ws.writing():
+    settings = ws.config.ingest
+    if max_archive_bytes is None:
+        max_archive_bytes = settings.archive_bytes() or MAX_ARCHIVE_BYTES
+    limits = limits or ingest_limits.chosen(settings)
+    with ingest_limits.applied(limits), ws.writing():
         return _ingest_locked(
             ws,
             paths,
@@ -483,6 +488,8 @@ def _ingest_paths(
                     rep = FileReport(
                         src.display_path, "skipped", sha256=src.sha256, message=src.reason
                     )
+                    # stored, so check and the saved report list it as ingest did
+                    ws.record_attempt(src.display_path, src.sha256, "skipped", src.reason)
                     reports.append(rep)
                     if on_file:
                         on_file(rep)
@@ -508,7 +515,9 @@ def _ingest_paths(
                         message=exc.detail,
                         details={"failure": ingest_limits.failure_details(exc)},
                     )
-                    ws.record_attempt(src.display_path, src.sha256, "failed", exc.detail)
+                    ws.record_attempt(
+                        src.display_path, src.sha256, "failed", exc.detail, rep.details
+                    )
                 finally:
                     _clean_tmp(ws, src)
                 reports.append(rep)
@@ -521,7 +530,7 @@ def _ingest_paths(
                 message=exc.detail,
                 details={"failure": ingest_limits.failure_details(exc)},
             )
-            ws.record_attempt(str(path), None, "failed", exc.detail)
+            ws.record_attempt(str(path), None, "failed", exc.detail, rep.details)
             reports.append(rep)
             if on_file:
                 on_file(rep)
@@ -539,7 +548,7 @@ def _clean_tmp(ws: Workspace, src: PreparedSource) -> None:
 
 def workspace_report(ws: Workspace) -> IngestReport:
     """The ingest report of the workspace: every committed file, then files whose
-    latest attempt failed."""
+    latest attempt failed, then inputs whose latest attempt was not read."""
     files: list[FileReport] = []
     with ws.catalog(read_only=True) as con:
         for row in con.execute(
@@ -566,14 +575,25 @@ def workspace_report(ws: Workspace) -> IngestReport:
                     details=json.loads(row[12] or "{}"),
                 )
             )
-        for path, message in con.execute(
-            """SELECT path, message FROM (
-                   SELECT path, status, message,
+        # then each input whose latest try failed (with its typed reason) or was
+        # not read (a sheet with no payments, a zip member or a link, with why)
+        for path, file_id, status, message, details in con.execute(
+            """SELECT path, file_id, status, message, details FROM (
+                   SELECT path, file_id, status, message, details,
                           row_number() OVER (PARTITION BY path ORDER BY attempted_at DESC) AS k
-                   FROM attempts WHERE status IN ('loaded', 'failed'))
-               WHERE k = 1 AND status = 'failed' ORDER BY path"""
+                   FROM attempts WHERE status IN ('loaded', 'failed', 'skipped'))
+               WHERE k = 1 AND status IN ('failed', 'skipped')
+               ORDER BY status, path"""
         ).fetchall():
-            files.append(FileReport(path, "failed", message=message))
+            files.append(
+                FileReport(
+                    path,
+                    status,
+                    sha256=file_id,
+                    message=message or "",
+                    details=json.loads(details or "{}"),
+                )
+            )
     return IngestReport(files)
 
 

@@ -1,7 +1,9 @@
 """The catalog's tables: the commit point of the store.
 
 ``files`` is the current state (one row per committed source file), which
-every count and report reads; ``attempts`` every try, failed ones too;
+every count and report reads; ``attempts`` every try, failed ones too, with
+a failed file's typed reason (``details``), and every input ingest did not
+read (a sheet with no payments, a zip member or a link) with the reason;
 ``history`` every load, replacement and removal, never updated or deleted;
 ``swaps`` the replacements committed whose Parquet is not yet renamed into
 place; ``table_files`` each committed table file's size and checksum.  A
@@ -76,6 +78,8 @@ CATALOG_DDL = [
         status VARCHAR NOT NULL,
         message VARCHAR
     )""",
+    # catalogs made before a failure's typed reason was kept with its attempt
+    "ALTER TABLE attempts ADD COLUMN IF NOT EXISTS details VARCHAR",
     # One row per change to the store: 'loaded', 'replaced' (with what it was
     # before) and 'removed' (what was taken out). Never updated or deleted.
     """CREATE TABLE IF NOT EXISTS history (
@@ -132,7 +136,13 @@ def is_current(con: duckdb.DuckDBPyConnection) -> bool:
             "SELECT column_name FROM duckdb_columns() WHERE table_name = 'files'"
         ).fetchall()
     }
-    return set(FILE_COLUMNS) <= columns
+    attempts = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'attempts'"
+        ).fetchall()
+    }
+    return set(FILE_COLUMNS) <= columns and "details" in attempts
 
 
 def now() -> datetime:
@@ -144,6 +154,24 @@ def insert_file(con: duckdb.DuckDBPyConnection, file_row: dict[str, Any]) -> Non
     cols = ", ".join(file_row)
     marks = ", ".join("?" for _ in file_row)
     con.execute(f"INSERT INTO files ({cols}) VALUES ({marks})", list(file_row.values()))
+
+
+def insert_attempt(
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    file_id: str | None,
+    status: str,
+    message: str,
+    details: str | None = None,
+) -> None:
+    """Record one try at a source: 'loaded', 'failed' (``details``: the typed
+    reason as JSON), 'skipped' (an input not read, ``message`` the reason) or
+    'restored' by repair.  Columns are named, so older catalogs take it too."""
+    con.execute(
+        "INSERT INTO attempts (attempted_at, path, file_id, status, message, details) "
+        "VALUES (now(), ?, ?, ?, ?, ?)",
+        [path, file_id, status, message, details],
+    )
 
 
 def file_summary(con: duckdb.DuckDBPyConnection, file_id: str) -> dict[str, Any] | None:

@@ -324,9 +324,12 @@ def restore(root: Path, con: duckdb.DuckDBPyConnection, fid: str) -> None:
     con.execute("BEGIN TRANSACTION")
     cat.insert_file(con, row)
     cat.record_tables(con, fid, {t: checksum(root / table_rel(fid, t)) for t in ROW_TABLES})
-    con.execute(
-        "INSERT INTO attempts VALUES (now(), ?, ?, 'restored', ?)",
-        [row["path"], fid, "restored to the catalog by repair from its table files' metadata"],
+    cat.insert_attempt(
+        con,
+        row["path"],
+        fid,
+        "restored",
+        "restored to the catalog by repair from its table files' metadata",
     )
     if not had_history or not had_history[0]:
         cat.insert_history(con, "loaded", row, row["ingested_at"])
