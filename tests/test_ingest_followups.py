@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from totalplace import workspace as workspace_mod
 from totalplace.cli import app
+from totalplace.workspace import LOCK_NAME
 
 PUBLISHER = "Test Council"
 CSV = b"Payment Date,Supplier Name,Amount\n01/11/2010,Acme Ltd,600.00\n02/11/2010,Beta Ltd,700.00\n"
@@ -186,3 +191,67 @@ def test_an_ingest_option_past_its_range_exits_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2, result.output
     assert "max_columns" in json.loads(result.stdout)["error"]["message"]
+
+
+# -- 4. the writer's wait can be raised ---------------------------------------------------------
+
+HOLD_FOR = """
+import fcntl, sys, time
+fh = open(sys.argv[1], "a+")
+fcntl.flock(fh, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def _hold_lock(ws: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another command writing to ``ws`` for ``seconds``: a process holding its lock."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD_FOR, str(ws / LOCK_NAME), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "held"
+    return child
+
+
+def test_totalplace_wait_lets_a_writer_outwait_a_long_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = _init(tmp_path)
+    src = tmp_path / "spend.csv"
+    src.write_bytes(CSV)
+    args = ["ingest", str(ws), str(src), "--publisher", PUBLISHER, "--json"]
+    monkeypatch.setattr(workspace_mod, "WRITE_WAIT_SECONDS", 0.3)  # the default, shortened
+    child = _hold_lock(ws, 2.0)
+    try:
+        busy = runner.invoke(app, args)
+        assert busy.exit_code == 2, busy.output
+        message = json.loads(busy.stdout)["error"]["message"]
+        assert "is busy" in message and "TOTALPLACE_WAIT=SECONDS" in message
+        waited = runner.invoke(app, args, env={"TOTALPLACE_WAIT": "60"})
+    finally:
+        child.kill()
+        child.wait()
+        assert child.stdout is not None
+        child.stdout.close()
+    assert waited.exit_code == 0, waited.output
+    [f] = json.loads(waited.stdout)["files"]
+    assert f["status"] == "loaded"
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf", "100000"])
+def test_a_totalplace_wait_that_is_not_seconds_exits_2_naming_it(
+    tmp_path: Path, value: str
+) -> None:
+    ws = _init(tmp_path)
+    src = tmp_path / "spend.csv"
+    src.write_bytes(CSV)
+    result = runner.invoke(
+        app,
+        ["ingest", str(ws), str(src), "--publisher", PUBLISHER, "--json"],
+        env={"TOTALPLACE_WAIT": value},
+    )
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "ConfigError" and "TOTALPLACE_WAIT" in error["message"]

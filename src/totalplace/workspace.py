@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -37,7 +39,7 @@ import duckdb
 
 from totalplace import duck
 from totalplace.config import CONFIG_NAME, SourceEntry, WorkspaceConfig
-from totalplace.errors import WorkspaceError
+from totalplace.errors import ConfigError, WorkspaceError
 from totalplace.schema import ROW_TABLES
 from totalplace.store import catalog as cat
 from totalplace.store import locking, repair, stamp
@@ -59,8 +61,12 @@ __all__ = [
     "atomic_write",
 ]
 
-# How long a second writer waits for the first before saying the workspace is busy.
+# How long a second writer waits for the first before saying the workspace is busy,
+# unless the environment variable sets another wait for the run (write_wait).
 WRITE_WAIT_SECONDS = 30.0
+WAIT_VARIABLE = "TOTALPLACE_WAIT"
+# A wait longer than a day is a mistake, not patience.
+MAX_WAIT_SECONDS = 24 * 3600
 # each loaded row's rule and theme, written by classify and rebuilt by count
 CLASSIFIED_NAME = "classified.parquet"
 REPORT_NAME = "ingest_report.json"
@@ -220,16 +226,17 @@ class Workspace:
     @contextlib.contextmanager
     def writing(self, wait: float | None = None) -> Iterator[None]:
         """Hold the writer lock for a whole write (re-entrant in one process).
-        A second writer waits up to ``wait`` seconds (WRITE_WAIT_SECONDS by
-        default), then fails saying the workspace is busy; it never touches
+        A second writer waits up to ``wait`` seconds (by default
+        :func:`write_wait`), then fails saying the workspace is busy; it never touches
         what the first is writing.  On taking the lock, what a crashed writer
         left is recovered first; at the end, this process's staged files go."""
-        limit = WRITE_WAIT_SECONDS if wait is None else wait
+        limit = write_wait() if wait is None else wait
         with locking.writer_lock(self.root, wait=limit) as held:
             if not held:
                 raise WorkspaceError(
                     f"{self.root} is busy: another totalplace command is writing to it "
-                    f"(waited {limit:.0f} s). Run this command again when it has finished."
+                    f"(waited {limit:.0f} s). Run this command again when it has finished, "
+                    f"or wait longer with {WAIT_VARIABLE}=SECONDS."
                 )
             outermost = locking.lock_depth(self.root) == 1
             if outermost:
@@ -271,8 +278,9 @@ class Workspace:
         """Open the DuckDB catalog.  DuckDB lets one process at a time have the
         file open (a reader blocks a writer and the reverse), and every command
         holds it only for a moment, so a command that finds it held tries again
-        for up to WRITE_WAIT_SECONDS rather than failing (or failing a commit)."""
-        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        for up to :func:`write_wait` seconds rather than failing (or failing a commit)."""
+        wait = write_wait()
+        deadline = time.monotonic() + wait
         while True:
             try:
                 con = duck.connect(str(self.root / CATALOG_NAME), read_only=read_only)
@@ -287,8 +295,8 @@ class Workspace:
                 if time.monotonic() >= deadline:
                     raise WorkspaceError(
                         f"cannot open the catalog of {self.root}: {exc}. Another command has "
-                        f"held it for {WRITE_WAIT_SECONDS:.0f} s; run this one again when it "
-                        "has finished."
+                        f"held it for {wait:.0f} s; run this one again when it has finished, "
+                        f"or wait longer with {WAIT_VARIABLE}=SECONDS."
                     ) from exc
                 time.sleep(_CATALOG_RETRY_SECONDS)
         try:
@@ -336,11 +344,12 @@ class Workspace:
     def repair(self, apply: bool = False, verify: bool = False) -> RepairReport:
         """What ``totalplace repair`` finds (and with ``apply`` does): see
         :mod:`totalplace.store.repair`.  Holds the writer lock throughout."""
-        with locking.writer_lock(self.root, wait=WRITE_WAIT_SECONDS) as held:
+        with locking.writer_lock(self.root, wait=write_wait()) as held:
             if not held:
                 raise WorkspaceError(
                     f"{self.root} is busy: another totalplace command is writing to it. "
-                    "Run repair again when it has finished."
+                    f"Run repair again when it has finished, or wait longer with "
+                    f"{WAIT_VARIABLE}=SECONDS."
                 )
             report = repair.run(self.root, self._finish_swap, apply, verify)
             if apply:
@@ -370,7 +379,7 @@ class Workspace:
 
     def _attach_catalog(self, con: duckdb.DuckDBPyConnection, catalog: str) -> None:
         """ATTACH the catalog read-only, trying again while a writer holds it."""
-        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        deadline = time.monotonic() + write_wait()
         while True:
             try:
                 con.execute(f"ATTACH '{catalog}' AS cat (READ_ONLY)")
@@ -585,6 +594,25 @@ class Workspace:
             SourceEntry(path=p, sha256=h, publisher=pub) for p, h, pub in rows
         ]
         self.save_config()
+
+
+def write_wait() -> float:
+    """Seconds a command waits for another's write to finish (and for the
+    catalog): ``TOTALPLACE_WAIT`` when set, for a run whose writes are known to
+    queue behind a long ingest; else :data:`WRITE_WAIT_SECONDS`."""
+    text = os.environ.get(WAIT_VARIABLE, "").strip()
+    if not text:
+        return WRITE_WAIT_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= MAX_WAIT_SECONDS:  # a NaN fails too
+        raise ConfigError(
+            f"{WAIT_VARIABLE}={text!r} is not a wait: give seconds from 0 to "
+            f"{MAX_WAIT_SECONDS:,}, e.g. {WAIT_VARIABLE}=600"
+        )
+    return value
 
 
 def _busy(exc: duckdb.Error) -> bool:
