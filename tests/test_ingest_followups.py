@@ -89,6 +89,22 @@ def test_skipped_zip_members_and_links_are_kept_for_check_and_the_saved_report(
     assert "2 input(s) not read" in terminal.stdout
 
 
+def test_inputs_not_read_go_from_check_once_what_held_them_is_removed(tmp_path: Path) -> None:
+    ws = _init(tmp_path)
+    archive = tmp_path / "odd.zip"
+    archive.write_bytes(_zip({"..\\x.csv": CSV, "ok.csv": CSV}))
+    member = f"{archive}!..\\x.csv"
+    assert _ingest_json(ws, str(archive))[1][member]["status"] == "skipped"
+    result = runner.invoke(app, ["remove", str(ws), f"{archive}!ok.csv", "--json"])
+    assert result.exit_code == 0, result.output
+    # nothing of the zip is in the store: its member not read is no longer reported
+    assert _check_json(ws) == {}
+    assert _saved(ws) == {}
+    # ingested again, it is reported again
+    _ingest_json(ws, str(archive))
+    assert _check_json(ws)[member]["status"] == "skipped"
+
+
 # -- 2. a failed file's typed reason is stored -------------------------------------------------
 
 

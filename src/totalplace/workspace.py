@@ -534,6 +534,7 @@ class Workspace:
             con.execute("DELETE FROM swaps WHERE file_id = ?", [file_id])
             con.execute("DELETE FROM table_files WHERE file_id = ?", [file_id])
             _insert_history(con, "removed", old, _now())
+            cat.clear_skipped(con, str(old["path"]))
             con.execute("COMMIT")
         for table in ROW_TABLES:
             self.table_path(table, file_id).unlink(missing_ok=True)

@@ -581,7 +581,7 @@ def workspace_report(ws: Workspace) -> IngestReport:
             """SELECT path, file_id, status, message, details FROM (
                    SELECT path, file_id, status, message, details,
                           row_number() OVER (PARTITION BY path ORDER BY attempted_at DESC) AS k
-                   FROM attempts WHERE status IN ('loaded', 'failed', 'skipped'))
+                   FROM attempts WHERE status IN ('loaded', 'failed', 'skipped', 'removed'))
                WHERE k = 1 AND status IN ('failed', 'skipped')
                ORDER BY status, path"""
         ).fetchall():

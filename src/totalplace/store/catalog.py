@@ -174,6 +174,21 @@ def insert_attempt(
     )
 
 
+def clear_skipped(con: duckdb.DuckDBPyConnection, removed_path: str) -> None:
+    """Once nothing from a workbook or zip is left in the store, the inputs of
+    it that were not read are no longer reported: a 'removed' attempt follows
+    each (in the caller's transaction).  Ingesting it again reports them again."""
+    outer = removed_path.partition("!")[0]
+    con.execute(
+        """INSERT INTO attempts (attempted_at, path, file_id, status, message)
+           SELECT DISTINCT now(), path, file_id, 'removed', 'what held it was removed'
+           FROM attempts
+           WHERE status = 'skipped' AND split_part(path, '!', 1) = $outer
+             AND NOT EXISTS (SELECT 1 FROM files WHERE split_part(files.path, '!', 1) = $outer)""",
+        {"outer": outer},
+    )
+
+
 def file_summary(con: duckdb.DuckDBPyConnection, file_id: str) -> dict[str, Any] | None:
     """What the history keeps of a committed file."""
     row = con.execute(
