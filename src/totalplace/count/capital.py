@@ -127,18 +127,7 @@ def load_set_apart(ws: Workspace, year: str, engine: str = "duckdb") -> list[Apa
         cells = read_parts(spend.work / "apart").to_pylist()
     out = [
         ApartGroup(
-            TransactionGroup(
-                paying_body=c["paying_body"] or "",
-                theme=c["theme"],
-                tier=c["tier"],
-                pass_through=bool(c["pass_through"]),
-                capital=bool(c["capital"]),
-                payee_body=c["payee_body"],
-                payee_kind=c["payee_kind"],
-                pence=int(c["pence"] or 0),
-                rows=int(c["rows"]),
-                classified_by=c["classified_by"],
-            ),
+            TransactionGroup.from_cell(c, pence=int(c["pence"] or 0), rows=int(c["rows"])),
             c["kind"],
         )
         for c in cells

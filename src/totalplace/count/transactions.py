@@ -93,6 +93,22 @@ class TransactionGroup:
     rows: int
     classified_by: str = BY_RULES  # one of CLASSIFIED_BY
 
+    @classmethod
+    def from_cell(cls, c: dict[str, Any], pence: int, rows: int) -> TransactionGroup:
+        """A group from one row of an engine's grouped output."""
+        return cls(
+            paying_body=c["paying_body"] or "",
+            theme=c["theme"],
+            tier=c["tier"],
+            pass_through=bool(c["pass_through"]),
+            capital=bool(c["capital"]),
+            payee_body=c["payee_body"],
+            payee_kind=c["payee_kind"],
+            pence=pence,
+            rows=rows,
+            classified_by=c["classified_by"],
+        )
+
 
 @dataclass(frozen=True)
 class PayerCoverage:
@@ -274,18 +290,7 @@ def load_transactions(ws: Workspace, year: str, engine: str = "duckdb") -> Trans
     summed: dict[TransactionGroup, list[int]] = defaultdict(lambda: [0, 0])
     months: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in cells:
-        cell = TransactionGroup(
-            paying_body=c["paying_body"] or "",
-            theme=c["theme"],
-            tier=c["tier"],
-            pass_through=bool(c["pass_through"]),
-            capital=bool(c["capital"]),
-            payee_body=c["payee_body"],
-            payee_kind=c["payee_kind"],
-            pence=0,
-            rows=0,
-            classified_by=c["classified_by"],
-        )
+        cell = TransactionGroup.from_cell(c, pence=0, rows=0)
         summed[cell][0] += int(c["pence"] or 0)
         summed[cell][1] += int(c["rows"])
         months[cell.paying_body].append(c)
