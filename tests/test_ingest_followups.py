@@ -271,3 +271,15 @@ def test_a_totalplace_wait_that_is_not_seconds_exits_2_naming_it(
     assert result.exit_code == 2, result.output
     error = json.loads(result.stdout)["error"]
     assert error["type"] == "ConfigError" and "TOTALPLACE_WAIT" in error["message"]
+
+
+def test_max_archive_size_option_past_its_range_exits_2(tmp_path: Path) -> None:
+    ws = _init(tmp_path)
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(_zip({"a.csv": CSV}))
+    args = ["ingest", str(ws), str(archive), "--publisher", PUBLISHER, "--json"]
+    result = runner.invoke(app, [*args, "--max-archive-size", "2TiB"])
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "ConfigError" and "--max-archive-size" in error["message"]
+    assert runner.invoke(app, [*args, "--max-archive-size", "1TiB"]).exit_code == 0

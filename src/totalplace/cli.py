@@ -25,7 +25,7 @@ from typer.core import TyperGroup
 from totalplace.config import parse_place
 from totalplace.errors import TotalPlaceError
 from totalplace.ingest.checks import total_message
-from totalplace.ingest.limits import LIMITS, IngestLimits
+from totalplace.ingest.limits import LIMITS, IngestLimits, archive_option
 from totalplace.ingest.limits import chosen as chosen_limits
 from totalplace.ingest.pipeline import (
     FileReport,
@@ -35,7 +35,7 @@ from totalplace.ingest.pipeline import (
     workspace_report,
     write_report,
 )
-from totalplace.ingest.sources import expand_folders, parse_size
+from totalplace.ingest.sources import expand_folders
 from totalplace.money import pounds
 from totalplace.store.integrity import StoreCheck
 from totalplace.store.repair import RepairReport
@@ -310,7 +310,7 @@ def ingest(
             max_columns=max_columns,
             max_sheet_rows=max_sheet_rows,
         )
-        cap = None if max_archive_size is None else parse_size(max_archive_size)
+        cap = None if max_archive_size is None else archive_option(max_archive_size)
         if as_json or not sys.stderr.isatty():
             report = ingest_files(
                 ws,

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
 
-from totalplace.config import INGEST_MAXIMA, IngestSettings
+from totalplace.config import INGEST_MAXIMA, IngestSettings, archive_bytes
 from totalplace.errors import ConfigError, SourceError
 
 # No public body pays £10 trillion in one line; beyond this a value is a
@@ -98,6 +98,15 @@ class IngestLimits:
                     f"{f.name} ({LIMITS[f.name].option}) must be a whole number from 1 to "
                     f"{top:,}; got {value!r}"
                 )
+
+
+def archive_option(text: str) -> int:
+    """``--max-archive-size`` in bytes, in the same range as ``max_archive_size``
+    in the ``[ingest]`` table (1 byte to 1 TiB)."""
+    try:
+        return archive_bytes(text)
+    except ValueError as exc:
+        raise ConfigError(f"--max-archive-size {text!r}: {exc}") from exc
 
 
 def chosen(settings: IngestSettings, **given: int | None) -> IngestLimits:
