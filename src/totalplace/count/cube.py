@@ -311,6 +311,8 @@ def assemble(
         ),
         gross_ids=frozenset(body.id for body in gross.values()),
         serves_place=serves,
+        gross_payers={name: body.id for name, body in gross.items()},
+        top_down=bool(td.lines),
     )
     if tx.outside_year_rows:
         count.notes.append(f"{tx.outside_year_rows:,} loaded rows fall outside {year}: not counted")

@@ -10,7 +10,17 @@ it would count twice.  Otherwise it is reported for information:
   expenditure, so the payment is already netted off as the payee's income;
 * the payee is counted top down by its funding department (NHS trusts,
   central bodies), so nothing of its own spending is in the count to remove;
-* the payee does not serve the place.
+* the payee does not serve the place;
+* in a count with no top-down lines (a year without regional lines, or a
+  place outside the registry), the payee is not in the count at all: the
+  payment stays the payer's spending.
+
+A body paying itself (an internal recharge between its own services) is no
+transfer for a body counted from its net outturn: the outturn is the
+control total and the recharge only splits it.  A body counted gross from its
+payments is different: the receiving service spends the money again in the
+body's other payments, so the recharge would count the same money twice and is
+eliminated, with that reason.
 
 For the NHS the count holds commissioners, not providers: a payment to an
 NHS provider is never eliminated.
@@ -32,6 +42,14 @@ NETTED = "payee counted net from its own outturn: the payment is income netted o
 TOP_DOWN = "payee counted top down by its funding department: reported for information"
 OUTSIDE = "payee does not serve the place: reported for information"
 ELIMINATED = "payee counted gross from its own payments: it spends the money again"
+NOT_COUNTED = (
+    "payee not in this count (no top-down lines: only bodies counted gross from their "
+    "payments are counted): reported for information, the payment stays the payer's spending"
+)
+INTERNAL = (
+    "a body counted gross paying itself (an internal recharge): its own services spend the "
+    "money again in its other payments, so it is taken out once"
+)
 
 
 @dataclass(frozen=True)
@@ -58,11 +76,18 @@ def classify_transfers(
     net_ecodes: frozenset[str],
     gross_ids: frozenset[str],
     serves_place: Callable[[Body], bool],
+    gross_payers: Mapping[str, str] | None = None,
+    top_down: bool = True,
 ) -> list[Transfer]:
     """Transfers among ``groups`` whose payer is counted (payer name as in the
     rows -> its agency name in the count).  ``net_ecodes``: E-codes of bodies
     counted from their own net outturn; ``gross_ids``: registry ids of bodies
-    counted from their own gross transactions."""
+    counted from their own gross transactions; ``gross_payers``: payer name as
+    in the rows -> registry id, for the payers counted gross (to find their
+    payments to themselves); ``top_down``: whether the count has top-down lines
+    (without them a payee not counted gross is not in the count)."""
+    gross_payers = gross_payers or {}
+    internal: set[tuple[str, str]] = set()  # (agency, payee id) of a gross body paying itself
     summed: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for g in groups:
         # capital payments are not in the count's lines (capital comes from the
@@ -72,6 +97,8 @@ def classify_transfers(
         agency = counted_payers.get(g.paying_body)
         if agency is None:
             continue
+        if gross_payers.get(g.paying_body) == g.payee_body:
+            internal.add((agency, g.payee_body))
         cell = summed[(agency, g.payee_body, g.theme)]
         cell[0] += g.pence
         cell[1] += g.rows
@@ -82,16 +109,20 @@ def classify_transfers(
         except ConfigError:
             continue
         ecode = body.code("ecode")
-        if payee_id in gross_ids:
+        if (agency, payee_id) in internal:
+            eliminated, reason = True, INTERNAL
+        elif agency == body.name:
+            continue  # a body counted net paying itself: its outturn is the control
+        elif payee_id in gross_ids:
             eliminated, reason = True, ELIMINATED
         elif ecode is not None and ecode in net_ecodes:
             eliminated, reason = False, NETTED
-        elif serves_place(body):
+        elif not serves_place(body):
+            eliminated, reason = False, OUTSIDE
+        elif top_down:
             eliminated, reason = False, TOP_DOWN
         else:
-            eliminated, reason = False, OUTSIDE
-        if agency == body.name:
-            continue  # a body paying itself (internal recharges) is no transfer
+            eliminated, reason = False, NOT_COUNTED
         out.append(
             Transfer(agency, body.name, payee_id, body.kind, theme, pence, rows, eliminated, reason)
         )
