@@ -137,9 +137,7 @@ def _rules(profile: Profile, ws: Workspace) -> PeriodRules:
 
 
 def _engine(ws: Workspace) -> duckdb.DuckDBPyConnection:
-    con = duck.connect(
-        temp_directory=str(ws.tmp_dir / "duckdb"), memory_limit=INGEST_MEMORY_LIMIT
-    )
+    con = duck.connect(temp_directory=str(ws.tmp_dir / "duckdb"), memory_limit=INGEST_MEMORY_LIMIT)
     con.execute("SET preserve_insertion_order = true")
     return con
 
