@@ -150,6 +150,26 @@ def test_symlinked_subfolder_inside_is_followed_outside_is_reported(
     assert (str(folder / "linked-in"), "skipped") in got
 
 
+def test_symlinked_file_outside_the_folder_is_reported_not_read(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    folder = tmp_path / "spend"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(CSV)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.csv").write_bytes(CSV.replace(b"Acme", b"Secret"))
+    (folder / "linked.csv").symlink_to(elsewhere / "secret.csv")
+    (folder / "alias.csv").symlink_to(folder / "a.csv")  # inside: read (a duplicate)
+    files = ingest(ws, folder)
+    got = statuses(files)
+    assert (str(folder / "a.csv"), "loaded") in got
+    assert (str(folder / "linked.csv"), "skipped") in got
+    assert (str(folder / "alias.csv"), "duplicate") in got
+    out = next(f for f in files if f.path == str(folder / "linked.csv"))
+    assert "outside" in out.message and "not followed" in out.message
+
+
 def test_symlinked_subfolder_resolving_inside_is_read(ws: Workspace, tmp_path: Path) -> None:
     folder = tmp_path / "spend"
     # a hidden folder, reached only through the link

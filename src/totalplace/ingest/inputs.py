@@ -40,7 +40,7 @@ class Skipped:
     """An input that is not read, listed in the ingest report with the reason
     and never loaded: a workbook sheet holding no payments (notes, a pivot
     table, a chart), a zip member whose name points outside the archive or
-    that is nested too deep, a link to a folder outside the folder given."""
+    that is nested too deep, a link to a folder or file outside the folder given."""
 
     display_path: str  # "book.xlsx!Sheet", "archive.zip!member.csv", "folder/link"
     sha256: str | None
@@ -53,8 +53,8 @@ def expand_folders(paths: Sequence[Path | Skipped], workspace: Path) -> list[Pat
 
     A link to a sub-folder is followed when it resolves inside the folder given
     (once: a link back to a folder already read is reported, so a loop ends);
-    a link that leads outside it is reported, not followed, so naming a folder
-    never reads files the person did not put under it."""
+    a link (to a folder or a file) that leads outside it is reported, not
+    followed, so naming a folder never reads files the person did not put under it."""
     inside = workspace.resolve()
     out: list[Path | Skipped] = []
     for path in paths:
@@ -104,7 +104,17 @@ def _walk(
                 seen.add(target)
                 _walk(entry, root, workspace, seen, files, skipped)
         elif entry.suffix.lower() in SPEND_SUFFIXES and entry.is_file():
-            files.append(entry)
+            if entry.is_symlink() and not target.is_relative_to(root):
+                skipped.append(
+                    Skipped(
+                        str(entry),
+                        None,
+                        f"a link to a file outside {root} ({target}): not followed. "
+                        "Name that file on the command line to ingest it.",
+                    )
+                )
+            else:
+                files.append(entry)
 
 
 def parse_size(text: str) -> int:
