@@ -324,20 +324,20 @@ def assemble(
 LEVYING_KINDS = ("passenger_transport", "waste_authority", "combined_authority", "joint_authority")
 
 
+def levying_bodies(orgs: OrgRegistry) -> frozenset[str]:
+    """The bodies a council's payment to is a levy: one of LEVYING_KINDS with an
+    outturn of its own.  The count and trace both take levies from here."""
+    return frozenset(b.id for k in LEVYING_KINDS for b in orgs.bodies(k) if b.code("ecode"))
+
+
 def _levies_as_pass_through(
     count: PlaceCount, payer: str, groups: list[TransactionGroup], orgs: OrgRegistry
 ) -> list[TransactionGroup]:
     """A council's payment cells with its payments to levying bodies marked
     pass-through (a transport levy booked as a contribution to provisions is
     still a levy)."""
-    levying = {
-        g.payee_body
-        for g in groups
-        if g.payee_body
-        and g.payee_kind in LEVYING_KINDS
-        and not g.pass_through
-        and orgs.get(g.payee_body).code("ecode")
-    }
+    levies = levying_bodies(orgs)
+    levying = {g.payee_body for g in groups if g.payee_body in levies and not g.pass_through}
     if not levying:
         return groups
     moved = [g for g in groups if g.payee_body in levying and not g.capital and not g.pass_through]

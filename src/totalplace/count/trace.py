@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from totalplace.count.capital import LABELS_SCHEMA, set_apart_kind
-from totalplace.count.cube import LEVYING_KINDS
+from totalplace.count.cube import levying_bodies
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
 from totalplace.count.transactions import (
@@ -149,7 +149,7 @@ def _without_set_apart(
     (:func:`totalplace.count.capital.set_apart_kind`) and payments to levying
     bodies with an outturn of their own (levies, pass-through)."""
     registry = org_registry(ws.root / ORGS_DIR)
-    levying = [b.id for k in LEVYING_KINDS for b in registry.bodies(k) if b.code("ecode")]
+    levying = sorted(levying_bodies(registry))
     paths = [ws.table_path("rows", i) for i in file_ids]
     labels = spend.backend.read_parquet(paths, "tp_trace_labels", LABELS_SCHEMA)
     joined = rows.join(labels, ["file_id", "source_line"])
