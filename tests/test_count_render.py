@@ -28,6 +28,7 @@ from tests.test_synthetic_place import (
     _group,
     _line,
 )
+from totalplace.classify.taxonomy import theme_label
 from totalplace.count.capital import CAPITAL_COLUMN, NOT_IN_REFERENCE
 from totalplace.count.cube import assemble
 from totalplace.count.gross import months_of_year
@@ -80,6 +81,16 @@ def test_terminal_count_names_no_not_in_transaction_data_theme(count: PlaceCount
     text = _terminal(count)
     assert "not in transaction data" not in text
     assert "each service keeps its outturn" in text and RESIDUAL_METHOD in text
+
+
+def test_terminal_count_names_themes_as_people_do_not_by_their_ids(count: PlaceCount) -> None:
+    text = _terminal(count)
+    table = text[text.index("by theme") :]
+    ids = [t for t in count.by("theme") if "_" in t]
+    assert ids  # the count has themes whose ids are not words, e.g. housing_benefit
+    for theme in ids:
+        assert theme not in table
+        assert theme_label(theme) in table
 
 
 def test_terminal_count_shows_capital_set_apart_as_its_own_table(count: PlaceCount) -> None:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from totalplace.classify.taxonomy import theme_label
 from totalplace.count.capital import NOT_IN_REFERENCE
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import Coverage, PlaceCount
@@ -183,7 +184,8 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
     columns = ("classified by rules", "by the model", "unclassified")
     beside = _classified(count)
     console.print(_shares("by agency", "agency", count.by("agency"), total, top, beside, columns))
-    console.print(_shares("by theme", "theme", count.by("theme"), total, top))
+    by_theme = {theme_label(t): pence for t, pence in count.by("theme").items()}
+    console.print(_shares("by theme", "theme", by_theme, total, top))
     for x in count.lines:
         if x.basis:
             reason = next((f for f in x.flags if f != MIX_FLAG), "")

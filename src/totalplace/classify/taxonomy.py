@@ -139,6 +139,17 @@ def default_taxonomy() -> Taxonomy:
     return parse_taxonomy(ref.read_text(encoding="utf-8"), TAXONOMY_FILE)
 
 
+def theme_label(theme: str) -> str:
+    """A theme as people name it: the taxonomy's label, else its id in words
+    (a workspace's own rules may add a theme the shipped taxonomy lacks)."""
+    if theme == PASS_THROUGH:
+        return "Passed through (not spending on services)"
+    found = default_taxonomy().themes.get(theme)
+    if found is not None:
+        return found.label
+    return theme.replace("_", " ").strip().capitalize() or "(no theme)"
+
+
 def theme_for_cofog(function: str, subfunction: str | None = None) -> str:
     """The theme of a COFOG function and subfunction as HM Treasury labels them
     ("10. Social protection", "10.2 Old age"): the subfunction's theme if it

@@ -23,6 +23,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from totalplace.classify.taxonomy import theme_label
 from totalplace.count.trace import trace
 from totalplace.errors import TotalPlaceError
 from totalplace.web.access import (
@@ -34,7 +35,7 @@ from totalplace.web.access import (
     Sessions,
     same_token,
 )
-from totalplace.web.reports import NoCount, cells, place_count, read_count, summary, theme_label
+from totalplace.web.reports import NoCount, cells, place_count, read_count, summary
 from totalplace.web.templates import OVERVIEW_JS, render, script_json
 from totalplace.web.users import User, check_password, list_users
 from totalplace.workspace import Workspace

@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from totalplace.classify.taxonomy import PASS_THROUGH, default_taxonomy
+from totalplace.classify.taxonomy import theme_label
 from totalplace.count.place_count import CountLine, PlaceCount
 from totalplace.errors import TotalPlaceError
 from totalplace.reference.places import Place
@@ -52,17 +52,6 @@ def read_count(root: Path) -> dict[str, Any]:
             f"{path} cannot be read ({exc}): run `totalplace count {root}` again"
         ) from exc
     return data
-
-
-def theme_label(theme: str) -> str:
-    """A theme as people name it: the taxonomy's label, else its id in words
-    (a workspace's own rules may add a theme the shipped taxonomy lacks)."""
-    if theme == PASS_THROUGH:
-        return "Passed through (not spending on services)"
-    found = default_taxonomy().themes.get(theme)
-    if found is not None:
-        return found.label
-    return theme.replace("_", " ").strip().capitalize() or "(no theme)"
 
 
 def method_label(method: str) -> str:
