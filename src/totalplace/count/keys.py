@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from totalplace.count.councils import service_spend_by_unit
 from totalplace.errors import ConfigError
@@ -74,27 +75,52 @@ class KeyRules:
         raise ConfigError(f"{self.source}: no rule matches line {dict(line)}; end with a catch-all")
 
 
+RULES_FILE = "data/apportionment_keys.toml"
+SITES_FILE = "data/site_keys.toml"
+
+
 def load_rules(path: Path | None = None) -> KeyRules:
     if path is None:
         return _default_rules()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read apportionment keys: {exc}") from exc
-    return _parse(text, str(path))
+    return _parse(_read(path, "apportionment keys"), str(path))
 
 
 @cache
 def _default_rules() -> KeyRules:
-    ref = resources.files("totalplace").joinpath("data/apportionment_keys.toml")
-    return _parse(ref.read_text(encoding="utf-8"), "data/apportionment_keys.toml")
+    return _parse(_packaged(RULES_FILE), RULES_FILE)
+
+
+def _read(path: Path, what: str) -> str:
+    """A user's key or site file, or a ConfigError naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc}") from exc
+
+
+def _packaged(name: str) -> str:
+    return resources.files("totalplace").joinpath(name).read_text(encoding="utf-8")
+
+
+def _toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+
+
+def _patterns(
+    spec: Mapping[str, object], fields: tuple[str, ...], where: str
+) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The regular expressions ``spec`` gives for ``fields``, case-insensitive."""
+    try:
+        return tuple((f, re.compile(str(spec[f]), re.IGNORECASE)) for f in fields if f in spec)
+    except re.error as exc:
+        raise ConfigError(f"{where}: bad regular expression: {exc}") from exc
 
 
 def _parse(text: str, source: str) -> KeyRules:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: {exc}") from exc
+    raw = _toml(text, source)
     rules = []
     for i, spec in enumerate(raw.get("rule", []), start=1):
         key = spec.get("key")
@@ -103,12 +129,7 @@ def _parse(text: str, source: str) -> KeyRules:
         unknown = set(spec) - {"key", "why", *MATCH_FIELDS}
         if unknown:
             raise ConfigError(f"{source}: rule {i} has unknown fields {sorted(unknown)}")
-        try:
-            patterns = tuple(
-                (f, re.compile(str(spec[f]), re.IGNORECASE)) for f in MATCH_FIELDS if f in spec
-            )
-        except re.error as exc:
-            raise ConfigError(f"{source}: rule {i}: bad regular expression: {exc}") from exc
+        patterns = _patterns(spec, MATCH_FIELDS, f"{source}: rule {i}")
         rules.append(KeyRule(key, str(spec.get("why", "")), patterns))
     if not rules or rules[-1].patterns:
         raise ConfigError(f"{source}: the last rule must match everything (a rule with only a key)")
@@ -139,24 +160,16 @@ def load_sites(path: Path | None = None) -> tuple[SiteRule, ...]:
     """The site table: ``data/site_keys.toml``, or a user's file of the same shape."""
     if path is None:
         return _default_sites()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read site keys: {exc}") from exc
-    return _parse_sites(text, str(path))
+    return _parse_sites(_read(path, "site keys"), str(path))
 
 
 @cache
 def _default_sites() -> tuple[SiteRule, ...]:
-    ref = resources.files("totalplace").joinpath("data/site_keys.toml")
-    return _parse_sites(ref.read_text(encoding="utf-8"), "data/site_keys.toml")
+    return _parse_sites(_packaged(SITES_FILE), SITES_FILE)
 
 
 def _parse_sites(text: str, source: str) -> tuple[SiteRule, ...]:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: {exc}") from exc
+    raw = _toml(text, source)
     out = []
     for i, spec in enumerate(raw.get("site", []), start=1):
         missing = [f for f in ("name", "region", "authority", "source") if not spec.get(f)]
@@ -167,12 +180,7 @@ def _parse_sites(text: str, source: str) -> tuple[SiteRule, ...]:
             raise ConfigError(f"{source}: site {i} has unknown fields {sorted(unknown)}")
         if not any(f in spec for f in SITE_FIELDS):
             raise ConfigError(f"{source}: site {i} must match a department or programme")
-        try:
-            patterns = tuple(
-                (f, re.compile(str(spec[f]), re.IGNORECASE)) for f in SITE_FIELDS if f in spec
-            )
-        except re.error as exc:
-            raise ConfigError(f"{source}: site {i}: bad regular expression: {exc}") from exc
+        patterns = _patterns(spec, SITE_FIELDS, f"{source}: site {i}")
         out.append(
             SiteRule(
                 name=str(spec["name"]),
