@@ -14,9 +14,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tests.test_count_honesty import _services, _without_files
 from totalplace.count.capital import CAPITAL_COLUMN, CAPITAL_RULE, HRA_RULE, NOT_IN_REFERENCE
 from totalplace.count.cube import build_count
-from totalplace.count.place_count import PlaceCount
 from totalplace.count.topdown import topdown
 from totalplace.ingest.pipeline import ingest_files
 from totalplace.orgs.resolve import resolve_workspace
@@ -62,18 +62,6 @@ def _council(root: Path, payments: dict[str, Payment]) -> Workspace:
         ws.root / CLASSIFIED_NAME,
     )
     return ws
-
-
-def _services(count: PlaceCount) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for x in count.lines:
-        if x.agency == COUNCIL:
-            out[x.service] = out.get(x.service, 0) + x.pence
-    return out
-
-
-def _without_files(root: Path) -> PlaceCount:
-    return build_count(Workspace.create(root / "empty", ["E08000003"], YEAR))
 
 
 def test_capital_and_council_housing_payments_never_split_revenue(tmp_path: Path) -> None:
