@@ -10,6 +10,12 @@ def pounds(pence: int) -> str:
     return f"{sign}£{whole:,}.{p:02d}"
 
 
+def display_pounds(pence: int) -> str:
+    """``−£1,234.50`` from -123450: as :func:`pounds`, with the minus sign
+    (U+2212) that pages and charts show, so a negative is never read as a dash."""
+    return pounds(pence).replace("-", "\u2212", 1)
+
+
 def millions(pence: int) -> str:
     """``£1,234.5m``: for totals, rounded to the nearest £100,000."""
     sign = "-" if pence < 0 else ""

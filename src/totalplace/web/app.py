@@ -10,41 +10,30 @@ them people, some redacted), need the analyst role.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the routes'
-# parameter annotations at run time, and some name types made inside create_app.
+# parameter annotations at run time.
 import secrets
-from collections import defaultdict
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from totalplace.classify.taxonomy import theme_label
-from totalplace.count.trace import trace
 from totalplace.errors import TotalPlaceError
-from totalplace.web.access import (
-    LOCAL_USER,
-    LOGIN_CSRF_COOKIE,
-    SESSION_COOKIE,
-    SESSION_SECONDS,
-    Session,
-    Sessions,
-    same_token,
-)
-from totalplace.web.reports import NoCount, cells, place_count, read_count, summary
-from totalplace.web.templates import OVERVIEW_JS, render, script_json
-from totalplace.web.users import User, check_password, list_users
-from totalplace.workspace import Workspace
+from totalplace.web import page_drill, page_overview, templates
+from totalplace.web.access import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, same_token
+from totalplace.web.reports import summary
+from totalplace.web.site import MAX_DEPTH, MAX_LIMIT, ApiError, Limit, Offset, Site, Viewer
+from totalplace.web.users import check_password
 
-# Rows a page of any list may hold.
-MAX_LIMIT = 1000
-# How deep into a cell's rows a page may start: trace reads the largest
-# offset + limit rows and the page is the last of them.
-MAX_DEPTH = 20_000
+# Each page module registers its routes, template, script and place in the
+# navigation bar; the order here is the order of the navigation bar.
+PAGES = (page_overview, page_drill)
+__all__ = ["MAX_DEPTH", "MAX_LIMIT", "PAGES", "create_app", "plotly_js"]
 # The count lines' fields a viewer sees: what was counted, never whose rows.
 VIEWER_LINE_FIELDS = (
     "agency", "agency_type", "funder", "theme", "function", "tier", "capital_revenue",
@@ -69,14 +58,6 @@ _TYPES = {
 }  # fmt: skip
 
 
-class ApiError(HTTPException):
-    """An error with its type named for the one error shape."""
-
-    def __init__(self, status: int, type_: str, message: str) -> None:
-        super().__init__(status, message)
-        self.type = type_
-
-
 def _error(status: int, type_: str, message: str) -> JSONResponse:
     return JSONResponse(
         {"error": {"type": type_, "message": message}}, status, headers=SECURITY_HEADERS
@@ -91,8 +72,7 @@ def plotly_js() -> Path:
 
 def create_app(root: Path, require_login: bool = False) -> FastAPI:
     """The dashboard for the workspace at ``root``."""
-    ws = Workspace.open(root)
-    sessions = Sessions()
+    site = Site(root, require_login)
     app = FastAPI(
         title="totalplace",
         summary="The place's count: totals, themes, agencies and the rows behind each cell.",
@@ -100,41 +80,7 @@ def create_app(root: Path, require_login: bool = False) -> FastAPI:
         redoc_url=None,
         openapi_url=None,  # served below, behind the login
     )
-
-    def login_required() -> bool:
-        return require_login or bool(list_users(ws.root))
-
-    def session_of(request: Request) -> Session | None:
-        return sessions.get(request.cookies.get(SESSION_COOKIE))
-
-    def current_user(request: Request) -> User:
-        if not login_required():
-            return LOCAL_USER
-        session = session_of(request)
-        if session is None:
-            raise ApiError(401, "LoginRequired", "log in first: POST /login, or open /login")
-        return session.user
-
-    def analyst(user: Annotated[User, Depends(current_user)]) -> User:
-        if not user.may("analyst"):
-            raise ApiError(
-                403,
-                "Forbidden",
-                f"{user.name} is a viewer: viewers see totals only, not the rows behind "
-                "them or supplier names; ask an admin for the analyst role",
-            )
-        return user
-
-    def count_data() -> dict[str, Any]:
-        try:
-            return read_count(ws.root)
-        except NoCount as exc:
-            raise ApiError(404, "NoCount", str(exc)) from exc
-
-    Viewer = Annotated[User, Depends(current_user)]
-    Analyst = Annotated[User, Depends(analyst)]
-    Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows in the page.")]
-    Offset = Annotated[int, Query(ge=0, description="Rows skipped before the page.")]
+    app.state.site = site
 
     # plotly.min.js is 4.9 MB as installed and 1.5 MB compressed
     app.add_middleware(GZipMiddleware, minimum_size=1000)
@@ -178,49 +124,11 @@ def create_app(root: Path, require_login: bool = False) -> FastAPI:
         )
 
     # -- pages ---------------------------------------------------------------
-    def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        return HTMLResponse(render(name, **context), status)
+    for module in PAGES:
+        module.add_routes(app, site)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def overview(request: Request) -> Response:
-        session = session_of(request)
-        if login_required() and session is None:
-            return RedirectResponse("/login", 303)
-        user = session.user if session else LOCAL_USER
-        context: dict[str, Any] = {
-            "title": "Overview",
-            "user": user,
-            "login_required": login_required(),
-            "csrf_token": session.csrf if session else "",
-        }
-        try:
-            data = read_count(ws.root)
-        except NoCount as exc:
-            return page("overview.html", no_count=str(exc), **context)
-        s = summary(data)
-        all_cells = cells(data)
-        shown = [c for c in all_cells if c["pence"] > 0]
-        by_theme: dict[str, int] = defaultdict(int)
-        for c in shown:
-            by_theme[c["theme"]] += c["pence"]
-        treemap = [
-            {"id": f"t:{t}", "label": theme_label(t), "parent": "", "pence": p}
-            for t, p in by_theme.items()
-        ] + [
-            {"id": f"t:{c['theme']}/a:{c['agency']}", "label": c["agency"],
-             "parent": f"t:{c['theme']}", "pence": c["pence"]}
-            for c in shown
-        ]  # fmt: skip
-        chart = {"by_theme": [t for t in s["by_theme"] if t["pence"] > 0], "treemap": treemap}
-        return page(
-            "overview.html",
-            title=f"Overview: {s['place']}",
-            s=s,
-            cells=all_cells,
-            negative=[c for c in all_cells if c["pence"] <= 0],
-            chart_json=script_json(chart),
-            **{k: v for k, v in context.items() if k != "title"},
-        )
+    def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return site.page(name, status, **context)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_page(request: Request) -> Response:
@@ -245,11 +153,11 @@ def create_app(root: Path, require_login: bool = False) -> FastAPI:
         name, password = form.get("name"), form.get("password")
         user = None
         if isinstance(name, str) and isinstance(password, str):
-            user = check_password(ws.root, name, password)
+            user = check_password(site.root, name, password)
         if user is None:
             return _login_form(request, "That user name and password do not match.", 401)
-        sessions.end(request.cookies.get(SESSION_COOKIE))  # a new token at every login
-        token, _ = sessions.start(user)
+        site.sessions.end(request.cookies.get(SESSION_COOKIE))  # a new token at every login
+        token, _ = site.sessions.start(user)
         response = RedirectResponse("/", 303)
         response.set_cookie(
             SESSION_COOKIE, token, max_age=SESSION_SECONDS, httponly=True, samesite="strict"
@@ -260,11 +168,11 @@ def create_app(root: Path, require_login: bool = False) -> FastAPI:
     @app.post("/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:
         form = await request.form()
-        session = session_of(request)
+        session = site.session_of(request)
         if session is None or not same_token(form.get("csrf_token"), session.csrf):
             raise ApiError(403, "CsrfRefused", "the form's CSRF token does not match your "
                            "session: reload the page and log out again")  # fmt: skip
-        sessions.end(request.cookies.get(SESSION_COOKIE))
+        site.sessions.end(request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/login", 303)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -275,9 +183,11 @@ def create_app(root: Path, require_login: bool = False) -> FastAPI:
             plotly_js(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
         )
 
-    @app.get("/static/overview.js", include_in_schema=False)
-    def overview_js() -> Response:
-        return Response(OVERVIEW_JS, media_type="text/javascript")
+    @app.get("/static/{name}", include_in_schema=False)
+    def page_script(name: str) -> Response:
+        if name not in templates.SCRIPTS:
+            raise HTTPException(404)
+        return Response(templates.SCRIPTS[name], media_type="text/javascript")
 
     # -- API -----------------------------------------------------------------
     @app.get("/api/openapi.json", include_in_schema=False)
@@ -286,11 +196,11 @@ def create_app(root: Path, require_login: bool = False) -> FastAPI:
 
     @app.get("/api/count", summary="The count's totals, by theme, agency, service and method")
     def api_count(user: Viewer) -> dict[str, Any]:
-        return summary(count_data())
+        return summary(site.count_data())
 
     @app.get("/api/lines", summary="The count's lines, paged (viewers see what was counted)")
     def api_lines(user: Viewer, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
-        lines = count_data().get("lines", [])
+        lines = site.count_data().get("lines", [])
         page_lines = lines[offset : offset + limit]
         if not user.may("analyst"):
             page_lines = [{k: x.get(k) for k in VIEWER_LINE_FIELDS} for x in page_lines]
@@ -300,42 +210,5 @@ def create_app(root: Path, require_login: bool = False) -> FastAPI:
             "offset": offset,
             "lines": [{**x, "theme_label": theme_label(str(x["theme"]))} for x in page_lines],
         }
-
-    @app.get(
-        "/api/cells/{agency}/{theme}/rows",
-        summary="The source rows of one agency and theme, largest first, paged (analysts)",
-    )
-    def api_cell_rows(
-        agency: str, theme: str, user: Analyst, limit: Limit = 100, offset: Offset = 0
-    ) -> dict[str, Any]:
-        if offset + limit > MAX_DEPTH:
-            raise ApiError(422, "InvalidRequest", f"offset + limit is {offset + limit:,}; "
-                           f"pages reach {MAX_DEPTH:,} rows into a cell at most")  # fmt: skip
-        count = place_count(count_data())
-        found = trace(ws, count, agency, theme, limit=offset + limit)
-        if not found.lines:
-            hint = f"; the nearest agencies: {'; '.join(found.nearest)}" if found.nearest else ""
-            raise ApiError(404, "NoSuchCell", f"no line of the count has agency "
-                           f"{found.agency!r} and theme {theme!r}{hint}")  # fmt: skip
-        from_rows = sum(int(x["pence"]) for x in found.lines if x["method"] == "transactions")
-        return {
-            "agency": found.agency,
-            "theme": theme,
-            "theme_label": theme_label(theme),
-            "cell_pence": found.pence,
-            # the cell's lines from payments, which the rows add up to
-            "transactions_pence": from_rows,
-            "total": found.rows_total,
-            "rows_pence": found.rows_pence,
-            "basis": found.basis,
-            "limit": limit,
-            "offset": offset,
-            "rows": [
-                {"file": r.path, "line": r.line, "paying_body": r.paying_body,
-                 "supplier": r.supplier, "date": r.date, "pence": r.pence,
-                 "rule_id": r.rule_id, "classified_by": r.classified_by}
-                for r in found.rows[offset : offset + limit]
-            ],
-        }  # fmt: skip
 
     return app
