@@ -179,11 +179,47 @@ def test_overview_shows_totals_and_tables_beside_charts_in_words(
     assert "<td>From payments (transactions)</td>" in html
     assert 'id="theme-chart"' in html and 'id="cell-chart"' in html
     assert html.count("<table>") >= 3  # the method mix and one beside each chart
-    # theme ids appear only inside the chart data, never as text a reader sees
+    # theme ids appear only inside the chart data and links, never as text a reader sees
     visible = re.sub(r'<script id="chart-data".*?</script>', "", html, flags=re.S)
+    visible = re.sub(r"<[^>]*>", " ", visible)
+    assert "Children and families" in visible
     assert "children_and_families" not in visible
 
 
 def test_openapi_describes_every_api_route(client: TestClient) -> None:
     paths = client.get("/api/openapi.json").json()["paths"]
-    assert sorted(paths) == ["/api/cells/{agency}/{theme}/rows", "/api/count", "/api/lines"]
+    routes = {
+        getattr(r, "path", "")
+        for r in client.app.routes  # type: ignore[attr-defined]
+    }
+    api = {p for p in routes if p.startswith("/api/") and p != "/api/openapi.json"}
+    assert {"/api/cells/{agency}/{theme}/rows", "/api/count", "/api/lines", "/api/overview"} <= api
+    assert sorted(paths) == sorted(api)
+
+
+def test_overview_parts_add_up_to_the_count(client: TestClient, count_json: dict[str, Any]) -> None:
+    got = client.get("/api/overview").json()
+    s, o = got["summary"], got["overview"]
+    total = count_json["total_pence"]
+    # current and capital, less the transfers eliminated, are the count
+    assert o["current_pence"] + o["capital_pence"] - s["transfers_eliminated_pence"] == total
+    assert sum(g["pence"] for g in o["by_grade"]) == o["current_pence"] + o["capital_pence"]
+    assert sum(t["pence"] for t in o["tiers"]) == o["current_pence"] + o["capital_pence"]
+    # what flows out of the funders flows on to the themes
+    funded = sum(f["pence"] for f in o["flows"] if f["stage"] == "funder")
+    spent = sum(f["pence"] for f in o["flows"] if f["stage"] == "agency")
+    assert funded == spent > 0
+    # every treemap cell names the drill-down page of that agency and theme
+    for c in got["cells"]:
+        assert c["href"].startswith("/drill?agency=")
+    assert all(c["pence"] * 100 < total for c in o["small_cells"])
+
+
+def test_overview_tables_download_as_csv(client: TestClient) -> None:
+    response = client.get("/overview/cells.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = response.text.splitlines()
+    assert rows[0] == "theme,agency,pence"
+    assert any(r.startswith("Children and families,") for r in rows[1:])
+    _is_error(client.get("/overview/nothing.csv"), 404, "NotFound")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,75 @@ def place_count(data: dict[str, Any]) -> PlaceCount:
         population=int(data.get("population", 0)),
         lines=lines,
     )
+
+
+# What each confidence grade on a line means (CountLine.grade).
+GRADE_LABELS = {
+    "A": "A: the body's own payments or outturn",
+    "B": "B: outturn shared by population, or themes from the model",
+    "C": "C: apportioned by residents, or set apart by a rule",
+    "D": "D: apportioned by a proxy",
+}
+# Cells below this share of the place's total are listed under the treemap,
+# which cannot label them legibly.
+SMALL_SHARE = Fraction(1, 100)
+
+
+def _sum_by(lines: list[dict[str, Any]], *keys: str) -> dict[tuple[str, ...], int]:
+    out: dict[tuple[str, ...], int] = defaultdict(int)
+    for line in lines:
+        out[tuple(str(line.get(k, "")) for k in keys)] += int(line["pence"])
+    return out
+
+
+def overview(data: dict[str, Any]) -> dict[str, Any]:
+    """Everything the Overview page shows, as aggregates any role may see:
+    current and capital apart, the confidence grades, the flows from funder
+    to agency to theme, the prevention split by theme, and the cells too
+    small for the treemap to label.  Every part sums to the count's total."""
+    lines = [x for x in data.get("lines", []) if int(x["pence"]) != 0]
+    total = int(data.get("total_pence", 0))
+    kind = _sum_by(lines, "capital_revenue")
+    grades = _sum_by(lines, "grade")
+    tiers = _sum_by(lines, "theme", "tier")
+    flows_in = _sum_by(lines, "funder", "agency")
+    flows_out = _sum_by(lines, "agency", "theme")
+    all_cells = cells(data)
+    small = [
+        c for c in all_cells if total > 0 and c["pence"] > 0 and c["pence"] < total * SMALL_SHARE
+    ]
+    coverage = data.get("coverage", [])
+    classification = data.get("classification", {})
+    classified = sum(int(c.get("total_pence", 0)) for c in classification.values())
+    unclassified = sum(int(c.get("unclassified_pence", 0)) for c in classification.values())
+    return {
+        "current_pence": sum(p for (k,), p in kind.items() if k != "capital"),
+        "capital_pence": kind.get(("capital",), 0),
+        "set_apart_pence": int(data.get("set_apart_pence", 0)),
+        "by_grade": [
+            {"id": g, "label": GRADE_LABELS.get(g, g), "pence": p}
+            for (g,), p in sorted(grades.items())
+        ],
+        "tiers": [
+            {"theme": t, "theme_label": theme_label(t), "tier": tier, "pence": p}
+            for (t, tier), p in sorted(tiers.items())
+        ],
+        "flows": [
+            {"source": f, "target": a, "stage": "funder", "pence": p}
+            for (f, a), p in sorted(flows_in.items(), key=lambda kv: -kv[1])
+            if p > 0
+        ]
+        + [
+            {"source": a, "target": theme_label(t), "stage": "agency", "pence": p}
+            for (a, t), p in sorted(flows_out.items(), key=lambda kv: -kv[1])
+            if p > 0
+        ],
+        "small_cells": small,
+        "quality": {
+            "bodies_with_payments": len(coverage),
+            "bodies_full_year": sum(1 for c in coverage if int(c.get("months", 0)) >= 12),
+            "classified_pence": classified - unclassified,
+            "payments_pence": classified,
+            "warnings": len(data.get("warnings", [])),
+        },
+    }

@@ -46,6 +46,7 @@ nav a[aria-current] { font-weight: 700; }
 .skip { position: absolute; left: -10000px; }
 .skip:focus { position: static; }
 .download { font-size: 0.9rem; }
+.scroll { max-height: 440px; overflow: auto; }
 </style>
 </head>
 <body>
