@@ -10,7 +10,8 @@ difference is explained in two ways a finance officer can check:
   interest) shared by population, which the tool leaves out and a count of
   "all public money" may not; every apportioned line shared by population
   instead of its key; local government from HM Treasury's regional lines
-  instead of councils' own outturn; capital left out;
+  instead of councils' own outturn; capital left out; lines where receipts
+  exceed spending (negative lines) left out, as a count of gross spending would;
 * **lines**: the apportioned lines whose key moves the place's figure most
   against a plain population share, largest first, each with its key.
 
@@ -205,6 +206,13 @@ def _keyed_lines(
     ]
 
 
+def net_receipts_pence(td: TopDownResult) -> int:
+    """What leaving out a place's negative lines adds to its count: HM Treasury
+    and councils record some spending net of receipts, and where receipts are
+    the larger the line is negative and lowers the count."""
+    return -sum(x.place_pence for x in td.lines if x.place_pence < 0)
+
+
 def _attribute(rec: Reconciliation) -> None:
     """Take the scope choices that move the figure towards the published one,
     largest first, until the difference beyond 10% is covered."""
@@ -237,7 +245,7 @@ def reconcile(
     for published in (known[f] for f in (figures or known)):
         specs = sorted(PRESETS) if published.place == PILOTS else [published.place]
         rec = Reconciliation(published, year)
-        non_id = population_pence = keyed_pence = lg_outturn = lg_regional = 0
+        non_id = population_pence = keyed_pence = lg_outturn = lg_regional = receipts = 0
         for spec in specs:
             td = topdown(resolve_place(spec, year), year, reg=reg)
             label = td.place.name
@@ -258,6 +266,7 @@ def reconcile(
             # the place's share of England's residents, of England's share of the UK
             place_share = _share(td.non_identifiable_pence, england, uk)
             non_id += _share(place_share, td.population, england_pop)
+            receipts += net_receipts_pence(td)
         rec.current_pence = rec.pence - rec.capital_pence
         rec.lines = sorted(rec.lines, key=lambda x: -abs(x.difference_pence))[:LINES_SHOWN]
         rec.adjustments = [
@@ -279,6 +288,15 @@ def reconcile(
                 lg_regional - lg_outturn,
                 "HM Treasury's regional local-government lines apportioned, instead of the "
                 "councils' and joint bodies' own Revenue Outturn",
+            ),
+            Adjustment(
+                "net receipts left out",
+                receipts,
+                "lines where a body's receipts exceed its spending (the Nuclear Decommissioning "
+                "Authority's commercial income, NHS pension contributions, prescription "
+                "charges, a council service's fees) are negative and lower the count; a count "
+                "of gross spending leaves them out (receipts netted inside positive lines are "
+                "not shown separately, so this is the least such a count would add)",
             ),
             Adjustment(
                 "capital left out",
