@@ -7,6 +7,7 @@ rows need ingesting to test access), with an agency named like markup."""
 from __future__ import annotations
 
 import json
+import re
 import stat
 import warnings
 from pathlib import Path
@@ -23,7 +24,9 @@ from totalplace.errors import ConfigError
 from totalplace.reference.places import Place
 from totalplace.web.access import LOGIN_CSRF_COOKIE, SESSION_COOKIE, is_loopback, refuse_open_bind
 from totalplace.web.app import create_app
-from totalplace.web.users import add_user, check_password, list_users
+from totalplace.web.site import Site
+from totalplace.web.templates import env as template_env
+from totalplace.web.users import User, add_user, check_password, list_users
 from totalplace.workspace import Workspace
 
 with warnings.catch_warnings():  # see test_web_api.py
@@ -32,6 +35,7 @@ with warnings.catch_warnings():  # see test_web_api.py
 
 MARKUP = "<script>alert(1)</script>"
 PASSWORD = "correct horse battery"
+render_people = template_env.globals["people"]
 API_ROUTES = ["/api/count", "/api/lines", "/api/cells/Council/health/rows", "/api/openapi.json"]
 
 
@@ -89,8 +93,34 @@ def test_anonymous_is_refused_everywhere_when_login_is_required(ws: Workspace) -
     client = _client(ws)
     for route in API_ROUTES:
         assert _error_type(client.get(route), 401) == "LoginRequired", route
+    # every route the app has, whichever page added it: data routes answer 401,
+    # pages send the browser to the login form; only the form, the login and
+    # the static scripts are open
+    open_routes = {"/login", "/static/plotly.min.js", "/static/{name}"}
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        path = getattr(route, "path", "")
+        if path in open_routes or "GET" not in getattr(route, "methods", set()):
+            continue
+        url = re.sub(r"\{[^}]+\}", "x", path)
+        response = client.get(url, follow_redirects=False)
+        if response.status_code == 303:
+            assert response.headers["location"] == "/login", path
+        else:
+            assert _error_type(response, 401) == "LoginRequired", path
     page = client.get("/", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/login"
+
+
+def test_a_small_count_of_people_is_withheld_from_a_viewer_only(ws: Workspace) -> None:
+    site = Site(ws.root)
+    threshold = site.disclosure_threshold
+    assert threshold == 10  # the default
+    viewer, analyst = User("vi", "viewer"), User("an", "analyst")
+    assert site.people(threshold - 1, viewer) is None
+    assert site.people(threshold - 1, analyst) == threshold - 1
+    assert site.people(threshold, viewer) == threshold
+    assert site.people(0, viewer) == 0  # nobody is nobody
+    assert render_people(None, threshold) == "fewer than 10"
 
 
 def test_no_login_on_loopback_until_a_user_exists(ws: Workspace) -> None:

@@ -99,6 +99,20 @@ class Site:
             "path": request.url.path,
         }
 
+    @property
+    def disclosure_threshold(self) -> int:
+        return int(self.ws.config.disclosure_threshold)
+
+    def people(self, n: int, user: User) -> int | None:
+        """A count of people (or of payments to private individuals) as
+        ``user`` may see it: None, shown as "fewer than N", when it is above
+        nought and under the workspace's ``disclosure_threshold`` and the
+        user's role has no person-level access (a viewer), so a small count
+        cannot point to someone."""
+        if user.may("analyst") or n == 0 or n >= self.disclosure_threshold:
+            return n
+        return None
+
     @staticmethod
     def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(render(name, **context), status)

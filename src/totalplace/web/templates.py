@@ -26,6 +26,7 @@ BASE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{% block title %}{{ title }}{% endblock %} · totalplace</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1280px; padding: 0 1rem;
@@ -120,7 +121,13 @@ def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
-env.globals.update(money=display_pounds, share=_share, nav=NAV)
+def _people(n: int | None, threshold: int) -> str:
+    """A count of people, or the words that stand for one withheld
+    (:meth:`totalplace.web.site.Site.people`)."""
+    return f"{n:,}" if n is not None else f"fewer than {threshold}"
+
+
+env.globals.update(money=display_pounds, share=_share, nav=NAV, people=_people)
 
 
 def script_json(data: Any) -> str:
