@@ -585,11 +585,19 @@ def demo(
 
 @app.command()
 def topdown(
-    place: Annotated[
-        str,
-        typer.Option(help="GSS code(s), a name, or a preset such as pilot:birmingham."),
-    ],
     year: Annotated[str, typer.Option(help="Financial year, 2004-05 to 2017-18.")],
+    place: Annotated[
+        str | None,
+        typer.Option(help="GSS code(s), a name, or a preset such as pilot:birmingham."),
+    ] = None,
+    all_places: Annotated[
+        bool,
+        typer.Option("--all", help="Every current English authority at once (not with --place)."),
+    ] = False,
+    csv_path: Annotated[
+        Path | None,
+        typer.Option("--csv", help="With --all: write one row per authority to this CSV file."),
+    ] = None,
     current_only: Annotated[
         bool, typer.Option("--current-only", help="Leave out capital spending.")
     ] = False,
@@ -606,8 +614,18 @@ def topdown(
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the count as JSON.")] = False,
 ) -> None:
-    """The top-down count: HM Treasury's regional spending apportioned to a place."""
+    """The top-down count: HM Treasury's regional spending apportioned to a place,
+    or with --all to every current English authority in one run."""
     from totalplace.config import check_year
+    from totalplace.errors import ConfigError
+
+    if all_places == (place is not None) or (csv_path is not None and not all_places):
+        why = "give --place PLACE or --all (not both)" if not csv_path else "--csv needs --all"
+        raise _fail(ConfigError(f"topdown: {why}"), as_json)
+    if all_places:
+        _topdown_all(year, current_only, keys, sites, outturn, csv_path, as_json)
+        return
+    assert place is not None
     from totalplace.count.topdown import topdown as count_topdown
     from totalplace.reference.places import resolve_place
 
@@ -629,6 +647,40 @@ def topdown(
     from totalplace.render import render_topdown
 
     render_topdown(result, out)
+
+
+def _topdown_all(
+    year: str,
+    current_only: bool,
+    keys: Path | None,
+    sites: Path | None,
+    outturn: bool,
+    csv_path: Path | None,
+    as_json: bool,
+) -> None:
+    from totalplace.config import check_year
+    from totalplace.count.national import national, write_csv
+
+    try:
+        result = national(
+            check_year(year),
+            current_only=current_only,
+            keys_path=keys,
+            sites_path=sites,
+            use_outturn=outturn,
+        )
+        if csv_path is not None:
+            write_csv(result, csv_path)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    from totalplace.render import render_national
+
+    render_national(result, out)
+    if csv_path is not None:
+        out.print(f"wrote {len(result.places)} authorities to {csv_path}", highlight=False)
 
 
 @app.command()
@@ -690,7 +742,9 @@ def case_command(
     file: Annotated[Path, typer.Argument(help="The case file (TOML).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the case as JSON.")] = False,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write an Excel workbook.")] = None,
-    html: Annotated[Path | None, typer.Option("--html", help="Write HTML charts.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the case as one HTML page (offline).")
+    ] = None,
     draws: Annotated[int, typer.Option(min=0, help="Monte Carlo draws (0: none).")] = 10_000,
     seed: Annotated[int, typer.Option(help="Seed for the Monte Carlo draws.")] = 20_100_315,
     max_draws: Annotated[
@@ -733,17 +787,9 @@ def case_command(
 
             write_workbook(xlsx, appraisal)
         if html is not None:
-            from totalplace.case.charts import write_case_html
+            from totalplace.case.page import write_case_page
 
-            waterfall, flows, samples, bars = appraisal.chart_inputs()
-            write_case_html(
-                html,
-                title=appraisal.result.case.title,
-                waterfall=waterfall,
-                flows=flows,
-                npv_samples=samples,
-                tornado=bars,
-            )
+            write_case_page(html, appraisal, split)
     except TotalPlaceError as exc:
         raise _fail(exc, as_json) from exc
     if as_json:
@@ -761,6 +807,44 @@ def case_command(
         case = appraisal.result.case
         labels = [case.year_label(t) for t in range(case.years)]
         render_cash_flows(split.cash_flows, labels, out)
+
+
+@app.command("unit-costs")
+def unit_costs_command(
+    search: Annotated[
+        str | None, typer.Argument(help="Words to find in a code or description.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a list of objects.")] = False,
+    extra: Annotated[
+        Path | None, typer.Option("--unit-costs", help="Your own unit costs (CSV) too.")
+    ] = None,
+) -> None:
+    """The Unit Cost Database entries a case can use: code, description, unit, value, year."""
+    from totalplace.money import display_pounds
+    from totalplace.reference import unit_costs as db
+
+    try:
+        table = db.unit_costs(extra)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    found = db.search(search or "", table)
+    if as_json:
+        print(json.dumps([db.listing(c) for c in found], indent=2))
+        return
+    if not found:
+        near = ", ".join(c.code for c in db.nearest(search or "", table)) or "none"
+        out.print(f"no unit cost matches {search!r}; the nearest codes: {near}", highlight=False)
+        return
+    grid = Table(title=f"{len(found):,} of {len(table):,} unit costs", show_lines=False)
+    for col in ("code", "description", "unit", "fiscal", "economic", "social", "year", "source"):
+        grid.add_column(col, justify="right" if col in ("fiscal", "economic", "social") else "left")
+    for c in found:
+        money = [
+            "" if v is None else display_pounds(round(v * 100))
+            for v in (c.fiscal, c.economic, c.social)
+        ]
+        grid.add_row(c.code, c.description, c.unit, *money, c.price_year, c.original_source)
+    out.print(grid)
 
 
 @app.command()

@@ -20,20 +20,24 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from totalplace.errors import ConfigError
-from totalplace.money import pounds
+from totalplace.money import display_pounds
 from totalplace.workspace import atomic_write
 
-__all__ = ["figures", "write_case_html"]
+__all__ = ["chart_set", "figures", "whole_pounds", "write_case_html"]
 
 Figure = dict[str, object]
 
 NET = "Net present value"
+MINUS = "\u2212"
+# A tornado's bar is named by a sentence; longer ones wrap onto a second line.
+_WRAP = 44
 _INCREASE, _DECREASE, _TOTAL = "#2e7d32", "#c62828", "#1f4e79"
 _PAYER, _BENEFICIARY = "#1f4e79", "#2e7d32"
 
@@ -52,14 +56,31 @@ def figures(
     the tornado's bars swing around.  A chart with nothing to show is left out:
     flows of zero, no samples, no tornado.  ``title`` names the case in each chart.
     """
+    return list(
+        chart_set(
+            title=title, waterfall=waterfall, flows=flows, npv_samples=npv_samples, tornado=tornado
+        ).values()
+    )
+
+
+def chart_set(
+    *,
+    title: str,
+    waterfall: list[tuple[str, int]],
+    flows: list[tuple[str, str, int]],
+    npv_samples: Sequence[float] | None,
+    tornado: list[tuple[str, int, int]] | None,
+) -> dict[str, Figure]:
+    """:func:`figures` by name (``waterfall``, ``flows``, ``histogram``, ``tornado``),
+    so a page can put each chart beside the table of the same figures."""
     npv = sum(pence for _, pence in waterfall)
-    charts = [_waterfall(title, waterfall, npv)]
+    charts = {"waterfall": _waterfall(title, waterfall, npv)}
     if any(pence for _, _, pence in flows):
-        charts.append(_flows(title, flows))
+        charts["flows"] = _flows(title, flows)
     if npv_samples is not None:
-        charts.append(_histogram(title, npv_samples))
+        charts["histogram"] = _histogram(title, npv_samples)
     if tornado:
-        charts.append(_tornado(title, tornado, npv))
+        charts["tornado"] = _tornado(title, tornado, npv)
     return charts
 
 
@@ -131,19 +152,25 @@ def _text(label: str) -> str:
     return html.escape(label, quote=False)
 
 
-def _whole_pounds(pence: int) -> str:
-    """``-£1,235`` from -123450: half-even to the pound, for bars and markers."""
+def whole_pounds(pence: int) -> str:
+    """``-£1,235`` from -123450, the minus being U+2212 so a loss is never read as a
+    dash: half-even to the pound, for bars, markers and axes."""
     whole, rest = divmod(abs(pence), 100)
     if rest > 50 or (rest == 50 and whole % 2):
         whole += 1
-    return f"{'-' if pence < 0 and whole else ''}£{whole:,}"
+    return f"{MINUS if pence < 0 and whole else ''}£{whole:,}"
 
 
 def _layout(chart: str, case_title: str, **extra: object) -> dict[str, object]:
     return {
-        "title": {"text": f"{_text(case_title)}: {chart}"},
+        # wrapped and set at the left, so a long case title is never cut off
+        "title": {
+            "text": _wrapped(f"{_text(case_title)}: {chart}", 70),
+            "x": 0.01,
+            "xanchor": "left",
+        },
         "separators": ".,",
-        "margin": {"t": 80, "l": 60, "r": 40, "b": 60},
+        "margin": {"t": 100, "l": 60, "r": 40, "b": 60},
         **extra,
     }
 
@@ -158,9 +185,10 @@ def _waterfall(case_title: str, steps: list[tuple[str, int]], npv: int) -> Figur
         "measure": ["relative"] * len(steps) + ["total"],
         "x": labels,
         "y": [p / 100 for p in pence],
-        "text": [_whole_pounds(p) for p in pence],
+        "text": [whole_pounds(p) for p in pence],
         "textposition": "outside",
-        "hovertext": [pounds(p) for p in pence],
+        "cliponaxis": False,
+        "hovertext": [display_pounds(p) for p in pence],
         "hovertemplate": "%{x}: %{hovertext}<extra></extra>",
         "increasing": {"marker": {"color": _INCREASE}},
         "decreasing": {"marker": {"color": _DECREASE}},
@@ -170,7 +198,8 @@ def _waterfall(case_title: str, steps: list[tuple[str, int]], npv: int) -> Figur
     layout = _layout(
         "costs and savings to net present value (PV)",
         case_title,
-        yaxis={"title": {"text": "Present value"}, **_axis()},
+        yaxis={"title": {"text": "Present value"}, **_money_axis(_running(pence))},
+        xaxis={"automargin": True},
         showlegend=False,
     )
     return {"data": [trace], "layout": layout}
@@ -198,7 +227,7 @@ def _flows(case_title: str, flows: list[tuple[str, str, int]]) -> Figure:
             "source": [payers.index(a) for a, _, _ in drawn],
             "target": [len(payers) + beneficiaries.index(b) for _, b, _ in drawn],
             "value": [p / 100 for _, _, p in drawn],
-            "customdata": [pounds(p) for _, _, p in drawn],
+            "customdata": [display_pounds(p) for _, _, p in drawn],
             "hovertemplate": (
                 "%{source.label} pays towards %{target.label}'s saving: %{customdata}"
                 "<extra></extra>"
@@ -207,7 +236,7 @@ def _flows(case_title: str, flows: list[tuple[str, str, int]]) -> Figure:
     }
     annotations = []
     if losses:
-        listed = "; ".join(f"{_text(a)} to {_text(b)}: {pounds(p)}" for a, b, p in losses)
+        listed = "; ".join(f"{_text(a)} to {_text(b)}: {display_pounds(p)}" for a, b, p in losses)
         annotations.append(
             {
                 "text": f"Not drawn, as they are losses rather than savings: {listed}",
@@ -237,7 +266,7 @@ def _histogram(case_title: str, samples: Sequence[float]) -> Figure:
         "name": "NPV",
         "x": [float(v) for v in values],
         "marker": {"color": _TOTAL},
-        "hovertemplate": "NPV £%{x}: %{y:,} runs<extra></extra>",
+        "hovertemplate": "%{y:,} runs in this bar<extra></extra>",
     }
     shapes: list[dict[str, object]] = []
     annotations: list[dict[str, object]] = []
@@ -252,8 +281,11 @@ def _histogram(case_title: str, samples: Sequence[float]) -> Figure:
     layout = _layout(
         f"NPV across {values.size:,} Monte Carlo runs, {above:.1%} of them above zero",
         case_title,
-        xaxis={"title": {"text": "Net present value"}, **_axis()},
-        yaxis={"title": {"text": "Runs"}},
+        xaxis={
+            "title": {"text": "Net present value"},
+            **_money_axis([float(values.min()), float(values.max())]),
+        },
+        yaxis={"title": {"text": "Runs"}, "automargin": True},
         bargap=0.05,
         showlegend=False,
         shapes=shapes,
@@ -264,7 +296,7 @@ def _histogram(case_title: str, samples: Sequence[float]) -> Figure:
 
 def _tornado(case_title: str, bars: list[tuple[str, int, int]], npv: int) -> Figure:
     ordered = sorted(bars, key=lambda bar: (-abs(bar[2] - bar[1]), bar[0]))
-    names = [_text(name) for name, _, _ in ordered]
+    names = [_wrapped(_text(name)) for name, _, _ in ordered]
     traces = []
     lows, highs = [low for _, low, _ in ordered], [high for _, _, high in ordered]
     for end, ends, colour in (("low", lows, _DECREASE), ("high", highs, _INCREASE)):
@@ -277,7 +309,7 @@ def _tornado(case_title: str, bars: list[tuple[str, int, int]], npv: int) -> Fig
                 "x": [(e - npv) / 100 for e in ends],
                 "base": npv / 100,
                 "marker": {"color": colour},
-                "hovertext": [pounds(e) for e in ends],
+                "hovertext": [display_pounds(e) for e in ends],
                 "hovertemplate": f"%{{y}} at its {end} value: NPV %{{hovertext}}<extra></extra>",
             }
         )
@@ -285,22 +317,60 @@ def _tornado(case_title: str, bars: list[tuple[str, int, int]], npv: int) -> Fig
         "what moves the NPV most",
         case_title,
         barmode="overlay",
-        xaxis={"title": {"text": "Net present value"}, **_axis()},
+        xaxis={"title": {"text": "Net present value"}, **_money_axis([*lows, *highs, npv], 100)},
         yaxis={"autorange": "reversed", "automargin": True},
+        height=max(460, 200 + 48 * len(ordered)),
+        margin={"t": 100, "l": 60, "r": 40, "b": 90},
         shapes=[_vertical_line(npv / 100, "solid")],
-        annotations=[_marker_note(f"Base NPV {_whole_pounds(npv)}", npv / 100, 1.02)],
-        legend={"orientation": "h", "y": -0.15},
+        annotations=[_marker_note(f"Base NPV {whole_pounds(npv)}", npv / 100, 1.02)],
+        # at the foot of the figure, below the axis title rather than over it
+        legend={"orientation": "h", "x": 0, "y": 0, "yref": "container", "yanchor": "bottom"},
     )
     return {"data": traces, "layout": layout}
 
 
-def _axis() -> dict[str, object]:
-    return {"tickprefix": "£", "tickformat": ",.0f", "zeroline": True}
+def _running(pence: list[int]) -> list[float]:
+    """Pounds at every step of a waterfall (the last bar is the total itself)."""
+    tops, total = [], 0
+    for p in pence[:-1]:
+        total += p
+        tops.append(total / 100)
+    return [*tops, pence[-1] / 100]
+
+
+def _money_axis(values: Sequence[float], per_pound: int = 1) -> dict[str, object]:
+    """An axis in whole pounds with ticks written here, minus (U+2212) before the
+    pound sign rather than Plotly's ``£-200,000``, at round steps (1, 2 or 5 times a power of ten)
+    covering zero and every value; labels are given room (automargin)."""
+    scaled = [float(v) / per_pound for v in values]
+    low, high = min(0.0, *scaled), max(0.0, *scaled)
+    raw = max((high - low) / 5, 1.0)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first, last = math.floor(low / step), math.ceil(high / step)
+    ticks = [k * step for k in range(first, last + 1)]
+    return {
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": [whole_pounds(round(t * 100)) for t in ticks],
+        "zeroline": True,
+        "automargin": True,
+    }
+
+
+def _wrapped(label: str, width: int = _WRAP) -> str:
+    """A long label broken at a space onto lines of about ``width`` characters."""
+    lines: list[str] = []
+    for word in label.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def _float_pounds(value: float) -> str:
-    whole = round(value)
-    return f"{'-' if whole < 0 else ''}£{abs(whole):,}"
+    return whole_pounds(round(value * 100))
 
 
 def _vertical_line(x: float, dash: str) -> dict[str, object]:

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from totalplace.case.montecarlo import Appraisal
+from totalplace.case.page import describe_input
 from totalplace.money import pounds
 
 
@@ -66,7 +67,7 @@ def render_case(appraisal: Appraisal, console: Console, top: int = 10) -> None:
             table.add_column(col, justify="right")
         for bar in appraisal.tornado[:top]:
             table.add_row(
-                bar.param,
+                describe_input(case, bar.param),
                 f"{bar.low:g}",
                 f"{bar.high:g}",
                 pounds(bar.npv_low_pence),
