@@ -997,6 +997,54 @@ def reconcile(
 
 
 @app.command()
+def benchmark(
+    directory: Annotated[
+        Path | None, typer.Argument(help="A workspace: its place and year (else --place, --year).")
+    ] = None,
+    place: Annotated[str | None, typer.Option(help="A council: GSS code or name.")] = None,
+    year: Annotated[str | None, typer.Option(help="Financial year, e.g. 2017-18.")] = None,
+    neighbours: Annotated[
+        str | None, typer.Option(help="Comma-separated councils to compare with instead.")
+    ] = None,
+    prices: Annotated[str | None, typer.Option(help="Real terms at this year's prices.")] = None,
+    indicator: Annotated[
+        list[str] | None, typer.Option(help="An outcome indicator id (repeatable; default all).")
+    ] = None,
+    reports: Annotated[
+        Path | None, typer.Option(help="Folder for the files (default DIR/reports or ./reports).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the benchmark as JSON.")] = False,
+) -> None:
+    """Spend per head against neighbours, region and England, and spend against
+    outcome (quadrants, funnel plots): CSV, HTML charts and benchmark.xlsx."""
+    from totalplace.config import check_year
+    from totalplace.errors import ConfigError
+    from totalplace.report.benchmark import benchmark as run_benchmark
+    from totalplace.report.benchmark_files import summary_lines, write_benchmark
+
+    try:
+        folder = reports
+        if directory is not None:
+            ws = Workspace.open(directory)
+            place = place or ws.config.place[0]
+            year = year or ws.config.year
+            folder = folder or ws.root / "reports"
+        if not place or not year:
+            raise ConfigError("give a workspace DIR, or both --place and --year")
+        given = [n.strip() for n in (neighbours or "").split(",") if n.strip()]
+        data = run_benchmark(place, check_year(year), given, prices, indicator or ())
+        paths = write_benchmark(folder or Path("reports"), data)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({**data, "reports": [str(p) for p in paths]}, indent=2))
+        return
+    for line in summary_lines(data):
+        out.print(line, highlight=False, soft_wrap=True)
+    out.print("written: " + ", ".join(str(p) for p in paths), highlight=False, soft_wrap=True)
+
+
+@app.command()
 def trace(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
     agency: Annotated[

@@ -82,8 +82,32 @@ CLIENTS: Mapping[str, tuple[str, str]] = {
     "adult_social_care": ("people aged 65 and over", "pct_over65"),
 }
 TOTAL_LINE = "total_service_expenditure"
+# RS lines as a finance officer names them.
+LINE_LABELS: Mapping[str, str] = {
+    "education": "Education",
+    "highways_transport": "Highways and transport",
+    "social_care": "Social care (children and adults, before 2011-12)",
+    "children_social_care": "Children's social care",
+    "adult_social_care": "Adult social care",
+    "public_health": "Public health",
+    "housing": "Housing (general fund)",
+    "cultural": "Cultural and related",
+    "environmental": "Environmental and regulatory",
+    "planning": "Planning and development",
+    "police": "Police",
+    "fire": "Fire and rescue",
+    "central_services": "Central services",
+    "other_services": "Other services",
+    "total_service_expenditure": "Total service expenditure",
+    "council_tax_benefit": "Council tax benefit",
+}
 # Read beside the service lines: an adjustment line whose break the table must show.
 EXTRA_LINES = ("council_tax_benefit",)
+
+
+def line_label(line: str) -> str:
+    """An RS line's name for people."""
+    return LINE_LABELS.get(line) or line.replace("_", " ").capitalize()
 
 
 def breaks_between(line: str, first: str, last: str) -> list[SeriesBreak]:
@@ -283,6 +307,14 @@ def per_head(
             f"{', '.join(shipped())}"
         )
     base = prices or chosen[-1]
+    from totalplace.reference.unit_costs import deflators
+
+    if base not in deflators():
+        covered = sorted(deflators())
+        raise ConfigError(
+            f"no GDP deflator for {base!r}, so no real terms at its prices; give --prices "
+            f"a year from {covered[0]} to {covered[-1]}"
+        )
     groups = comparators(gss, neighbours)
     out: list[PerHead] = []
     for year in chosen:
