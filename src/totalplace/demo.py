@@ -53,6 +53,7 @@ def run_demo(directory: Path) -> tuple[IngestReport, Workspace]:
         reports.extend(ingest_files(ws, [src.path], src.publisher).files)
     write_demo_bodies(ws.root / ORGS_DIR)
     write_demo_rules(ws.root / RULES_DIR)
+    write_demo_cases(ws.root / "cases")
     return IngestReport(reports), ws
 
 
@@ -83,6 +84,22 @@ DEMO_RULES = {
         ],
     ),
 }  # fmt: skip
+
+
+def write_demo_cases(folder: Path) -> list[Path]:
+    """The worked business cases shipped with the package, in the folder the
+    dashboard's Cases page lists, so the demo shows a case the way a user adds one."""
+    from importlib import resources
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    shipped = resources.files("totalplace").joinpath("data/cases")
+    for source in sorted(shipped.iterdir(), key=lambda item: item.name):
+        if source.name.endswith(".toml"):
+            path = folder / source.name
+            path.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+            written.append(path)
+    return written
 
 
 def write_demo_rules(folder: Path) -> list[Path]:
