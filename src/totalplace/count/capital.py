@@ -17,9 +17,11 @@ out:
 
 They are shown as their own lines (``set_apart`` in the count), not added to
 the place's total: the count's capital is HM Treasury's regional capital
-lines, apportioned, and the reference data ships neither councils' capital
-outturn nor their HRA accounts to set these payments against (the RS
-workbooks' HRA memorandum columns are not read), so the count says so.
+lines, apportioned, and council housing is financed by rents, outside net
+current expenditure.  Each council's council-housing payments are set against
+its HRA expenditure (the RS workbooks' memorandum columns, from 2012-13; see
+:mod:`totalplace.count.apart_against`); capital payments have nothing to be
+set against, since councils' capital outturn is not shipped.
 
 The rows are the count's own spend rows
 (:func:`totalplace.count.transactions.spend_rows`), so a payment set apart
@@ -57,9 +59,10 @@ CAPITAL_EXPENSE = (
 )
 WORKS_CONTRACTOR = r"construction|civil engineering|\bbuilders?\b|\bcontractors?\b"
 NOT_IN_REFERENCE = (
-    "the reference data holds no capital outturn or Housing Revenue Account for councils: "
-    "these payments are shown, not counted (capital is in the regional capital lines, "
-    "apportioned; council housing financed by rents is outside net current expenditure)"
+    "these payments are shown, not counted: capital is in the regional capital lines, "
+    "apportioned (no councils' capital outturn is shipped to set it against); council "
+    "housing, financed by rents, is outside net current expenditure and is set against the "
+    "council's Housing Revenue Account"
 )
 LABELS_SCHEMA = ibis.schema(
     {

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from totalplace.count.apart_against import ApartAgainst, set_against
 from totalplace.count.apportion import largest_remainder
 from totalplace.count.funding import RING_FENCED, funding_mix
 from totalplace.count.gross import Basis, Bridge
@@ -174,6 +175,12 @@ class PlaceCount:
     def pass_through_pence(self) -> int:
         return sum(x.pence for x in self.pass_through)
 
+    @property
+    def set_apart_against(self) -> list[ApartAgainst]:
+        """Each council's payments set apart, beside its Housing Revenue Account
+        (council housing) or the capital outturn the reference data lacks."""
+        return set_against(self.set_apart, self.year)
+
     def by(self, attr: str) -> dict[str, int]:
         """Pence by a dimension; ``funder`` splits a body's outturn lines pro rata
         to its financing mix (an estimate, flagged on the lines)."""
@@ -227,6 +234,7 @@ class PlaceCount:
             "pass_through": [x.to_dict() for x in self.pass_through],
             "set_apart_pence": sum(x.pence for x in self.set_apart),
             "set_apart": [x.to_dict() for x in self.set_apart],
+            "set_apart_against": [x.to_dict() for x in self.set_apart_against],
             "notes": list(self.notes),
             "local_government_basis": self.local_government_basis,
             "lines": [x.to_dict() for x in self.lines],

@@ -226,6 +226,14 @@ def _set_apart(sheet: Worksheet, count: PlaceCount) -> None:
         append_row(sheet, [*row, pounds(x.pence), x.source], money=(6,))
     if not count.set_apart:
         append_row(sheet, ["no payments set apart as capital or council housing"])
+    if count.set_apart_against:  # each council's payments beside the account they belong to
+        names = ["agency", "set apart as", "payments £", "set against", "year", "£", "share"]
+        header(sheet, [*names, "note"])
+        for a in count.set_apart_against:
+            ref = None if a.reference_pence is None else pounds(a.reference_pence)
+            cells: list[Cell] = [a.agency, a.kind, pounds(a.payments_pence), a.reference]
+            cells += [a.reference_year or "not shipped", ref, a.share, a.note]
+            append_row(sheet, cells, money=(2, 5), share=(6,))
     append_row(sheet, ["Not counted", NOT_IN_REFERENCE])
 
 
