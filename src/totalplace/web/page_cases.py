@@ -85,7 +85,6 @@ ONE = """{% extends "base.html" %}
 templates.register("cases.html", LIST)
 templates.register("case.html", ONE)
 templates.script("case.js", DRAW_JS)
-templates.nav("Cases", "/cases")
 
 
 def _ratio(value: float | None) -> str:
@@ -204,6 +203,8 @@ def _csv_value(cell: dict[str, Any]) -> Any:
 
 
 def add_routes(app: FastAPI, site: Site) -> None:
+    # here rather than on import, so the navigation bar follows the order of app.PAGES
+    templates.nav("Cases", "/cases")
     cases = _Cases(site.root)
 
     def listing() -> list[dict[str, Any]]:
