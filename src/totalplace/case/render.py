@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from totalplace.case.montecarlo import Appraisal
-from totalplace.case.page import describe_input
+from totalplace.case.view import describe_input
 from totalplace.money import pounds
 
 

@@ -23,7 +23,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from totalplace.case.gainshare import GainShare
 from totalplace.case.montecarlo import Appraisal
-from totalplace.case.page import DRAW_JS, case_view, describe_input, render_body
+from totalplace.case.page import DRAW_JS, render_body
+from totalplace.case.view import case_view, describe_input
 from totalplace.errors import ConfigError, TotalPlaceError
 from totalplace.web import templates
 from totalplace.web.site import ApiError, Site, Viewer, csv_response
