@@ -185,8 +185,10 @@ def benchmark(
     neighbours: Sequence[str] = (),
     prices: str | None = None,
     indicators: Sequence[str] = (),
+    with_themes: bool = True,
 ) -> dict[str, Any]:
-    """The whole benchmark of one current council for one study year."""
+    """The whole benchmark of one current council for one study year; spend per
+    head by theme (the top-down count of every authority) only ``with_themes``."""
     from totalplace.reference.outturn import years
     from totalplace.reference.places import registry
 
@@ -202,7 +204,7 @@ def benchmark(
             f"{', '.join(i.id for i in INDICATORS)}"
         )
     heads = per_head(council.gss, years(), prices or used, near)
-    themes = theme_per_head(council.gss, used, near)
+    themes = theme_per_head(council.gss, used, near) if with_themes else []
     return {
         "place": {"gss": council.gss, "name": council.nice_name, "region": council.region,
                   "kind": council.kind},

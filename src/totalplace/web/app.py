@@ -24,7 +24,14 @@ from starlette.exceptions import HTTPException
 
 from totalplace.classify.taxonomy import theme_label
 from totalplace.errors import TotalPlaceError
-from totalplace.web import page_cases, page_drill, page_overview, page_quality, templates
+from totalplace.web import (
+    page_benchmark,
+    page_cases,
+    page_drill,
+    page_overview,
+    page_quality,
+    templates,
+)
 from totalplace.web.access import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, same_token
 from totalplace.web.reports import summary
 from totalplace.web.site import MAX_DEPTH, MAX_LIMIT, ApiError, Limit, Offset, Site, Viewer
@@ -32,7 +39,7 @@ from totalplace.web.users import check_password
 
 # Each page module registers its routes, template, script and place in the
 # navigation bar; the order here is the order of the navigation bar.
-PAGES = (page_overview, page_drill, page_quality, page_cases)
+PAGES = (page_overview, page_drill, page_quality, page_cases, page_benchmark)
 __all__ = ["MAX_DEPTH", "MAX_LIMIT", "PAGES", "create_app", "plotly_js"]
 # The count lines' fields a viewer sees: what was counted, never whose rows.
 VIEWER_LINE_FIELDS = (
