@@ -288,6 +288,8 @@ def _histogram(case_title: str, samples: Sequence[float]) -> Figure:
         yaxis={"title": {"text": "Runs"}, "automargin": True},
         bargap=0.05,
         showlegend=False,
+        # room for a two-line title above the two rows of percentile notes
+        margin={"t": 150, "l": 60, "r": 40, "b": 60},
         shapes=shapes,
         annotations=annotations,
     )
@@ -387,4 +389,13 @@ def _vertical_line(x: float, dash: str) -> dict[str, object]:
 
 
 def _marker_note(text: str, x: float, y: float) -> dict[str, object]:
-    return {"text": text, "xref": "x", "yref": "paper", "x": x, "y": y, "showarrow": False}
+    # set on top of the point, so the note never sits across its own line
+    return {
+        "text": text,
+        "xref": "x",
+        "yref": "paper",
+        "x": x,
+        "y": y,
+        "yanchor": "bottom",
+        "showarrow": False,
+    }

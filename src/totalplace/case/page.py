@@ -44,9 +44,10 @@ BODY = """<p>{{ view.facts }}. File: {{ view.file }}.</p>
 <table id="case-table-{{ t.id }}">
 <caption>{{ t.caption }}</caption>
 <thead><tr>{% for c in t.columns %}<th scope="col"{% if loop.index0 in t.num_cols
- %} class="money"{% endif %}>{{ c }}</th>{% endfor %}</tr></thead>
+ %} class="money" style="white-space: nowrap"{% endif %}>{{ c }}</th>{% endfor %}</tr></thead>
 <tbody>
-{% for row in t.rows %}<tr>{% for c in row %}<td{% if c.num %} class="money"{% endif %}{%
+{% for row in t.rows %}<tr>{% for c in row %}<td{% if c.num
+ %} class="money" style="white-space: nowrap"{% endif %}{%
  if c.span %} colspan="{{ c.span }}"{% endif %}>{{ c.text }}</td>{% endfor %}</tr>
 {% endfor %}
 </tbody>

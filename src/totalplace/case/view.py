@@ -317,7 +317,7 @@ def _by_year(appraisal: Appraisal, labels: list[str]) -> dict[str, Any]:
     rows = [[_text(""), _text("discount factor")] + [_number(f) for f in res.discount_factors]]
     for a in res.agencies.values():
         for what, values in (("costs", a.costs), ("benefits", a.fiscal), ("net", a.net)):
-            rows.append([_text(a.name), _text(what)] + [_money(v) for v in values])
+            rows.append([_text(a.name), _text(what)] + [_whole(v) for v in values])
     for what, values in (
         ("costs", res.costs),
         ("fiscal benefits", res.fiscal),
@@ -325,10 +325,11 @@ def _by_year(appraisal: Appraisal, labels: list[str]) -> dict[str, Any]:
         ("social value", res.social),
         ("public value", res.public),
     ):
-        rows.append([_text("All agencies"), _text(what)] + [_money(v) for v in values])
+        rows.append([_text("All agencies"), _text(what)] + [_whole(v) for v in values])
     return _table(
         "by-year",
-        "Costs and benefits by agency and year (cash, not discounted)",
+        "Costs and benefits by agency and year (cash, not discounted; to the pound, the CSV "
+        "to the penny)",
         ["Agency", "Line", *labels],
         rows,
     )
