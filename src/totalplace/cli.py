@@ -556,11 +556,20 @@ def demo(
     directory: Annotated[Path, typer.Argument(help="Folder for the demo (recreated).")] = Path(
         "demo"
     ),
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the dashboard when built.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port for the dashboard on 127.0.0.1.")] = 8000,
 ) -> None:
-    """Generate a synthetic place, create a workspace, ingest it and show the report."""
+    """Generate a synthetic place, ingest and count it, then serve its dashboard
+    (Ctrl-C stops it; --no-serve stops after the count)."""
     from totalplace import demo as demo_mod
 
     try:
+        if serve:  # a port in use is said before a minute is spent building
+            from totalplace.web.serve import check_port
+
+            check_port("127.0.0.1", port)
         report, ws = demo_mod.run_demo(directory)
     except TotalPlaceError as exc:
         raise _fail(exc) from exc
@@ -580,7 +589,16 @@ def demo(
         f'next: totalplace trace {ws.root} --agency "{cell.agency}" --theme {cell.theme}',
         highlight=False,
     )
-    raise typer.Exit(0 if report.ok else 1)
+    if not report.ok or not serve:
+        raise typer.Exit(0 if report.ok else 1)
+    from totalplace.web.serve import serve as run_server
+
+    out.print(f"\nthe dashboard: http://127.0.0.1:{port}/ (Ctrl-C stops it)", highlight=False)
+    out.file.flush()  # the address is shown before the server starts, piped or not
+    try:
+        run_server(ws.root, "127.0.0.1", port)
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
 
 
 @app.command()

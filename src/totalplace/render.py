@@ -15,6 +15,7 @@ from rich.text import Text
 from totalplace.classify.taxonomy import theme_label
 from totalplace.count.capital import NOT_IN_REFERENCE
 from totalplace.count.funding import MIX_FLAG
+from totalplace.count.national import NationalCount
 from totalplace.count.place_count import Coverage, PlaceCount
 from totalplace.count.services import RESIDUAL_METHOD, RESIDUAL_WHY
 from totalplace.count.topdown import TopDownResult
@@ -215,3 +216,30 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
     for w in count.warnings:
         warning = Text("warning:", style="bold red")
         console.print(warning, f"{w.message} [{w.slug}]", highlight=False)
+
+
+def render_national(result: NationalCount, console: Console) -> None:
+    """Every authority's top-down count, largest per head first, and the check
+    that they add up to England."""
+    table = Table(title=f"Top-down count of every English authority, {result.year}")
+    for column in ("authority", "GSS", "kind", "population", "total", "per head"):
+        table.add_column(
+            column, justify="left" if column in ("authority", "GSS", "kind") else "right"
+        )
+    for p in sorted(result.places, key=lambda p: (-p.per_head_pence, p.gss)):
+        table.add_row(
+            p.name,
+            p.gss,
+            p.kind,
+            f"{p.population:,}",
+            millions(p.total_pence),
+            pounds(p.per_head_pence),
+        )
+    console.print(table)
+    same = "equal" if result.places_sum_pence == result.england_total_pence else "NOT equal"
+    console.print(
+        f"{len(result.places)} authorities add up to {millions(result.places_sum_pence)}; "
+        f"England's identifiable spending {millions(result.england_total_pence)} "
+        f"({same} to the penny). Counties are their districts' sums (--json lists them).",
+        highlight=False,
+    )

@@ -193,19 +193,33 @@ def service_spend_by_unit(reg: Registry, year: str, service: str) -> Mapping[str
     return MappingProxyType(dict(out))
 
 
-def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:
+@dataclass(frozen=True)
+class _Served:
+    """One body of a year's Revenue Outturn: its rows, the current authorities it
+    served and their residents (the weights its figures are shared by)."""
+
+    ecode: str
+    body: _Body
+    rows: tuple[OutturnLine, ...]
+    weights: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class _YearBodies:
+    served: tuple[_Served, ...]  # in E-code order
+    by_unit: Mapping[str, tuple[int, ...]]  # authority -> the bodies serving it (indexes)
+    notes: tuple[str, ...]  # bodies in RS but not in the registry
+
+
+@cache  # one year's bodies, read once for every place counted in it
+def _year_bodies(reg: Registry, year: str) -> _YearBodies:
     by_body: dict[str, list[OutturnLine]] = defaultdict(list)
     for row in outturn(year):
         by_body[row.ecode].append(row)
     pop_year = int(year[:4])
-    wanted = set(place.units)
-    lines: list[CouncilLine] = []
-    covered: dict[str, set[str]] = {k: set() for k in KINDS}
-    levies = 0
+    served: list[_Served] = []
     notes: list[str] = []
-    joint: dict[str, set[str]] = defaultdict(set)  # joint-body kind -> units its outturn covers
-    # each council's rows, units in the place, share of it and flags, for its levies
-    levy_rows: list[tuple[list[OutturnLine], list[str], Callable[[int], int], int, int, Any]] = []
+    by_unit: dict[str, list[int]] = defaultdict(list)
     for ecode, rows in sorted(by_body.items()):
         body = _body(reg, ecode)
         if body is None:
@@ -213,17 +227,39 @@ def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:
                 f"{rows[0].authority} ({ecode}) is in RS but not in the registry: left out"
             )
             continue
-        inside = [u for u in body.coverage if u in wanted]
-        if not inside:
-            continue
         weights = {u: reg.population(u, pop_year)[0] for u in body.coverage}
+        for u in body.coverage:
+            by_unit[u].append(len(served))
+        served.append(_Served(ecode, body, tuple(rows), MappingProxyType(weights)))
+    return _YearBodies(
+        tuple(served), MappingProxyType({u: tuple(v) for u, v in by_unit.items()}), tuple(notes)
+    )
+
+
+def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:
+    bodies = _year_bodies(reg, year)
+    wanted = set(place.units)
+    lines: list[CouncilLine] = []
+    covered: dict[str, set[str]] = {k: set() for k in KINDS}
+    levies = 0
+    notes: list[str] = list(bodies.notes)
+    joint: dict[str, set[str]] = defaultdict(set)  # joint-body kind -> units its outturn covers
+    # each council's rows, units in the place, share of it and flags, for its levies
+    levy_rows: list[tuple[list[OutturnLine], list[str], Callable[[int], int], int, int, Any]] = []
+    serving = sorted({i for u in wanted for i in bodies.by_unit.get(u, ())})
+    for index in serving:
+        served = bodies.served[index]
+        body, rows, weights = served.body, list(served.rows), served.weights
+        inside = [u for u in body.coverage if u in wanted]
         whole = sum(weights.values())
         share = sum(weights[u] for u in inside)
         flags = () if share == whole else (f"{body.name} shared by population",)
         if body.note and body.kind == "park":
             flags = (*flags, body.note)
 
-        def part(pence: int, weights: dict[str, int] = weights, inside: list[str] = inside) -> int:
+        def part(
+            pence: int, weights: Mapping[str, int] = weights, inside: list[str] = inside
+        ) -> int:
             split = largest_remainder(pence, weights)
             return sum(split[u] for u in inside)
 

@@ -31,8 +31,6 @@ from dataclasses import replace
 from totalplace.classify.taxonomy import (
     PASS_THROUGH,
     function_for_theme,
-    theme_for_cofog,
-    theme_for_outturn_line,
 )
 from totalplace.count.capital import (
     CAPITAL_COLUMN,
@@ -53,7 +51,13 @@ from totalplace.count.services import (
     place_payments,
     residual_lines,
 )
-from totalplace.count.topdown import TopDownLine, TopDownResult, topdown
+from totalplace.count.topdown import (
+    TopDownLine,
+    TopDownResult,
+    line_theme,
+    outturn_theme,
+    topdown,
+)
 from totalplace.count.transactions import (
     BY_MODEL,
     BY_RULES,
@@ -74,16 +78,6 @@ ORGS_DIR = "orgs"  # a workspace's own bodies and aliases
 # What a service's residual line holds (its theme is the service's own; its
 # method is services.RESIDUAL_METHOD).
 RESIDUAL = "not in transaction data"
-OUTTURN_THEME_FALLBACK = {
-    "housing_benefit": "housing_benefit_rent_allowances",
-    "other_items": "central_services",
-    # a levy kept in the count is its receiving body's spending, by its service
-    **{levy: service for levy, (_, service) in LEVY_BODY.items()},
-}
-
-
-def _outturn_theme(line: str) -> str:
-    return theme_for_outturn_line(OUTTURN_THEME_FALLBACK.get(line, line))
 
 
 def _agency(line: TopDownLine) -> str:
@@ -91,12 +85,11 @@ def _agency(line: TopDownLine) -> str:
 
 
 def _topdown_line(line: TopDownLine) -> CountLine:
+    theme = line_theme(line)
     if line.method == "outturn":
-        theme = _outturn_theme(line.subfunction)
         funder = "financing mix (estimate)"
         gross_net = "net (Revenue Outturn net current expenditure)"
     else:
-        theme = theme_for_cofog(line.function, line.subfunction)
         funder = line.department
         gross_net = "as published (HM Treasury, accruals)"
     return CountLine(
@@ -538,7 +531,7 @@ def _split_outturn(
     agency = _agency(lines[0])
     control = sum(x.place_pence for x in lines)
     body = lines[0].body
-    theme_of = {x.subfunction: _outturn_theme(x.subfunction) for x in lines}
+    theme_of = {x.subfunction: outturn_theme(x.subfunction) for x in lines}
     services = outturn_services(lines, theme_of)
     revenue = [g for g in groups if not g.capital and not _passing(g)]
     parts = place_payments(services, revenue)

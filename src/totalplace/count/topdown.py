@@ -18,12 +18,13 @@ replaced is kept beside it (``TopDownResult.basis_report``).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
 from totalplace.count.apportion import largest_remainder
-from totalplace.count.councils import CouncilOutturn, council_outturn, has_outturn
+from totalplace.count.councils import LEVY_BODY, CouncilOutturn, council_outturn, has_outturn
 from totalplace.count.keys import (
     KeyRule,
     KeyRules,
@@ -118,7 +119,7 @@ class TopDownResult:
 
     @property
     def per_head_pence(self) -> int:
-        return round(self.total_pence / self.population) if self.population else 0
+        return per_head(self.total_pence, self.population)
 
     def by(self, attr: str) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
@@ -177,6 +178,43 @@ class TopDownResult:
         }
 
 
+# The Revenue Outturn line whose theme a count line of the outturn takes.
+OUTTURN_THEME_FALLBACK = {
+    "housing_benefit": "housing_benefit_rent_allowances",
+    "other_items": "central_services",
+    # a levy kept in the count is its receiving body's spending, by its service
+    **{levy: service for levy, (_, service) in LEVY_BODY.items()},
+}
+
+
+def outturn_theme(line: str) -> str:
+    """The theme of an outturn line of the count ("housing_benefit", a levy kept)."""
+    from totalplace.classify.taxonomy import theme_for_outturn_line  # heavy: on first use
+
+    return theme_for_outturn_line(OUTTURN_THEME_FALLBACK.get(line, line))
+
+
+def line_theme(line: TopDownLine) -> str:
+    """The theme of a top-down line: an outturn line's by its RS line, an
+    apportioned line's by its COFOG function and sub-function."""
+    if line.method == "outturn":
+        return outturn_theme(line.subfunction)
+    return cofog_theme(line.function, line.subfunction)
+
+
+@cache  # a few hundred functions and sub-functions, asked for every line
+def cofog_theme(function: str, subfunction: str) -> str:
+    """The theme of an apportioned line by its COFOG function and sub-function."""
+    from totalplace.classify.taxonomy import theme_for_cofog  # heavy: on first use
+
+    return theme_for_cofog(function, subfunction)
+
+
+def per_head(pence: int, population: int) -> int:
+    """Pence per resident, to the nearest penny (0 with no residents)."""
+    return round(pence / population) if population else 0
+
+
 def _outturn_kind(body_type: str, capital_current: str, subfunction: str | None) -> str | None:
     """The kind of local outturn that replaces a regional line: local-government
     current spending on police (3.1), fire (3.2) or anything else (council);
@@ -191,7 +229,7 @@ def _outturn_kind(body_type: str, capital_current: str, subfunction: str | None)
     return "council"
 
 
-def _from_outturn(
+def from_outturn(
     councils: CouncilOutturn, units_by_region: dict[str, list[str]], year: str
 ) -> list[TopDownLine]:
     region = ", ".join(sorted(units_by_region))
@@ -260,6 +298,12 @@ def _rule_basis(rule: KeyRule) -> str:
 MixKey = tuple[str, str, str, str]  # region, function, body type, capital or current
 
 
+@cache  # read once per year: a count of every place goes over the same lines
+def year_lines(year: str) -> tuple[RegionalLine, ...]:
+    """The regional lines of ``year`` from the winning database (see regional_lines)."""
+    return tuple(regional_lines(year))
+
+
 @cache
 def _sub_years() -> tuple[str, ...]:
     return tuple(y for y in regional_years() if any(map(_has_subfunction, regional_lines(y))))
@@ -281,7 +325,7 @@ def key_mix(rules: KeyRules, year: str) -> tuple[str, dict[MixKey, dict[str, int
 @cache
 def _key_mix(rules: KeyRules, mix_year: str) -> dict[MixKey, dict[str, int]]:
     sums: dict[MixKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for line in regional_lines(mix_year):
+    for line in year_lines(mix_year):
         if not line.identifiable or line.region not in ENGLISH_REGIONS:
             continue
         rule = rules.rule_for(_match_fields(line))
@@ -337,6 +381,63 @@ def _keyed(
     return [_Keyed(parts[key], key, basis, (why,)) for key in sorted(mix)]
 
 
+@dataclass(frozen=True)
+class Apportioned:
+    """One keyed part of an English identifiable regional line, shared among all
+    its region's lowest-tier authorities (``shares`` adds back to ``part.pence``)."""
+
+    line: RegionalLine
+    part: _Keyed
+    subfunction: str
+    kind: str | None  # the kind of outturn that replaces it (see _outturn_kind)
+    weights: Weights
+    shares: dict[str, int]
+
+
+def non_identifiable_pence(year: str) -> int:
+    """Spending not identifiable to a region (defence, debt interest): never apportioned."""
+    return sum(line.pence for line in year_lines(year) if not line.identifiable)
+
+
+def apportioned(
+    year: str,
+    rules: KeyRules,
+    sites: tuple[SiteRule, ...],
+    reg: Registry,
+    *,
+    regions: frozenset[str] | None = None,
+    current_only: bool = False,
+) -> Iterator[Apportioned]:
+    """Every English identifiable line of ``year`` (of ``regions`` only, if given)
+    keyed and shared by largest remainder among its region's authorities: the one
+    sharing both a place's count and the count of every place at once are made of."""
+    lines = year_lines(year)
+    if not lines:
+        raise ConfigError(f"no regional spending for {year}; years run 2004-05 to 2017-18")
+    pop_year = mid_year(year)
+    cache_: dict[tuple[str, str], Weights] = {}
+    for line in lines:
+        if not line.identifiable or line.region not in ENGLISH_REGIONS:
+            continue
+        if regions is not None and line.region not in regions:
+            continue
+        if current_only and line.capital_current == "capital":
+            continue
+        subfunction = str(_match_fields(line)["subfunction"])
+        kind = _outturn_kind(line.body_type, line.capital_current, subfunction)
+        units = reg.region_units(line.region)
+        for part in _keyed(line, rules, sites, year):
+            if part.site is not None:
+                w = site_weights(reg, part.site, units, pop_year)
+            else:
+                wkey = (line.region, part.key)
+                if wkey not in cache_:
+                    cache_[wkey] = weights(reg, part.key, units, pop_year)
+                w = cache_[wkey]
+            shares = largest_remainder(part.pence, w.by_unit)
+            yield Apportioned(line, part, subfunction, kind, w, shares)
+
+
 def topdown(
     place: Place,
     year: str,
@@ -358,77 +459,60 @@ def topdown(
     units_by_region: dict[str, list[str]] = defaultdict(list)
     for unit in place.units:
         units_by_region[reg.get(unit).region].append(unit)
-    lines = regional_lines(year)
-    if not lines:
+    if not year_lines(year):
         raise ConfigError(f"no regional spending for {year}; years run 2004-05 to 2017-18")
     result = TopDownResult(place, year, current_only, population=0)
     result.notes.extend(place.as_was)
     result.population = sum(reg.population(u, pop_year)[0] for u in place.units)
+    result.non_identifiable_pence = non_identifiable_pence(year)
     councils = council_outturn(place, year, reg) if use_outturn and has_outturn(year) else None
     if councils is not None:
         result.notes.extend(councils.notes)
         result.levies_removed_pence = councils.levies_removed_pence
-    cache_: dict[tuple[str, str], Weights] = {}
-    for line in lines:
-        if not line.identifiable or line.region not in ENGLISH_REGIONS:
-            if not line.identifiable:
-                result.non_identifiable_pence += line.pence
-            continue
-        mine = units_by_region.get(line.region)
-        if not mine or (current_only and line.capital_current == "capital"):
-            continue
-        subfunction = str(_match_fields(line)["subfunction"])
-        kind = _outturn_kind(line.body_type, line.capital_current, subfunction)
-        for part in _keyed(line, rules, sites, year):
-            units = reg.region_units(line.region)
-            if part.site is not None:
-                w = site_weights(reg, part.site, units, pop_year)
-            else:
-                wkey = (line.region, part.key)
-                if wkey not in cache_:
-                    cache_[wkey] = weights(reg, part.key, units, pop_year)
-                w = cache_[wkey]
-            shares = largest_remainder(part.pence, w.by_unit)
-            flags = (*part.flags, *w.flags)
-            keep = mine
-            if kind is not None:
-                if councils is not None:
-                    covered = councils.covered.get(kind, frozenset())
-                    keep = [u for u in mine if u not in covered]  # the rest come from outturn
-                    if not keep:
-                        result.regional_replaced[kind] += sum(shares[u] for u in mine)
-                        continue
-                    gone = [u for u in mine if u in covered]
-                    result.regional_replaced[kind] += sum(shares[u] for u in gone)
-                elif use_outturn:
-                    flags = (*flags, f"no council outturn for {year}: apportioned")
-            share_num = sum(w.by_unit[u] for u in keep)
-            share_den = sum(w.by_unit.values())
-            result.lines.append(
-                TopDownLine(
-                    region=line.region,
-                    department=line.department,
-                    programme=line.programme or line.programme_code,
-                    function=line.function,
-                    subfunction=subfunction,
-                    body_type=line.body_type,
-                    capital_current=line.capital_current,
-                    source=f"{line.source} {line.source_ref}",
-                    region_pence=part.pence,
-                    place_pence=sum(shares[u] for u in keep),
-                    key=part.key,
-                    key_share=f"{share_num / share_den:.6f}",
-                    key_share_parts=(share_num, share_den),
-                    method="apportioned",
-                    grade=GRADE_BY_KEY.get(part.key, "D"),
-                    flags=flags,
-                    key_year=w.key_year,
-                    key_basis=part.key_basis,
-                    basis=BASIS_REGIONAL,
-                )
+    regions = frozenset(units_by_region)
+    for item in apportioned(year, rules, sites, reg, regions=regions, current_only=current_only):
+        line, part, w, shares, kind = item.line, item.part, item.weights, item.shares, item.kind
+        mine = units_by_region[line.region]
+        flags = (*part.flags, *w.flags)
+        keep = mine
+        if kind is not None:
+            if councils is not None:
+                covered = councils.covered.get(kind, frozenset())
+                keep = [u for u in mine if u not in covered]  # the rest come from outturn
+                if not keep:
+                    result.regional_replaced[kind] += sum(shares[u] for u in mine)
+                    continue
+                gone = [u for u in mine if u in covered]
+                result.regional_replaced[kind] += sum(shares[u] for u in gone)
+            elif use_outturn:
+                flags = (*flags, f"no council outturn for {year}: apportioned")
+        share_num = sum(w.by_unit[u] for u in keep)
+        share_den = sum(w.by_unit.values())
+        result.lines.append(
+            TopDownLine(
+                region=line.region,
+                department=line.department,
+                programme=line.programme or line.programme_code,
+                function=line.function,
+                subfunction=item.subfunction,
+                body_type=line.body_type,
+                capital_current=line.capital_current,
+                source=f"{line.source} {line.source_ref}",
+                region_pence=part.pence,
+                place_pence=sum(shares[u] for u in keep),
+                key=part.key,
+                key_share=f"{share_num / share_den:.6f}",
+                key_share_parts=(share_num, share_den),
+                method="apportioned",
+                grade=GRADE_BY_KEY.get(part.key, "D"),
+                flags=flags,
+                key_year=w.key_year,
+                key_basis=part.key_basis,
+                basis=BASIS_REGIONAL,
             )
+        )
     if councils is not None:
-        result.lines.extend(_from_outturn(councils, units_by_region, year))
+        result.lines.extend(from_outturn(councils, units_by_region, year))
         for c in councils.lines:
             result.outturn_by_kind[c.kind] += c.pence
     result.lines.sort(key=lambda x: (x.capital_current != "current", -x.place_pence))

@@ -373,6 +373,8 @@ def outturn(year: str, ecode: str | None = None, gss: str | None = None) -> list
     another year by GSS code raises ValueError rather than answering with nothing.
     """
     _check_year(year)
+    if ecode is None and gss is None:
+        return list(_year_rows(year))
     wanted = {"year": year}
     if ecode is not None:
         wanted["ecode"] = ecode
@@ -381,6 +383,11 @@ def outturn(year: str, ecode: str | None = None, gss: str | None = None) -> list
             raise ValueError(f"the {year} RS workbook gives no GSS codes; ask by E-code instead")
         wanted["gss"] = gss
     return _rows(lines_table(), **wanted)
+
+
+@cache  # a year's rows are read by the count, by keys and by every place's outturn
+def _year_rows(year: str) -> tuple[OutturnLine, ...]:
+    return tuple(_rows(lines_table(), year=year))
 
 
 def england(year: str) -> list[OutturnLine]:
