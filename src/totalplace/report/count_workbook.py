@@ -1,23 +1,39 @@
-"""The count as an Excel workbook a finance officer would accept: summary, by
-agency, by theme, every line with its source, transfers, pass-through, the
-capital and council-housing payments set apart, reconciliation and coverage,
-ingest issues and provenance."""
+"""The count as an Excel workbook a finance officer would accept: summary,
+charts, by agency, by theme, the prevention tiers by theme, every line with its
+source, transfers, pass-through, the capital and council-housing payments set
+apart, reconciliation and coverage, ingest issues and provenance.
+
+Themes, methods and tiers are written in words (the taxonomy's labels), money
+as pounds with a pound format and shares as numbers with a percentage format,
+so the sheets can be charted and summed as they stand."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from totalplace.classify.taxonomy import default_taxonomy, theme_label
 from totalplace.count.capital import NOT_IN_REFERENCE
 from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
+from totalplace.report.charts import Chart, Table, write_charts
 from totalplace.report.gross_sheet import write_bases
+from totalplace.report.labels import method_label, tier_label
 from totalplace.report.sheets import Cell, append_row, header, pounds
 from totalplace.workspace import Workspace
 
 ISSUE_LIMIT = 20_000  # rows of the issues sheet; the rest are counted, not listed
+# what a sheet with no rows means, said in its first row
+EMPTY = {
+    "Transfers": "no payments between the place's bodies",
+    "Pass-through": "no payments passed on (precepts, levies, grants paid on)",
+    "Reconciliation": "no agency counted from its payments",
+    "Bases": "no agency in the count",
+}
 
 
 def write_count_workbook(path: Path, count: PlaceCount, ws: Workspace) -> None:
@@ -26,28 +42,35 @@ def write_count_workbook(path: Path, count: PlaceCount, ws: Workspace) -> None:
     assert summary is not None
     summary.title = "Summary"
     _summary(summary, count)
-    _by_agency(book.create_sheet("By agency"), count)
-    for title, attr in (
-        ("By theme", "theme"),
-        ("By funder", "funder"),
-        ("By method", "method"),
-    ):
-        sheet = book.create_sheet(title)
-        header(sheet, [attr, "£", "share"], [60, 18, 10])
-        total = count.total_pence or 1
-        for key, pence in count.by(attr).items():
-            append_row(sheet, [key, pounds(pence), round(pence / total, 4)], money=(1,))
+    charts = book.create_sheet("Charts")
+    agencies = _by_agency(book.create_sheet("By agency"), count)
+    themes = _by(book.create_sheet("By theme"), count, "theme", theme_label)
+    _by(book.create_sheet("By funder"), count, "funder", str)
+    _by(book.create_sheet("By method"), count, "method", method_label)
+    tiers = _tiers_by_theme(book.create_sheet("Prevention by theme"), count)
+    write_charts(
+        charts,
+        [
+            Chart("Spending by theme", themes),
+            Chart("Spending by agency", agencies),
+            Chart("Prevention and crisis: each theme by tier", tiers, stacked=True),
+        ],
+    )
     _lines(book.create_sheet("Lines"), count)
     _transfers(book.create_sheet("Transfers"), count)
     passing = book.create_sheet("Pass-through")
     header(passing, ["agency", "theme", "£", "source"], [40, 20, 18, 60])
     for x in count.pass_through:
-        append_row(passing, [x.agency, x.theme, pounds(x.pence), x.source], money=(2,))
+        row: list[Cell] = [x.agency, theme_label(x.theme), pounds(x.pence), x.source]
+        append_row(passing, row, money=(2,))
     _set_apart(book.create_sheet("Set apart"), count)
     _coverage(book.create_sheet("Reconciliation"), count)
     write_bases(book.create_sheet("Bases"), count)  # gross, net or top down
     _issues(book.create_sheet("Ingest issues"), ws)
     _provenance(book.create_sheet("Provenance"), ws)
+    for sheet in book.worksheets:
+        if sheet.max_row == 1:  # a header alone would read as a table left blank
+            append_row(sheet, [EMPTY.get(sheet.title, "none")])
     tmp = path.with_name(path.name + ".tmp")
     book.save(tmp)
     tmp.replace(path)
@@ -64,21 +87,60 @@ CLASSIFIED_COLUMNS = [
 ]
 
 
-def _by_agency(sheet: Worksheet, count: PlaceCount) -> None:
+def _by(sheet: Worksheet, count: PlaceCount, attr: str, label: Callable[[str], str]) -> Table:
+    """The count by one dimension, each key in words, with its share of the
+    total (largest first, as ``PlaceCount.by`` orders them)."""
+    header(sheet, [attr, "£", "share"], [60, 18, 10])
+    total = count.total_pence or 1
+    found = count.by(attr)
+    for key, pence in found.items():
+        append_row(sheet, [label(key), pounds(pence), round(pence / total, 4)], (1,), (2,))
+    return Table(sheet, 1, len(found), 1, 2, 2)
+
+
+def _tiers_by_theme(sheet: Worksheet, count: PlaceCount) -> Table:
+    """Each theme's lines split by prevention tier (universal, targeted,
+    acute), then the transfers between the place's bodies eliminated from the
+    theme, so each row adds up to the theme's figure on "By theme". The chart
+    stacks the tiers alone: an eliminated transfer carries no tier."""
+    order = list(default_taxonomy().tiers)
+    split: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for line in count.lines:
+        split[line.theme][line.tier] += line.pence
+        if line.tier not in order:
+            order.append(line.tier)
+    eliminated: dict[str, int] = defaultdict(int)
+    for t in count.transfers:
+        if t.eliminated:
+            eliminated[t.theme] -= t.pence
+    names = ["theme", *(f"{tier_label(t)} £" for t in order)]
+    header(sheet, [*names, "transfers eliminated £", "£"], [60] + [22] * (len(order) + 2))
+    themes = count.by("theme")
+    money = tuple(range(1, len(order) + 3))
+    for theme, pence in themes.items():
+        tiers: list[Cell] = [pounds(split[theme][t]) for t in order]
+        row = [theme_label(theme), *tiers, pounds(eliminated[theme]), pounds(pence)]
+        append_row(sheet, row, money=money)
+    return Table(sheet, 1, len(themes), 1, 2, 1 + len(order))
+
+
+def _by_agency(sheet: Worksheet, count: PlaceCount) -> Table:
     """Each agency's figure and, for one counted from its payments, how those
     payments got their themes: by value of its revenue payments in the year that
     are not pass-through (what its transaction lines add up to)."""
     header(sheet, ["agency", "£", "share", *CLASSIFIED_COLUMNS], [60, 18, 10] + [16] * 7)
     total = count.total_pence or 1
     known = {c.agency: c for c in count.classification}
-    for key, pence in count.by("agency").items():
+    found = count.by("agency")
+    for key, pence in found.items():
         row: list[Cell] = [key, pounds(pence), round(pence / total, 4)]
         if (c := known.get(key)) is not None:
             row.append(pounds(c.total_pence))
             for part in (c.rules_pence, c.model_pence, c.unclassified_pence):
                 share = c.share(part)
                 row += [pounds(part), None if share is None else round(share, 4)]
-        append_row(sheet, row, money=(1, 3, 4, 6, 8))
+        append_row(sheet, row, money=(1, 3, 4, 6, 8), share=(2, 5, 7, 9))
+    return Table(sheet, 1, len(found), 1, 2, 2)
 
 
 def _summary(sheet: Worksheet, count: PlaceCount) -> None:
@@ -168,11 +230,11 @@ def _lines(sheet: Worksheet, count: PlaceCount) -> None:
                 x.agency,
                 x.agency_type,
                 x.funder,
-                x.theme,
+                theme_label(x.theme),
                 x.function,
                 x.tier,
                 x.capital_revenue,
-                x.method,
+                method_label(x.method),
                 x.part,
                 x.gross_net,
                 x.grade,
@@ -201,7 +263,7 @@ def _transfers(sheet: Worksheet, count: PlaceCount) -> None:
                 t.agency,
                 t.payee,
                 t.payee_kind,
-                t.theme,
+                theme_label(t.theme),
                 pounds(t.pence),
                 t.rows,
                 "yes" if t.eliminated else "no",
@@ -221,8 +283,9 @@ def _set_apart(sheet: Worksheet, count: PlaceCount) -> None:
         [36, 60, 24, 14, 16, 6, 18, 60],
     )
     for x in count.set_apart:
-        kind = x.flags[0] if x.flags else x.service
-        row: list[Cell] = [x.agency, kind, x.theme, x.tier, x.capital_revenue, x.grade]
+        kind = x.flags[0] if x.flags else theme_label(x.service)
+        theme = theme_label(x.theme)
+        row: list[Cell] = [x.agency, kind, theme, x.tier, x.capital_revenue, x.grade]
         append_row(sheet, [*row, pounds(x.pence), x.source], money=(6,))
     if not count.set_apart:
         append_row(sheet, ["no payments set apart as capital or council housing"])
@@ -267,6 +330,7 @@ def _coverage(sheet: Worksheet, count: PlaceCount) -> None:
                 pounds(c.outturn_services_pence),
             ],
             money=(4, 5, 7),
+            share=(6,),
         )
 
 
