@@ -17,7 +17,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from typer.testing import CliRunner
 
 from totalplace.cli import app as cli
-from totalplace.demo import DEMO_PLACE, DEMO_YEAR, write_demo_cases
+from totalplace.demo import DEMO_PLACE, DEMO_YEAR, run_demo
 from totalplace.money import display_pounds
 from totalplace.web.app import create_app
 from totalplace.workspace import Workspace
@@ -214,13 +214,16 @@ def test_anonymous_requests_are_refused_when_login_is_required(root: Path) -> No
         assert response.status_code == 303 and response.headers["location"] == "/login"
 
 
-def test_demo_puts_the_shipped_cases_in_the_cases_folder(tmp_path: Path) -> None:
-    written = write_demo_cases(tmp_path / "cases")
-    assert sorted(p.name for p in written) == [
+def test_demo_workspace_lists_the_shipped_cases(tmp_path: Path) -> None:
+    _, ws = run_demo(tmp_path / "demo")
+    assert sorted(p.name for p in (ws.root / "cases").iterdir()) == [
         "birmingham_drug_treatment.toml",
         "birmingham_early_intervention.toml",
         "westminster_family_recovery.toml",
     ]
-    assert (tmp_path / "cases" / "westminster_family_recovery.toml").read_text(
+    assert (ws.root / "cases" / "westminster_family_recovery.toml").read_text(
         encoding="utf-8"
     ) == WESTMINSTER.read_text(encoding="utf-8")
+    client = TestClient(create_app(ws.root), raise_server_exceptions=False)
+    listed = client.get("/api/cases").json()["cases"]
+    assert len(listed) == 3 and all(c["error"] is None for c in listed)
