@@ -196,6 +196,8 @@ def test_names_from_the_case_file_cannot_break_out_of_the_page(tmp_path: Path) -
     raw_case = copy.deepcopy(HAND_CASE)
     raw_case["case"]["title"] = ATTACK
     raw_case["case"]["assumptions"] = ['<img src=x onerror="alert(2)"> & co']
+    raw_case["outcomes"][0]["name"] = "<b>admissions</b>"
+    raw_case["outcomes"][0]["change"] = {"low": 0.3, "base": 0.5, "high": 0.7}
     case = tmp_path / "hand.toml"
     case.write_text(tomli_w.dumps(raw_case), encoding="utf-8")
     page, raw, _ = _html(tmp_path, case, "--draws", "0")
@@ -203,3 +205,7 @@ def test_names_from_the_case_file_cannot_break_out_of_the_page(tmp_path: Path) -
     assert [t for t, _ in page.tags if t == "img"] == []
     assert raw.lower().count("</script") == 3
     assert "&lt;img src=x" in raw
+    assert "<b>admissions" not in raw
+    # Plotly reads <b> in a label as markup: the tornado's bar names it as text
+    [label] = page.figures()["tornado"]["data"][0]["y"]  # type: ignore[index]
+    assert label.startswith("&lt;b&gt;admissions&lt;/b&gt;:")
