@@ -5,6 +5,7 @@ beside one of its constituents)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 from totalplace.case.definition import Case, CaseIssue, UnitValue
 from totalplace.case.reader import CaseReader, check_year
 from totalplace.errors import ConfigError
-from totalplace.reference.unit_costs import overlaps, unit_cost, uprate
+from totalplace.reference.unit_costs import UnitCost, nearest, overlaps, unit_costs, uprate
 
 
 def inline_unit_values(r: CaseReader, raw: dict[str, Any], price_year: str) -> dict[str, UnitValue]:
@@ -46,17 +47,29 @@ def inline_unit_values(r: CaseReader, raw: dict[str, Any], price_year: str) -> d
     return found
 
 
+def unknown_code(code: str, table: Mapping[str, UnitCost]) -> str:
+    """Why a case's unit cost code was refused, with the nearest codes in the
+    Unit Cost Database (by code and by description) and how to find others."""
+    close = "; ".join(f"{c.code} ({_short(c.description)}, {c.unit})" for c in nearest(code, table))
+    hint = f"; the nearest codes: {close}" if close else ""
+    return (
+        f"unknown unit cost {code!r}{hint}. Use a code from the Unit Cost Database "
+        f"(list them with `totalplace unit-costs WORDS`) or define it in [unit_costs.{code}]"
+    )
+
+
+def _short(text: str, most: int = 60) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
 def database_value(
     r: CaseReader, code: str, where: str, price_year: str, extra: Path | None
 ) -> UnitValue:
-    try:
-        uc = unit_cost(code, extra)
-    except ConfigError:
-        raise r.fail(
-            where,
-            f"unknown unit cost {code!r}: use a code from the Unit Cost Database "
-            f"or define it in [unit_costs.{code}]",
-        ) from None
+    # a user's CSV that cannot be read says so itself, not "unknown unit cost"
+    table = unit_costs(extra)
+    if code not in table:
+        raise r.fail(where, unknown_code(code, table))
+    uc = table[code]
     uv = UnitValue(
         code=uc.code,
         outcome=uc.outcome,

@@ -252,10 +252,77 @@ def unit_costs(extra: Path | None = None) -> dict[str, UnitCost]:
     return table
 
 
-def _unknown(code: str, known: Iterable[str]) -> ConfigError:
-    codes = list(known)
-    folded = [c for c in codes if c.casefold() == code.strip().casefold()]
-    close = folded + [c for c in difflib.get_close_matches(code, codes, n=5) if c not in folded]
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^\w&.]+", text.casefold()) if w]
+
+
+def search(text: str, table: Mapping[str, UnitCost]) -> list[UnitCost]:
+    """The costs whose code or description holds every word of ``text``,
+    ignoring case, in table order ("arrest" finds CR7.0, "Arrest - detained";
+    "cr1" every anti-social behaviour cost, CR1.0 to CR1.12). Empty text: all."""
+    words = _words(text)
+    return [
+        cost
+        for cost in table.values()
+        if all(w in f"{cost.code} {cost.description}".casefold() for w in words)
+    ]
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many leading characters two codes share."""
+    pairs = enumerate(zip(a, b, strict=False))
+    return next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))
+
+
+def nearest(text: str, table: Mapping[str, UnitCost], n: int = 5) -> list[UnitCost]:
+    """The costs a code that is not in ``table`` most likely meant, best first:
+    the same code in other capitals, then codes spelt alike (difflib: "CR1.9"
+    finds CR1.0 to CR1.4), then descriptions holding every word of it, then
+    descriptions spelt alike, so a description or a word of one given in
+    place of the code ("arrest detained") finds its code too."""
+    folded = text.strip().casefold()
+    codes = list(table)
+    found = [c for c in codes if c.casefold() == folded]
+    alike = difflib.get_close_matches(text.strip(), codes, n=2 * n)
+    # a code sharing the typed one's heading comes first: CR1.9 -> CR1.4 before CR8.9
+    found += sorted(alike, key=lambda c: -_shared_start(c.casefold(), folded))
+    words = _words(text)
+    found += [c.code for c in search(text, table)] if words else []
+    described = {cost.description.casefold(): cost.code for cost in table.values()}
+    found += [described[d] for d in difflib.get_close_matches(folded, described, n=n)]
+    # last, descriptions holding the most of its telling words ("prison place"):
+    # longer than three letters and in under a tenth of them ("cost" tells nothing)
+    texts = [c.description.casefold() for c in table.values()]
+    telling = [w for w in words if len(w) > 3 and sum(w in t for t in texts) < len(texts) / 10]
+    costs = zip(table.values(), texts, strict=True)
+    hits = {c.code: sum(w in t for w in telling) for c, t in costs}
+    found += sorted((c for c in hits if hits[c]), key=lambda c: -hits[c])
+    return [table[c] for c in dict.fromkeys(found)][:n]
+
+
+def listing(cost: UnitCost) -> dict[str, Any]:
+    """A cost as ``totalplace unit-costs --json`` gives it: pounds per unit as
+    exact decimal text ("24.6666666666667"; JSON numbers would round them),
+    null where the database gives no value of that kind."""
+    return {
+        "code": cost.code,
+        "description": cost.description,
+        "unit": cost.unit,
+        "agency": cost.agency,
+        **{f"{k}_pounds": _text(getattr(cost, k)) for k in ("fiscal", "economic", "social")},
+        "price_year": cost.price_year,
+        "source": cost.original_source,
+        "source_ref": cost.source_ref,
+        "user_supplied": cost.user_supplied,
+    }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _unknown(code: str, known: Mapping[str, UnitCost]) -> ConfigError:
+    close = [c.code for c in nearest(code, known)]
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return ConfigError(f"no unit cost with code {code!r}{hint}")
 
