@@ -207,3 +207,17 @@ def test_shipped_outcome_table_is_what_the_script_builds(tmp_path: Path) -> None
     assert module.main(["--shared", str(SHARED_DATA), "--out", str(tmp_path)]) == 0  # type: ignore[attr-defined]
     shipped = ROOT / "src" / "totalplace" / "reference" / "data" / "outcomes" / "outcomes.csv"
     assert (tmp_path / "outcomes.csv").read_bytes() == shipped.read_bytes()
+
+
+def test_theme_per_head_for_england_adds_up_to_the_national_count() -> None:
+    from totalplace.count.benchmark import theme_per_head
+    from totalplace.count.national import topdown_all
+
+    rows = theme_per_head(TRAFFORD, "2017-18", ["E08000007"])
+    england = [r for r in rows if r["comparator"] == "england"]
+    # counties are their districts' sums: England counts each area once
+    assert sum(r["pence"] for r in england) == topdown_all("2017-18")["england_total_pence"]
+    mine = [r for r in rows if r["comparator"] == TRAFFORD]
+    assert mine and all(r["population"] == mine[0]["population"] for r in mine)
+    assert {r["comparator"] for r in rows} == {TRAFFORD, "E08000007", "neighbours", "region",
+                                               "england"}  # fmt: skip

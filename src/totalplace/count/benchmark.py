@@ -344,15 +344,11 @@ def per_head(
     return out
 
 
-def theme_per_head(
-    gss: str, year: str, neighbours: Iterable[str] = ()
-) -> list[dict[str, Any]] | str:
-    """Spend per head by theme from the top-down count of every authority, for the
-    place, its neighbours, its region and England; or why it is not available."""
-    try:
-        from totalplace.count.national import topdown_all
-    except ImportError:
-        return "the count of every authority (topdown --all) is not available yet"
+def theme_per_head(gss: str, year: str, neighbours: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Spend per head by theme from the top-down count of every authority
+    (``topdown --all``), for the place, its neighbours, its region and England;
+    a county's districts are counted once in a region and in England."""
+    from totalplace.count.national import topdown_all
     from totalplace.reference.places import registry
 
     data = topdown_all(year)

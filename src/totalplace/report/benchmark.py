@@ -215,8 +215,8 @@ def benchmark(
         "neighbours": [{"gss": n, "name": reg.get(n).nice_name} for n in near],
         "neighbours_source": source,
         "per_head": [h.to_dict() for h in heads],
-        "themes": themes if isinstance(themes, list) else [],
-        "themes_note": themes if isinstance(themes, str) else None,
+        "themes": themes,
+        "themes_note": None if with_themes else "spend per head by theme was not asked for",
         "breaks": [{"line": b.line, "year": b.year, "what": b.what, "source": b.source}
                    for b in BREAKS],
         "outcomes": [outcome(i, council.gss, used, near) for i in chosen],

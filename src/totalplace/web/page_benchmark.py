@@ -86,10 +86,9 @@ terms</th><th scope="col">Break in series</th></tr></thead>
 </tbody>
 </table>
 </section>
-{% if b.themes or b.themes_note %}
+{% if b.themes %}
 <section aria-labelledby="themes">
 <h2 id="themes">Spend per head by theme (top-down count)</h2>
-{% if b.themes_note %}<p class="notice">{{ b.themes_note }}</p>{% else %}
 <table>
 <thead><tr><th scope="col">Theme</th><th scope="col">Comparator</th>
 <th scope="col" class="money">Per head</th></tr></thead>
@@ -100,7 +99,6 @@ endif %}</td></tr>{% endfor %}
 </tbody>
 </table>
 <p class="download"><a href="/benchmark/themes.csv?themes=true{{ pa }}">Download (CSV)</a></p>
-{% endif %}
 </section>
 {% else %}
 <p><a href="/benchmark?indicator={{ chosen }}&amp;themes=true{{ pa }}">Add spend per head by
