@@ -209,3 +209,11 @@ def test_names_from_the_case_file_cannot_break_out_of_the_page(tmp_path: Path) -
     # Plotly reads <b> in a label as markup: the tornado's bar names it as text
     [label] = page.figures()["tornado"]["data"][0]["y"]  # type: ignore[index]
     assert label.startswith("&lt;b&gt;admissions&lt;/b&gt;:")
+
+
+def test_a_page_for_a_missing_folder_exits_2_naming_it(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "case.html"
+    out = runner.invoke(app, ["case", str(WESTMINSTER), "--draws", "0", "--html", str(target)])
+    assert out.exit_code == 2
+    assert f"{target.parent} is not a folder" in out.stderr
+    assert not target.exists()
