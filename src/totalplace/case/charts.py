@@ -4,16 +4,20 @@ Four charts: the waterfall from costs to net present value, who pays for whose
 saving (a Sankey), the Monte Carlo NPV histogram and the tornado.  Figures are
 plain dicts of Plotly's JSON schema, so a dashboard can draw the same ones.
 
-The HTML file inlines Plotly.js from the installed ``plotly`` package and refers
-to nothing outside itself, so it can be e-mailed and opened offline.  Labels and
-titles come from users' files, so they are escaped twice over: as text for
-Plotly (which otherwise reads ``<b>``, ``<br>`` and ``<a href>`` in labels), and
-as JSON inside a script element with ``<``, ``>`` and ``&`` written as ``\\u003c``
-and so on, so no label can close the element.
+:func:`write_case_html` writes the charts alone; ``case --html`` and the
+dashboard show them beside their tables in the case's page
+(:mod:`totalplace.case.page`).  The HTML file inlines Plotly.js from the
+installed ``plotly`` package and refers to nothing outside itself, so it can be
+e-mailed and opened offline.  Labels and titles come from users' files, so they
+are escaped twice over: as text for Plotly (which otherwise reads ``<b>``,
+``<br>`` and ``<a href>`` in labels), and as JSON inside a script element with
+``<``, ``>`` and ``&`` written as ``\\u003c`` and so on, so no label can close the
+element.
 
 Money is exact in hover text (to the penny) and shown in whole pounds on bars and
-axes; amounts travel as pounds (pence / 100) because a chart needs numbers, and
-the exact pence ride along as text.
+axes, a loss with the minus sign U+2212 (axis ticks are written here, as Plotly
+would put the sign after the pound sign); amounts travel as pounds (pence / 100)
+because a chart needs numbers, and the exact pence ride along as text.
 """
 
 from __future__ import annotations
