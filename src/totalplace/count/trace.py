@@ -5,8 +5,10 @@ that basis and the reason."""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 import ibis
@@ -15,7 +17,7 @@ import ibis.expr.types as ir
 from totalplace.count.capital import LABELS_SCHEMA, set_apart_kind
 from totalplace.count.cube import levying_bodies
 from totalplace.count.funding import MIX_FLAG
-from totalplace.count.place_count import PlaceCount
+from totalplace.count.place_count import CountLine, PlaceCount
 from totalplace.count.transactions import (
     BY_RULES,
     SpendRows,
@@ -23,11 +25,32 @@ from totalplace.count.transactions import (
     open_spend_rows,
     read_parts,
 )
+from totalplace.errors import ConfigError
 from totalplace.orgs import org_registry, resolve_names
 from totalplace.orgs.resolve import ORGS_DIR
 from totalplace.workspace import Workspace
 
 ROW_LIMIT = 50
+# How a cell's rows may be listed: by the size of the payment (a refund of
+# £5,000 ranks with a payment of £5,000), by date, by supplier or by file and
+# line; ties always fall to file and line, so pages never overlap.
+ROW_SORTS = ("amount", "date", "supplier", "file")
+
+
+@dataclass(frozen=True)
+class RowQuery:
+    """Which of a cell's rows to list, and in what order.  The filter narrows
+    the rows listed, never the cell: ``Trace.rows_pence`` stays the cell's
+    total and ``Trace.matched_pence`` is what the filter keeps."""
+
+    sort: str = "amount"  # one of ROW_SORTS
+    descending: bool = True
+    supplier: str = ""  # rows whose supplier name holds this, in any case
+    date_from: date | None = None  # rows paid on or after this day
+    date_to: date | None = None  # rows paid on or before this day
+
+    def filters(self) -> bool:
+        return bool(self.supplier) or self.date_from is not None or self.date_to is not None
 
 
 @dataclass(frozen=True)
@@ -51,8 +74,11 @@ class Trace:
     pence: int
     lines: list[dict[str, Any]] = field(default_factory=list)
     rows: list[SourceRow] = field(default_factory=list)
-    rows_total: int = 0  # all matching rows, of which ``rows`` shows the largest
+    rows_total: int = 0  # all the cell's rows, of which ``rows`` shows the largest
     rows_pence: int = 0
+    # the rows a RowQuery's filter keeps (all the cell's rows when it has none)
+    matched_total: int = 0
+    matched_pence: int = 0
     # for lines a council's outturn gives where its payments show nothing: the
     # basis and why, since no spend row stands behind them
     basis: list[str] = field(default_factory=list)
@@ -70,9 +96,15 @@ def trace(
     theme: str,
     limit: int = ROW_LIMIT,
     engine: str = "duckdb",
+    query: RowQuery | None = None,
+    offset: int = 0,
 ) -> Trace:
     """The count's lines for one agency and theme, and for transaction lines
     the spend rows behind them (the ``limit`` largest, with the total of all).
+
+    ``query`` filters and orders the rows listed (largest first by default)
+    and ``offset`` skips that many of them, so a page of a long cell is read
+    from the engine without the rows before it coming back to Python.
 
     ``agency`` may be any name or alias the organisation registry knows for
     the body the count names (``Gateshead Council`` finds ``Gateshead
@@ -87,25 +119,27 @@ def trace(
         if x.basis:
             why = "; ".join(f for f in x.flags if f != MIX_FLAG)
             result.basis.append(f"{x.pence} pence from the {x.basis}: {why}")
-    payer_of = {x.payer: bool(x.body) for x in lines if x.method == "transactions" and x.payer}
-    payers = sorted(payer_of)
-    if not payers:
+    payer_of = _payers(lines)
+    if not payer_of:
         return result
-    # a council whose payments split its outturn (its lines carry its E-code)
-    splitting = sorted(p for p, split in payer_of.items() if split)
     with ws.catalog(read_only=True) as cat:
         paths = dict(cat.execute("SELECT file_id, path FROM files").fetchall())
     with open_spend_rows(ws, count.year, engine) as spend:
         if spend is None:
             return result
-        rows = cell_rows(spend.table, payers, theme)
-        if splitting:
-            rows = _without_set_apart(ws, spend, rows, splitting, sorted(paths))
+        rows = _rows_behind(ws, spend, payer_of, theme, sorted(paths))
+        query = query or RowQuery()
+        kept = _matching(rows, query)
         total = rows.aggregate(
-            rows=rows.count(), pence=rows.amount_pence.sum().fill_null(0).cast("int64")
+            rows=rows.count(),
+            pence=rows.amount_pence.sum().fill_null(0).cast("int64"),
+            matched=rows.count(where=kept),
+            matched_pence=rows.amount_pence.sum(where=kept).fill_null(0).cast("int64"),
         )
-        size = rows.amount_pence.abs()
-        top = rows.order_by([size.desc(), rows.file_id, rows.source_line]).limit(limit)
+        shown = rows.filter(kept)
+        key = _sort_key(shown, query.sort).name("sort_key")
+        first = key.desc() if query.descending else key.asc()
+        top = shown.order_by([first, shown.file_id, shown.source_line]).limit(limit, offset=offset)
         top = top.select(
             "file_id",
             "source_line",
@@ -115,7 +149,7 @@ def trace(
             pence=top.amount_pence,
             rule_id=top.rule_id,
             classified_by=top.classified_by,
-            size=top.amount_pence.abs(),
+            sort_key=_sort_key(top, query.sort),
         )
         # written by the engine and read back with DuckDB, as the count does
         spend.backend.write_parquet(total, spend.work / "total")
@@ -124,7 +158,13 @@ def trace(
         found = read_parts(spend.work / "top").to_pylist()
     if summed:
         result.rows_total, result.rows_pence = int(summed[0]["rows"]), int(summed[0]["pence"])
-    found.sort(key=lambda r: (-int(r["size"]), str(r["file_id"]), int(r["source_line"])))
+        result.matched_total = int(summed[0]["matched"])
+        result.matched_pence = int(summed[0]["matched_pence"])
+    # the engine's parts come back in any order: put the page in the query's
+    # order again (Python's sort is stable, reversed or not, so ties stay in
+    # file and line order as the engine chose them)
+    found.sort(key=lambda r: (str(r["file_id"]), int(r["source_line"])))
+    found.sort(key=lambda r: r["sort_key"], reverse=query.descending)
     result.rows = [
         SourceRow(
             path=str(paths.get(r["file_id"], r["file_id"])),
@@ -139,6 +179,135 @@ def trace(
         for r in found
     ]
     return result
+
+
+def _payers(lines: list[CountLine]) -> dict[str, bool]:
+    """The paying bodies (as their spend files name them) of the transaction
+    lines given, each with whether its payments split a council's outturn
+    (such a line carries the council's E-code)."""
+    return {x.payer: bool(x.body) for x in lines if x.method == "transactions" and x.payer}
+
+
+def _rows_behind(
+    ws: Workspace, spend: SpendRows, payer_of: dict[str, bool], theme: str, file_ids: list[str]
+) -> ir.Table:
+    """The spend rows the count summed into the transaction lines of these
+    payers and ``theme``: the count's cell (:func:`cell_rows`), less what a
+    council splitting its outturn sets apart."""
+    rows = cell_rows(spend.table, sorted(payer_of), theme)
+    splitting = sorted(p for p, split in payer_of.items() if split)
+    if splitting:
+        rows = _without_set_apart(ws, spend, rows, splitting, file_ids)
+    return rows
+
+
+@dataclass(frozen=True)
+class ThemeSupplier:
+    """One payee of a theme's payments: a public body the registry resolved
+    its names to (its rows under every name it is paid as), or else a name."""
+
+    name: str
+    body_id: str | None
+    pence: int
+    rows: int
+    payers: int  # how many of the place's paying bodies paid it for the theme
+
+
+@dataclass
+class ThemeSuppliers:
+    theme: str
+    total: int = 0  # payees in all
+    pence: int = 0  # the theme's lines from payments, which the payees add up to
+    suppliers: list[ThemeSupplier] = field(default_factory=list)
+
+
+def theme_suppliers(
+    ws: Workspace,
+    count: PlaceCount,
+    theme: str,
+    limit: int = ROW_LIMIT,
+    offset: int = 0,
+    engine: str = "duckdb",
+) -> ThemeSuppliers:
+    """Who the place's bodies paid for ``theme``, largest first (net of
+    refunds), from the same rows :func:`trace` lists for each of the theme's
+    cells, so the payees add up to the theme's lines from payments.  A payee
+    resolved to a public body is one payee whatever names its rows use."""
+    result = ThemeSuppliers(theme)
+    payer_of = _payers([x for x in count.lines if x.theme == theme])
+    if not payer_of:
+        return result
+    with ws.catalog(read_only=True) as cat:
+        file_ids = [r[0] for r in cat.execute("SELECT file_id FROM files").fetchall()]
+    with open_spend_rows(ws, count.year, engine) as spend:
+        if spend is None:
+            return result
+        rows = _rows_behind(ws, spend, payer_of, theme, sorted(file_ids))
+        name = rows.supplier_name.fill_null("")
+        keyed = rows.mutate(
+            payee=ibis.cases((rows.payee_body.notnull(), "body:" + rows.payee_body), else_=name),
+            name=name,
+        )
+        grouped = keyed.group_by("payee").aggregate(
+            name=keyed.name.max(),
+            body_id=keyed.payee_body.max(),
+            pence=keyed.amount_pence.sum().cast("int64"),
+            rows=keyed.count(),
+            payers=keyed.paying_body.nunique(),
+        )
+        total = grouped.aggregate(
+            payees=grouped.count(), pence=grouped.pence.sum().fill_null(0).cast("int64")
+        )
+        top = grouped.order_by([grouped.pence.desc(), grouped.payee]).limit(limit, offset=offset)
+        spend.backend.write_parquet(total, spend.work / "total")
+        spend.backend.write_parquet(top, spend.work / "top")
+        summed = read_parts(spend.work / "total").to_pylist()
+        found = read_parts(spend.work / "top").to_pylist()
+    if summed:
+        result.total, result.pence = int(summed[0]["payees"]), int(summed[0]["pence"])
+    found.sort(key=lambda r: (-int(r["pence"]), str(r["payee"])))
+    registry = org_registry(ws.root / ORGS_DIR)
+    for r in found:
+        body, name = r["body_id"], str(r["name"])
+        # a body of orgs/ removed since the payees were resolved keeps its rows' name
+        with contextlib.suppress(ConfigError):
+            name = registry.get(body).name if body else name
+        result.suppliers.append(
+            ThemeSupplier(
+                name=name,
+                body_id=body,
+                pence=int(r["pence"]),
+                rows=int(r["rows"]),
+                payers=int(r["payers"]),
+            )
+        )
+    return result
+
+
+def _matching(rows: ir.Table, query: RowQuery) -> ir.BooleanValue:
+    """The rows ``query``'s filter keeps (every row when it has none)."""
+    kept: ir.BooleanValue = ibis.literal(True)
+    if query.supplier:
+        needle = query.supplier.lower()
+        kept &= rows.supplier_name.lower().contains(needle).fill_null(False)
+    if query.date_from is not None:
+        kept &= rows.period_start >= query.date_from
+    if query.date_to is not None:
+        kept &= rows.period_start <= query.date_to
+    return kept
+
+
+def _sort_key(rows: ir.Table, sort: str) -> ir.Value:
+    """The value a row is listed by for ``sort`` (one of ROW_SORTS)."""
+    if sort == "amount":
+        return rows.amount_pence.abs()
+    if sort == "date":
+        return rows.period_start.cast("string")  # ISO dates sort as their text
+    if sort == "supplier":
+        return rows.supplier_name.lower().fill_null("")
+    if sort == "file":
+        return rows.file_id  # grouped by file, each in line order (the tie-break)
+    raise ValueError(f"sort is one of {', '.join(ROW_SORTS)}; got {sort!r}")
 
 
 def _without_set_apart(
