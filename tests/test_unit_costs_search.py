@@ -141,3 +141,14 @@ def test_a_broken_unit_costs_csv_is_not_reported_as_an_unknown_code(tmp_path: Pa
     with pytest.raises(ConfigError) as info:
         load_case(_case(tmp_path, "CR7.0"), bad)
     assert "missing column" in str(info.value) and "unknown unit cost" not in str(info.value)
+
+
+def test_a_typo_of_the_cases_own_unit_cost_code_suggests_that_code_first(
+    tmp_path: Path,
+) -> None:
+    path = _case(tmp_path, "T2")  # HAND_CASE defines [unit_costs.T1]
+    with pytest.raises(ConfigError) as info:
+        load_case(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: outcomes[0].unit_cost: unknown unit cost 'T2'")
+    assert "the nearest codes: T1 (in this case's [unit_costs])" in message

@@ -80,7 +80,7 @@ def parse_case(raw: dict[str, Any], path: str, extra_unit_costs: Path | None = N
         if outcome.unit_cost not in unit_values:
             where = f"outcomes[{i}].unit_cost"
             unit_values[outcome.unit_cost] = database_value(
-                r, outcome.unit_cost, where, price_year, extra_unit_costs
+                r, outcome.unit_cost, where, price_year, extra_unit_costs, own=list(unit_values)
             )
     for i, outcome in enumerate(outcomes):
         if not outcome.bearers:

@@ -5,7 +5,8 @@ beside one of its constituents)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -47,10 +48,16 @@ def inline_unit_values(r: CaseReader, raw: dict[str, Any], price_year: str) -> d
     return found
 
 
-def unknown_code(code: str, table: Mapping[str, UnitCost]) -> str:
-    """Why a case's unit cost code was refused, with the nearest codes in the
-    Unit Cost Database (by code and by description) and how to find others."""
-    close = "; ".join(f"{c.code} ({_short(c.description)}, {c.unit})" for c in nearest(code, table))
+def unknown_code(code: str, table: Mapping[str, UnitCost], own: Iterable[str] = ()) -> str:
+    """Why a case's unit cost code was refused, with the nearest codes: the
+    case's own ``[unit_costs.CODE]`` spelt alike first (a typo of its own
+    code), then the Unit Cost Database's (by code and by description)."""
+    # a case defines a few codes, often short ("T1"): a looser match than difflib's 0.6
+    alike = difflib.get_close_matches(code, list(own), cutoff=0.5)
+    mine = [f"{c} (in this case's [unit_costs])" for c in alike]
+    close = "; ".join(
+        mine + [f"{c.code} ({_short(c.description)}, {c.unit})" for c in nearest(code, table)]
+    )
     hint = f"; the nearest codes: {close}" if close else ""
     return (
         f"unknown unit cost {code!r}{hint}. Use a code from the Unit Cost Database "
@@ -63,12 +70,19 @@ def _short(text: str, most: int = 60) -> str:
 
 
 def database_value(
-    r: CaseReader, code: str, where: str, price_year: str, extra: Path | None
+    r: CaseReader,
+    code: str,
+    where: str,
+    price_year: str,
+    extra: Path | None,
+    own: Iterable[str] = (),
 ) -> UnitValue:
+    """A Unit Cost Database value for a code the case does not define itself
+    (``own``: the codes it does, offered if the code is a typo of one)."""
     # a user's CSV that cannot be read says so itself, not "unknown unit cost"
     table = unit_costs(extra)
     if code not in table:
-        raise r.fail(where, unknown_code(code, table))
+        raise r.fail(where, unknown_code(code, table, own))
     uc = table[code]
     uv = UnitValue(
         code=uc.code,
