@@ -166,6 +166,7 @@ def test_charts_sheet_draws_bars_from_the_workbooks_own_tables(book: Workbook) -
     for chart in charts:
         for series in chart.series:
             values = _cells(book, _ref(series.val))
+            assert series.cat.strRef is not None  # text labels, not numbers
             labels = _cells(book, _ref(series.cat))
             assert values and all(v is not None for v in values)
             assert labels and all(isinstance(v, str) and v for v in labels)

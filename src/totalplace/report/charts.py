@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from math import ceil
 
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -67,14 +68,19 @@ def bar_chart(title: str, table: Table, *, stacked: bool = False) -> BarChart:
         max_row=table.header_row + table.rows,
     )
     chart.add_data(data, titles_from_data=True)
-    chart.set_categories(labels)
+    for series in chart.series:  # the labels are text: a string reference, not numbers
+        series.cat = AxDataSource(strRef=StrRef(f=str(labels)))
     if stacked:
         chart.grouping = "stacked"
         chart.overlap = 100
+        if chart.legend is not None:
+            chart.legend.position = "b"
     else:
         chart.legend = None  # one series: its name is the title
-    # the table lists the largest first: draw it at the top, as it reads
+    # the table lists the largest first: draw it at the top, as it reads, with
+    # the pounds axis kept along the bottom
     chart.x_axis.scaling.orientation = "maxMin"
+    chart.y_axis.crosses = "max"
     chart.y_axis.number_format = AXIS_FORMAT
     chart.y_axis.title = "£"
     # openpyxl 3.1 marks axes deleted unless told: Excel would draw no labels
