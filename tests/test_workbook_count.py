@@ -10,7 +10,9 @@ the council to the fire authority."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -176,3 +178,18 @@ def test_charts_sheet_draws_bars_from_the_workbooks_own_tables(book: Workbook) -
     assert tiers.grouping == "stacked" and len(tiers.series) == 3
     names = [_cells(book, s.tx.strRef.f)[0] for s in tiers.series]
     assert names == [f"{tier_label(t)} £" for t in ("universal", "targeted", "acute")]
+
+
+def test_summary_names_a_service_counted_from_outturn_in_words(tmp_path: Path) -> None:
+    place = Place(spec="E06999999", name="Synthshire", codes=("E06999999",), units=("E06999999",))
+    count = PlaceCount(place, "2012-13", "duckdb", 100)
+    line = _line(COUNCIL, "adult_social_care", "acute", "outturn", 9_000_000)
+    count.lines = [replace(line, basis="outturn", flags=("no classified payment",))]
+    write_count_workbook(
+        tmp_path / "count.xlsx", count, Workspace.create(tmp_path / "ws", ["E08000025"], "2010-11")
+    )
+    summary = [
+        r[0] for r in load_workbook(tmp_path / "count.xlsx")["Summary"].iter_rows(values_only=True)
+    ]
+    said = f"{COUNCIL}: Adult social care counted from its outturn; no classified payment"
+    assert said in summary

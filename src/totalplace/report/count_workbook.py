@@ -174,7 +174,7 @@ def _summary(sheet: Worksheet, count: PlaceCount) -> None:
     for x in count.lines:
         if x.basis:
             reason = "; ".join(f for f in x.flags if f != MIX_FLAG)
-            what = f"{x.agency}: {x.theme} counted from its {x.basis}; {reason}"
+            what = f"{x.agency}: {theme_label(x.theme)} counted from its {x.basis}; {reason}"
             append_row(sheet, [what, pounds(x.pence)], money=(1,))
     _basis_rows(sheet, count)
     for note in count.notes:
