@@ -221,3 +221,23 @@ def test_theme_per_head_for_england_adds_up_to_the_national_count() -> None:
     assert mine and all(r["population"] == mine[0]["population"] for r in mine)
     assert {r["comparator"] for r in rows} == {TRAFFORD, "E08000007", "neighbours", "region",
                                                "england"}  # fmt: skip
+
+
+def test_a_district_is_set_beside_the_districts_of_its_region_and_england() -> None:
+    from totalplace.reference.places import registry
+
+    reg = registry()
+    rows = per_head("E07000008", ["2017-18"])  # Cambridge, a shire district
+    region = next(r for r in rows if r.comparator == "region" and r.line == TOTAL_LINE)
+    england = next(r for r in rows if r.comparator == "england" and r.line == TOTAL_LINE)
+    assert region.name == "East of England (districts)" and england.name == "England (districts)"
+    districts = [a for a in reg.authorities(current_only=True) if a.kind == "district"]
+    from totalplace.count.benchmark import council_spend
+
+    spend = council_spend("2017-18")
+    assert england.pence == sum(spend[a.gss][TOTAL_LINE] for a in districts if a.gss in spend)
+    # a county's spending is not a district's: England's districts spend far less per head
+    single = next(r for r in per_head(TRAFFORD, ["2017-18"]) if r.comparator == "england"
+                  and r.line == TOTAL_LINE)  # fmt: skip
+    assert england.per_head_pence is not None and single.per_head_pence is not None
+    assert england.per_head_pence * 5 < single.per_head_pence

@@ -101,6 +101,8 @@ LINE_LABELS: Mapping[str, str] = {
     "total_service_expenditure": "Total service expenditure",
     "council_tax_benefit": "Council tax benefit",
 }
+# Councils that share their area's services with another tier: compared with their own tier.
+TIER_NAMES: Mapping[str, str] = {"county": "counties", "district": "districts"}
 # Read beside the service lines: an adjustment line whose break the table must show.
 EXTRA_LINES = ("council_tax_benefit",)
 
@@ -250,8 +252,14 @@ class PerHead:
         return data
 
 
-def comparators(gss: str, neighbours: Iterable[str] = ()) -> list[Comparator]:
-    """The council, its neighbours one by one and together, its region and England."""
+def comparators(gss: str, neighbours: Iterable[str] = (), by_tier: bool = True) -> list[Comparator]:
+    """The council, its neighbours one by one and together, its region and England.
+
+    A county or a district does only part of what councils do in its area, so
+    ``by_tier`` sets it beside the counties (or the districts) of its region and
+    of England; a single-tier council does it all, so it is set beside every
+    council of the area, both tiers added up, as one figure per head.
+    """
     from totalplace.reference.places import registry
 
     reg = registry()
@@ -262,10 +270,14 @@ def comparators(gss: str, neighbours: Iterable[str] = ()) -> list[Comparator]:
     if near:
         found.append(Comparator("neighbours", "Neighbours", tuple(n.gss for n in near)))
     councils = reg.authorities(current_only=True)
+    suffix = ""
+    if by_tier and place.kind in TIER_NAMES:
+        councils = tuple(a for a in councils if a.kind == place.kind)
+        suffix = f" ({TIER_NAMES[place.kind]})"
     if place.region:
         same = tuple(a.gss for a in councils if a.region == place.region)
-        found.append(Comparator("region", place.region, same))
-    found.append(Comparator("england", "England", tuple(a.gss for a in councils)))
+        found.append(Comparator("region", place.region + suffix, same))
+    found.append(Comparator("england", "England" + suffix, tuple(a.gss for a in councils)))
     return found
 
 
@@ -354,7 +366,7 @@ def theme_per_head(gss: str, year: str, neighbours: Iterable[str] = ()) -> list[
     data = topdown_all(year)
     by_gss = {p["gss"]: p for p in data["places"]}
     rows: list[dict[str, Any]] = []
-    for group in comparators(gss, neighbours):
+    for group in comparators(gss, neighbours, by_tier=False):
         members = [by_gss[m] for m in group.members if m in by_gss]
         if group.key in ("region", "england"):
             reg = registry()
