@@ -103,6 +103,8 @@ def test_file_figures_are_those_check_prints(client: TestClient, demo_ws: Worksp
         assert Path(f["path"]).name in html
         assert display_pounds(f["amount_loaded_pence"]) in html
     assert "Missing amount: 2" in html and "quarantined" in html
+    # what the amount column's values were found to be, as ingest wrote it
+    assert "100% amounts, 100% with pence" in html and "built-in method" not in html
 
 
 def test_files_are_paged_and_the_csv_holds_every_file(client: TestClient) -> None:

@@ -256,6 +256,8 @@ def quality(site: Site) -> dict[str, Any]:
 
 QUALITY = """{% extends "base.html" %}
 {% block main %}
+<style>.chart.short { min-height: 0; } td.issues { min-width: 22rem; }
+td.issues ul { margin: 0; padding-left: 1rem; }</style>
 <section aria-labelledby="files">
 <h2 id="files">Ingest issues by file</h2>
 {% if not q.files %}<p class="notice" role="status">Nothing has been ingested yet: run
@@ -277,7 +279,7 @@ QUALITY = """{% extends "base.html" %}
 <td class="money">{{ "{:,}".format(f.rows_quarantined) }}</td>
 <td class="money">{{ money(f.amount_loaded_pence) }}</td>
 <td class="money">{{ money(f.amount_quarantined_pence) }}</td>
-<td>{% if f.message %}{{ f.message }}{% endif %}<ul>
+<td class="issues">{% if f.message %}{{ f.message }}{% endif %}<ul>
 {% for i in f.issues_labelled %}<li title="{{ i.help }}">{{ i.label }}: {{ "{:,}".format(i.rows) }}
  {{ "quarantined" if i.quarantined else "flagged" }}</li>{% endfor %}
 {% for w in f.warnings_labelled %}<li>{{ w.label }}: {{ w.message }}</li>{% endfor %}
@@ -302,7 +304,7 @@ or the CSV.</p>{% endif %}
 <tr><td>{{ m.file }}</td><td>{{ m.field_label }}</td><td>{{ m.column }}</td>
 <td>{{ m.how_label }}{% if m.why %} ({{ m.why }}){% endif %}</td>
 <td class="money">{{ share(m.confidence) }}</td>
-<td>{{ m.values }}{% for r in m.rejected %}<br>Not "{{ r.column }}": {{ r.reason }}{% endfor %}
+<td>{{ m["values"] }}{% for r in m.rejected %}<br>Not "{{ r.column }}": {{ r.reason }}{% endfor %}
 </td></tr>
 {% endfor %}{% endfor %}
 </tbody>
@@ -318,7 +320,7 @@ or the CSV.</p>{% endif %}
 with months missing is counted for the months it has, not scaled up to a year.
 <a class="download" href="/quality/months.csv">Download as CSV</a></p>
 <div class="pair">
-<div id="months-chart" class="chart" role="img" aria-label="Heatmap of the months each body's
+<div id="months-chart" class="chart short" role="img" aria-label="Heatmap of the months each body's
  payments cover; the table beside it holds the same"></div>
 <table>
 <caption>Months covered by each body's payments</caption>
@@ -342,7 +344,7 @@ with months missing is counted for the months it has, not scaled up to a year.
 given a theme by the rules, by the learned model, or left unclassified.
 <a class="download" href="/quality/classification.csv">Download as CSV</a></p>
 <div class="pair">
-<div id="class-chart" class="chart" role="img" aria-label="Stacked bars of the share of each
+<div id="class-chart" class="chart short" role="img" aria-label="Stacked bars of the share of each
  body's payments classified by rules, by the model and not at all; the table beside it holds
  the same figures"></div>
 <table>
@@ -392,7 +394,7 @@ services and the residual is the outturn less the payments ({{ r.residual_why }}
 residual is a service whose payments (gross) exceed its net outturn.
 <a class="download" href="/quality/reconciliation.csv">Download as CSV</a></p>
 <div class="pair">
-<div id="recon-chart" class="chart" role="img" aria-label="Bars of each service's outturn
+<div id="recon-chart" class="chart short" role="img" aria-label="Bars of each service's outturn
  split into payments and residual; the table beside it holds the same figures"></div>
 <table>
 <caption>Outturn, payments counted and residual, by service</caption>
@@ -448,6 +450,8 @@ QUALITY_JS = """'use strict';
   if (!el || !window.Plotly) { return; }
   var d = JSON.parse(el.textContent);
   var opts = {displaylogo: false, responsive: true};
+  // a chart as tall as its rows need: one body is one short bar, not 420 pixels
+  var tall = function (n) { return Math.max(180, 90 + 36 * n); };
   if (d.months && d.months.bodies.length && document.getElementById('months-chart')) {
     var b = d.months.bodies.slice().reverse();
     Plotly.newPlot('months-chart', [{
@@ -459,7 +463,8 @@ QUALITY_JS = """'use strict';
         return r.covered.map(function (c) { return c ? 'payments loaded' : 'no payments'; });
       }),
       hovertemplate: '%{y}<br>%{x}: %{text}<extra></extra>'
-    }], {margin: {l: 260, r: 20, t: 10, b: 60}, xaxis: {type: 'category'}}, opts);
+    }], {margin: {l: 260, r: 20, t: 10, b: 60}, xaxis: {type: 'category'},
+      height: tall(b.length)}, opts);
   }
   if (d.classification.length && document.getElementById('class-chart')) {
     var c = d.classification.slice().reverse();
@@ -472,7 +477,7 @@ QUALITY_JS = """'use strict';
     Plotly.newPlot('class-chart', [part('rules_share', 'By rules', '#2a7ab0'),
       part('model_share', 'By model', '#8fb8d8'),
       part('unclassified_share', 'Unclassified', '#d9822b')],
-    {barmode: 'stack', margin: {l: 260, r: 20, t: 10, b: 40},
+    {barmode: 'stack', margin: {l: 260, r: 20, t: 10, b: 40}, height: tall(c.length) + 40,
      xaxis: {ticksuffix: '%', range: [0, 100]}, legend: {orientation: 'h'}}, opts);
   }
   if (d.reconciliation.length && document.getElementById('recon-chart')) {
@@ -485,7 +490,7 @@ QUALITY_JS = """'use strict';
     };
     Plotly.newPlot('recon-chart', [bar('payments_pence', 'Payments', '#2a7ab0'),
       bar('residual_pence', 'Residual (outturn less payments)', '#c7c7c7')],
-    {barmode: 'relative', margin: {l: 320, r: 20, t: 10, b: 40},
+    {barmode: 'relative', margin: {l: 320, r: 20, t: 10, b: 40}, height: tall(s.length) + 40,
      xaxis: {tickprefix: '£', separatethousands: true}, legend: {orientation: 'h'}}, opts);
   }
 })();
