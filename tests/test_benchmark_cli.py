@@ -41,6 +41,7 @@ def test_benchmark_of_a_place_writes_tables_charts_and_workbook(tmp_path: Path) 
     assert {r["comparator"] for r in rows} >= {TRAFFORD, "neighbours", "region", "england"}
     html = (folder / "benchmark.html").read_text(encoding="utf-8")
     assert "funnel-obese_reception" in html and "quadrant-obese_reception" in html
+    assert "trend-obese_reception" in html
     assert "src='plotly.min.js'" in html and (folder / "plotly.min.js").is_file()
     book = load_workbook(tmp_path / "benchmark.xlsx", read_only=True)
     assert "Per head" in book.sheetnames and "Funnel" in book.sheetnames

@@ -48,6 +48,8 @@ def test_benchmark_page_loads_with_tables_beside_charts_and_csv_links(client: Te
     ):
         assert f'href="{link}"' in html, link  # fmt: skip
     assert "Trafford (this council)" in html
+    assert 'id="trend-chart"' in html and "Neighbours' median" in html
+    assert 'href="/benchmark/trend.csv?indicator=obese_reception"' in html
     assert '<script src="/static/benchmark.js"></script>' in html
     assert "<script>" not in html  # no inline script: the security policy refuses them
     assert client.get("/static/benchmark.js").status_code == 200

@@ -155,6 +155,20 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, Any]]:
             xaxis_tickprefix="£",
         )
         figs.append((f"quadrant-{o['id']}", quad))
+        if o["trend"]:
+            trend = go.Figure()
+            for name in dict.fromkeys(t["name"] for t in o["trend"]):
+                mine = [t for t in o["trend"] if t["name"] == name]
+                width = {"place": 4, "england": 3}.get(mine[0]["role"], 1)
+                trend.add_scatter(
+                    name=name,
+                    mode="lines+markers",
+                    x=[t["year"] for t in mine],
+                    y=[t["value"] for t in mine],
+                    line_width=width,
+                )
+            trend.update_layout(title=f"{o['label']} over the years")
+            figs.append((f"trend-{o['id']}", trend))
         if o["funnel"]:
             fun = go.Figure()
             xs = [f["denominator"] for f in o["funnel"]]

@@ -77,7 +77,7 @@ else %}{{ money(v) }}{% endif %}</td>{% endfor %}</tr>
 <th scope="col" class="money">Real terms</th><th scope="col" class="money">England real
 terms</th><th scope="col">Break in series</th></tr></thead>
 <tbody>
-{% for t in trend_rows %}
+{% for t in years_rows %}
 <tr><td>{{ t.year }}</td><td class="money">{{ money(t.cash) }}</td>
 <td class="money">{% if t.real is none %}—{% else %}{{ money(t.real) }}{% endif %}</td>
 <td class="money">{% if t.england is none %}—{% else %}{{ money(t.england) }}{% endif %}</td>
@@ -162,6 +162,32 @@ limits (CSV)</a></p>
 <p>{{ o.funnel_note }}.</p>
 {% endif %}
 </section>
+<section aria-labelledby="trend">
+<h2 id="trend">{{ o.label }} over the years</h2>
+{% if trend_rows %}
+<div class="pair">
+<div id="trend-chart" class="chart" role="img" aria-label="Line chart of the indicator over the
+ years for the council, its neighbours and England; the table beside it holds the figures"></div>
+<table>
+<caption>{{ b.place.name }}, its neighbours' median and England</caption>
+<thead><tr><th scope="col">Year</th><th scope="col">Period</th>
+<th scope="col" class="money">{{ b.place.name }}</th>
+<th scope="col" class="money">Neighbours' median</th>
+<th scope="col" class="money">England</th></tr></thead>
+<tbody>
+{% for t in trend_rows %}<tr><td>{{ t.year }}</td><td>{{ t.period }}</td>
+<td class="money">{{ t.place if t.place is not none else "—" }}</td>
+<td class="money">{{ t.neighbours if t.neighbours is not none else "—" }}</td>
+<td class="money">{{ t.england if t.england is not none else "—" }}</td></tr>{% endfor %}
+</tbody>
+</table>
+</div>
+<p class="download"><a href="/benchmark/trend.csv?indicator={{ chosen }}{{ pa }}">Download the
+trend (CSV)</a></p>
+{% else %}
+<p>No year of this indicator is published for {{ b.place.name }} or England.</p>
+{% endif %}
+</section>
 <section aria-labelledby="breaks">
 <h2 id="breaks">Breaks in series</h2>
 <table>
@@ -216,6 +242,20 @@ BENCHMARK_JS = """'use strict';
                 d.england_y === null ? null : {type: 'line', xref: 'paper', yref: 'y',
                   x0: 0, x1: 1, y0: d.england_y, y1: d.england_y, line: {dash: 'dot'}}]
          .filter(function (s) { return s !== null; })}, cfg);
+  if (d.trend.length && document.getElementById('trend-chart')) {
+    var names = [];
+    d.trend.forEach(function (t) { if (names.indexOf(t.name) < 0) { names.push(t.name); } });
+    Plotly.newPlot('trend-chart', names.map(function (n) {
+      var pts = d.trend.filter(function (t) { return t.name === n; });
+      var role = pts[0].role;
+      return {type: 'scatter', mode: 'lines+markers', name: n,
+              x: pts.map(function (t) { return t.year; }),
+              y: pts.map(function (t) { return t.value; }),
+              line: {width: role === 'place' ? 4 : role === 'england' ? 3 : 1,
+                     dash: role === 'england' ? 'dash' : 'solid'},
+              opacity: role === 'neighbour' ? 0.5 : 1};
+    }), {margin: {t: 10}, yaxis: {title: {text: d.label}}}, cfg);
+  }
   if (d.funnel.length && document.getElementById('funnel-chart')) {
     var xs = d.funnel.map(function (f) { return f.denominator; });
     var lines = [['lower998', 'dash'], ['lower95', 'dot'], ['upper95', 'dot'],
@@ -263,6 +303,29 @@ def _data(site: Site, indicator: str, themes: bool, place: str | None = None) ->
         raise ApiError(422, type(exc).__name__, str(exc)) from exc
 
 
+def _trend_rows(o: dict[str, Any]) -> list[dict[str, Any]]:
+    """By year: the council's value, its neighbours' median and England's."""
+    from statistics import median
+
+    by_year: dict[str, dict[str, Any]] = {}
+    for t in o["trend"]:
+        row = by_year.setdefault(
+            t["year"],
+            {"year": t["year"], "period": t["period"], "place": None, "england": None, "near": []},
+        )
+        if t["role"] == "place":
+            row["place"], row["period"] = t["value"], t["period"]
+        elif t["role"] == "england":
+            row["england"] = t["value"]
+        else:
+            row["near"].append(t["value"])
+    rows = [by_year[y] for y in sorted(by_year)]
+    for row in rows:
+        near = row.pop("near")
+        row["neighbours"] = round(median(near), 2) if near else None
+    return rows
+
+
 def _view(b: dict[str, Any]) -> dict[str, Any]:
     """The page's tables and chart data from a benchmark."""
     place = b["place"]["gss"]
@@ -297,7 +360,7 @@ def _view(b: dict[str, Any]) -> dict[str, Any]:
     total = b["total_line"]
     england = {r["year"]: r for r in b["per_head"] if r["comparator"] == "england"
                and r["line"] == total}  # fmt: skip
-    trend_rows = [
+    years_rows = [
         {"year": r["year"], "cash": r["per_head_pence"], "real": r["real_per_head_pence"],
          "england": england.get(r["year"], {}).get("real_per_head_pence"), "breaks": r["breaks"]}
         for r in b["per_head"] if r["comparator"] == place and r["line"] == total
@@ -308,10 +371,12 @@ def _view(b: dict[str, Any]) -> dict[str, Any]:
             for c in columns]  # fmt: skip
     o = b["outcomes"][0]
     chart = {"bars": bars, "points": o["points"], "funnel": o["funnel"], "label": o["label"],
+             "trend": o["trend"],
              "england_x": None if o["england_per_head_pence"] is None
              else o["england_per_head_pence"] / 100, "england_y": o["england_value"]}  # fmt: skip
     return {
-        "columns": columns, "service_rows": service_rows, "trend_rows": trend_rows,
+        "columns": columns, "service_rows": service_rows, "years_rows": years_rows,
+        "trend_rows": _trend_rows(o),
         "clients": any(r["client"] for r in rows), "o": o,
         "near_points": [p for p in o["points"] if p["role"] != "other"],
         "funnel_rows": o["funnel"][:: max(1, len(o["funnel"]) // 12)],
