@@ -22,9 +22,10 @@ from openpyxl.utils import range_boundaries
 from totalplace.classify.taxonomy import theme_label
 from totalplace.count.place_count import CountLine, PlaceCount
 from totalplace.count.transfers import Transfer
+from totalplace.orgs.registry import KINDS
 from totalplace.reference.places import Place
 from totalplace.report.count_workbook import write_count_workbook
-from totalplace.report.labels import method_label, tier_label
+from totalplace.report.labels import KIND_LABELS, method_label, tier_label
 from totalplace.report.sheets import append_row, header
 from totalplace.workspace import Workspace
 
@@ -193,3 +194,9 @@ def test_summary_names_a_service_counted_from_outturn_in_words(tmp_path: Path) -
     ]
     said = f"{COUNCIL}: Adult social care counted from its outturn; no classified payment"
     assert said in summary
+
+
+def test_every_kind_of_public_body_has_a_label_and_transfers_use_it(book: Workbook) -> None:
+    assert set(KINDS) <= set(KIND_LABELS)
+    (row,) = book["Transfers"].iter_rows(min_row=2, values_only=True)
+    assert row[:4] == (COUNCIL, FIRE, "Fire and rescue", "Fire and rescue")

@@ -22,7 +22,7 @@ from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
 from totalplace.report.charts import Chart, Table, write_charts
 from totalplace.report.gross_sheet import write_bases
-from totalplace.report.labels import method_label, tier_label
+from totalplace.report.labels import kind_label, method_label, tier_label
 from totalplace.report.sheets import Cell, append_row, header, pounds
 from totalplace.workspace import Workspace
 
@@ -262,7 +262,7 @@ def _transfers(sheet: Worksheet, count: PlaceCount) -> None:
             [
                 t.agency,
                 t.payee,
-                t.payee_kind,
+                kind_label(t.payee_kind),
                 theme_label(t.theme),
                 pounds(t.pence),
                 t.rows,

@@ -34,3 +34,28 @@ def method_label(method: str) -> str:
 def tier_label(tier: str) -> str:
     """A prevention tier in words (a workspace's own tier: its id in words)."""
     return TIER_LABELS.get(tier, _words(tier))
+
+
+# the organisation registry's kinds of public body (orgs/registry.py KINDS)
+KIND_LABELS = {
+    "council": "Council",
+    "nhs_commissioner": "NHS commissioner",
+    "nhs_provider": "NHS provider",
+    "police": "Police",
+    "fire": "Fire and rescue",
+    "combined_authority": "Combined authority",
+    "joint_authority": "Joint authority",
+    "passenger_transport": "Passenger transport",
+    "waste_authority": "Waste authority",
+    "national_park": "National park",
+    "central_department": "Central government department",
+    "executive_agency": "Executive agency",
+    "alb": "Arm's-length body",
+    "public_corporation": "Public corporation",
+    "other_public": "Other public body",
+}
+
+
+def kind_label(kind: str) -> str:
+    """A kind of public body in words ("nhs_provider" -> "NHS provider")."""
+    return KIND_LABELS.get(kind, _words(kind))
