@@ -95,3 +95,13 @@ def test_the_same_choices_are_named_for_every_figure(recs: list[Reconciliation])
     assert {"net receipts left out", "non-identifiable spending by population"} <= set(
         next(iter(names))
     )
+
+
+def test_every_choice_names_the_data_it_is_computed_from(recs: list[Reconciliation]) -> None:
+    for rec in recs:
+        for a in rec.adjustments:
+            assert "Country and Regional Analysis" in a.source, (rec.published.id, a.name)
+    cumbria = next(r for r in recs if r.published.id == "cumbria")
+    receipts = next(a for a in cumbria.adjustments if a.name == "net receipts left out")
+    if cumbria.year == "2008-09":  # the Authority's net receipts at Sellafield, by name
+        assert "Nuclear Decommissioning Authority" in receipts.source

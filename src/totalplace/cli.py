@@ -1002,8 +1002,10 @@ def reconcile(
         out.print(f"  source: {r.published.document}", highlight=False, soft_wrap=True)
         for a in r.adjustments:
             out.print(
-                f"  {a.name}: {pounds(a.pence)} (explains {pounds(a.attributed_pence)})",
+                f"  {a.name}: {pounds(a.pence)} (explains {pounds(a.attributed_pence)}); "
+                f"from {a.source}",
                 highlight=False,
+                soft_wrap=True,
             )
         for x in r.lines:
             out.print(

@@ -31,6 +31,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from totalplace.count.councils import has_outturn
 from totalplace.count.topdown import TopDownResult, mid_year, topdown
 from totalplace.errors import ConfigError
 from totalplace.reference.places import PRESETS, Registry, registry, resolve_place
@@ -60,6 +61,7 @@ class Adjustment:
     pence: int
     what: str
     attributed_pence: int = 0  # of the difference beyond 10%, what this choice explains
+    source: str = ""  # the data the amount is computed from, and its largest lines
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,25 @@ def _keyed_lines(
     ]
 
 
+def _cra_source(year: str) -> str:
+    """The regional database the year's lines come from, as HM Treasury names it."""
+    names = sorted({line.source for line in regional_lines(year)})
+    return "HM Treasury's Country and Regional Analysis (" + ", ".join(names) + f") for {year}"
+
+
+def _largest(negative: list[tuple[int, str]], cra: str, year: str, shown: int = 3) -> str:
+    """The source of the net receipts: the largest negative lines, by name."""
+    if not negative:
+        return f"{cra}: no negative lines"
+    top = sorted(negative)[:shown]
+    named = "; ".join(f"{what} \u2212{_bn(-pence)}" for pence, what in top)
+    return f"{cra}{_rs(year)}: {len(negative)} negative lines, the largest {named}"
+
+
+def _rs(year: str) -> str:
+    return f" and the Revenue Outturn Summary {year}" if has_outturn(year) else ""
+
+
 def net_receipts_pence(td: TopDownResult) -> int:
     """What leaving out a place's negative lines adds to its count: HM Treasury
     and councils record some spending net of receipts, and where receipts are
@@ -222,7 +243,7 @@ def _attribute(rec: Reconciliation) -> None:
     for a in sorted(rec.adjustments, key=lambda a: -abs(a.pence)):
         take = min(left, a.pence * sign) if a.pence * sign > 0 else 0
         left -= take
-        out.append(Adjustment(a.name, a.pence, a.what, take))
+        out.append(Adjustment(a.name, a.pence, a.what, take, a.source))
     rec.adjustments = out
 
 
@@ -246,6 +267,7 @@ def reconcile(
         specs = sorted(PRESETS) if published.place == PILOTS else [published.place]
         rec = Reconciliation(published, year)
         non_id = population_pence = keyed_pence = lg_outturn = lg_regional = receipts = 0
+        negative: list[tuple[int, str]] = []  # (pence, what) of every negative line
         for spec in specs:
             td = topdown(resolve_place(spec, year), year, reg=reg)
             label = td.place.name
@@ -267,7 +289,13 @@ def reconcile(
             place_share = _share(td.non_identifiable_pence, england, uk)
             non_id += _share(place_share, td.population, england_pop)
             receipts += net_receipts_pence(td)
+            negative += [
+                (x.place_pence, f"{label}: {x.department}, {x.programme} ({x.capital_current})")
+                for x in td.lines
+                if x.place_pence < 0
+            ]
         rec.current_pence = rec.pence - rec.capital_pence
+        cra = _cra_source(year)
         rec.lines = sorted(rec.lines, key=lambda x: -abs(x.difference_pence))[:LINES_SHOWN]
         rec.adjustments = [
             Adjustment(
@@ -276,18 +304,23 @@ def reconcile(
                 "defence, debt interest and other spending HM Treasury does not place in a "
                 "region, shared by England's share of identifiable spending and then the "
                 "place's share of England's residents; the tool leaves it out",
+                source=f"{cra}: the lines not identifiable to a region; residents mid-"
+                f"{mid_year(year)}",
             ),
             Adjustment(
                 "every apportioned line by population",
                 population_pence - keyed_pence,
                 "each regional line shared by the place's share of the region's residents "
                 "instead of its key (pensioners, need, the bodies serving the place)",
+                source=f"{cra}: each apportioned line; residents mid-{mid_year(year)}",
             ),
             Adjustment(
                 "local government from the regional lines",
                 lg_regional - lg_outturn,
                 "HM Treasury's regional local-government lines apportioned, instead of the "
                 "councils' and joint bodies' own Revenue Outturn",
+                source=f"{cra}: the local-government current lines that outturn "
+                f"replaced{_rs(year) or ' (no outturn shipped for the year: nothing replaced)'}",
             ),
             Adjustment(
                 "net receipts left out",
@@ -297,12 +330,14 @@ def reconcile(
                 "charges, a council service's fees) are negative and lower the count; a count "
                 "of gross spending leaves them out (receipts netted inside positive lines are "
                 "not shown separately, so this is the least such a count would add)",
+                source=_largest(negative, cra, year),
             ),
             Adjustment(
                 "capital left out",
                 -rec.capital_pence,
                 "the count without capital spending (the pilots included some capital, "
                 "in varying ways)",
+                source=f"{cra}: the capital lines, apportioned",
             ),
         ]
         _attribute(rec)
