@@ -120,6 +120,11 @@ def test_themes_and_methods_are_written_in_words_not_ids(book: Workbook) -> None
     lines = list(book["Lines"].iter_rows(values_only=True))
     col = lines[0].index("theme")
     assert {r[col] for r in lines[1:]} <= set(themes)
+    column = {name: {r[i] for r in lines[1:]} for i, name in enumerate(lines[0])}
+    assert column["agency type"] == {"Council"}
+    assert column["part"] == {"Bottom up (from payments)", "Top down (outturn or apportioned)"}
+    assert tier_label("universal") in column["tier"] and "universal" not in column["tier"]
+    assert column["method"] == {method_label("transactions"), method_label("outturn")}
 
 
 def test_prevention_split_adds_up_to_each_theme(book: Workbook) -> None:

@@ -22,7 +22,7 @@ from totalplace.count.funding import MIX_FLAG
 from totalplace.count.place_count import PlaceCount
 from totalplace.report.charts import Chart, Table, write_charts
 from totalplace.report.gross_sheet import write_bases
-from totalplace.report.labels import kind_label, method_label, tier_label
+from totalplace.report.labels import kind_label, method_label, part_label, tier_label
 from totalplace.report.sheets import Cell, append_row, header, pounds
 from totalplace.workspace import Workspace
 
@@ -228,14 +228,14 @@ def _lines(sheet: Worksheet, count: PlaceCount) -> None:
             sheet,
             [
                 x.agency,
-                x.agency_type,
+                kind_label(x.agency_type),
                 x.funder,
                 theme_label(x.theme),
                 x.function,
-                x.tier,
+                tier_label(x.tier),
                 x.capital_revenue,
                 method_label(x.method),
-                x.part,
+                part_label(x.part),
                 x.gross_net,
                 x.grade,
                 pounds(x.pence),
@@ -285,7 +285,7 @@ def _set_apart(sheet: Worksheet, count: PlaceCount) -> None:
     for x in count.set_apart:
         kind = x.flags[0] if x.flags else theme_label(x.service)
         theme = theme_label(x.theme)
-        row: list[Cell] = [x.agency, kind, theme, x.tier, x.capital_revenue, x.grade]
+        row: list[Cell] = [x.agency, kind, theme, tier_label(x.tier), x.capital_revenue, x.grade]
         append_row(sheet, [*row, pounds(x.pence), x.source], money=(6,))
     if not count.set_apart:
         append_row(sheet, ["no payments set apart as capital or council housing"])

@@ -12,6 +12,12 @@ METHOD_LABELS = {
     RESIDUAL_METHOD: "Outturn less payments (the rest of a service's outturn)",
 }
 
+# the two halves of the count (CountLine.part)
+PART_LABELS = {
+    "bottom_up": "Bottom up (from payments)",
+    "top_down": "Top down (outturn or apportioned)",
+}
+
 # the taxonomy's prevention tiers (data/taxonomy.toml) as its comment defines
 # them, and the tier of a line whose rows no rule gave one
 TIER_LABELS = {
@@ -29,6 +35,11 @@ def _words(key: str) -> str:
 def method_label(method: str) -> str:
     """How a line's figure was reached, in words."""
     return METHOD_LABELS.get(method, _words(method))
+
+
+def part_label(part: str) -> str:
+    """Which half of the count a line is in, in words."""
+    return PART_LABELS.get(part, _words(part))
 
 
 def tier_label(tier: str) -> str:
