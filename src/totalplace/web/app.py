@@ -31,6 +31,7 @@ from totalplace.web import (
     page_overview,
     page_places,
     page_quality,
+    page_theme,
     templates,
 )
 from totalplace.web.access import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, same_token
@@ -40,7 +41,9 @@ from totalplace.web.users import check_password
 
 # Each page module registers its routes, template, script and place in the
 # navigation bar; the order here is the order of the navigation bar.
-PAGES = (page_overview, page_drill, page_quality, page_places, page_cases, page_benchmark)
+PAGES = (
+    page_overview, page_theme, page_drill, page_quality, page_places, page_cases, page_benchmark
+)  # fmt: skip
 __all__ = ["MAX_DEPTH", "MAX_LIMIT", "PAGES", "create_app", "plotly_js"]
 # The count lines' fields a viewer sees: what was counted, never whose rows.
 VIEWER_LINE_FIELDS = (
