@@ -100,6 +100,10 @@ def test_the_table_adds_up_to_englands_total(tmp_path: Path, national: None) -> 
     assert sum(p["total_pence"] for p in got["places"]) == got["england_total_pence"]
     html = client.get("/places", params={"year": YEAR}).text
     assert html.count("<tr data-name=") + html.count('<tr class="ours"') == 296
+    # opened sorted by name, as the Authority heading's aria-sort says
+    names = re.findall(r'<tr(?: class="ours")? data-name="([^"]*)"', html)
+    assert names == sorted(names, key=str.casefold) and names[0] == "Adur"
+    assert '<th scope="col" aria-sort="ascending"><button type="button" data-key="name">' in html
     rows = client.get("/places.csv", params={"year": YEAR}).text.strip().splitlines()
     assert len(rows) == 297
     assert sum(int(r.split(",")[-5]) for r in rows[1:]) == got["england_total_pence"]

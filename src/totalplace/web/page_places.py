@@ -322,7 +322,8 @@ PLACES = """{% extends "base.html" %}
 shared to each place by the apportionment keys, with councils' own outturn where it is
 published. The {{ "{:,}".format(d.places|length) }} authorities add up to England's
 {{ money(d.england_total_pence) }}, for {{ "{:,}".format(d.england_population) }} people.
-{% if mine %}The workspace's place is marked: {{ mine|join(", ") }}.{% endif %}</p>
+{% if mine %}The workspace's place is marked: {{ mine|join(", ") }}.{% else %}The workspace's
+place is not an authority in the register, so none is marked.{% endif %}</p>
 <section aria-labelledby="map">
 <h2 id="map">Spending per head</h2>
 <div class="pair">
@@ -462,6 +463,8 @@ def add_routes(app: FastAPI, site: Site) -> None:
                 notice=f"Not available yet: {exc.detail}" if exc.status_code == 503
                 else str(exc.detail), **context,
             )  # fmt: skip
+        # the table opens sorted by name, as its first heading says
+        d["places"] = sorted(d["places"], key=lambda p: (str(p["name"]).casefold(), p["gss"]))
         chart = {
             "geojson": d["geojson"],
             "topojson": TOPOJSON_PATH,
