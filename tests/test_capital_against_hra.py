@@ -147,3 +147,17 @@ def test_shipped_hra_table_is_the_workbooks_own_and_adds_to_england() -> None:
             r.expenditure_pence,
             r.income_pence,
         )
+
+
+def test_terminal_count_sets_council_housing_against_the_hra(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from totalplace.render import render_count
+
+    count = build_count(_council(tmp_path, _payments()))
+    console = Console(record=True, markup=False, emoji=False, width=400)
+    render_count(count, console)
+    text = " ".join(console.export_text().split())
+    assert "council housing payments £0.0m set against Housing Revenue Account" in text
+    assert "£68.0m, 0.0% of it; HRA expenditure in 2012-13" in text
+    assert "capital payments £0.0m set against capital outturn: nothing shipped" in text

@@ -211,6 +211,14 @@ def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
     if count.set_apart:
         console.print(_set_apart(count))
         console.print(f"set apart, not counted: {NOT_IN_REFERENCE}", highlight=False)
+        for a in count.set_apart_against:  # beside the council's HRA, or nothing shipped
+            held = "nothing shipped" if a.reference_pence is None else millions(a.reference_pence)
+            share = "" if a.share is None else f", {a.share:.1%} of it"
+            console.print(
+                f"{a.agency}: {a.kind} payments {millions(a.payments_pence)} set against "
+                f"{a.reference}: {held}{share}; {a.note}",
+                highlight=False,
+            )
     for note in count.notes:
         console.print(f"note: {note}", highlight=False)
     for w in count.warnings:
