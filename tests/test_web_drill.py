@@ -20,11 +20,13 @@ from typing import Any
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
+from totalplace.count.place_count import CountLine, PlaceCount
 from totalplace.demo import run_demo, write_demo_bodies
 from totalplace.demo_data import CITY
 from totalplace.ingest import ingest_files
 from totalplace.money import display_pounds as pounds
 from totalplace.orgs.resolve import ORGS_DIR
+from totalplace.reference.places import Place
 from totalplace.report.run import count_workspace
 from totalplace.web.access import LOGIN_CSRF_COOKIE
 from totalplace.web.app import create_app
@@ -265,3 +267,36 @@ def test_a_supplier_named_like_markup_shows_as_text(tmp_path: Path) -> None:
     assert MARKUP not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "They agree." in page.text and pounds(35_000) in page.text
+
+
+def test_an_apportioned_line_shows_its_key_year_and_share_to_a_viewer(tmp_path: Path) -> None:
+    """Guards the drill-down of a cell with no rows: a line shared out from
+    a regional figure shows its key, the key's year and where the figure and
+    the place's share come from, to any user (they are aggregates)."""
+    ws = Workspace.create(tmp_path / "ws", ["E08000037"], "2010-11")
+    source = "CRA 2012 DH line 42; key population, share 0.012345"
+    line = CountLine(
+        agency="Department of Health", agency_type="department", funder="Department of Health",
+        theme="health", function="7. Health", tier="acute", capital_revenue="revenue",
+        method="apportioned", part="top_down", gross_net="gross", grade="C", pence=123_456,
+        source=source, flags=("key from the 2011 census",), key="population", key_year="2010",
+    )  # fmt: skip
+    count = PlaceCount(
+        place=Place(spec="E08000037", name="Gateshead", codes=(), units=()),
+        year="2010-11",
+        engine="duckdb",
+        population=1000,
+        lines=[line],
+    )
+    (ws.root / "reports").mkdir()
+    (ws.root / "reports" / "count.json").write_text(json.dumps(count.to_dict()))
+    add_user(ws.root, "vic", "viewer", PASSWORD)
+    page = _client(ws, "vic").get(
+        "/drill", params={"agency": "Department of Health", "theme": "health"}
+    )
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "<td>Apportioned by a key</td>" in html and "<td>population</td>" in html
+    assert "<td>2010</td>" in html and "share 0.012345" in html
+    assert "key from the 2011 census" in html and pounds(123_456) in html
+    assert "They agree." not in html  # no rows stand behind an apportioned line
