@@ -19,9 +19,13 @@ from tests.test_count_honesty import COUNCIL, PAYMENTS, _council, _services
 from totalplace.classify import REPORT_NAME, ClassifyReport, coverage
 from totalplace.cli import app as cli
 from totalplace.count.cube import build_count
+from totalplace.count.gross import Bridge
+from totalplace.count.over_outturn import OVER_OUTTURN
+from totalplace.count.place_count import CountWarning, PlaceCount
 from totalplace.demo import DEMO_PLACE, DEMO_YEAR, run_demo
 from totalplace.ingest.pipeline import ingest_files
 from totalplace.money import display_pounds
+from totalplace.reference.places import Place
 from totalplace.report.run import count_workspace
 from totalplace.web.app import create_app
 from totalplace.web.users import USERS_FILE, add_user
@@ -271,3 +275,35 @@ def test_the_page_fetches_nothing_from_elsewhere(client: TestClient) -> None:
     script = client.get("/static/quality.js").text
     assert "http" not in script and "Plotly.newPlot" in script
     assert 'href="/quality" aria-current="page"' in html
+
+
+def test_bodies_counted_gross_and_payments_over_outturn_are_shown(tmp_path: Path) -> None:
+    """A body counted gross shows its payments against its outturn, and a
+    council whose payments exceed its whole outturn is named with both
+    figures, as the count reported them."""
+    bridge = Bridge(
+        agency="Northmoor Fire and Rescue Authority", body_id="demo-fire", payers=("Fire",),
+        months=12, payments_pence=59_300_000, pass_through_pence=0, capital_pence=0,
+        outturn_pence=61_000_000, replaced_pence=61_000_000,
+    )  # fmt: skip
+    warning = CountWarning(
+        OVER_OUTTURN, "Northmoor City Council", "Northmoor City Council: its loaded "
+        "transactions come to £9.00, more than its whole net current expenditure, £8.00",
+        transactions_pence=900, outturn_pence=800,
+    )  # fmt: skip
+    count = PlaceCount(
+        place=Place(spec="demo", name="Northmoor", codes=(), units=()),
+        year=DEMO_YEAR, engine="duckdb", population=0, bridges=[bridge], warnings=[warning],
+    )  # fmt: skip
+    ws = Workspace.create(tmp_path / "ws", DEMO_PLACE, DEMO_YEAR)
+    (ws.root / "reports").mkdir()
+    (ws.root / "reports" / "count.json").write_text(json.dumps(count.to_dict()))
+    client = TestClient(create_app(ws.root), raise_server_exceptions=False)
+    recon = client.get("/api/quality").json()["reconciliation"]
+    (gross,) = recon["gross"]
+    assert gross["payments_pence"] == 59_300_000 and gross["outturn_pence"] == 61_000_000
+    assert gross["difference_pence"] == -1_700_000
+    (over,) = recon["over_outturn"]
+    assert (over["transactions_pence"], over["outturn_pence"]) == (900, 800)
+    html = client.get("/quality").text
+    assert "\u2212£17,000.00" in html and "more than its whole net current expenditure" in html
