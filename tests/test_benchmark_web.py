@@ -109,3 +109,17 @@ def test_a_place_not_in_the_register_gets_a_notice_and_another_council_can_be_ch
     assert "Stockport (this council)" in chosen.text
     assert 'href="/benchmark/per_head.csv?place=Stockport"' in chosen.text
     assert client.get("/api/benchmark").status_code == 422
+
+
+def test_neighbours_named_in_the_address_are_compared_and_kept_in_links(
+    client: TestClient,
+) -> None:
+    html = client.get("/benchmark?neighbours=Stockport,Warrington").text
+    assert "given (Stockport, Warrington)" in html
+    assert 'href="/benchmark/per_head.csv?neighbours=Stockport%2CWarrington"' in html
+    assert '<input type="hidden" name="neighbours" value="Stockport,Warrington">' in html
+
+
+def test_benchmark_comes_after_overview_in_the_navigation_bar(client: TestClient) -> None:
+    html = client.get("/benchmark").text
+    assert html.index('href="/"') < html.index('href="/benchmark"')

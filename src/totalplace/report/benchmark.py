@@ -67,7 +67,10 @@ def neighbours_of(gss: str, given: Sequence[str] = ()) -> tuple[list[str], str]:
 
         found = nearest(gss, NEIGHBOURS)
     except (ImportError, AttributeError):
-        return [], "nearest neighbours are not available yet: give --neighbours"
+        return [], (
+            "nearest neighbours are not shipped yet: name the councils to compare with "
+            "(--neighbours, or ?neighbours= on the dashboard)"
+        )
     return [n["gss"] for n in found], f"the {len(found)} nearest statistical neighbours"
 
 

@@ -48,6 +48,7 @@ join(", ") }}){% endif %}. Real terms at {{ b.prices }} prices (HM Treasury GDP 
 %}>{{ i.label }}</option>{% endfor %}
 </select>
 {% if place %}<input type="hidden" name="place" value="{{ place }}">{% endif %}
+{% if neighbours %}<input type="hidden" name="neighbours" value="{{ neighbours }}">{% endif %}
 <button type="submit">Show</button>
 </form>
 <section aria-labelledby="perhead">
@@ -279,26 +280,30 @@ BENCHMARK_JS = """'use strict';
 
 templates.register("benchmark.html", BENCHMARK)
 templates.script("benchmark.js", BENCHMARK_JS)
-templates.nav("Benchmark", "/benchmark")
 
 
 @lru_cache(maxsize=8)
-def _benchmark(place: str, year: str, indicator: str, themes: bool) -> dict[str, Any]:
+def _benchmark(
+    place: str, year: str, indicator: str, themes: bool, neighbours: tuple[str, ...]
+) -> dict[str, Any]:
     """One benchmark, kept: the same request a second time is not worked out again."""
     from totalplace.report.benchmark import benchmark
 
-    data = benchmark(place, year, indicators=(indicator,), with_themes=themes)
+    data = benchmark(place, year, neighbours, indicators=(indicator,), with_themes=themes)
     return data
 
 
-def _data(site: Site, indicator: str, themes: bool, place: str | None = None) -> dict[str, Any]:
+def _data(
+    site: Site, indicator: str, themes: bool, place: str | None = None, neighbours: str = ""
+) -> dict[str, Any]:
     known = {i.id for i in INDICATORS}
     if indicator not in known:
         raise ApiError(422, "InvalidRequest", f"unknown outcome indicator {indicator!r}; one of: "
                        f"{', '.join(sorted(known))}")  # fmt: skip
     config = site.ws.config
     try:
-        return _benchmark(place or config.place[0], config.year, indicator, themes)
+        near = tuple(n.strip() for n in neighbours.split(",") if n.strip())
+        return _benchmark(place or config.place[0], config.year, indicator, themes, near)
     except TotalPlaceError as exc:
         raise ApiError(422, type(exc).__name__, str(exc)) from exc
 
@@ -365,9 +370,10 @@ def _view(b: dict[str, Any]) -> dict[str, Any]:
          "england": england.get(r["year"], {}).get("real_per_head_pence"), "breaks": r["breaks"]}
         for r in b["per_head"] if r["comparator"] == place and r["line"] == total
     ]  # fmt: skip
-    bars = [{"name": c["name"], "labels": [line_label(ln) for ln in lines],
+    drawn = [ln for ln in lines if ln != b["total_line"]]  # the total would dwarf the rest
+    bars = [{"name": c["name"], "labels": [line_label(ln) for ln in drawn],
              "pence": [next((r["per_head_pence"] or 0 for r in rows if r["line"] == ln and
-                             r["comparator"] == c["key"]), 0) for ln in lines]}
+                             r["comparator"] == c["key"]), 0) for ln in drawn]}
             for c in columns]  # fmt: skip
     o = b["outcomes"][0]
     chart = {"bars": bars, "points": o["points"], "funnel": o["funnel"], "label": o["label"],
@@ -386,23 +392,31 @@ def _view(b: dict[str, Any]) -> dict[str, Any]:
 
 IndicatorQ = Annotated[str, Query(description="An outcome indicator id.")]
 ThemesQ = Annotated[bool, Query(description="Add spend per head by theme (slow).")]
+NeighboursQ = Annotated[
+    str, Query(description="Comma-separated councils to compare with instead of the nearest.")
+]
 PlaceQ = Annotated[
     str | None, Query(description="A council (GSS code or name); default the workspace's.")
 ]
 
 
 def add_routes(app: FastAPI, site: Site) -> None:
+    # in the navigation bar in the order of the app's PAGES, not of imports
+    templates.nav("Benchmark", "/benchmark")
+
     @app.get("/benchmark", response_class=HTMLResponse, include_in_schema=False)
     def benchmark_page(
         request: Request,
         indicator: IndicatorQ = DEFAULT_INDICATOR,
         themes: ThemesQ = False,
         place: PlaceQ = None,
+        neighbours: NeighboursQ = "",
     ) -> Response:
         who = site.page_user(request)
         if isinstance(who, Response):
             return who
         _, context = who
+        kept = {k: v for k, v in (("place", place), ("neighbours", neighbours)) if v}
         page: dict[str, Any] = {
             "title": "Benchmark",
             "indicators": INDICATORS,
@@ -410,11 +424,12 @@ def add_routes(app: FastAPI, site: Site) -> None:
             "line_label": line_label,
             "theme_label": theme_label,
             "place": place,
-            "pq": f"?{urlencode({'place': place})}" if place else "",
-            "pa": f"&{urlencode({'place': place})}" if place else "",
+            "pq": f"?{urlencode(kept)}" if kept else "",
+            "pa": f"&{urlencode(kept)}" if kept else "",
+            "neighbours": neighbours,
         }
         try:
-            b = _data(site, indicator, themes, place)
+            b = _data(site, indicator, themes, place, neighbours)
         except ApiError as exc:
             # a notice on the page, as the Overview says there is no count yet
             problem = f"{exc.detail}. Choose an English council: /benchmark?place=NAME"
@@ -428,15 +443,16 @@ def add_routes(app: FastAPI, site: Site) -> None:
         indicator: IndicatorQ = DEFAULT_INDICATOR,
         themes: ThemesQ = False,
         place: PlaceQ = None,
+        neighbours: NeighboursQ = "",
     ) -> dict[str, Any]:
-        return _data(site, indicator, themes, place)
+        return _data(site, indicator, themes, place, neighbours)
 
     @app.get("/benchmark/{name}.csv", include_in_schema=False)
     def benchmark_csv(
         name: str, user: Viewer, indicator: IndicatorQ = DEFAULT_INDICATOR,
-        themes: ThemesQ = False, place: PlaceQ = None,
+        themes: ThemesQ = False, place: PlaceQ = None, neighbours: NeighboursQ = "",
     ) -> Response:  # fmt: skip
-        found = tables(_data(site, indicator, themes, place)).get(f"{name}.csv")
+        found = tables(_data(site, indicator, themes, place, neighbours)).get(f"{name}.csv")
         if found is None:
             raise ApiError(404, "NotFound", f"no table {name}.csv; one of: per_head, themes, "
                            "outcomes, funnel, trend, breaks")  # fmt: skip
