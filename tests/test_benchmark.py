@@ -241,3 +241,21 @@ def test_a_district_is_set_beside_the_districts_of_its_region_and_england() -> N
                   and r.line == TOTAL_LINE)  # fmt: skip
     assert england.per_head_pence is not None and single.per_head_pence is not None
     assert england.per_head_pence * 5 < single.per_head_pence
+
+
+def test_a_district_in_the_quadrant_takes_its_countys_spending_on_a_county_service() -> None:
+    from totalplace.reference.outcomes import indicator
+    from totalplace.report.benchmark import outcome
+
+    found = outcome(indicator("obese_year6"), "E07000008", "2017-18", ())
+    cambridge = next(p for p in found["points"] if p["gss"] == "E07000008")
+    from totalplace.count.benchmark import council_spend, per_person, residents
+
+    county = per_person(
+        council_spend("2017-18")["E10000003"]["public_health"], residents("E10000003", 2017)[0]
+    )
+    assert cambridge["role"] == "place"
+    assert cambridge["spend_of"] == "Cambridgeshire"
+    assert county and cambridge["per_head_pence"] == county
+    trafford = next(p for p in found["points"] if p["gss"] == TRAFFORD)
+    assert trafford["spend_of"] == "Trafford"

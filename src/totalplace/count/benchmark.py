@@ -160,7 +160,7 @@ def real_terms(pence: int, year: str, prices: str) -> int | None:
     return int(value.to_integral_value(ROUND_HALF_EVEN))
 
 
-def _per(pence: int | None, people: int | None) -> int | None:
+def per_person(pence: int | None, people: int | None) -> int | None:
     """Pence per person, rounded half-even; None without people or pence."""
     if pence is None or not people:
         return None
@@ -349,8 +349,8 @@ def per_head(
                 out.append(
                     PerHead(
                         group.key, group.name, year, line, pence, people,
-                        _per(pence, people), _per(real, people), client, count,
-                        _per(pence, count), _per(real, count), tuple(flags),
+                        per_person(pence, people), per_person(real, people), client, count,
+                        per_person(pence, count), per_person(real, count), tuple(flags),
                     )
                 )  # fmt: skip
     return out
@@ -379,6 +379,6 @@ def theme_per_head(gss: str, year: str, neighbours: Iterable[str] = ()) -> list[
         for theme, pence in sorted(themes.items()):
             rows.append(
                 {"comparator": group.key, "name": group.name, "year": year, "theme": theme,
-                 "pence": pence, "population": people, "per_head_pence": _per(pence, people)}
+                 "pence": pence, "population": people, "per_head_pence": per_person(pence, people)}
             )  # fmt: skip
     return rows

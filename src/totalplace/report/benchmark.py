@@ -20,6 +20,7 @@ from totalplace.count.benchmark import (
     TOTAL_LINE,
     council_spend,
     per_head,
+    per_person,
     residents,
     theme_per_head,
 )
@@ -65,13 +66,16 @@ def neighbours_of(gss: str, given: Sequence[str] = ()) -> tuple[list[str], str]:
             nearest,
         )
 
-        found = nearest(gss, NEIGHBOURS)
+        found: Any = nearest(gss, NEIGHBOURS)
     except (ImportError, AttributeError):
         return [], (
             "nearest neighbours are not shipped yet: name the councils to compare with "
             "(--neighbours, or ?neighbours= on the dashboard)"
         )
-    return [n["gss"] for n in found], f"the {len(found)} nearest statistical neighbours"
+    # a list of {"gss", ...} as agreed, or an object holding .neighbours
+    listed = getattr(found, "neighbours", found)
+    codes = [n["gss"] if isinstance(n, dict) else n.gss for n in listed]
+    return codes, f"the {len(codes)} nearest statistical neighbours of the same tier"
 
 
 def denominator(basis: str, gss: str, year: str) -> int | None:
@@ -93,14 +97,22 @@ def denominator(basis: str, gss: str, year: str) -> int | None:
     return None if found is None else round(found)
 
 
-def _per_head_on(line: str, year: str) -> dict[str, int]:
-    """Per current council: pence per head on one RS line in one year."""
-    out: dict[str, int] = {}
+def _per_head_on(line: str, year: str) -> dict[str, tuple[int, str]]:
+    """Per current council: pence per head on one RS line in one year, and whose
+    spending it is.  A district spending nothing on a county service (public
+    health, education) takes its county's spending per head, the money spent on
+    its area; a council spending nothing with no county above it has no point."""
+    from totalplace.reference.places import registry
+
+    own: dict[str, int] = {}
     for gss, lines in council_spend(year).items():
-        if line in lines:
-            people = residents(gss, int(year[:4]))[0]
-            if people:
-                out[gss] = round(lines[line] / people)
+        per = per_person(lines.get(line), residents(gss, int(year[:4]))[0])
+        if per:
+            own[gss] = per
+    out = {gss: (per, gss) for gss, per in own.items()}
+    for a in registry().authorities(current_only=True):
+        if a.gss not in own and a.parent_gss in own:
+            out[a.gss] = (own[a.parent_gss], a.parent_gss)
     return out
 
 
@@ -142,13 +154,14 @@ def outcome(ind: Indicator, gss: str, year: str, near: Iterable[str]) -> dict[st
     eng_people = sum(residents(a.gss, int(year[:4]))[0] for a in reg.authorities(
         current_only=True) if a.lowest_tier)  # fmt: skip
     eng_pence = sum(lines.get(ind.line, 0) for lines in council_spend(year).values())
-    result["england_per_head_pence"] = round(eng_pence / eng_people) if eng_people else None
+    result["england_per_head_pence"] = per_person(eng_pence, eng_people)
     points = []
     for code, value in sorted(now.items()):
         point: dict[str, Any] = {
             "gss": code, "name": reg.get(code).nice_name, "role": _role(code, gss, near_set),
-            "value": value, "per_head_pence": spend.get(code), "denominator": None,
-            "status": None,
+            "value": value, "per_head_pence": spend[code][0] if code in spend else None,
+            "spend_of": reg.get(spend[code][1]).nice_name if code in spend else None,
+            "denominator": None, "status": None,
         }  # fmt: skip
         if ind.kind in ("proportion", "rate") and ind.denominator not in ("survey", "none"):
             point["denominator"] = denominator(ind.denominator, code, found or year)

@@ -41,6 +41,7 @@ POINT_COLUMNS = (
     "role",
     "value",
     "per_head_pence",
+    "spend_of",
     "denominator",
     "status",
 )

@@ -125,7 +125,8 @@ endif %}; {{ "higher" if o.higher_is_better else "lower" }} is better.</p>
 {% for p in near_points %}
 <tr><td>{{ p.name }}{% if p.role == "place" %} (this council){% endif %}</td>
 <td class="money">{% if p.per_head_pence is none %}—{% else %}{{ money(p.per_head_pence) }}{%
-endif %}</td><td class="money">{{ p.value }}</td>
+endif %}{% if p.spend_of and p.spend_of != p.name %} ({{ p.spend_of }}){% endif %}</td>
+<td class="money">{{ p.value }}</td>
 <td class="money">{% if p.denominator %}{{ "{:,}".format(p.denominator) }}{% else %}—{% endif
 %}</td><td>{{ p.status or "—" }}</td></tr>
 {% endfor %}
@@ -226,15 +227,19 @@ BENCHMARK_JS = """'use strict';
             text: b.pence.map(gbp), hoverinfo: 'y+text+name', textposition: 'none'};
   }), {barmode: 'group', height: 640, margin: {l: 220, r: 20, t: 10, b: 40},
        xaxis: {tickprefix: '£', separatethousands: true}}, cfg);
-  var roles = [['other', 6, '#9aa5b1'], ['neighbour', 10, '#1f77b4'], ['place', 15, '#d62728']];
+  var roles = [['other', 6, '#9aa5b1', 'Other authorities'], ['neighbour', 10, '#1f77b4',
+               'Neighbours'], ['place', 15, '#d62728', d.place]];
   Plotly.newPlot('quadrant-chart', roles.map(function (r) {
     var pts = d.points.filter(function (p) {
       return p.role === r[0] && p.per_head_pence !== null;
     });
-    return {type: 'scatter', mode: 'markers', name: r[0], marker: {size: r[1], color: r[2]},
+    return {type: 'scatter', mode: 'markers', name: r[3], marker: {size: r[1], color: r[2]},
             x: pts.map(function (p) { return p.per_head_pence / 100; }),
             y: pts.map(function (p) { return p.value; }),
-            text: pts.map(function (p) { return p.name + ': ' + gbp(p.per_head_pence); }),
+            text: pts.map(function (p) {
+              var whose = p.spend_of === p.name ? '' : ' (' + p.spend_of + ' spending)';
+              return p.name + ': ' + gbp(p.per_head_pence) + whose;
+            }),
             hoverinfo: 'text+y'};
   }), {margin: {t: 10}, xaxis: {tickprefix: '£', title: {text: 'Spend per head'}},
        yaxis: {title: {text: d.label}},
@@ -259,14 +264,16 @@ BENCHMARK_JS = """'use strict';
   }
   if (d.funnel.length && document.getElementById('funnel-chart')) {
     var xs = d.funnel.map(function (f) { return f.denominator; });
-    var lines = [['lower998', 'dash'], ['lower95', 'dot'], ['upper95', 'dot'],
-                 ['upper998', 'dash']].map(function (k) {
-      return {type: 'scatter', mode: 'lines', name: k[0], line: {dash: k[1], color: '#555'},
+    var lines = [['lower998', 'dash', '99.8% limits', true], ['lower95', 'dot', '95% limits', true],
+                 ['upper95', 'dot', '95% limits', false],
+                 ['upper998', 'dash', '99.8% limits', false]].map(function (k) {
+      return {type: 'scatter', mode: 'lines', name: k[2], legendgroup: k[2], showlegend: k[3],
+              line: {dash: k[1], color: '#555'}, hoverinfo: 'y',
               x: xs, y: d.funnel.map(function (f) { return f[k[0]]; })};
     });
     roles.forEach(function (r) {
       var pts = d.points.filter(function (p) { return p.role === r[0] && p.denominator; });
-      lines.push({type: 'scatter', mode: 'markers', name: r[0],
+      lines.push({type: 'scatter', mode: 'markers', name: r[3],
                   marker: {size: r[1], color: r[2]},
                   x: pts.map(function (p) { return p.denominator; }),
                   y: pts.map(function (p) { return p.value; }),
@@ -377,7 +384,7 @@ def _view(b: dict[str, Any]) -> dict[str, Any]:
             for c in columns]  # fmt: skip
     o = b["outcomes"][0]
     chart = {"bars": bars, "points": o["points"], "funnel": o["funnel"], "label": o["label"],
-             "trend": o["trend"],
+             "trend": o["trend"], "place": b["place"]["name"],
              "england_x": None if o["england_per_head_pence"] is None
              else o["england_per_head_pence"] / 100, "england_y": o["england_value"]}  # fmt: skip
     return {
