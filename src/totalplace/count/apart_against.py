@@ -19,8 +19,8 @@ apportioned.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
 from totalplace.reference.hra import hra_account, nearest_year
@@ -58,6 +58,7 @@ class ApartAgainst:
     reference_pence: int | None
     reference_year: str | None
     note: str
+    months: int | None = None  # months of the year the council's files cover, where known
 
     @property
     def share(self) -> float | None:
@@ -89,7 +90,7 @@ def _hra(agency: str, body: str, pence: int, year: str) -> ApartAgainst:
             "rules call council housing are likely General Fund housing or another body's"
         )
     else:
-        note = f"HRA expenditure in {account.year}, RS {account.source_ref}"
+        note = f"HRA expenditure in {account.year}, RS workbook cell {account.source_ref}"
     if account.year != year:
         note += f"; the nearest year shipped to {year}"
     return ApartAgainst(
@@ -97,20 +98,28 @@ def _hra(agency: str, body: str, pence: int, year: str) -> ApartAgainst:
     )
 
 
-def set_against(lines: Iterable[_ApartLine], year: str) -> list[ApartAgainst]:
+def set_against(
+    lines: Iterable[_ApartLine], year: str, months: Mapping[str, int] | None = None
+) -> list[ApartAgainst]:
     """For each council and kind, the payments set apart and the account they
-    belong to: council housing against the HRA, capital against nothing shipped."""
+    belong to: council housing against the HRA, capital against nothing shipped.
+    ``months`` (agency -> months of the year its files cover) is said beside a
+    share, which is never annualised: payments over eight months set against a
+    year's account cover eight months of it at most."""
     summed: dict[tuple[str, str, str], int] = defaultdict(int)
     for line in lines:
         summed[(line.agency, line.body, _kind(line))] += line.pence
     out = []
     for (agency, body, kind), pence in sorted(summed.items()):
         if kind == HRA:
-            out.append(_hra(agency, body, pence, year))
+            row = _hra(agency, body, pence, year)
         else:
-            out.append(
-                ApartAgainst(
-                    agency, body, CAPITAL, pence, "capital outturn", None, None, NO_CAPITAL_OUTTURN
-                )
+            row = ApartAgainst(
+                agency, body, CAPITAL, pence, "capital outturn", None, None, NO_CAPITAL_OUTTURN
             )
+        covered = (months or {}).get(agency)
+        if covered is not None:
+            note = f"{row.note}; payments over {covered} of the year's 12 months, not annualised"
+            row = replace(row, months=covered, note=note)
+        out.append(row)
     return out

@@ -179,7 +179,8 @@ class PlaceCount:
     def set_apart_against(self) -> list[ApartAgainst]:
         """Each council's payments set apart, beside its Housing Revenue Account
         (council housing) or the capital outturn the reference data lacks."""
-        return set_against(self.set_apart, self.year)
+        months = {c.agency: c.months for c in self.coverage}
+        return set_against(self.set_apart, self.year, months)
 
     def by(self, attr: str) -> dict[str, int]:
         """Pence by a dimension; ``funder`` splits a body's outturn lines pro rata
