@@ -291,7 +291,7 @@ endif %}</p>
 <section aria-labelledby="agencies">
 <h2 id="agencies">Every agency spending on it</h2>
 <div class="pair">
-<div id="agency-chart" class="chart" role="img" aria-label="Bar chart of the theme by agency;
+<div id="agency-chart" class="chart" role="figure" aria-label="Bar chart of the theme by agency;
  the table beside it holds the same figures"></div>
 <table>
 <caption>{{ v.label }} by agency (open one for its lines and rows)</caption>
@@ -310,7 +310,7 @@ endif %}</p>
 <section aria-labelledby="tiers">
 <h2 id="tiers">Prevention and crisis</h2>
 <div class="pair">
-<div id="tier-chart" class="chart" role="img" aria-label="Bar chart of the theme by prevention
+<div id="tier-chart" class="chart" role="figure" aria-label="Bar chart of the theme by prevention
  tier; the table beside it holds the same figures"></div>
 <table>
 <caption>{{ v.label }} by prevention tier</caption>
