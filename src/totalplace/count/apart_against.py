@@ -8,7 +8,9 @@ the council's HRA expenditure, with the share of it they cover, so a reader
 can see whether the rules found about what the account spends or far more
 (rules catching General Fund housing) or far less (an arm's-length body paying
 for the repairs).  A year the table lacks is compared with the nearest year it
-has, and the line says which.
+has, and the line says which.  The HRA is a revenue account: works on council
+homes paid from capital are among the payments the rules find but not in the
+account, so a share above the months the files cover points to them.
 
 Capital payments have no such account in the reference data: councils'
 capital outturn is not shipped, so they are shown with no figure to set them
