@@ -21,7 +21,7 @@ from totalplace.cli import app as cli
 from totalplace.count.cube import build_count
 from totalplace.count.gross import Bridge
 from totalplace.count.over_outturn import OVER_OUTTURN
-from totalplace.count.place_count import CountWarning, PlaceCount
+from totalplace.count.place_count import CountLine, CountWarning, PlaceCount
 from totalplace.demo import DEMO_PLACE, DEMO_YEAR, run_demo
 from totalplace.ingest.pipeline import ingest_files
 from totalplace.money import display_pounds
@@ -278,9 +278,10 @@ def test_the_page_fetches_nothing_from_elsewhere(client: TestClient) -> None:
 
 
 def test_bodies_counted_gross_and_payments_over_outturn_are_shown(tmp_path: Path) -> None:
-    """A body counted gross shows its payments against its outturn, and a
+    """A body counted gross shows its payments against its outturn, a
     council whose payments exceed its whole outturn is named with both
-    figures, as the count reported them."""
+    figures, and capital payments set apart are listed, as the count reported
+    them."""
     bridge = Bridge(
         agency="Northmoor Fire and Rescue Authority", body_id="demo-fire", payers=("Fire",),
         months=12, payments_pence=59_300_000, pass_through_pence=0, capital_pence=0,
@@ -291,9 +292,17 @@ def test_bodies_counted_gross_and_payments_over_outturn_are_shown(tmp_path: Path
         "transactions come to £9.00, more than its whole net current expenditure, £8.00",
         transactions_pence=900, outturn_pence=800,
     )  # fmt: skip
+    capital = CountLine(
+        agency="Northmoor City Council", agency_type="council", funder="not known",
+        theme="housing_and_regeneration", function="6. Housing", tier="universal",
+        capital_revenue="capital", method="transactions", part="set_apart",
+        gross_net="gross (payments)", grade="C", pence=4_200_000, source="spend rows",
+        flags=("these payments are shown, not counted",),
+    )  # fmt: skip
     count = PlaceCount(
         place=Place(spec="demo", name="Northmoor", codes=(), units=()),
         year=DEMO_YEAR, engine="duckdb", population=0, bridges=[bridge], warnings=[warning],
+        set_apart=[capital],
     )  # fmt: skip
     ws = Workspace.create(tmp_path / "ws", DEMO_PLACE, DEMO_YEAR)
     (ws.root / "reports").mkdir()
@@ -305,5 +314,11 @@ def test_bodies_counted_gross_and_payments_over_outturn_are_shown(tmp_path: Path
     assert gross["difference_pence"] == -1_700_000
     (over,) = recon["over_outturn"]
     assert (over["transactions_pence"], over["outturn_pence"]) == (900, 800)
+    # capital payments kept out of the split are shown beside it, not added
+    assert recon["set_apart"] == [
+        {"agency": "Northmoor City Council", "kind": "capital", "kind_label": "Capital payments",
+         "pence": 4_200_000, "why": "these payments are shown, not counted"}
+    ]  # fmt: skip
     html = client.get("/quality").text
     assert "\u2212£17,000.00" in html and "more than its whole net current expenditure" in html
+    assert 'Capital payments</td><td class="money">£42,000.00' in html

@@ -51,6 +51,11 @@ HOW_LABELS = {
     "values": "its values fit the field (no header names it)",
 }
 FILES_PER_PAGE = 200
+# Kinds of payment the count sets apart from a council's revenue split.
+SET_APART_LABELS = {
+    "capital": "Capital payments",
+    "revenue (HRA)": "Council housing (Housing Revenue Account)",
+}
 
 
 def _label(code: str) -> str:
@@ -211,6 +216,7 @@ def reconciliation(data: dict[str, Any]) -> dict[str, Any]:
             {"agency": a, "service": s, "service_label": theme_label(s), "pence": p}
             for (a, s), p in sorted(outside.items())
         ],
+        "set_apart": set_apart(data),
         "residual_method": RESIDUAL_METHOD,
         "residual_why": RESIDUAL_WHY,
         "gross": [
@@ -234,6 +240,23 @@ def reconciliation(data: dict[str, Any]) -> dict[str, Any]:
             if w.get("slug") == OVER_OUTTURN
         ],
     }
+
+
+def set_apart(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Councils' capital and council-housing payments, kept out of the revenue
+    split and so out of the reconciliation: shown, by body and kind, with the
+    count's reason, never added."""
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    why: dict[tuple[str, str], str] = {}
+    for line in data.get("set_apart", []):
+        key = (str(line.get("agency", "")), str(line.get("capital_revenue", "")))
+        out[key] += int(line["pence"])
+        why.setdefault(key, str((line.get("flags") or [""])[-1]))
+    return [
+        {"agency": a, "kind": k, "kind_label": SET_APART_LABELS.get(k, _label(k)),
+         "pence": p, "why": why[(a, k)]}
+        for (a, k), p in sorted(out.items())
+    ]  # fmt: skip
 
 
 def quality(site: Site) -> dict[str, Any]:
@@ -434,6 +457,20 @@ an outturn control total.</p>{% endif %}
 <p>{{ r.gross[0].note }}.</p>
 {% endif %}
 {% for w in r.over_outturn %}<p class="notice">{{ w.message }}</p>{% endfor %}
+{% if r.set_apart %}
+<h3>Set apart from the split (shown, not counted)</h3>
+<table>
+<thead><tr><th scope="col">Body</th><th scope="col">Payments</th>
+<th scope="col" class="money">Amount</th></tr></thead>
+<tbody>
+{% for x in r.set_apart %}
+<tr><td>{{ x.agency }}</td><td>{{ x.kind_label }}</td><td class="money">{{ money(x.pence) }}</td>
+</tr>
+{% endfor %}
+</tbody>
+</table>
+<p>{{ r.set_apart[0].why }}.</p>
+{% endif %}
 </section>
 {% endif %}
 <script id="chart-data" type="application/json">{{ chart_json }}</script>
