@@ -98,22 +98,32 @@ def denominator(basis: str, gss: str, year: str) -> int | None:
 
 
 def _per_head_on(line: str, year: str) -> dict[str, tuple[int, str]]:
-    """Per current council: pence per head on one RS line in one year, and whose
-    spending it is.  A district spending nothing on a county service (public
-    health, education) takes its county's spending per head, the money spent on
-    its area; a council spending nothing with no county above it has no point."""
+    """Per current council: pence per head spent on its area on one RS line in
+    one year, and by whom.  A district's area is served by its county too, so its
+    figure is its own spending per head plus its county's (public health,
+    education and social care are the county's); a council spending nothing on
+    the line with no county above it has no point."""
     from totalplace.reference.places import registry
 
+    reg = registry()
     own: dict[str, int] = {}
     for gss, lines in council_spend(year).items():
         per = per_person(lines.get(line), residents(gss, int(year[:4]))[0])
         if per:
             own[gss] = per
-    out = {gss: (per, gss) for gss, per in own.items()}
-    for a in registry().authorities(current_only=True):
-        if a.gss not in own and a.parent_gss in own:
-            out[a.gss] = (own[a.parent_gss], a.parent_gss)
+    out: dict[str, tuple[int, str]] = {}
+    for a in reg.authorities(current_only=True):
+        mine, county = own.get(a.gss, 0), own.get(a.parent_gss or "", 0)
+        names = [n for n, p in ((a.nice_name, mine), (_name(a.parent_gss), county)) if p]
+        if names:
+            out[a.gss] = (mine + county, " and ".join(names))
     return out
+
+
+def _name(gss: str | None) -> str:
+    from totalplace.reference.places import registry
+
+    return registry().get(gss).nice_name if gss else ""
 
 
 def _role(gss: str, place: str, near: set[str]) -> str:
@@ -160,7 +170,7 @@ def outcome(ind: Indicator, gss: str, year: str, near: Iterable[str]) -> dict[st
         point: dict[str, Any] = {
             "gss": code, "name": reg.get(code).nice_name, "role": _role(code, gss, near_set),
             "value": value, "per_head_pence": spend[code][0] if code in spend else None,
-            "spend_of": reg.get(spend[code][1]).nice_name if code in spend else None,
+            "spend_of": spend[code][1] if code in spend else None,
             "denominator": None, "status": None,
         }  # fmt: skip
         if ind.kind in ("proportion", "rate") and ind.denominator not in ("survey", "none"):

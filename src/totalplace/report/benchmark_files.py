@@ -136,10 +136,12 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, Any]]:
     for o in data["outcomes"]:
         pts = [p for p in o["points"] if p["per_head_pence"] is not None]
         quad = go.Figure()
-        for role, size in (("other", 6), ("neighbour", 10), ("place", 14)):
+        roles = (("other", 6, "Other authorities"), ("neighbour", 10, "Neighbours"),
+                 ("place", 14, data["place"]["name"]))  # fmt: skip
+        for role, size, label in roles:
             mine = [p for p in pts if p["role"] == role]
             quad.add_scatter(
-                name=role,
+                name=label,
                 mode="markers",
                 marker={"size": size},
                 x=[p["per_head_pence"] / 100 for p in mine],
@@ -269,7 +271,8 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
     place = data["place"]["gss"]
     lines = []
     for r in data["per_head"]:
-        if r["year"] == data["spend_year"] and r["line"] == data["total_line"]:
+        shown = r["comparator"] in (place, "neighbours", "region", "england")
+        if shown and r["year"] == data["spend_year"] and r["line"] == data["total_line"]:
             real = r["per_head_pence"]
             lines.append(
                 f"{r['name']}: {display_pounds(real) if real is not None else 'n/a'} "
