@@ -22,7 +22,6 @@ import shutil
 import socket
 import threading
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +29,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-
-from totalplace.workspace import Workspace
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,10 +129,8 @@ def _workspace_copy(demo_dir: Path, dest: Path) -> Path:
 @pytest.fixture(scope="session")
 def open_server(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = _workspace_copy(demo_dir, tmp_path_factory.mktemp("open") / "demo")
-    with warnings.catch_warnings():  # uvicorn's own deprecations are not ours to fail on
-        warnings.simplefilter("ignore", DeprecationWarning)
-        with LiveServer(root, require_login=False) as server:
-            yield server
+    with LiveServer(root, require_login=False) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -145,15 +140,8 @@ def login_server(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     root = _workspace_copy(demo_dir, tmp_path_factory.mktemp("login") / "demo")
     for name, role in USERS.items():
         add_user(root, name, role, PASSWORD)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        with LiveServer(root, require_login=True) as server:
-            yield server
-
-
-@pytest.fixture(scope="session")
-def demo_ws(open_server: LiveServer, demo_dir: Path) -> Workspace:
-    return Workspace.open(demo_dir / "workspace")
+    with LiveServer(root, require_login=True) as server:
+        yield server
 
 
 @dataclass

@@ -22,6 +22,23 @@ ALL_PAGES = [pytest.param(path, id=slug(label)) for label, path in PAGES] + [
 ]
 # axe-core impacts a page may not have: these keep someone from using it.
 BLOCKING = ("serious", "critical")
+# The innermost elements that end past the window's right edge (what is cut
+# off), named as tag#id.class.
+PAST_THE_EDGE_JS = """() => {
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className
+       ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const past = [...document.body.querySelectorAll('*')].filter(
+    el => el.getBoundingClientRect().right > window.innerWidth + 1);
+  return past.filter(el => !past.some(o => o !== el && el.contains(o)))
+    .slice(0, 5).map(el => name(el) + ' to ' + Math.round(el.getBoundingClientRect().right));
+}"""
+# What fixes a violation the dashboard's pages are prone to.
+HINTS = {
+    "nested-interactive": "a chart's container with role=\"img\" holds Plotly's mode bar "
+    'buttons, which a screen reader then cannot reach: give it role="figure" (its '
+    "aria-label stays)",
+}
 
 
 def _path(page: str, root: Path) -> str:
@@ -55,7 +72,8 @@ def test_page_loads_cleanly_draws_every_chart_and_fits_each_screen(
         )
         scroll = at_desk.page.evaluate("() => document.documentElement.scrollWidth")
         if scroll > width:
-            too_wide.append(f"{width}x{height}: {scroll}px wide")
+            past = at_desk.page.evaluate(PAST_THE_EDGE_JS)
+            too_wide.append(f"{width}x{height}: {scroll}px wide; past the edge: {past}")
     at_desk.page.wait_for_load_state("networkidle")
     assert not at_desk.watch.problems, "\n".join(at_desk.watch.problems)
     assert not undrawn, f"{path}: chart containers with no chart drawn: {undrawn}"
@@ -76,6 +94,7 @@ def test_page_has_no_serious_accessibility_violation(
     blocking = [
         f"{v['id']} ({v['impact']}): {v['help']}: "
         + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+        + (f" ({HINTS[v['id']]})" if v["id"] in HINTS else "")
         for v in found
         if v["impact"] in BLOCKING
     ]
