@@ -1,6 +1,7 @@
 """totalplace: count all the public money flowing into a place, and trace every pound."""
 
-from totalplace.config import WorkspaceConfig
+from typing import TYPE_CHECKING
+
 from totalplace.errors import (
     ConfigError,
     MappingError,
@@ -8,21 +9,36 @@ from totalplace.errors import (
     TotalPlaceError,
     WorkspaceError,
 )
-from totalplace.ingest import (
-    ISSUE_TYPES,
-    FileReport,
-    IngestReport,
-    Issue,
-    IssueType,
-    Severity,
-    ingest_files,
-    workspace_report,
-)
-from totalplace.workspace import Workspace
 
-# The analyses import on first use (Ibis, numpy and the reference tables are
-# heavier than a command-line start should pay for).
+if TYPE_CHECKING:
+    from totalplace.config import WorkspaceConfig
+    from totalplace.ingest import (
+        ISSUE_TYPES,
+        FileReport,
+        IngestReport,
+        Issue,
+        IssueType,
+        Severity,
+        ingest_files,
+        workspace_report,
+    )
+    from totalplace.workspace import Workspace
+
+# Everything else imports on first use: ingest (pyarrow, the readers), the
+# analyses (Ibis, numpy, the reference tables) and the workspace are heavier
+# than a command-line start should pay for, and a command needing none of them
+# (topdown, --help) should not wait for them.
 _LAZY = {
+    "WorkspaceConfig": "totalplace.config",
+    "ISSUE_TYPES": "totalplace.ingest",
+    "FileReport": "totalplace.ingest",
+    "IngestReport": "totalplace.ingest",
+    "Issue": "totalplace.ingest",
+    "IssueType": "totalplace.ingest",
+    "Severity": "totalplace.ingest",
+    "ingest_files": "totalplace.ingest",
+    "workspace_report": "totalplace.ingest",
+    "Workspace": "totalplace.workspace",
     "topdown": "totalplace.count.topdown",
     "resolve_place": "totalplace.reference.places",
     "classify_workspace": "totalplace.classify",

@@ -7,19 +7,18 @@ print as written."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from totalplace.classify.taxonomy import theme_label
-from totalplace.count.capital import NOT_IN_REFERENCE
-from totalplace.count.funding import MIX_FLAG
-from totalplace.count.national import NationalCount
-from totalplace.count.place_count import Coverage, PlaceCount
-from totalplace.count.services import RESIDUAL_METHOD, RESIDUAL_WHY
-from totalplace.count.topdown import TopDownResult
 from totalplace.money import millions, pounds
+
+if TYPE_CHECKING:
+    from totalplace.count.national import NationalCount
+    from totalplace.count.place_count import Coverage, PlaceCount
+    from totalplace.count.topdown import TopDownResult
 
 
 def _shares(
@@ -117,6 +116,8 @@ def _coverage_text(count: PlaceCount, c: Coverage) -> str:
     made: a council splitting its outturn keeps each service's outturn, its
     payments placed in the service and the rest as the service's own line
     ('outturn less payments'); a body counted gross is its payments."""
+    from totalplace.count.services import RESIDUAL_METHOD, RESIDUAL_WHY
+
     seen = f"{c.agency}: transactions {c.first} to {c.last} ({c.months} of 12 months)"
     if not c.control_pence:
         own = millions(c.transactions_pence)
@@ -150,6 +151,12 @@ def _set_apart(count: PlaceCount) -> Table:
 
 
 def render_count(count: PlaceCount, console: Console, top: int = 15) -> None:
+    # the count's modules (Ibis, the taxonomy) load here, not for render_topdown
+    from totalplace.classify.taxonomy import theme_label
+    from totalplace.count.capital import NOT_IN_REFERENCE
+    from totalplace.count.funding import MIX_FLAG
+    from totalplace.count.services import RESIDUAL_METHOD
+
     place = count.place
     console.print(
         Text(place.name, style="bold"),

@@ -21,13 +21,15 @@ def largest_remainder(total_pence: int, weights: Mapping[str, int | Fraction]) -
         raise ValueError("nothing to apportion to: the key has no units")
     if any(w < 0 for w in weights.values()):
         raise ValueError("apportionment weights must not be negative")
-    whole = sum((Fraction(w) for w in weights.values()), Fraction(0))
-    if whole == 0:
-        raise ValueError("apportionment weights sum to zero")
     sign = -1 if total_pence < 0 else 1
     amount = abs(total_pence)
     if all(isinstance(w, int) for w in weights.values()):
+        if not any(weights.values()):
+            raise ValueError("apportionment weights sum to zero")
         return _integer_split(sign, amount, {k: int(w) for k, w in weights.items()})
+    whole = sum((Fraction(w) for w in weights.values()), Fraction(0))
+    if whole == 0:
+        raise ValueError("apportionment weights sum to zero")
     exact = {k: Fraction(amount) * Fraction(w) / whole for k, w in weights.items()}
     shares = {k: v.numerator // v.denominator for k, v in exact.items()}
     left = amount - sum(shares.values())

@@ -32,7 +32,7 @@ from typing import Any
 from totalplace.count.apportion import largest_remainder
 from totalplace.errors import ConfigError
 from totalplace.reference.joint_bodies import JointBody, joint_bodies
-from totalplace.reference.outturn import OutturnLine, england, outturn, years
+from totalplace.reference.outturn import OutturnLine, england, outturn, rows_of_lines, years
 from totalplace.reference.places import Authority, Place, Registry
 
 HOUSING_BENEFIT = (
@@ -181,8 +181,8 @@ def service_spend_by_unit(reg: Registry, year: str, service: str) -> Mapping[str
     wanted = SERVICE_LINES[service]
     pop_year = int(year[:4])
     out: dict[str, int] = defaultdict(int)
-    for row in outturn(year):
-        if row.line not in wanted or row.pence <= 0:
+    for row in rows_of_lines(year, wanted):
+        if row.pence <= 0:
             continue
         body = _body(reg, row.ecode)
         if body is None:

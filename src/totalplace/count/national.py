@@ -30,11 +30,11 @@ from totalplace.count.topdown import (
     from_outturn,
     line_theme,
     mid_year,
-    non_identifiable_pence,
     per_head,
 )
 from totalplace.errors import ConfigError
 from totalplace.reference.places import Place, Registry, registry
+from totalplace.reference.regional import non_identifiable_pence
 
 
 @dataclass(frozen=True)

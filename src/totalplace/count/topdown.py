@@ -37,7 +37,13 @@ from totalplace.count.keys import (
 )
 from totalplace.errors import ConfigError
 from totalplace.reference.places import Place, Registry, registry
-from totalplace.reference.regional import ENGLISH_REGIONS, RegionalLine, regional_lines
+from totalplace.reference.regional import (
+    ENGLISH_REGIONS,
+    RegionalLine,
+    lines_in,
+    non_identifiable_pence,
+    regional_lines,
+)
 from totalplace.reference.regional import years as regional_years
 
 # Confidence grades: A counted from the body's own accounts, B official
@@ -394,9 +400,14 @@ class Apportioned:
     shares: dict[str, int]
 
 
-def non_identifiable_pence(year: str) -> int:
-    """Spending not identifiable to a region (defence, debt interest): never apportioned."""
-    return sum(line.pence for line in year_lines(year) if not line.identifiable)
+@cache  # the lines of a place's regions, read once for every count of it
+def _region_lines(year: str, regions: frozenset[str]) -> tuple[RegionalLine, ...]:
+    return tuple(lines_in(year, regions))
+
+
+def _check_lines(year: str) -> None:
+    if year not in regional_years():
+        raise ConfigError(f"no regional spending for {year}; years run 2004-05 to 2017-18")
 
 
 def apportioned(
@@ -411,15 +422,12 @@ def apportioned(
     """Every English identifiable line of ``year`` (of ``regions`` only, if given)
     keyed and shared by largest remainder among its region's authorities: the one
     sharing both a place's count and the count of every place at once are made of."""
-    lines = year_lines(year)
-    if not lines:
-        raise ConfigError(f"no regional spending for {year}; years run 2004-05 to 2017-18")
+    _check_lines(year)
+    lines = year_lines(year) if regions is None else _region_lines(year, regions)
     pop_year = mid_year(year)
     cache_: dict[tuple[str, str], Weights] = {}
     for line in lines:
         if not line.identifiable or line.region not in ENGLISH_REGIONS:
-            continue
-        if regions is not None and line.region not in regions:
             continue
         if current_only and line.capital_current == "capital":
             continue
@@ -459,8 +467,7 @@ def topdown(
     units_by_region: dict[str, list[str]] = defaultdict(list)
     for unit in place.units:
         units_by_region[reg.get(unit).region].append(unit)
-    if not year_lines(year):
-        raise ConfigError(f"no regional spending for {year}; years run 2004-05 to 2017-18")
+    _check_lines(year)
     result = TopDownResult(place, year, current_only, population=0)
     result.notes.extend(place.as_was)
     result.population = sum(reg.population(u, pop_year)[0] for u in place.units)

@@ -328,7 +328,8 @@ def _table(name: str) -> Any:
 
     # From bytes, not a Python file object: pyarrow's reader threads on a Python file
     # can abort the interpreter at exit ("terminate called without an active exception").
-    return pq.read_table(pa.BufferReader(_resource(name).read_bytes()))
+    # ParquetFile, not read_table, which loads pyarrow.dataset and pandas too.
+    return pq.ParquetFile(pa.BufferReader(_resource(name).read_bytes())).read()
 
 
 def lines_table() -> Any:
@@ -388,6 +389,20 @@ def outturn(year: str, ecode: str | None = None, gss: str | None = None) -> list
 @cache  # a year's rows are read by the count, by keys and by every place's outturn
 def _year_rows(year: str) -> tuple[OutturnLine, ...]:
     return tuple(_rows(lines_table(), year=year))
+
+
+@cache  # a key needs a few lines of every body, not the whole year's rows
+def rows_of_lines(year: str, lines: tuple[str, ...]) -> tuple[OutturnLine, ...]:
+    """The authority rows of one year on the given RS lines only."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    _check_year(year)
+    table = lines_table()
+    table = table.filter(pc.equal(table.column("year"), year))
+    wanted = pa.array(sorted(lines), pa.string())
+    table = table.filter(pc.is_in(table.column("line"), value_set=wanted))
+    return tuple(OutturnLine(**row) for row in table.to_pylist())
 
 
 def england(year: str) -> list[OutturnLine]:

@@ -190,6 +190,7 @@ class Registry:
         self._imd = imd
         self._lad13 = lad13
         self._children: dict[str, list[str]] = {}
+        self._region_units: dict[str, tuple[str, ...]] = {}
         self._all_children: dict[str, list[str]] = {}  # current or abolished
         self._before: dict[str, list[str]] = {}
         for a in self._by_gss.values():
@@ -342,8 +343,10 @@ class Registry:
         exact = names.get(normalise_name(region))
         if exact is None:
             raise ConfigError(f"unknown English region {region!r}; one of: {', '.join(REGIONS)}")
-        units = [a for a in self.authorities(current_only=True) if a.lowest_tier]
-        return tuple(sorted(a.gss for a in units if a.region == exact))
+        if exact not in self._region_units:  # asked for every line of a count
+            units = [a for a in self.authorities(current_only=True) if a.lowest_tier]
+            self._region_units[exact] = tuple(sorted(a.gss for a in units if a.region == exact))
+        return self._region_units[exact]
 
     def population(self, gss: str, year: int) -> tuple[int, str | None]:
         """Mid-year population and a flag: None, 'nearest-year' (year outside the

@@ -370,26 +370,39 @@ def load_regional() -> Any:
     """The shipped table of every line (a ``pyarrow.Table`` with :data:`SCHEMA`)."""
     resource = files("totalplace.reference").joinpath("data", "regional", PARQUET)
     with as_file(resource) as path:
-        return pq.read_table(path, schema=SCHEMA)
+        # ParquetFile, not read_table: read_table loads pyarrow.dataset and pandas,
+        # a second of start-up a single count does not need
+        table = pq.ParquetFile(path).read()
+    return table if table.schema == SCHEMA else table.cast(SCHEMA)
 
 
 def years(final_only: bool = True) -> list[str]:
     """The financial years in the shipped table, oldest first."""
+    return list(_years(final_only))
+
+
+@cache  # asked by every count
+def _years(final_only: bool) -> tuple[str, ...]:
     table = _filtered(load_regional(), None, None, final_only)
-    return sorted(str(year) for year in table.column("year").unique().to_pylist())
+    return tuple(sorted(str(year) for year in table.column("year").unique().to_pylist()))
 
 
 def _filtered(table: Any, year: str | None, region: str | None, final_only: bool) -> Any:
     import pyarrow.compute as pc
 
-    mask = pa.array([True] * table.num_rows)
+    masks = []
     if year is not None:
-        mask = pc.and_(mask, pc.equal(table.column("year").cast(pa.string()), year))
+        masks.append(pc.equal(table.column("year").cast(pa.string()), year))
     if region is not None:
         name = normalise_region(region)
-        mask = pc.and_(mask, pc.equal(table.column("region").cast(pa.string()), name))
+        masks.append(pc.equal(table.column("region").cast(pa.string()), name))
     if final_only:
-        mask = pc.and_(mask, table.column("final"))
+        masks.append(table.column("final"))
+    if not masks:
+        return table
+    mask = masks[0]
+    for more in masks[1:]:
+        mask = pc.and_(mask, more)
     return table.filter(mask)
 
 
@@ -403,6 +416,27 @@ def regional_lines(
     """
     table = _filtered(load_regional(), year, region, final_only)
     return [RegionalLine(**row) for row in table.to_pylist()]
+
+
+def lines_in(year: str, regions: Iterable[str]) -> list[RegionalLine]:
+    """The final lines of `year` in any of `regions`, in the table's order: a place's
+    count builds only its own regions' lines, not the whole country's."""
+    import pyarrow.compute as pc
+
+    table = _filtered(load_regional(), year, None, True)
+    wanted = pa.array(sorted({normalise_region(r) for r in regions}), pa.string())
+    table = table.filter(pc.is_in(table.column("region").cast(pa.string()), value_set=wanted))
+    return [RegionalLine(**row) for row in table.to_pylist()]
+
+
+def non_identifiable_pence(year: str) -> int:
+    """The pence of `year`'s final lines not identifiable to a region (defence, debt
+    interest): reported nationally, never apportioned."""
+    import pyarrow.compute as pc
+
+    table = _filtered(load_regional(), year, None, True)
+    table = table.filter(pc.invert(table.column("identifiable")))
+    return int(pc.sum(table.column("pence")).as_py() or 0)
 
 
 def region_totals(year: str) -> dict[str, int]:
