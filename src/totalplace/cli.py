@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,24 +22,20 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from totalplace.config import parse_place
 from totalplace.errors import TotalPlaceError
-from totalplace.ingest.checks import total_message
-from totalplace.ingest.limits import LIMITS, IngestLimits, archive_option
-from totalplace.ingest.limits import chosen as chosen_limits
-from totalplace.ingest.pipeline import (
-    FileReport,
-    IngestReport,
-    ingest_files,
-    remove_source,
-    workspace_report,
-    write_report,
-)
-from totalplace.ingest.sources import expand_folders
+from totalplace.ingest.limits import LIMITS
 from totalplace.money import pounds
-from totalplace.store.integrity import StoreCheck
-from totalplace.store.repair import RepairReport
-from totalplace.workspace import Workspace
+
+if TYPE_CHECKING:
+    from totalplace.ingest.limits import IngestLimits
+    from totalplace.ingest.pipeline import FileReport, IngestReport
+    from totalplace.store.integrity import StoreCheck
+    from totalplace.store.repair import RepairReport
+    from totalplace.workspace import Workspace
+
+# Each command imports what it needs when it runs: ingest (pyarrow and the
+# readers), the workspace (DuckDB) and the analyses (Ibis, pandas) cost more to
+# load than a one-line command such as ``topdown --place`` takes to run.
 
 USAGE_EXIT = 2
 INTERNAL_EXIT = 3
@@ -120,6 +116,8 @@ def _bodies_line(path: str, bodies: list[object]) -> str:
 
 
 def render_report(report: IngestReport, console: Console) -> None:
+    from totalplace.ingest.checks import total_message
+
     if not report.files:
         console.print("nothing ingested yet: totalplace ingest DIR FILE...", highlight=False)
         return
@@ -206,6 +204,8 @@ def _place_codes(spec: str, year: str | None = None) -> tuple[list[str], str]:
     """GSS codes as given (any well-formed code, known or not), else the codes of
     a preset or a named authority from the registry, with its name; an authority
     since abolished is accepted by name for a ``year`` it existed in."""
+    from totalplace.config import parse_place
+
     try:
         return parse_place(spec), ""
     except TotalPlaceError:
@@ -234,6 +234,8 @@ def init(
     name: Annotated[str, typer.Option(help="A label for the study.")] = "",
 ) -> None:
     """Create a workspace for one place and year."""
+    from totalplace.workspace import Workspace
+
     try:
         codes, label = _place_codes(place, year)
         ws = Workspace.create(directory, codes, year, name or label)
@@ -301,6 +303,11 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Load published spend files into the workspace: each row loaded or quarantined."""
+    from totalplace.ingest.limits import archive_option
+    from totalplace.ingest.limits import chosen as chosen_limits
+    from totalplace.ingest.pipeline import ingest_files
+    from totalplace.workspace import Workspace
+
     try:
         ws = Workspace.open(directory)
         # each option given wins over the workspace's [ingest] table, then the default
@@ -361,6 +368,9 @@ def _ingest_with_progress(
     max_archive_bytes: int | None = None,
     limits: IngestLimits | None = None,
 ) -> IngestReport:
+    from totalplace.ingest.pipeline import ingest_files
+    from totalplace.ingest.sources import expand_folders
+
     columns = (
         TextColumn("{task.description}", markup=False),
         BarColumn(),
@@ -412,6 +422,9 @@ def check(
 ) -> None:
     """Show the workspace's ingest report and check its table files (sizes and
     stamps; checksums too with --verify), or with --history every change."""
+    from totalplace.ingest.pipeline import workspace_report
+    from totalplace.workspace import Workspace
+
     try:
         ws = Workspace.open(directory)
         report = workspace_report(ws)
@@ -493,6 +506,9 @@ def remove(
     ] = False,
 ) -> None:
     """Take a loaded source out of the store, all or nothing; the history keeps what it was."""
+    from totalplace.ingest.pipeline import remove_source
+    from totalplace.workspace import Workspace
+
     try:
         removed = remove_source(Workspace.open(directory), source)
     except TotalPlaceError as exc:
@@ -525,6 +541,9 @@ def repair(
     remove debris no load owns, restore table files the catalog lost, rebuild a
     missing or unreadable catalog from the table files, and set damaged sources
     aside to ingest again. Nothing a running command owns is touched."""
+    from totalplace.ingest.pipeline import write_report
+    from totalplace.workspace import Workspace
+
     try:
         ws = Workspace.for_repair(directory)
         result = ws.repair(apply=apply, verify=verify)
@@ -702,6 +721,47 @@ def _topdown_all(
 
 
 @app.command()
+def neighbours(
+    place: Annotated[str, typer.Argument(help="A current authority: GSS code or name.")],
+    n: Annotated[int, typer.Option("--n", min=1, help="How many neighbours to list.")] = 15,
+    members: Annotated[
+        Path | None,
+        typer.Option(
+            "--list",
+            help="Your own neighbour list (one GSS code or name a line): "
+            "shown with each one's distance instead of the nearest.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """The authorities most like a place (CIPFA-style nearest neighbours): described
+    by population, density, age, growth and deprivation, never by spending."""
+    from totalplace.reference.neighbours import LABELS, from_list, nearest, read_list
+
+    try:
+        chosen = read_list(members) if members is not None else None
+        found = from_list(place, chosen) if chosen is not None else nearest(place, n)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps(found.to_dict(), indent=2))
+        return
+    how = "your list" if found.method == "your list" else f"{len(found.neighbours)} nearest"
+    table = Table(title=f"{found.place.name} ({found.place.gss}): {how}, {found.place.tier}")
+    for column in ("#", "authority", "GSS", "distance", "closest on"):
+        table.add_column(column, justify="right" if column in ("#", "distance") else "left")
+    for rank, x in enumerate(found.neighbours, start=1):
+        closest = ", ".join(LABELS[c] for c in x.closest_on)
+        table.add_row(str(rank), x.name, x.gss, f"{x.distance:.3f}", closest)
+    out.print(table)
+    out.print(
+        "Distance: weighted Euclidean distance of z-scores within the tier (0 is identical); "
+        "'closest on' names the indicators on which the two are most alike.",
+        highlight=False,
+    )
+
+
+@app.command()
 def classify(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
     engine: Annotated[
@@ -732,6 +792,7 @@ def classify(
     from totalplace.classify import classify_workspace
     from totalplace.classify.coverage import render_coverage, render_model_review
     from totalplace.classify.timelimit import applied
+    from totalplace.workspace import Workspace
 
     try:
         with applied(time_limit):
@@ -882,6 +943,7 @@ def resolve(
 
     from totalplace.orgs.resolve import evaluate as score
     from totalplace.orgs.resolve import resolve_workspace
+    from totalplace.workspace import Workspace
 
     try:
         if evaluate is not None:
@@ -946,6 +1008,7 @@ def count(
     """The Total Place count: all public money in the place, by agency and theme,
     with the workbook, CSV/Parquet and Fiscal Data Package in DIR/reports."""
     from totalplace.report.run import count_workspace
+    from totalplace.workspace import Workspace
 
     try:
         result, paths = count_workspace(Workspace.open_intact(directory), engine, gross or ())
@@ -1041,6 +1104,7 @@ def benchmark(
     from totalplace.errors import ConfigError
     from totalplace.report.benchmark import benchmark as run_benchmark
     from totalplace.report.benchmark_files import summary_lines, write_benchmark
+    from totalplace.workspace import Workspace
 
     try:
         folder = reports
@@ -1078,6 +1142,7 @@ def trace(
     """Drill one cell of the count down to its source rows or apportionment keys."""
     from totalplace.count.cube import build_count
     from totalplace.count.trace import trace as trace_cell
+    from totalplace.workspace import Workspace
 
     try:
         ws = Workspace.open(directory)
@@ -1178,6 +1243,7 @@ def users_add(
 ) -> None:
     """Add a user (or change one's role and password); the password is asked for."""
     from totalplace.web.users import add_user
+    from totalplace.workspace import Workspace
 
     try:
         ws = Workspace.open(directory)
@@ -1201,6 +1267,7 @@ def users_list(
 ) -> None:
     """The dashboard's users and their roles."""
     from totalplace.web.users import list_users
+    from totalplace.workspace import Workspace
 
     try:
         users = list_users(Workspace.open(directory).root)
