@@ -90,6 +90,8 @@ class SharedSupplier:
     payments: int
     agencies: tuple[AgencySpend, ...]  # largest first
     dispersion: tuple[Dispersion, ...]  # expense types, most payments first
+    # the count's cell (agency, theme) paying it most, and the name used there
+    cell: tuple[str, str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -206,14 +208,17 @@ def shared_suppliers(
         )
         spend.backend.write_parquet(expr, spend.work / "shared")
         found = read_parts(spend.work / "shared").to_pylist()
-        # the spellings of the shared keys, with what each was paid, for the name shown
+        # what each spelling was paid, by payer and theme: the name shown, and
+        # the count's cell holding most of the supplier's payments (its evidence)
         keys2 = spend.backend.read_parquet([keys_path], "tp_opp_keys2", KEYS_SCHEMA)
         spelled = rows.join(keys2, rows.supplier_name == keys2.name)
-        spelled = spelled.group_by(["key", "supplier_name"]).aggregate(
+        spelled = spelled.group_by(["key", "supplier_name", "paying_body", "theme"]).aggregate(
             pence=spelled.amount_pence.sum().cast("int64")
         )
         spend.backend.write_parquet(spelled, spend.work / "spellings")
         spellings = read_parts(spend.work / "spellings").to_pylist()
+    for r in spellings:
+        r["agency"] = payers.get(r["paying_body"], r["paying_body"])
     return assemble(found, spellings)
 
 
@@ -223,10 +228,14 @@ def assemble(found: list[dict[str, Any]], spellings: list[dict[str, Any]]) -> li
     by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in found:
         by_key[str(r["key"])].append(r)
-    names: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    names: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    cells: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
     for s in spellings:
-        if str(s["key"]) in by_key:
-            names[str(s["key"])].append((int(s["pence"] or 0), str(s["supplier_name"])))
+        key, pence = str(s["key"]), int(s["pence"] or 0)
+        if key in by_key:
+            names[key][str(s["supplier_name"])] += pence
+            if s.get("theme"):
+                cells[key].append((pence, str(s["agency"]), str(s["theme"]), s["supplier_name"]))
     out = []
     for key, parts in by_key.items():
         agency: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -243,7 +252,8 @@ def assemble(found: list[dict[str, Any]], spellings: list[dict[str, Any]]) -> li
             (_dispersion(t, rs) for t, rs in kinds.items()),
             key=lambda d: (-d.payments, d.expense_type),
         )
-        spelt = sorted(names.get(key, []), key=lambda s: (-s[0], s[1]))
+        spelt = sorted(((p, n) for n, p in names.get(key, {}).items()), key=lambda s: (-s[0], s[1]))
+        top = min(cells.get(key, []), key=lambda c: (-c[0], c[1:]), default=None)
         out.append(
             SharedSupplier(
                 key=key,
@@ -253,6 +263,7 @@ def assemble(found: list[dict[str, Any]], spellings: list[dict[str, Any]]) -> li
                 payments=sum(a.payments for a in spent),
                 agencies=tuple(spent),
                 dispersion=tuple(spread),
+                cell=top[1:] if top else None,
             )
         )
     out.sort(key=lambda s: (-s.pence, s.key))
