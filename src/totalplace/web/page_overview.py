@@ -103,7 +103,7 @@ housing payments is set apart from the revenue split{% endif %}.</p>
 <section aria-labelledby="flows">
 <h2 id="flows">From funder to agency to theme</h2>
 <div class="pair">
-<div id="flow-chart" class="chart" role="img" aria-label="Sankey diagram of the money from
+<div id="flow-chart" class="chart" role="figure" aria-label="Sankey diagram of the money from
  funder to agency and from agency to theme; the table beside it holds the same figures"></div>
 <div class="scroll" tabindex="0" role="region" aria-label="Table, scrolls">
 <table>
@@ -124,7 +124,7 @@ housing payments is set apart from the revenue split{% endif %}.</p>
 <section aria-labelledby="themes">
 <h2 id="themes">By theme</h2>
 <div class="pair">
-<div id="theme-chart" class="chart" role="img" aria-label="Bar chart of the count by theme,
+<div id="theme-chart" class="chart" role="figure" aria-label="Bar chart of the count by theme,
  current and capital apart; the table beside it holds the same figures"></div>
 <table>
 <caption>The count by theme</caption>
@@ -143,7 +143,7 @@ housing payments is set apart from the revenue split{% endif %}.</p>
 <h2 id="cells">By theme and agency</h2>
 <p>Current and capital together. Select a cell to see the rows behind it.</p>
 <div class="pair">
-<div id="cell-chart" class="chart" role="img" aria-label="Treemap of the count by theme and
+<div id="cell-chart" class="chart" role="figure" aria-label="Treemap of the count by theme and
  agency; the table beside it holds the same figures"></div>
 <div class="scroll" tabindex="0" role="region" aria-label="Table, scrolls">
 <table>
@@ -175,7 +175,7 @@ housing payments is set apart from the revenue split{% endif %}.</p>
 <section aria-labelledby="tiers">
 <h2 id="tiers">Prevention and crisis, by theme</h2>
 <div class="pair">
-<div id="tier-chart" class="chart" role="img" aria-label="Stacked bar chart of each theme's
+<div id="tier-chart" class="chart" role="figure" aria-label="Stacked bar chart of each theme's
  spending by prevention tier; the table beside it holds the same figures"></div>
 <div class="scroll" tabindex="0" role="region" aria-label="Table, scrolls">
 <table>
