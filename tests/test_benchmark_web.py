@@ -37,7 +37,7 @@ def test_benchmark_page_loads_with_tables_beside_charts_and_csv_links(client: Te
     page = client.get("/benchmark?indicator=obese_reception")
     assert page.status_code == 200, page.text
     html = page.text
-    for chart in ("perhead-chart", "quadrant-chart", "funnel-chart"):
+    for chart in ("perhead-chart", "quadrant-chart", "funnel-chart", "map-chart"):
         assert f'id="{chart}"' in html
     assert html.count("<table>") >= 4
     for link in (
@@ -48,6 +48,8 @@ def test_benchmark_page_loads_with_tables_beside_charts_and_csv_links(client: Te
     ):
         assert f'href="{link}"' in html, link  # fmt: skip
     assert "Trafford (this council)" in html
+    # the map is drawn from the boundaries this server serves, nothing fetched elsewhere
+    assert "/static/england-authorities.geojson" in html
     assert 'id="trend-chart"' in html and "Neighbours' median" in html
     assert 'href="/benchmark/trend.csv?indicator=obese_reception"' in html
     assert '<script src="/static/benchmark.js"></script>' in html

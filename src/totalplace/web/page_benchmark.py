@@ -26,6 +26,7 @@ from totalplace.errors import TotalPlaceError
 from totalplace.reference.outcomes import INDICATORS
 from totalplace.report.benchmark_files import tables
 from totalplace.web import templates
+from totalplace.web.page_places import GEOJSON_PATH, TOPOJSON_PATH
 from totalplace.web.site import ApiError, Site, Viewer, csv_response
 from totalplace.web.templates import script_json
 
@@ -54,7 +55,7 @@ join(", ") }}){% endif %}. Real terms at {{ b.prices }} prices (HM Treasury GDP 
 <section aria-labelledby="perhead">
 <h2 id="perhead">Spend per head by service, {{ b.spend_year }}</h2>
 <div class="pair">
-<div id="perhead-chart" class="chart" role="img" aria-label="Bar chart of spend per head by
+<div id="perhead-chart" class="chart" role="figure" aria-label="Bar chart of spend per head by
  service for the council and its comparators; the table beside it holds the same figures"></div>
 <table>
 <caption>Spend per head (cash){% if clients %}; per client where a client count exists{% endif
@@ -113,7 +114,7 @@ theme</a>
 o.england_per_head_pence is not none %} at {{ money(o.england_per_head_pence) }} per head{%
 endif %}; {{ "higher" if o.higher_is_better else "lower" }} is better.</p>
 <div class="pair">
-<div id="quadrant-chart" class="chart" role="img" aria-label="Scatter chart of the outcome
+<div id="quadrant-chart" class="chart" role="figure" aria-label="Scatter chart of the outcome
  against spend per head for every authority, neighbours marked; the table beside it lists the
  council and its neighbours"></div>
 <table>
@@ -136,13 +137,32 @@ endif %}{% if p.spend_of and p.spend_of != p.name %} ({{ p.spend_of }}){% endif 
 <p class="download"><a href="/benchmark/outcomes.csv?indicator={{ chosen }}{{ pa }}">Download every
 authority's values (CSV)</a></p>
 </section>
+<section aria-labelledby="map">
+<h2 id="map">{{ o.label }} across England, {{ o.outcome_year or "" }}</h2>
+<div class="pair">
+<div id="map-chart" class="chart" role="figure" aria-label="Map of England shaded by the
+ indicator, the council and its neighbours outlined; the table beside it lists them"></div>
+<table>
+<caption>The council, its neighbours and England</caption>
+<thead><tr><th scope="col">Authority</th><th scope="col" class="money">Outcome</th></tr></thead>
+<tbody>
+{% for p in near_points %}<tr><td>{{ p.name }}</td><td class="money">{{ p.value }}</td></tr>
+{% endfor %}
+<tr><td>England</td><td class="money">{{ o.england_value if o.england_value is not none else
+"—" }}</td></tr>
+</tbody>
+</table>
+</div>
+<p class="download"><a href="/benchmark/outcomes.csv?indicator={{ chosen }}{{ pa }}">Download
+every authority's value (CSV)</a></p>
+</section>
 <section aria-labelledby="funnel">
 <h2 id="funnel">Funnel plot</h2>
 {% if o.funnel %}
 <p>Limits at 95% and 99.8% around England's value, from each authority's denominator
 ({{ o.denominator_basis }}): outside them, chance alone is unlikely to explain the difference.</p>
 <div class="pair">
-<div id="funnel-chart" class="chart" role="img" aria-label="Funnel plot: each authority's value
+<div id="funnel-chart" class="chart" role="figure" aria-label="Funnel plot: each authority's value
  against its denominator, with control limits; the table beside it holds the limits"></div>
 <table>
 <caption>Control limits by denominator</caption>
@@ -168,7 +188,7 @@ limits (CSV)</a></p>
 <h2 id="trend">{{ o.label }} over the years</h2>
 {% if trend_rows %}
 <div class="pair">
-<div id="trend-chart" class="chart" role="img" aria-label="Line chart of the indicator over the
+<div id="trend-chart" class="chart" role="figure" aria-label="Line chart of the indicator over the
  years for the council, its neighbours and England; the table beside it holds the figures"></div>
 <table>
 <caption>{{ b.place.name }}, its neighbours' median and England</caption>
@@ -248,6 +268,28 @@ BENCHMARK_JS = """'use strict';
                 d.england_y === null ? null : {type: 'line', xref: 'paper', yref: 'y',
                   x0: 0, x1: 1, y0: d.england_y, y1: d.england_y, line: {dash: 'dot'}}]
          .filter(function (s) { return s !== null; })}, cfg);
+  if (document.getElementById('map-chart')) {
+    fetch(d.geojson).then(function (r) { return r.json(); }).then(function (geo) {
+      var drawn = d.points.filter(function (p) { return p.value !== null; });
+      var ringed = d.points.filter(function (p) { return p.role !== 'other'; });
+      Plotly.newPlot('map-chart', [{
+        type: 'choropleth', geojson: geo, featureidkey: 'id', locationmode: 'geojson-id',
+        locations: drawn.map(function (p) { return p.gss; }),
+        z: drawn.map(function (p) { return p.value; }),
+        text: drawn.map(function (p) { return p.name + ': ' + p.value; }), hoverinfo: 'text',
+        colorscale: 'Viridis', reversescale: !d.higher_is_better,
+        marker: {line: {width: 0.3, color: '#ffffff'}}, colorbar: {title: {text: d.label}}
+      }, {
+        type: 'choropleth', geojson: geo, featureidkey: 'id', locationmode: 'geojson-id',
+        locations: ringed.map(function (p) { return p.gss; }),
+        z: ringed.map(function () { return 1; }), showscale: false, hoverinfo: 'skip',
+        colorscale: [[0, 'rgba(0,0,0,0)'], [1, 'rgba(0,0,0,0)']],
+        marker: {line: {width: 2, color: '#d62728'}}
+      }], {geo: {visible: false, fitbounds: 'locations', projection: {type: 'mercator'}},
+           margin: {l: 0, r: 0, t: 0, b: 0}, height: 560},
+      {displaylogo: false, responsive: true, topojsonURL: d.topojson});
+    });
+  }
   if (d.trend.length && document.getElementById('trend-chart')) {
     var names = [];
     d.trend.forEach(function (t) { if (names.indexOf(t.name) < 0) { names.push(t.name); } });
@@ -384,7 +426,8 @@ def _view(b: dict[str, Any]) -> dict[str, Any]:
             for c in columns]  # fmt: skip
     o = b["outcomes"][0]
     chart = {"bars": bars, "points": o["points"], "funnel": o["funnel"], "label": o["label"],
-             "trend": o["trend"], "place": b["place"]["name"],
+             "trend": o["trend"], "place": b["place"]["name"], "geojson": GEOJSON_PATH,
+             "topojson": TOPOJSON_PATH, "higher_is_better": o["higher_is_better"],
              "england_x": None if o["england_per_head_pence"] is None
              else o["england_per_head_pence"] / 100, "england_y": o["england_value"]}  # fmt: skip
     return {
