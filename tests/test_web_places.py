@@ -228,7 +228,7 @@ def test_every_places_route_refuses_anonymous_when_login_is_required(
     tmp_path: Path, national: None
 ) -> None:
     client = _client(tmp_path, login=True)
-    for route in ("/api/places", "/places.csv"):
+    for route in ("/api/places", "/places.csv", GEOJSON_PATH, "/static/geo/world_110m.json"):
         response = client.get(route)
         assert response.status_code == 401, route
         assert response.json()["error"]["type"] == "LoginRequired"

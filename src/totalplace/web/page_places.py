@@ -486,21 +486,22 @@ def add_routes(app: FastAPI, site: Site) -> None:
         )
 
     @app.get(GEOJSON_PATH, include_in_schema=False)
-    def boundaries(request: Request) -> Response:
+    def boundaries(request: Request, user: Viewer) -> Response:
         body, etag = england_geojson_bytes()
-        headers = {"ETag": etag, "Cache-Control": "max-age=86400"}
+        # behind the login like every route but the scripts: kept a day, by this browser only
+        headers = {"ETag": etag, "Cache-Control": "private, max-age=86400"}
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
         return Response(body, media_type="application/geo+json", headers=headers)
 
     @app.get(TOPOJSON_PATH + "{name}", include_in_schema=False)
-    def base_layers(name: str) -> Response:
+    def base_layers(name: str, user: Viewer) -> Response:
         if not re.fullmatch(r"[a-z-]+_(?:50|110)m\.json", name):
             raise ApiError(404, "NotFound", f"nothing at {TOPOJSON_PATH}{name}")
         return Response(
             EMPTY_TOPOLOGY,
             media_type="application/json",
-            headers={"Cache-Control": "max-age=86400"},
+            headers={"Cache-Control": "private, max-age=86400"},
         )
 
     @app.get(
