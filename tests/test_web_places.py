@@ -110,10 +110,6 @@ def test_the_table_adds_up_to_englands_total(tmp_path: Path, national: None) -> 
 
 
 def test_the_real_count_of_every_authority_adds_up_to_england(tmp_path: Path) -> None:
-    try:
-        from totalplace.count.national import topdown_all  # noqa: F401
-    except ImportError:
-        pytest.skip("totalplace.count.national is not in this tree yet")
     page_places._years.clear()
     got = _client(tmp_path).get("/api/places", params={"year": YEAR}).json()
     assert len(got["places"]) == 296 and not got["not_drawn"]
@@ -182,16 +178,14 @@ def test_a_county_workspace_marks_its_districts(tmp_path: Path, national: None) 
     assert set(_chart(html)["ours"]) == districts
 
 
-def test_without_the_national_count_the_page_says_not_available_yet(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "totalplace.count.national", None)  # import fails
-    monkeypatch.setattr(page_places, "_years", {})
+def test_a_year_the_data_do_not_hold_is_said_plainly(tmp_path: Path) -> None:
+    page_places._years.clear()
     client = _client(tmp_path)
-    page = client.get("/places")
-    assert page.status_code == 503 and "Not available yet" in page.text
-    error = client.get("/api/places").json()["error"]
-    assert error["type"] == "NotAvailable" and "not available" in error["message"]
+    error = client.get("/api/places", params={"year": "2030-31"}).json()["error"]
+    assert error["type"] == "ConfigError" and "2030-31" in error["message"]
+    page = client.get("/places", params={"year": "2030-31"})
+    assert page.status_code == 422 and 'class="notice"' in page.text
+    assert "2030-31" in page.text and "places-map" not in page.text
 
 
 def test_a_bad_year_is_refused_in_the_error_shape(tmp_path: Path, national: None) -> None:

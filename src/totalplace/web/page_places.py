@@ -48,10 +48,6 @@ EMPTY_TOPOLOGY = b'{"type":"Topology","objects":{},"arcs":[]}'
 SIMPLIFY_STEPS = 3
 # Degrees kept in each coordinate: 0.001 degrees is about 70 to 110 metres.
 DECIMALS = 3
-NOT_AVAILABLE = (
-    "the count of every English authority (totalplace.count.national) is not available "
-    "in this installation yet"
-)
 Point = tuple[int, int]
 
 
@@ -245,10 +241,8 @@ def national_count(year: str) -> dict[str, Any]:
     with _lock:
         if year in _years:
             return _years[year]
-        try:
-            from totalplace.count.national import topdown_all
-        except ImportError as exc:
-            raise ApiError(503, "NotAvailable", NOT_AVAILABLE) from exc
+        from totalplace.count.national import topdown_all  # loaded when first asked for
+
         try:
             found: dict[str, Any] = topdown_all(year)
         except TotalPlaceError as exc:  # a year the reference data do not hold
@@ -460,8 +454,7 @@ def add_routes(app: FastAPI, site: Site) -> None:
         except ApiError as exc:
             return site.page(
                 "places.html", exc.status_code, title="Places", year=shown,
-                notice=f"Not available yet: {exc.detail}" if exc.status_code == 503
-                else str(exc.detail), **context,
+                notice=str(exc.detail), **context,
             )  # fmt: skip
         # the table opens sorted by name, as its first heading says
         d["places"] = sorted(d["places"], key=lambda p: (str(p["name"]).casefold(), p["gss"]))
