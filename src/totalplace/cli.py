@@ -1207,6 +1207,63 @@ def trace(
 
 
 @app.command()
+def opportunities(
+    directory: Annotated[Path, typer.Argument(help="The workspace (counted).")],
+    mark: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--mark",
+            metavar="ID STATUS",
+            help="Mark an opportunity accepted, rejected or parked (open clears the mark).",
+        ),
+    ] = None,
+    note: Annotated[str, typer.Option(help="A note kept with --mark.")] = "",
+    engine: Annotated[str, typer.Option(help="Query engine: duckdb or spark.")] = "duckdb",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the register as JSON.")] = False,
+) -> None:
+    """The opportunity register: shared suppliers, duplicated activity, back office
+    and more, ranked by money at stake, with DIR/reports/opportunities.csv and .xlsx."""
+    from totalplace.errors import ConfigError
+    from totalplace.opportunities.marks import set_mark
+    from totalplace.opportunities.register import build_register, with_marks, write_register
+    from totalplace.web.reports import read_count
+    from totalplace.workspace import Workspace
+
+    try:
+        ws = Workspace.open(directory)
+        items = build_register(ws, read_count(ws.root), engine)
+        if mark is not None:
+            oid, status = mark
+            if oid not in {x.id for x in items}:
+                near = [x.id for x in items if x.id.startswith(oid.split("-")[0] + "-")][:5]
+                raise ConfigError(
+                    f"no opportunity {oid!r} in {ws.root}'s register"
+                    + (f"; ids of that kind: {', '.join(near)}" if near else "")
+                    + " (run `totalplace opportunities DIR` to list them)"
+                )
+            set_mark(ws, oid, status, note)
+            items = with_marks(ws.root, items)
+        paths = write_register(ws.root, items)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        listed = [x.to_dict() for x in items]
+        print(json.dumps({"opportunities": listed, "reports": [str(p) for p in paths]},
+                         indent=2, default=str))  # fmt: skip
+        return
+    table = Table(title=f"{len(items)} opportunities, largest first")
+    for col in ("id", "kind", "£ at stake", "confidence", "agencies", "status"):
+        table.add_column(col)
+    for x in items:
+        status = x.status + (f": {x.note}" if x.note else "")
+        table.add_row(
+            x.id, x.kind, pounds(x.value_pence), x.confidence, "; ".join(x.agencies), status
+        )
+    out.print(table)
+    out.print("written: " + ", ".join(str(p) for p in paths), highlight=False, soft_wrap=True)
+
+
+@app.command()
 def serve(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
     host: Annotated[

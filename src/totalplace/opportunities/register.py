@@ -53,7 +53,14 @@ from totalplace.opportunities.suppliers import SharedSupplier, shared_suppliers
 from totalplace.tomlfile import read_toml
 from totalplace.workspace import Workspace, atomic_write
 
-__all__ = ["KINDS", "Opportunity", "build_register", "load_assumptions", "write_register"]
+__all__ = [
+    "KINDS",
+    "Opportunity",
+    "build_register",
+    "load_assumptions",
+    "with_marks",
+    "write_register",
+]
 
 ASSUMPTIONS_FILE = "opportunity_assumptions.toml"
 CSV_NAME = "opportunities.csv"
@@ -289,13 +296,17 @@ def build_register(
         *back_office_items(count, a, ws, engine),
         *other_items(data, ws),
     ]
-    marks = read_marks(ws.root)
-    items = [
+    items.sort(key=lambda x: (-x.value_pence, x.kind, x.id))
+    return with_marks(ws.root, items)
+
+
+def with_marks(root: Path, items: list[Opportunity]) -> list[Opportunity]:
+    """``items`` with the status and note the workspace's marks give them."""
+    marks = read_marks(root)
+    return [
         replace(x, status=marks[x.id].status, note=marks[x.id].note) if x.id in marks else x
         for x in items
     ]
-    items.sort(key=lambda x: (-x.value_pence, x.kind, x.id))
-    return items
 
 
 def by_kind(items: list[Opportunity]) -> dict[str, int]:
