@@ -21,18 +21,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
 from totalplace.classify.taxonomy import theme_label
+from totalplace.report.labels import TIER_LABELS, tier_label
 from totalplace.web import templates
 from totalplace.web.reports import NoCount, cells, overview, read_count, summary
 from totalplace.web.site import ApiError, Site, Viewer, csv_response
 from totalplace.web.templates import script_json
-
-# The prevention tiers in words (the taxonomy's tiers, CountLine.tier).
-TIER_LABELS = {
-    "universal": "Universal (open to everyone)",
-    "targeted": "Targeted (people at risk)",
-    "acute": "Acute (crisis and treatment)",
-    "not known": "Tier not known",
-}
 
 OVERVIEW = """{% extends "base.html" %}
 {% block main %}
@@ -295,10 +288,6 @@ templates.nav("Overview", "/")
 def drill_href(agency: str, theme: str) -> str:
     """The drill-down page of one cell of the count."""
     return "/drill?" + urlencode({"agency": agency, "theme": theme})
-
-
-def tier_label(tier: str) -> str:
-    return TIER_LABELS.get(tier, tier.replace("_", " ").capitalize())
 
 
 def overview_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -18,16 +18,10 @@ from totalplace.classify.taxonomy import theme_label
 from totalplace.count.place_count import CountLine, PlaceCount
 from totalplace.errors import TotalPlaceError
 from totalplace.reference.places import Place
+from totalplace.report.labels import method_label as method_label  # the pages import it here
 from totalplace.report.run import REPORTS
 
 COUNT_FILE = "count.json"
-
-# How the count reached each line, in words (CountLine.method).
-METHOD_LABELS = {
-    "transactions": "From payments (transactions)",
-    "outturn": "From published outturn",
-    "apportioned": "Apportioned by a key",
-}
 
 
 class NoCount(TotalPlaceError):
@@ -53,10 +47,6 @@ def read_count(root: Path) -> dict[str, Any]:
             f"{path} cannot be read ({exc}): run `totalplace count {root}` again"
         ) from exc
     return data
-
-
-def method_label(method: str) -> str:
-    return METHOD_LABELS.get(method, method.replace("_", " ").capitalize())
 
 
 def _parts(by: dict[str, int], label: Any = None) -> list[dict[str, Any]]:
