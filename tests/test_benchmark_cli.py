@@ -79,3 +79,17 @@ def test_benchmark_refuses_an_unknown_indicator_naming_the_known_ones(tmp_path: 
     assert code == 2
     message = json.loads(out)["error"]["message"]
     assert "nope" in message and "obese_reception" in message
+
+
+def test_summary_says_when_no_value_is_published_for_the_council() -> None:
+    from totalplace.report.benchmark_files import summary_lines
+
+    data = {
+        "place": {"gss": "E10000016", "name": "Kent"},
+        "spend_year": "2013-14",
+        "total_line": "total_service_expenditure",
+        "per_head": [],
+        "outcomes": [{"label": "Obese 4-5 year olds (%)", "points": [
+            {"gss": "E07000105", "value": 9.0, "status": "within"}]}],
+    }  # fmt: skip
+    assert summary_lines(data) == ["Obese 4-5 year olds (%): no value published for Kent"]

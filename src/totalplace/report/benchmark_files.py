@@ -281,6 +281,7 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
     for o in data["outcomes"]:
         mine = next((p for p in o["points"] if p["gss"] == place), None)
         if mine is None:
+            lines.append(f"{o['label']}: no value published for {data['place']['name']}")
             continue
         status = mine["status"] or (o["funnel_note"] or "")
         lines.append(
