@@ -306,6 +306,7 @@ def places(site: Site, year: str) -> dict[str, Any]:
 
 PLACES = """{% extends "base.html" %}
 {% block main %}
+<style>tr.ours { background: #fff4ce; } th button { font: inherit; font-weight: 700; }</style>
 <form method="get" action="/places"><p><label for="year">Financial year</label>
 <input id="year" name="year" value="{{ year }}" pattern="[0-9]{4}-[0-9]{2}" size="8">
 <button type="submit">Show</button></p></form>
