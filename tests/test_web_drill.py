@@ -12,6 +12,7 @@ import csv as csv_module
 import io
 import json
 import re
+import time
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
+from totalplace.backends import DuckDBBackend
 from totalplace.count.place_count import CountLine, PlaceCount
 from totalplace.demo import run_demo, write_demo_bodies
 from totalplace.demo_data import CITY
@@ -28,6 +30,7 @@ from totalplace.money import display_pounds as pounds
 from totalplace.orgs.resolve import ORGS_DIR
 from totalplace.reference.places import Place
 from totalplace.report.run import count_workspace
+from totalplace.web import page_drill
 from totalplace.web.access import LOGIN_CSRF_COOKIE
 from totalplace.web.app import create_app
 from totalplace.web.users import add_user
@@ -300,3 +303,25 @@ def test_an_apportioned_line_shows_its_key_year_and_share_to_a_viewer(tmp_path: 
     assert "<td>2010</td>" in html and "share 0.012345" in html
     assert "key from the 2011 census" in html and pounds(123_456) in html
     assert "They agree." not in html  # no rows stand behind an apportioned line
+
+
+def test_a_query_past_its_time_limit_is_stopped_and_said(
+    analyst: TestClient, biggest: tuple[str, str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards the time limit: a query that would run for hours (stood in for
+    the rows' query here) is interrupted after the limit, and the API and the
+    page say so instead of holding the server."""
+
+    def endless(self: DuckDBBackend, table: Any, folder: Path) -> None:
+        self.con.con.execute("SELECT count(*) FROM range(10000000000000)")
+
+    monkeypatch.setattr(DuckDBBackend, "write_parquet", endless)
+    monkeypatch.setattr(page_drill, "QUERY_SECONDS", 0.5)
+    agency, theme, pence = biggest
+    started = time.monotonic()
+    message = _error(analyst.get(f"/api/cells/{agency}/{theme}/rows"), 503, "QueryTimeLimit")
+    assert "0.5 s" in message
+    page = analyst.get("/drill", params={"agency": agency, "theme": theme})
+    assert page.status_code == 503
+    assert "cannot be listed" in page.text and pounds(pence) in page.text  # the lines still show
+    assert time.monotonic() - started < 30

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from totalplace.backends import Backend
 from totalplace.count.capital import LABELS_SCHEMA, set_apart_kind
 from totalplace.count.cube import levying_bodies
 from totalplace.count.funding import MIX_FLAG
@@ -25,7 +28,7 @@ from totalplace.count.transactions import (
     open_spend_rows,
     read_parts,
 )
-from totalplace.errors import ConfigError
+from totalplace.errors import ConfigError, TotalPlaceError
 from totalplace.orgs import org_registry, resolve_names
 from totalplace.orgs.resolve import ORGS_DIR
 from totalplace.workspace import Workspace
@@ -98,13 +101,15 @@ def trace(
     engine: str = "duckdb",
     query: RowQuery | None = None,
     offset: int = 0,
+    seconds: float | None = None,
 ) -> Trace:
     """The count's lines for one agency and theme, and for transaction lines
     the spend rows behind them (the ``limit`` largest, with the total of all).
 
     ``query`` filters and orders the rows listed (largest first by default)
     and ``offset`` skips that many of them, so a page of a long cell is read
-    from the engine without the rows before it coming back to Python.
+    from the engine without the rows before it coming back to Python.  With
+    ``seconds``, a DuckDB query running longer is stopped (QueryTimeLimit).
 
     ``agency`` may be any name or alias the organisation registry knows for
     the body the count names (``Gateshead Council`` finds ``Gateshead
@@ -152,8 +157,9 @@ def trace(
             sort_key=_sort_key(top, query.sort),
         )
         # written by the engine and read back with DuckDB, as the count does
-        spend.backend.write_parquet(total, spend.work / "total")
-        spend.backend.write_parquet(top, spend.work / "top")
+        with time_limit(spend.backend, seconds):
+            spend.backend.write_parquet(total, spend.work / "total")
+            spend.backend.write_parquet(top, spend.work / "top")
         summed = read_parts(spend.work / "total").to_pylist()
         found = read_parts(spend.work / "top").to_pylist()
     if summed:
@@ -179,6 +185,37 @@ def trace(
         for r in found
     ]
     return result
+
+
+class QueryTimeLimit(TotalPlaceError):
+    """A query ran past the time it was given (the dashboard's limit)."""
+
+
+@contextlib.contextmanager
+def time_limit(backend: Backend, seconds: float | None) -> Iterator[None]:
+    """Stop the DuckDB queries run inside after ``seconds`` (QueryTimeLimit),
+    so one slow page cannot hold the server.  Spark queries run unlimited:
+    a local Spark has no such interrupt."""
+    con: Any = getattr(getattr(backend, "con", None), "con", None)
+    if seconds is None or not hasattr(con, "interrupt"):
+        yield
+        return
+    import duckdb
+
+    # an interrupt landing after the query has finished is harmless: DuckDB
+    # clears it when the next query starts
+    timer = threading.Timer(seconds, con.interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except duckdb.InterruptException as exc:
+        raise QueryTimeLimit(
+            f"the query ran past its {seconds:g} s: narrow it (a filter, a page nearer "
+            "the start) or try again when the server is less busy"
+        ) from exc
+    finally:
+        timer.cancel()
 
 
 def _payers(lines: list[CountLine]) -> dict[str, bool]:
@@ -228,6 +265,7 @@ def theme_suppliers(
     limit: int = ROW_LIMIT,
     offset: int = 0,
     engine: str = "duckdb",
+    seconds: float | None = None,
 ) -> ThemeSuppliers:
     """Who the place's bodies paid for ``theme``, largest first (net of
     refunds), from the same rows :func:`trace` lists for each of the theme's
@@ -259,8 +297,9 @@ def theme_suppliers(
             payees=grouped.count(), pence=grouped.pence.sum().fill_null(0).cast("int64")
         )
         top = grouped.order_by([grouped.pence.desc(), grouped.payee]).limit(limit, offset=offset)
-        spend.backend.write_parquet(total, spend.work / "total")
-        spend.backend.write_parquet(top, spend.work / "top")
+        with time_limit(spend.backend, seconds):
+            spend.backend.write_parquet(total, spend.work / "total")
+            spend.backend.write_parquet(top, spend.work / "top")
         summed = read_parts(spend.work / "total").to_pylist()
         found = read_parts(spend.work / "top").to_pylist()
     if summed:

@@ -21,7 +21,14 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from totalplace.classify.taxonomy import theme_label
-from totalplace.count.trace import ROW_SORTS, RowQuery, Trace, agency_in_count, trace
+from totalplace.count.trace import (
+    ROW_SORTS,
+    QueryTimeLimit,
+    RowQuery,
+    Trace,
+    agency_in_count,
+    trace,
+)
 from totalplace.web import templates
 from totalplace.web.reports import NoCount, method_label, place_count, read_count
 from totalplace.web.site import (
@@ -40,6 +47,9 @@ from totalplace.web.users import User
 CSV_CAP = MAX_DEPTH
 # Rows a page of the drill-down shows unless the address asks for more.
 PAGE_ROWS = 50
+# How long a query behind a page may run: a slow one answers 503
+# QueryTimeLimit rather than hold a worker (DuckDB; Spark runs unlimited).
+QUERY_SECONDS = 10.0
 
 Sort = Annotated[
     Literal["amount", "date", "supplier", "file"],
@@ -78,9 +88,13 @@ def cell_rows(
 ) -> Trace:
     """One page of a cell's rows as ``query`` asks, or a 404 naming the
     nearest agencies when the count has no such cell."""
-    found = trace(
-        site.ws, place_count(site.count_data()), agency, theme, limit, query=query, offset=offset
-    )
+    count = place_count(site.count_data())
+    try:
+        found = trace(
+            site.ws, count, agency, theme, limit, query=query, offset=offset, seconds=QUERY_SECONDS
+        )
+    except QueryTimeLimit as exc:
+        raise ApiError(503, "QueryTimeLimit", str(exc)) from exc
     if not found.lines:
         hint = f"; the nearest agencies: {'; '.join(found.nearest)}" if found.nearest else ""
         raise ApiError(404, "NoSuchCell", f"no line of the count has agency "
@@ -133,6 +147,9 @@ was taken from are in the line's source above.</p>{% endif %}
 {% if not analyst %}
 <p class="notice" role="status">You are a viewer: you see how the cell was counted, not the
 payments behind it or who was paid. Ask an admin for the analyst role to see the rows.</p>
+{% elif rows_notice %}
+<p class="notice" role="status">The payments behind the cell cannot be listed: {{ rows_notice
+}}.</p>
 {% elif has_payments %}
 <section aria-labelledby="rows">
 <h2 id="rows">The payments behind it</h2>
@@ -268,7 +285,12 @@ def _page(site: Site, request: Request, user: User, context: dict[str, Any]) -> 
     )
     if not analyst or not base["has_payments"]:
         return site.page("drill.html", **base)
-    return _rows_page(site, request, name, theme, base)
+    try:
+        return _rows_page(site, request, name, theme, base)
+    except ApiError as exc:
+        if exc.type != "QueryTimeLimit":
+            raise
+        return site.page("drill.html", exc.status_code, rows_notice=str(exc.detail), **base)
 
 
 def _int(text: str | None, default: int, low: int, high: int) -> int:

@@ -25,9 +25,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
 from totalplace.classify.taxonomy import theme_label
-from totalplace.count.trace import theme_suppliers
+from totalplace.count.trace import QueryTimeLimit, ThemeSuppliers, theme_suppliers
 from totalplace.web import templates
-from totalplace.web.page_drill import drill_href
+from totalplace.web.page_drill import QUERY_SECONDS, drill_href
 from totalplace.web.reports import NoCount, method_label, place_count, read_count
 from totalplace.web.site import (
     MAX_DEPTH,
@@ -52,6 +52,18 @@ _KINDS = {
     "police": "Police",
     "fire": "Fire and rescue",
 }
+
+
+def _suppliers(
+    site: Site, data: dict[str, Any], theme: str, limit: int, offset: int = 0
+) -> ThemeSuppliers:
+    """The theme's payees, or 503 QueryTimeLimit when the query runs too long."""
+    try:
+        return theme_suppliers(
+            site.ws, place_count(data), theme, limit, offset, seconds=QUERY_SECONDS
+        )
+    except QueryTimeLimit as exc:
+        raise ApiError(503, "QueryTimeLimit", str(exc)) from exc
 
 
 def _tier_label(tier: str) -> str:
@@ -386,7 +398,9 @@ levies, tax paid over) is on this theme.</p>
 </section>
 <section aria-labelledby="suppliers">
 <h2 id="suppliers">Who was paid</h2>
-{% if suppliers is none %}
+{% if suppliers_late %}
+<p class="notice" role="status">The payees cannot be listed: {{ suppliers_late }}.</p>
+{% elif suppliers is none %}
 <p class="notice" role="status">You are a viewer: payees' names (some of them people) are for
 analysts. Ask an admin for the analyst role to see them.</p>
 {% elif suppliers.total %}
@@ -466,9 +480,12 @@ def _theme_page(site: Site, request: Request, theme: str) -> Response:
         view = theme_view(data, theme)
     except ApiError as exc:
         return site.page("theme.html", 404, title=title, notice=str(exc.detail), **context)
-    suppliers = None
+    suppliers, late = None, ""
     if user.may("analyst"):
-        suppliers = theme_suppliers(site.ws, place_count(data), theme, PAGE_SUPPLIERS)
+        try:
+            suppliers = _suppliers(site, data, theme, PAGE_SUPPLIERS)
+        except ApiError as exc:
+            late = str(exc.detail)
     chart = {
         "agencies": [{"label": a["agency"], "pence": a["pence"]} for a in view["agencies"]],
         "tiers": [{"label": t["label"], "pence": t["pence"]} for t in view["tiers"]],
@@ -479,6 +496,7 @@ def _theme_page(site: Site, request: Request, theme: str) -> Response:
         v=view,
         ph=per_head(data, theme),
         suppliers=suppliers,
+        suppliers_late=late,
         chart_json=script_json(chart),
         **context,
     )
@@ -523,7 +541,7 @@ def add_routes(app: FastAPI, site: Site) -> None:
                      t["reason"]] for t in view["transfers"]]  # fmt: skip
         elif table == "suppliers":
             Site.analyst_only(user)
-            found = theme_suppliers(site.ws, place_count(data), theme, MAX_DEPTH)
+            found = _suppliers(site, data, theme, MAX_DEPTH)
             header = ["payee", "rows", "paying_bodies", "pence"]
             rows = [[s.name, s.rows, s.payers, s.pence] for s in found.suppliers]
         else:
@@ -569,7 +587,7 @@ def add_routes(app: FastAPI, site: Site) -> None:
         check_depth(limit, offset)
         data = site.count_data()
         view = theme_view(data, theme)  # a 404 for a theme the count lacks
-        found = theme_suppliers(site.ws, place_count(data), theme, limit, offset)
+        found = _suppliers(site, data, theme, limit, offset)
         return {
             "theme": theme,
             "theme_label": view["label"],
