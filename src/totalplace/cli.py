@@ -1264,6 +1264,51 @@ def opportunities(
 
 
 @app.command()
+def grants(
+    files: Annotated[list[Path], typer.Argument(help="360Giving files (JSON or CSV).")],
+    place: Annotated[
+        str | None, typer.Option(help="Only grants to this place (GSS code or name).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Grants from 360Giving data per funder and theme, for a place with --place;
+    every row is loaded or refused with its reason."""
+    from totalplace.ingest.giving360 import read_grants
+    from totalplace.reference.grants import summarise
+
+    try:
+        summary = summarise([read_grants(f) for f in files], place)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    from totalplace.classify.taxonomy import theme_label
+
+    where = summary["place"]["name"] or "all places"
+    out.print(
+        f"{where}: {summary['grants']:,} grants, {pounds(summary['pence'])}, from "
+        f"{summary['funders']:,} funders in {summary['funding_streams']:,} funding streams",
+        highlight=False,
+    )
+    table = Table(title="By funder and theme")
+    for col in ("funder", "theme", "grants", "£"):
+        table.add_column(col, justify="right" if col in ("grants", "£") else "left")
+    for name, f in list(summary["by_funder"].items())[:50]:
+        for theme, cell in f["themes"].items():
+            label = theme_label(theme) if theme != "unclassified" else "unclassified"
+            table.add_row(name, label, f"{cell['grants']:,}", pounds(cell["pence"]))
+    out.print(table)
+    for f in summary["files"]:
+        out.print(
+            f"{f['path']}: {f['loaded']:,} of {f['rows']:,} rows loaded, {f['refused']:,} "
+            "refused" + "".join(f"\n  row {r['row']}: {r['reason']}" for r in f["refusals"][:20]),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
 def serve(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
     host: Annotated[
