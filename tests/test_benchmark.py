@@ -263,3 +263,24 @@ def test_a_district_in_the_quadrant_adds_its_countys_spending_on_its_area() -> N
     assert county and cambridge["per_head_pence"] == county + (district or 0)
     trafford = next(p for p in found["points"] if p["gss"] == TRAFFORD)
     assert trafford["spend_of"] == "Trafford"
+
+
+def test_a_county_without_a_value_takes_its_districts_mean_weighted_by_their_people() -> None:
+    from totalplace.reference.outcomes import indicator
+    from totalplace.reference.places import registry
+    from totalplace.report.benchmark import county_values, denominator
+
+    kent = "E10000016"
+    districts = registry().units(kent)
+    ind = indicator("obese_reception")
+    first = districts[0]
+    now = {d: (100.0 if d == first else 0.0) for d in districts}
+    weights = {d: denominator("year_of_age", d, "2017-18") or 0 for d in districts}
+    expected = round(100 * weights[first] / sum(weights.values()), 2)
+    assert county_values(ind, now, "2017-18")[kent] == expected
+    # one district missing: no county value rather than a mean of some of them
+    assert kent not in county_values(ind, dict.fromkeys(districts[1:], 1.0), "2017-18")
+    # a published county value is kept, never replaced
+    assert kent not in county_values(ind, {**now, kent: 9.9}, "2017-18")
+    # years cannot be averaged by people: no derived life expectancy
+    assert county_values(indicator("healthy_life_expectancy_male"), now, "2017-18") == {}

@@ -36,6 +36,7 @@ from totalplace.reference.outcomes import (
 )
 
 NEIGHBOURS = 15
+DERIVED = "mean of its districts' values, weighted by the people each is a share of"
 # Denominators at which the funnel's limit lines are drawn, between the smallest
 # and largest authority: enough points for a smooth curve.
 FUNNEL_POINTS = 60
@@ -146,6 +147,30 @@ def _funnel(ind: Indicator, target: float, points: list[dict[str, Any]]) -> list
     return lines
 
 
+def county_values(ind: Indicator, now: dict[str, float], year: str) -> dict[str, float]:
+    """Counties with no published value of a share or rate: the mean of their
+    districts' values weighted by the people each is a share of (residents, for a
+    survey), when every district has one; a value in years (life expectancy)
+    cannot be averaged so, and gets none."""
+    from totalplace.reference.places import registry
+
+    if ind.kind == "value":
+        return {}
+    reg = registry()
+    basis = "population" if ind.denominator in ("survey", "none") else ind.denominator
+    out: dict[str, float] = {}
+    for county in reg.authorities(current_only=True):
+        units = reg.units(county.gss) if county.kind == "county" else ()
+        if county.gss in now or not units or any(u not in now for u in units):
+            continue
+        weights = [denominator(basis, u, year) or 0 for u in units]
+        if sum(weights):
+            out[county.gss] = round(
+                sum(now[u] * w for u, w in zip(units, weights, strict=True)) / sum(weights), 2
+            )
+    return out
+
+
 def outcome(ind: Indicator, gss: str, year: str, near: Iterable[str]) -> dict[str, Any]:
     """One indicator against spend per head on its service: the quadrant's points,
     the funnel (where it has a denominator) and the trend of the place and its neighbours."""
@@ -159,6 +184,8 @@ def outcome(ind: Indicator, gss: str, year: str, near: Iterable[str]) -> dict[st
     rows = values(ind.id)
     now = {o.gss: o.value for o in rows if o.year == found}
     england = now.pop(ENGLAND, None)
+    derived = county_values(ind, now, found or year)
+    now.update(derived)
     result["england_value"] = england
     spend = _per_head_on(ind.line, year)
     eng_people = sum(residents(a.gss, int(year[:4]))[0] for a in reg.authorities(
@@ -172,6 +199,7 @@ def outcome(ind: Indicator, gss: str, year: str, near: Iterable[str]) -> dict[st
             "value": value, "per_head_pence": spend[code][0] if code in spend else None,
             "spend_of": spend[code][1] if code in spend else None,
             "denominator": None, "status": None,
+            "derived": DERIVED if code in derived else None,
         }  # fmt: skip
         if ind.kind in ("proportion", "rate") and ind.denominator not in ("survey", "none"):
             point["denominator"] = denominator(ind.denominator, code, found or year)
@@ -189,11 +217,18 @@ def outcome(ind: Indicator, gss: str, year: str, near: Iterable[str]) -> dict[st
                 p["status"] = judge(p["value"], lim, ind.higher_is_better)
         result["funnel"] = _funnel(ind, england, points)
     wanted = {gss, ENGLAND, *near_set}
+    trend = [(o.gss, o.year, o.period, o.value) for o in rows if o.gss in wanted]
+    counties = any(reg.get(c).kind == "county" for c in wanted if c != ENGLAND)
+    for y in sorted({o.year for o in rows}) if counties else ():
+        this_year = {o.gss: o.value for o in rows if o.year == y}
+        period = next(o.period for o in rows if o.year == y)
+        trend += [(c, y, period, v) for c, v in county_values(ind, this_year, y).items()
+                  if c in wanted]  # fmt: skip
     result["trend"] = [
-        {"gss": o.gss, "name": "England" if o.gss == ENGLAND else reg.get(o.gss).nice_name,
-         "role": "england" if o.gss == ENGLAND else _role(o.gss, gss, near_set),
-         "year": o.year, "period": o.period, "value": o.value}
-        for o in rows if o.gss in wanted
+        {"gss": code, "name": "England" if code == ENGLAND else reg.get(code).nice_name,
+         "role": "england" if code == ENGLAND else _role(code, gss, near_set),
+         "year": y, "period": period, "value": value}
+        for code, y, period, value in sorted(trend, key=lambda t: (t[1], t[0]))
     ]  # fmt: skip
     return result
 
