@@ -322,7 +322,7 @@ place is not an authority in the register, so none is marked.{% endif %}</p>
 <section aria-labelledby="map">
 <h2 id="map">Spending per head</h2>
 <div class="pair">
-<div id="places-map" class="chart" role="img" aria-label="Map of England's authorities shaded
+<div id="places-map" class="chart" role="figure" aria-label="Map of England's authorities shaded
  by spending per head; the table below holds the same figures"></div>
 </div>
 <p>Drawn from the 2013 district boundaries; an authority formed since from several districts is

@@ -343,7 +343,7 @@ or the CSV.</p>{% endif %}
 with months missing is counted for the months it has, not scaled up to a year.
 <a class="download" href="/quality/months.csv">Download as CSV</a></p>
 <div class="pair">
-<div id="months-chart" class="chart short" role="img" aria-label="Heatmap of the months each body's
+<div id="months-chart" class="chart short" role="figure" aria-label="Heatmap of the months each body's
  payments cover; the table beside it holds the same"></div>
 <table>
 <caption>Months covered by each body's payments</caption>
@@ -367,7 +367,7 @@ with months missing is counted for the months it has, not scaled up to a year.
 given a theme by the rules, by the learned model, or left unclassified.
 <a class="download" href="/quality/classification.csv">Download as CSV</a></p>
 <div class="pair">
-<div id="class-chart" class="chart short" role="img" aria-label="Stacked bars of the share of each
+<div id="class-chart" class="chart short" role="figure" aria-label="Stacked bars of the share of each
  body's payments classified by rules, by the model and not at all; the table beside it holds
  the same figures"></div>
 <table>
@@ -417,7 +417,7 @@ services and the residual is the outturn less the payments ({{ r.residual_why }}
 residual is a service whose payments (gross) exceed its net outturn.
 <a class="download" href="/quality/reconciliation.csv">Download as CSV</a></p>
 <div class="pair">
-<div id="recon-chart" class="chart short" role="img" aria-label="Bars of each service's outturn
+<div id="recon-chart" class="chart short" role="figure" aria-label="Bars of each service's outturn
  split into payments and residual; the table beside it holds the same figures"></div>
 <table>
 <caption>Outturn, payments counted and residual, by service</caption>
