@@ -349,10 +349,10 @@ def years() -> list[str]:
 
 
 def _rows(table: Any, **equal: str) -> list[OutturnLine]:
-    import pyarrow.compute as pc
+    from totalplace.reference.arrow_filter import is_in
 
     for column, value in equal.items():
-        table = table.filter(pc.equal(table.column(column), value))
+        table = table.filter(is_in(table.column(column), [value]))
     return [OutturnLine(**row) for row in table.to_pylist()]
 
 
@@ -394,14 +394,12 @@ def _year_rows(year: str) -> tuple[OutturnLine, ...]:
 @cache  # a key needs a few lines of every body, not the whole year's rows
 def rows_of_lines(year: str, lines: tuple[str, ...]) -> tuple[OutturnLine, ...]:
     """The authority rows of one year on the given RS lines only."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    from totalplace.reference.arrow_filter import is_in
 
     _check_year(year)
     table = lines_table()
-    table = table.filter(pc.equal(table.column("year"), year))
-    wanted = pa.array(sorted(lines), pa.string())
-    table = table.filter(pc.is_in(table.column("line"), value_set=wanted))
+    table = table.filter(is_in(table.column("year"), [year]))
+    table = table.filter(is_in(table.column("line"), lines))
     return tuple(OutturnLine(**row) for row in table.to_pylist())
 
 

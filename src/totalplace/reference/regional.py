@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from totalplace.errors import SourceError
+from totalplace.reference.arrow_filter import is_in
 from totalplace.reference.places import REGIONS as PLACE_REGIONS
 
 ENGLISH_REGIONS: Final = PLACE_REGIONS  # the nine, spelt as in the place registry
@@ -392,10 +393,9 @@ def _filtered(table: Any, year: str | None, region: str | None, final_only: bool
 
     masks = []
     if year is not None:
-        masks.append(pc.equal(table.column("year").cast(pa.string()), year))
+        masks.append(is_in(table.column("year"), [year]))
     if region is not None:
-        name = normalise_region(region)
-        masks.append(pc.equal(table.column("region").cast(pa.string()), name))
+        masks.append(is_in(table.column("region"), [normalise_region(region)]))
     if final_only:
         masks.append(table.column("final"))
     if not masks:
@@ -421,11 +421,8 @@ def regional_lines(
 def lines_in(year: str, regions: Iterable[str]) -> list[RegionalLine]:
     """The final lines of `year` in any of `regions`, in the table's order: a place's
     count builds only its own regions' lines, not the whole country's."""
-    import pyarrow.compute as pc
-
     table = _filtered(load_regional(), year, None, True)
-    wanted = pa.array(sorted({normalise_region(r) for r in regions}), pa.string())
-    table = table.filter(pc.is_in(table.column("region").cast(pa.string()), value_set=wanted))
+    table = table.filter(is_in(table.column("region"), {normalise_region(r) for r in regions}))
     return [RegionalLine(**row) for row in table.to_pylist()]
 
 
