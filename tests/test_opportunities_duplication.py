@@ -1,13 +1,14 @@
 """Duplicated activity and back office on a count made by hand.
 
-Threeshire has 1,000 people and three agencies, A, B and C:
+Threeshire has 1,000 people and four agencies, A, B, C and D:
 
-* family support: A £600, B £300, C £100 (C's apportioned by a key);
+* family support: A £600, B £300, C £100 from their own payments, and D £200,
+  a national line apportioned by a key (£1,200 in all);
 * roads: A alone, £900;
 * back office: A £100, B £25, C £4.
 
-So A's total is £1,600, B's £325 and C's £104.  Each test works its figures
-from these.
+So A's total is £1,600, B's £325, C's £104 and D's £200.  Each test works its
+figures from these.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def _count() -> PlaceCount:
     lines = [
         _line("A", FAMILY, 600),
         _line("B", FAMILY, 300),
-        _line("C", FAMILY, 100, method="apportioned"),
+        _line("C", FAMILY, 100),
+        _line("D", FAMILY, 200, method="apportioned"),
         _line("A", ROADS, 900),
         _line("A", BACK_OFFICE, 100),
         _line("B", BACK_OFFICE, 25),
@@ -68,25 +70,36 @@ def test_three_agencies_each_over_the_material_share_are_a_duplication_candidate
     """Guards against a theme bought by several agencies going unnoticed, and
     against one agency's theme (roads) or the back office being called
     duplication: family support is a candidate, with each agency's share and
-    spend per head (A: £600 / 1,000 people = 60p)."""
+    spend per head (A: £600 of £1,200 is 50%; £600 / 1,000 people = 60p)."""
     themes = {t.theme: t for t in theme_spend(_count())}
     family = themes[FAMILY]
     assert family.candidate and family.material == ("A", "B", "C")
     assert [(a.agency, a.share, a.per_head_pence) for a in family.agencies] == [
-        ("A", Decimal("0.6000"), 60),
-        ("B", Decimal("0.3000"), 30),
-        ("C", Decimal("0.1000"), 10),
+        ("A", Decimal("0.5000"), 60),
+        ("B", Decimal("0.2500"), 30),
+        ("D", Decimal("0.1667"), 20),
+        ("C", Decimal("0.0833"), 10),
     ]
-    assert [a.apportioned for a in family.agencies] == [False, False, True]
-    assert family.per_head_pence == 100
+    assert family.per_head_pence == 120
     assert not themes[ROADS].candidate
     assert not themes[BACK_OFFICE].candidate  # three bodies, but measured as back office
 
 
+def test_a_national_line_shared_out_by_a_key_is_not_local_duplication() -> None:
+    """Guards against DWP-style apportioned lines making a candidate: D's
+    16.67% is over the material share but all of it is apportioned, so it
+    counts only when the assumption says so."""
+    family = {t.theme: t for t in theme_spend(_count())}[FAMILY]
+    assert [a.agency for a in family.agencies if a.apportioned] == ["D"]
+    assert "D" not in family.material
+    counted = {t.theme: t for t in theme_spend(_count(), count_apportioned=True)}[FAMILY]
+    assert counted.material == ("A", "B", "D", "C")
+
+
 def test_an_agency_under_the_material_share_does_not_make_a_candidate() -> None:
-    """Guards the threshold: at 15% material, C's 10% of family support
-    leaves two agencies, fewer than three."""
-    family = {t.theme: t for t in theme_spend(_count(), Decimal("0.15"))}[FAMILY]
+    """Guards the threshold: at 10% material, C's 8.33% of family support
+    leaves two agencies of their own (D is apportioned), fewer than three."""
+    family = {t.theme: t for t in theme_spend(_count(), Decimal("0.10"))}[FAMILY]
     assert family.material == ("A", "B") and not family.candidate
 
 
@@ -94,7 +107,8 @@ def test_back_office_share_against_the_median_worked_by_hand() -> None:
     """Guards the back-office measure.  Totals: A £1,600, B £325, C £104.
     Shares: A 100/1600 = 6.25%, B 25/325 = 7.69%, C 4/104 = 3.85%; the median
     is A's 6.25%.  B is above it by £25 - 6.25% of £325 = £25 - £20.3125 =
-    £4.6875, i.e. 469 pence to the penny; A and C are not above it."""
+    £4.6875, i.e. 469 pence to the penny; A and C are not above it.  D, all
+    apportioned, is not compared."""
     found = {b.agency: b for b in back_office(_count())}
     assert {a: b.share for a, b in found.items()} == {
         "A": Decimal("0.0625"),

@@ -11,14 +11,20 @@ its functions, which reads the rows behind those lines.
   theme and its spend per head of the place's population.  A theme is a
   candidate when three or more agencies each spend at least the material
   share of it (5% unless the workspace's assumptions say otherwise): three
-  bodies each buying a real part of one service for one population.  The
-  back office is left to its own measure below, and money not classified to
-  a theme says nothing about what was bought.
+  bodies each buying a real part of one service for one population.  An
+  agency whose spend on the theme is all a national line shared out by a key
+  (DWP's benefits, say) is shown but not counted towards the three unless
+  the assumptions say so: that is a national programme, not a local body's
+  activity.  The back office is left to its own measure below, and money not
+  classified to a theme says nothing about what was bought.
 * **Back office.**  Each agency's corporate and back-office theme as a share
   of its total, against the median share of the count's agencies with any
   spend (the middle value; the mean of the two middle ones for an even
   number).  Spend above the median share is the amount by which the body's
-  back office is larger than the typical body's would be at its size.
+  back office is larger than the typical body's would be at its size.  Only
+  agencies counted from their own payments or outturn are compared: a
+  department whose every line is a regional total shared out by a key has a
+  COFOG function ("general public services") there, not an office.
 """
 
 from __future__ import annotations
@@ -81,7 +87,7 @@ class AgencyOnTheme:
     pence: int
     share: Decimal  # of the theme's spend in the place
     per_head_pence: int
-    apportioned: bool  # some of it is a regional line shared out by a key
+    apportioned: bool  # all of it is regional lines shared out by a key
 
 
 @dataclass(frozen=True)
@@ -138,17 +144,20 @@ def _per_head(pence: int, population: int) -> int:
 
 
 def theme_spend(
-    count: PlaceCount, material_share: Decimal = MATERIAL_SHARE, min_agencies: int = MIN_AGENCIES
+    count: PlaceCount,
+    material_share: Decimal = MATERIAL_SHARE,
+    min_agencies: int = MIN_AGENCIES,
+    count_apportioned: bool = False,
 ) -> list[ThemeSpend]:
     """Every theme's agencies, with spend per head, largest theme first."""
     cells: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    keyed: set[tuple[str, str]] = set()
+    own: set[tuple[str, str]] = set()
     for x in count.lines:
         if x.theme in (UNCLASSIFIED, PASS_THROUGH):
             continue
         cells[x.theme][x.agency] += x.pence
-        if x.method == "apportioned":
-            keyed.add((x.theme, x.agency))
+        if x.method != "apportioned":
+            own.add((x.theme, x.agency))
     out = []
     for theme, by_agency in cells.items():
         total = sum(by_agency.values())
@@ -159,13 +168,14 @@ def theme_spend(
                     pence=p,
                     share=_share(p, total),
                     per_head_pence=_per_head(p, count.population),
-                    apportioned=(theme, a) in keyed,
+                    apportioned=(theme, a) not in own,
                 )
                 for a, p in by_agency.items()
             ),
             key=lambda a: (-a.pence, a.agency),
         )
-        material = tuple(a.agency for a in agencies if a.pence > 0 and a.share >= material_share)
+        counted = [a for a in agencies if count_apportioned or not a.apportioned]
+        material = tuple(a.agency for a in counted if a.pence > 0 and a.share >= material_share)
         out.append(
             ThemeSpend(
                 theme=theme,
@@ -205,12 +215,13 @@ def back_office(
     functions from the payments behind its back-office lines."""
     totals: dict[str, int] = defaultdict(int)
     office: dict[str, int] = defaultdict(int)
+    own = {x.agency for x in count.lines if x.method != "apportioned"}
     for x in count.lines:
         totals[x.agency] += x.pence
         if x.theme == BACK_OFFICE:
             office[x.agency] += x.pence
     # exact shares for the median and the spend above it; rounded only to show
-    shares = {a: Fraction(office[a], t) for a, t in totals.items() if t > 0}
+    shares = {a: Fraction(office[a], t) for a, t in totals.items() if t > 0 and a in own}
     mid = median(shares.values())
     functions = back_office_functions(ws, count, engine) if ws is not None else {}
     out = [

@@ -79,6 +79,7 @@ class Assumptions:
     material_share: Decimal
     duplication_min_agencies: int
     duplication_saving: Decimal
+    count_apportioned: bool
     back_office_saving: Decimal
 
     def to_dict(self) -> dict[str, str | int]:
@@ -86,13 +87,15 @@ class Assumptions:
 
 
 # (table, name) in the TOML -> field of Assumptions, and whether it is a share
-_FIELDS = {
+# (True), a whole number (False) or true/false (None)
+_FIELDS: dict[tuple[str, str], tuple[str, bool | None]] = {
     ("shared_supplier", "saving_share"): ("supplier_saving", True),
     ("shared_supplier", "min_agencies"): ("supplier_min_agencies", False),
     ("shared_supplier", "top"): ("supplier_top", False),
     ("duplication", "material_share"): ("material_share", True),
     ("duplication", "min_agencies"): ("duplication_min_agencies", False),
     ("duplication", "saving_share"): ("duplication_saving", True),
+    ("duplication", "count_apportioned"): ("count_apportioned", None),
     ("back_office", "saving_share"): ("back_office_saving", True),
 }
 
@@ -116,8 +119,12 @@ def load_assumptions(root: Path | None = None) -> Assumptions:
     return Assumptions(**values)
 
 
-def _value(path: Path, table: str, name: str, value: Any, share: bool) -> Decimal | int:
+def _value(path: Path, table: str, name: str, value: Any, share: bool | None) -> Decimal | int:
     where = f"{path}: [{table}] {name}"
+    if share is None:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} is {value!r}: give true or false")
+        return value
     if share:
         try:
             got = Decimal(str(value))
@@ -184,7 +191,8 @@ def supplier_items(found: list[SharedSupplier], a: Assumptions) -> list[Opportun
 
 def duplication_items(count: PlaceCount, a: Assumptions) -> list[Opportunity]:
     out = []
-    for t in theme_spend(count, a.material_share, a.duplication_min_agencies):
+    themes = theme_spend(count, a.material_share, a.duplication_min_agencies, a.count_apportioned)
+    for t in themes:
         if not t.candidate:
             continue
         involved = [x for x in t.agencies if x.agency in t.material]
@@ -203,6 +211,9 @@ def duplication_items(count: PlaceCount, a: Assumptions) -> list[Opportunity]:
             f"{pounds(combined)}: {pounds(value)}."
         )
         keyed = any(x.apportioned for x in involved)
+        national = [x.agency for x in t.agencies if x.apportioned and x.agency not in t.material]
+        if national:
+            text += f" Not counted, as lines shared out by a key: {', '.join(national)}."
         out.append(
             Opportunity(
                 kind="duplication",
@@ -221,7 +232,7 @@ def duplication_items(count: PlaceCount, a: Assumptions) -> list[Opportunity]:
 def back_office_items(
     count: PlaceCount, a: Assumptions, ws: Workspace | None, engine: str
 ) -> list[Opportunity]:
-    keyed = {x.agency for x in count.lines if x.method == "apportioned"}
+    keyed = {x.agency for x in count.lines if x.method == "apportioned"}  # some of it
     found = back_office(count, ws, engine)
     out = []
     for b in found:
