@@ -284,3 +284,20 @@ def test_a_county_without_a_value_takes_its_districts_mean_weighted_by_their_peo
     assert kent not in county_values(ind, {**now, kent: 9.9}, "2017-18")
     # years cannot be averaged by people: no derived life expectancy
     assert county_values(indicator("healthy_life_expectancy_male"), now, "2017-18") == {}
+
+
+def test_a_council_made_since_is_the_sum_of_those_it_wholly_replaced() -> None:
+    from totalplace.count.benchmark import council_spend
+    from totalplace.reference.outturn import outturn
+    from totalplace.reference.places import registry
+
+    reg = registry()
+    bucks = "E06000060"  # Buckinghamshire Council, 2020: the county and its four districts
+    before = reg.predecessors(bucks)
+    ecodes = {reg.get(p).ecode for p in before}
+    published = sum(r.pence for r in outturn("2017-18")
+                    if r.ecode in ecodes and r.line == TOTAL_LINE)  # fmt: skip
+    assert len(before) == 5
+    assert council_spend("2017-18")[bucks][TOTAL_LINE] == published
+    # Cumberland took part of Cumbria (split in two): no figure, rather than part of one
+    assert "E06000063" not in council_spend("2017-18")

@@ -171,14 +171,19 @@ def per_person(pence: int | None, people: int | None) -> int | None:
 def council_spend(year: str) -> dict[str, dict[str, int]]:
     """Per current council (GSS code): pence by RS service line and the total, for one year.
 
-    A row whose E-code is not a current council in the register (an abolished
-    district, a police or fire authority) is left out.
+    A council made since (Buckinghamshire in 2020, North Yorkshire in 2023) is
+    the sum of the councils it replaced, when each of them passed wholly to it;
+    one whose area came partly from a council that was split (Cumberland, from
+    Cumbria) has no figure for the years before it, rather than part of one.
+    Police, fire and other authorities are not councils in the register and are
+    left out.
     """
     from totalplace.reference.outturn import outturn
     from totalplace.reference.places import registry
 
     reg = registry()
     spend: dict[str, dict[str, int]] = defaultdict(dict)
+    former: dict[str, dict[str, int]] = defaultdict(dict)
     for row in outturn(year):
         if row.kind != "service" and row.line not in (TOTAL_LINE, *EXTRA_LINES):
             continue
@@ -186,8 +191,15 @@ def council_spend(year: str) -> dict[str, dict[str, int]]:
             authority = reg.by_ecode(row.ecode)
         except ConfigError:
             continue
-        if authority.current:
-            spend[authority.gss][row.line] = row.pence
+        (spend if authority.current else former)[authority.gss][row.line] = row.pence
+    for council in reg.authorities(current_only=True):
+        if council.gss in spend:
+            continue
+        before = [p for p in reg.predecessors(council.gss) if p in former]
+        if before and all(reg.successors(p) == (council.gss,) for p in before):
+            for p in before:
+                for line, pence in former[p].items():
+                    spend[council.gss][line] = spend[council.gss].get(line, 0) + pence
     return dict(spend)
 
 
