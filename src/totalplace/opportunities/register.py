@@ -211,7 +211,11 @@ def duplication_items(count: PlaceCount, a: Assumptions) -> list[Opportunity]:
             f"{pounds(combined)}: {pounds(value)}."
         )
         keyed = any(x.apportioned for x in involved)
-        national = [x.agency for x in t.agencies if x.apportioned and x.agency not in t.material]
+        national = [
+            x.agency
+            for x in t.agencies
+            if x.apportioned and x.share >= a.material_share and x.agency not in t.material
+        ]
         if national:
             text += f" Not counted, as lines shared out by a key: {', '.join(national)}."
         out.append(
@@ -240,15 +244,18 @@ def back_office_items(
             continue
         value = _at(a.back_office_saving, b.above_median_pence)
         text = (
-            f"{b.agency}'s back office is {pounds(b.pence)}, {_pct(b.share)} of its "
+            f"The back office of {b.agency} is {pounds(b.pence)}, {_pct(b.share)} of its "
             f"{pounds(b.total_pence)}, against a median share of {_pct(b.median_share)} "
-            f"across the count's {len(found)} agencies: {pounds(b.above_median_pence)} above "
+            f"across the {len(found)} agencies counted from their own payments or outturn: "
+            f"{pounds(b.above_median_pence)} above "
             f"it. Sharing services to close {_pct(a.back_office_saving)} of that: "
             f"{pounds(value)}."
         )
         parts = [(FUNCTION_LABELS[f], p) for f, p in b.functions.items() if p]
         if parts:
-            text += " From its payments: " + ", ".join(f"{n} {pounds(p)}" for n, p in parts) + "."
+            paid = sum(p for _, p in parts)
+            each = ", ".join(f"{n} {pounds(p)}" for n, p in parts)
+            text += f" Of it, {pounds(paid)} from its payments: {each}."
         out.append(
             Opportunity(
                 kind="back_office",
