@@ -322,3 +322,28 @@ def test_bodies_counted_gross_and_payments_over_outturn_are_shown(tmp_path: Path
     html = client.get("/quality").text
     assert "\u2212£17,000.00" in html and "more than its whole net current expenditure" in html
     assert 'Capital payments</td><td class="money">£42,000.00' in html
+
+
+def test_a_warning_quoting_the_files_lines_is_shown_to_analysts_only(tmp_path: Path) -> None:
+    """A file mixing two encodings is warned of with its first line in each,
+    supplier names and all: a viewer reads what was found, not the lines."""
+    ws = Workspace.create(tmp_path / "ws", DEMO_PLACE, DEMO_YEAR)
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(
+        b"Payment Date,Amount,Supplier Name\n"
+        + "2010-06-01,100.00,Café Rouge Ltd\n".encode()
+        + "2010-06-02,200.00,Crème Brûlée Ltd\n".encode("cp1252")
+    )
+    ingest_files(ws, [mixed], publisher="Northmoor City Council")
+    add_user(ws.root, "vic", "viewer", PASSWORD)
+    add_user(ws.root, "ann", "analyst", PASSWORD)
+    for name, shown in (("ann", True), ("vic", False)):
+        client = TestClient(create_app(ws.root), raise_server_exceptions=False)
+        _log_in(client, name)
+        (f,) = client.get("/api/quality").json()["files"]
+        assert [w["slug"] for w in f["warnings"]] == ["mixed-encoding"]
+        texts = [json.dumps(f), client.get("/quality").text, client.get("/quality/files.csv").text]
+        for text in texts:
+            assert ("Rouge Ltd" in text) is shown, (name, text[:300])
+        if not shown:
+            assert "shown to analysts" in f["warnings"][0]["message"]

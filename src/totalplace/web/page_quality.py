@@ -51,6 +51,8 @@ HOW_LABELS = {
     "values": "its values fit the field (no header names it)",
 }
 FILES_PER_PAGE = 200
+# File warnings whose message quotes whole lines of the file.
+QUOTES_LINES = frozenset({"mixed-encoding"})
 # Kinds of payment the count sets apart from a council's revenue split.
 SET_APART_LABELS = {
     "capital": "Capital payments",
@@ -96,19 +98,36 @@ def _mapping(path: str, details: dict[str, object]) -> list[dict[str, Any]]:
     ]
 
 
-def ingest_files(site: Site) -> list[dict[str, Any]]:
+def _for_viewer(warning: dict[str, str]) -> dict[str, str]:
+    """A file warning a viewer may read: one that quotes whole lines of the
+    file (which hold supplier names, some of them people) says what it found
+    without them."""
+    if warning["slug"] not in QUOTES_LINES:
+        return warning
+    known = FILE_WARNINGS.get(warning["slug"])
+    return {
+        "slug": warning["slug"],
+        "message": (known.help if known else _label(warning["slug"]))
+        + " (the lines it quotes are shown to analysts)",
+    }
+
+
+def ingest_files(site: Site, analyst: bool = True) -> list[dict[str, Any]]:
     """Each file as ``totalplace check --json`` reports it (the same function,
     the same figures), with its issues and mapping labelled for people.  The
     row-level issue list is left out: it is empty in a stored report, and in a
-    fresh one it quotes cells, some of them supplier names."""
+    fresh one it quotes cells, some of them supplier names.  For a viewer
+    (``analyst`` false) a warning quoting the file's lines leaves them out."""
     out = []
     for report in workspace_report(site.ws).files:
         f = report.to_dict()
         details = report.details
         counts = report.issue_counts
+        warnings = report.warnings if analyst else [_for_viewer(w) for w in report.warnings]
         out.append(
             {
                 **{k: v for k, v in f.items() if k not in ("issues", "details")},
+                "warnings": warnings,
                 "name": PurePath(report.path).name,
                 "issues_labelled": [_issue(s, n) for s, n in sorted(counts.items())],
                 "warnings_labelled": [
@@ -117,7 +136,7 @@ def ingest_files(site: Site) -> list[dict[str, Any]]:
                         "label": _label(w["slug"]),
                         "help": getattr(FILE_WARNINGS.get(w["slug"]), "help", ""),
                     }
-                    for w in report.warnings
+                    for w in warnings
                 ],
                 "mapping": _mapping(report.path, details),
                 "dates": details.get("dates", {}),
@@ -259,14 +278,14 @@ def set_apart(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def quality(site: Site) -> dict[str, Any]:
+def quality(site: Site, analyst: bool = True) -> dict[str, Any]:
     """Everything the page shows, as the API gives it."""
     try:
         data: dict[str, Any] | None = read_count(site.root)
         no_count = ""
     except NoCount as exc:
         data, no_count = None, str(exc)
-    files = ingest_files(site)
+    files = ingest_files(site, analyst)
     return {
         "files": files,
         "no_count": no_count,
@@ -343,8 +362,9 @@ or the CSV.</p>{% endif %}
 with months missing is counted for the months it has, not scaled up to a year.
 <a class="download" href="/quality/months.csv">Download as CSV</a></p>
 <div class="pair">
-<div id="months-chart" class="chart short" role="figure" aria-label="Heatmap of the months each body's
- payments cover; the table beside it holds the same"></div>
+<div id="months-chart" class="chart short" role="figure"
+ aria-label="Heatmap of the months each body's payments cover; the table beside it
+ holds the same"></div>
 <table>
 <caption>Months covered by each body's payments</caption>
 <thead><tr><th scope="col">Body</th>{% for m in q.months.months %}<th scope="col">{{ m }}</th>
@@ -367,8 +387,9 @@ with months missing is counted for the months it has, not scaled up to a year.
 given a theme by the rules, by the learned model, or left unclassified.
 <a class="download" href="/quality/classification.csv">Download as CSV</a></p>
 <div class="pair">
-<div id="class-chart" class="chart short" role="figure" aria-label="Stacked bars of the share of each
- body's payments classified by rules, by the model and not at all; the table beside it holds
+<div id="class-chart" class="chart short" role="figure"
+ aria-label="Stacked bars of the share of each body's payments classified by rules,
+ by the model and not at all; the table beside it holds
  the same figures"></div>
 <table>
 <caption>Share of payments classified, by body</caption>
@@ -564,8 +585,8 @@ def add_routes(app: FastAPI, site: Site) -> None:
         who = site.page_user(request)
         if isinstance(who, Response):
             return who
-        _, context = who
-        q = quality(site)
+        user, context = who
+        q = quality(site, user.may("analyst"))
         total = len(q["files"])
         q["files"] = q["files"][:FILES_PER_PAGE]
         return site.page(
@@ -584,7 +605,7 @@ def add_routes(app: FastAPI, site: Site) -> None:
         "classification coverage and reconciliation against outturn",
     )
     def api_quality(user: Viewer, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
-        q = quality(site)
+        q = quality(site, user.may("analyst"))
         files = q.pop("files")
         return {
             "files_total": len(files),
@@ -605,7 +626,7 @@ def add_routes(app: FastAPI, site: Site) -> None:
              f["amount_loaded_pence"], f["amount_quarantined_pence"],
              "; ".join(f"{i['slug']}: {i['rows']}" for i in f["issues_labelled"]),
              "; ".join(w["message"] for w in f["warnings"]), f["message"]]
-            for f in ingest_files(site)
+            for f in ingest_files(site, user.may("analyst"))
         ]  # fmt: skip
         return csv_response("quality-files.csv", header, rows)
 
