@@ -301,3 +301,17 @@ def test_a_council_made_since_is_the_sum_of_those_it_wholly_replaced() -> None:
     assert council_spend("2017-18")[bucks][TOTAL_LINE] == published
     # Cumberland took part of Cumbria (split in two): no figure, rather than part of one
     assert "E06000063" not in council_spend("2017-18")
+
+
+def test_areas_with_no_spending_figure_are_left_out_of_englands_residents_too() -> None:
+    from totalplace.count.benchmark import council_spend, residents
+    from totalplace.reference.places import registry
+
+    figures = council_spend("2017-18")
+    lowest = [a for a in registry().authorities(current_only=True) if a.lowest_tier]
+    without = [a for a in lowest if a.gss not in figures and a.parent_gss not in figures]
+    assert "E06000063" in {a.gss for a in without}  # Cumberland: made from split Cumbria
+    everyone = sum(residents(a.gss, 2017)[0] for a in lowest)
+    england = next(r for r in per_head(TRAFFORD, ["2017-18"])
+                   if r.comparator == "england" and r.line == TOTAL_LINE)  # fmt: skip
+    assert england.population == everyone - sum(residents(a.gss, 2017)[0] for a in without)

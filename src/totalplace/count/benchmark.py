@@ -345,7 +345,10 @@ def per_head(
         spend = council_spend(year)
         lines = sorted({line for s in spend.values() for line in s})
         for group in groups:
-            people, clients = _people(group.members, _mid_year(year))
+            # residents of the areas with a figure: an area with none (a council
+            # made from a split one) is left out above and below the line alike
+            counted = [m for m in group.members if m in spend]
+            people, clients = _people(counted, _mid_year(year))
             for line in lines:
                 amounts = [spend[m][line] for m in group.members if line in spend.get(m, {})]
                 if not amounts:

@@ -188,9 +188,11 @@ def outcome(ind: Indicator, gss: str, year: str, near: Iterable[str]) -> dict[st
     now.update(derived)
     result["england_value"] = england
     spend = _per_head_on(ind.line, year)
-    eng_people = sum(residents(a.gss, int(year[:4]))[0] for a in reg.authorities(
-        current_only=True) if a.lowest_tier)  # fmt: skip
-    eng_pence = sum(lines.get(ind.line, 0) for lines in council_spend(year).values())
+    figures = council_spend(year)
+    areas = [a.gss for a in reg.authorities(current_only=True)
+             if a.lowest_tier and (a.gss in figures or a.parent_gss in figures)]  # fmt: skip
+    eng_people = sum(residents(gss, int(year[:4]))[0] for gss in areas)
+    eng_pence = sum(lines.get(ind.line, 0) for lines in figures.values())
     result["england_per_head_pence"] = per_person(eng_pence, eng_people)
     points = []
     for code, value in sorted(now.items()):
