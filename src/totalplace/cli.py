@@ -1309,6 +1309,61 @@ def grants(
 
 
 @app.command()
+def scenario(
+    directory: Annotated[
+        Path, typer.Argument(help="A counted workspace, or a count's JSON (count, topdown).")
+    ],
+    files: Annotated[list[Path], typer.Argument(help="Scenario files (TOML), side by side.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scenarios as JSON.")] = False,
+) -> None:
+    """What stated changes (efficiency, shared back office, pooled budgets, a
+    shift to prevention) are worth on the count: £, per head, lines, who gains."""
+    from totalplace.errors import ConfigError
+    from totalplace.opportunities.scenarios import count_of, load_scenario, run_scenario
+
+    try:
+        if directory.is_file():
+            try:
+                data = json.loads(directory.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"{directory}: not a count's JSON ({exc})") from exc
+        else:
+            from totalplace.web.reports import read_count
+            from totalplace.workspace import Workspace
+
+            data = read_count(Workspace.open(directory).root)
+        count = count_of(data)
+        results = [run_scenario(count, load_scenario(f)) for f in files]
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({"scenarios": results}, indent=2))
+        return
+    out.print(
+        f"{count.place.name or count.place.spec} {count.year}: count {pounds(count.total_pence)}",
+        highlight=False,
+    )
+    table = Table(title="Scenarios side by side")
+    table.add_column("")
+    for r in results:
+        table.add_column(r["name"], justify="right")
+    rows = {
+        "saving": [pounds(r["saving_pence"]) for r in results],
+        "saving per head": [pounds(r["saving_per_head_pence"] or 0) for r in results],
+        "moved to prevention": [pounds(r["moved_pence"]) for r in results],
+        "pooled": [pounds(r["pooled_pence"]) for r in results],
+        "lines affected": [f"{r['lines_affected']:,}" for r in results],
+        "largest gain": [next(iter(r["gains_by_agency"]), "") for r in results],
+    }
+    for label, cells in rows.items():
+        table.add_row(label, *cells)
+    out.print(table)
+    for r in results:
+        for c in r["changes"]:
+            out.print(f"{r['name']}: {c['description']}: {pounds(c['pence'])}", highlight=False)
+
+
+@app.command()
 def serve(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
     host: Annotated[
