@@ -125,3 +125,8 @@ def test_neighbours_named_in_the_address_are_compared_and_kept_in_links(
 def test_benchmark_comes_after_overview_in_the_navigation_bar(client: TestClient) -> None:
     html = client.get("/benchmark").text
     assert html.index('href="/"') < html.index('href="/benchmark"')
+
+
+def test_a_county_shows_its_districts_mean_where_none_is_published(client: TestClient) -> None:
+    html = client.get("/benchmark?place=Kent&indicator=obese_reception").text
+    assert "Kent (this council)" in html and "(districts' mean)" in html

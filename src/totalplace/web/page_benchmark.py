@@ -127,7 +127,7 @@ endif %}; {{ "higher" if o.higher_is_better else "lower" }} is better.</p>
 <tr><td>{{ p.name }}{% if p.role == "place" %} (this council){% endif %}</td>
 <td class="money">{% if p.per_head_pence is none %}—{% else %}{{ money(p.per_head_pence) }}{%
 endif %}{% if p.spend_of and p.spend_of != p.name %} ({{ p.spend_of }}){% endif %}</td>
-<td class="money">{{ p.value }}</td>
+<td class="money">{{ p.value }}{% if p.derived %} (districts' mean){% endif %}</td>
 <td class="money">{% if p.denominator %}{{ "{:,}".format(p.denominator) }}{% else %}—{% endif
 %}</td><td>{{ p.status or "—" }}</td></tr>
 {% endfor %}
@@ -146,7 +146,8 @@ authority's values (CSV)</a></p>
 <caption>The council, its neighbours and England</caption>
 <thead><tr><th scope="col">Authority</th><th scope="col" class="money">Outcome</th></tr></thead>
 <tbody>
-{% for p in near_points %}<tr><td>{{ p.name }}</td><td class="money">{{ p.value }}</td></tr>
+{% for p in near_points %}<tr><td>{{ p.name }}</td><td class="money">{{ p.value }}{% if
+p.derived %} (districts' mean){% endif %}</td></tr>
 {% endfor %}
 <tr><td>England</td><td class="money">{{ o.england_value if o.england_value is not none else
 "—" }}</td></tr>
