@@ -7,11 +7,14 @@ four agencies at £250 each.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 from totalplace.count.place_count import CountLine, PlaceCount
 from totalplace.opportunities.fragmentation import concentration, fragmentation, hhi
+from totalplace.opportunities.others import opportunities
 from totalplace.reference.places import Place
+from totalplace.workspace import Workspace
 
 FAMILY = "children_and_families"
 ROADS = "environment_and_transport"
@@ -78,3 +81,31 @@ def test_unclassified_and_pass_through_money_is_no_theme_to_fragment() -> None:
     lines = [_line(a, "unclassified", 100) for a in "ABCD"]
     lines += [_line(a, "pass_through", 100) for a in "ABCD"]
     assert fragmentation(_count(lines)) == []
+
+
+def test_register_items_for_fragmentation_prevention_and_workspace_scenarios(
+    workspace: Workspace,
+) -> None:
+    """Guards the register's three kinds from this module: youth work split
+    four ways is a fragmentation item at 1% of the £750 outside the largest
+    agency (£7.50); family support's acute £100 (of £1,000) gives a one-point
+    shift of £10; a scenario in DIR/scenarios saving 10% of roads is £90."""
+    lines = [
+        _line("A", FAMILY, 900), _line("B", FAMILY, 100),
+        _line("A", ROADS, 900),
+        *(_line(a, YOUTH, 250) for a in "ABCD"),
+    ]  # fmt: skip
+    lines[1] = replace(lines[1], tier="acute")
+    (workspace.root / "scenarios").mkdir()
+    (workspace.root / "scenarios" / "roads.toml").write_text(
+        '[scenario]\nname = "Roads"\n[[change]]\nkind = "efficiency"\npercent = 10\n'
+        'theme = "environment_and_transport"\n'
+    )
+    items = opportunities(_count(lines).to_dict(), workspace)
+    got = {(x.kind, x.subject): x for x in items}
+    assert got[("fragmentation", YOUTH)].value_pence == 750
+    assert got[("fragmentation", YOUTH)].agencies == ("A", "B", "C", "D")
+    assert ("fragmentation", FAMILY) not in got
+    assert got[("prevention_shift", FAMILY)].value_pence == 1000
+    assert got[("scenario", "roads")].value_pence == 9000
+    assert {x.kind for x in items} == {"fragmentation", "prevention_shift", "scenario"}
