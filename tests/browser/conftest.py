@@ -40,6 +40,7 @@ USERS = {"vera": "viewer", "ann": "analyst", "ada": "admin"}
 # Plotly draws after the page's script runs; a chart not drawn in this time is
 # a chart that failed.
 DRAW_MS = 10_000
+NAVIGATION_MS = 90_000
 
 
 def _missing() -> str | None:
@@ -224,8 +225,20 @@ class Browsing:
         return undrawn
 
 
-def _browsing(browser: Any, server: LiveServer, viewport: tuple[int, int]) -> Iterator[Browsing]:
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+def browsing(
+    browser: Any,
+    server: LiveServer,
+    viewport: tuple[int, int] = VIEWPORTS[0],
+    storage_state: Any = None,
+) -> Iterator[Browsing]:
+    """A watched page in a fresh context; ``storage_state`` (cookies saved
+    from another context) logs it in as that context was."""
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, storage_state=storage_state
+    )
+    # a page computed on a busy shared machine may take a while; a page that
+    # never loads still fails
+    context.set_default_navigation_timeout(NAVIGATION_MS)
     page = context.new_page()
     watch = Watch(server.url)
     watch.attach(page)
@@ -238,10 +251,10 @@ def _browsing(browser: Any, server: LiveServer, viewport: tuple[int, int]) -> It
 @pytest.fixture
 def at_desk(browser: Any, open_server: LiveServer) -> Iterator[Browsing]:
     """The open dashboard (no login), at 1366x768."""
-    yield from _browsing(browser, open_server, VIEWPORTS[0])
+    yield from browsing(browser, open_server, VIEWPORTS[0])
 
 
 @pytest.fixture
 def locked(browser: Any, login_server: LiveServer) -> Iterator[Browsing]:
     """The dashboard that asks for a login, at 1366x768, not logged in yet."""
-    yield from _browsing(browser, login_server, VIEWPORTS[0])
+    yield from browsing(browser, login_server, VIEWPORTS[0])

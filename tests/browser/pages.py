@@ -6,20 +6,32 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-# Importing the app imports every page module in PAGES, each adding itself to
-# the navigation bar: the tests parametrise over the bar as it is.
-from totalplace.web.app import create_app  # noqa: F401  (fills NAV)
+from totalplace.web.app import create_app
 from totalplace.web.templates import NAV
 
-# The pages a user reaches from the navigation bar, and the deeper pages
-# reached from a chart or a table (filled in from the demo's count).
-PAGES: list[tuple[str, str]] = list(NAV)
-DEEP = ["theme", "drill"]
+
+def _navigation_bar() -> list[tuple[str, str]]:
+    """The navigation bar as the app builds it: a page module adds itself
+    when imported or when its routes are added, so an app is built (over an
+    empty workspace) before the bar is read."""
+    from totalplace.workspace import Workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        create_app(Workspace.create(Path(tmp) / "ws", ["E99999901"], "2010-11").root)
+    return list(NAV)
+
+
+# The pages a user reaches from the navigation bar (the tests parametrise over
+# it, so a new page is covered as soon as it is in the bar), and the deeper
+# pages reached from a chart or a table (filled in from the demo's count).
+PAGES: list[tuple[str, str]] = _navigation_bar()
+DEEP = ["theme", "drill", "case"]
 
 # Payees the demo pays that are people, redactions or companies: names a
 # viewer must never see (public bodies may appear as transfers' payees).
@@ -56,8 +68,11 @@ def transaction_cells(root: Path) -> dict[tuple[str, str], int]:
 
 
 def deep_path(root: Path, which: str) -> str:
-    """The theme page of the largest theme, or the drill-down of the largest
-    cell from payments."""
+    """The theme page of the largest theme, the drill-down of the largest
+    cell from payments, or the page of the first business case the demo
+    puts in its workspace."""
+    if which == "case":
+        return f"/cases/{min(p.stem for p in (root / 'cases').glob('*.toml'))}"
     agency, theme = max(transaction_cells(root).items(), key=lambda kv: kv[1])[0]
     if which == "theme":
         return f"/themes/{theme}"

@@ -4,13 +4,15 @@ an admin)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import Browsing
-from tests.browser.pages import PAGES, deep_path, drill_path, private_payees, slug
+from tests.browser.conftest import Browsing, LiveServer, browsing
+from tests.browser.pages import DEEP, PAGES, deep_path, drill_path, private_payees, slug
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +20,22 @@ def payees(demo_dir: Path) -> dict[str, tuple[str, str]]:
     names = private_payees(demo_dir / "workspace")
     assert len(names) >= 10, names  # the demo pays companies and people
     return names
+
+
+@pytest.fixture(scope="module")
+def as_viewer(browser: Any, login_server: LiveServer) -> Any:
+    """The cookies of vera (a viewer) logged in once, for the tests that look
+    at page after page as her."""
+    for b in browsing(browser, login_server):
+        b.log_in("vera")
+        assert _at(b, "/"), b.page.url
+        return b.page.context.storage_state()
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def viewer(browser: Any, login_server: LiveServer, as_viewer: Any) -> Iterator[Browsing]:
+    yield from browsing(browser, login_server, storage_state=as_viewer)
 
 
 def _at(b: Browsing, path: str) -> bool:
@@ -57,38 +75,34 @@ def test_a_wrong_password_is_refused_on_the_form(locked: Browsing) -> None:
     assert _at(locked, "/login")
 
 
-@pytest.mark.parametrize(
-    "path", [pytest.param(p, id=slug(label)) for label, p in PAGES] + ["theme", "drill"]
-)
+@pytest.mark.parametrize("path", [pytest.param(p, id=slug(label)) for label, p in PAGES] + DEEP)
 def test_a_viewer_sees_no_supplier_name_on_any_page(
-    locked: Browsing, path: str, payees: dict[str, tuple[str, str]], demo_dir: Path
+    viewer: Browsing, path: str, payees: dict[str, tuple[str, str]], demo_dir: Path
 ) -> None:
     """A viewer sees totals only: no company, person or redaction the place
     paid appears on any page they can open, the drill-down included."""
     if not path.startswith("/"):
         path = deep_path(demo_dir / "workspace", path)
-    locked.log_in("vera")
-    assert _at(locked, "/"), locked.page.url
-    locked.watch.expected.add(urlsplit(path).path)  # a refusal may come as a 403 page
-    response = locked.goto(path)
+    viewer.watch.expected.add(urlsplit(path).path)  # a refusal may come as a 403 page
+    response = viewer.goto(path)
     assert response is not None
-    text = locked.page.content()
+    assert not _at(viewer, "/login"), "the viewer's session was not kept"
+    text = viewer.page.content()
     shown = [name for name in payees if name in text or name.replace("'", "&#39;") in text]
     assert not shown, f"{path} shows a viewer these payees: {shown}"
-    assert not locked.watch.problems, "\n".join(locked.watch.problems)
+    assert not viewer.watch.problems, "\n".join(viewer.watch.problems)
 
 
-def test_a_viewer_gets_the_refusal_on_a_drill_page(locked: Browsing, demo_dir: Path) -> None:
+def test_a_viewer_gets_the_refusal_on_a_drill_page(viewer: Browsing, demo_dir: Path) -> None:
     path = deep_path(demo_dir / "workspace", "drill")
-    locked.log_in("vera")
-    locked.watch.expected.add("/drill")
-    locked.goto(path)
-    body = locked.page.locator("main").inner_text()
+    viewer.watch.expected.add("/drill")
+    viewer.goto(path)
+    body = viewer.page.locator("main").inner_text()
     assert "viewer" in body and "analyst" in body, body[:500]
     # the rows' own route refuses the viewer too, in the one error shape
     query = parse_qs(urlsplit(path).query)
     api = f"/api/cells/{query['agency'][0]}/{query['theme'][0]}/rows?limit=1"
-    got = locked.page.request.get(locked.server + api)
+    got = viewer.page.request.get(viewer.server + api)
     assert got.status == 403 and got.json()["error"]["type"] == "Forbidden"
 
 
