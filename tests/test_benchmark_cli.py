@@ -93,3 +93,17 @@ def test_summary_says_when_no_value_is_published_for_the_council() -> None:
             {"gss": "E07000105", "value": 9.0, "status": "within"}]}],
     }  # fmt: skip
     assert summary_lines(data) == ["Obese 4-5 year olds (%): no value published for Kent"]
+
+
+def test_benchmark_without_neighbours_named_takes_the_15_nearest(tmp_path: Path) -> None:
+    from totalplace.reference.neighbours import nearest
+
+    code, out = _run("--place", "Trafford", "--year", "2017-18", "--indicator", "neet",
+                     "--reports", str(tmp_path), "--json")  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    expected = [n.gss for n in nearest(TRAFFORD, 15).neighbours]
+    assert [n["gss"] for n in data["neighbours"]] == expected
+    distances = [n["distance"] for n in data["neighbours"]]
+    assert distances == sorted(distances)
+    assert "nearest statistical neighbours" in data["neighbours_source"]

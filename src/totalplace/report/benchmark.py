@@ -54,29 +54,24 @@ def spend_year(year: str) -> tuple[str, str | None]:
     return near, f"no Revenue Outturn for {year}: spending is {near}'s, the nearest year shipped"
 
 
-def neighbours_of(gss: str, given: Sequence[str] = ()) -> tuple[list[str], str]:
-    """The neighbours to compare with: those given, else the nearest statistical
-    neighbours; and where they came from."""
+def neighbours_of(gss: str, given: Sequence[str] = ()) -> tuple[list[dict[str, Any]], str]:
+    """The neighbours to compare with, nearest first: those given, else the
+    nearest statistical neighbours of the same tier
+    (:func:`totalplace.reference.neighbours.nearest`); and where they came from."""
+    from totalplace.reference.neighbours import nearest
     from totalplace.reference.places import registry
 
     reg = registry()
     if given:
-        return [reg.lookup(n).gss for n in given], "given"
+        named = [reg.lookup(n) for n in given]
+        return [{"gss": a.gss, "name": a.nice_name, "distance": None} for a in named], "given"
     try:
-        from totalplace.reference.neighbours import (  # type: ignore[import-not-found,unused-ignore]
-            nearest,
-        )
-
-        found: Any = nearest(gss, NEIGHBOURS)
-    except (ImportError, AttributeError):
-        return [], (
-            "nearest neighbours are not shipped yet: name the councils to compare with "
-            "(--neighbours, or ?neighbours= on the dashboard)"
-        )
-    # a list of {"gss", ...} as agreed, or an object holding .neighbours
-    listed = getattr(found, "neighbours", found)
-    codes = [n["gss"] if isinstance(n, dict) else n.gss for n in listed]
-    return codes, f"the {len(codes)} nearest statistical neighbours of the same tier"
+        found = nearest(gss, NEIGHBOURS)
+    except ConfigError as exc:  # a council with no neighbour indicators
+        return [], f"no nearest neighbours: {exc}"
+    listed = [{"gss": n.gss, "name": reg.get(n.gss).nice_name, "distance": round(n.distance, 4)}
+              for n in found.neighbours]  # fmt: skip
+    return listed, f"the {len(listed)} nearest statistical neighbours of the same tier"
 
 
 def denominator(basis: str, gss: str, year: str) -> int | None:
@@ -258,7 +253,8 @@ def benchmark(
     reg = registry()
     council = reg.require_current(reg.lookup(place).gss)
     used, note = spend_year(year)
-    near, source = neighbours_of(council.gss, neighbours)
+    listed, source = neighbours_of(council.gss, neighbours)
+    near = [n["gss"] for n in listed]
     chosen = [i for i in INDICATORS if not indicators or i.id in indicators]
     unknown = sorted(set(indicators) - {i.id for i in INDICATORS})
     if unknown:
@@ -275,7 +271,7 @@ def benchmark(
         "spend_year": used,
         "notes": [n for n in (note,) if n],
         "prices": prices or used,
-        "neighbours": [{"gss": n, "name": reg.get(n).nice_name} for n in near],
+        "neighbours": listed,
         "neighbours_source": source,
         "per_head": [h.to_dict() for h in heads],
         "themes": themes,
