@@ -60,6 +60,7 @@ TIMEOUT_S = 30.0
 # p95 targets in milliseconds; the baseline has none (it is the yardstick)
 TARGETS_MS = {"overview": 100.0, "theme": 100.0, "drill-down": 300.0}
 ORDER = ("overview", "theme", "drill-down", "baseline")
+SOLO_REPEATS = 5
 
 
 def counted(ws: Workspace) -> float | None:
@@ -175,6 +176,23 @@ def client(url: str, paths: dict[str, str], start: int, until: float, tally: Tal
             tally.add(name, (time.perf_counter() - began) * 1000, error)
 
 
+def solo(url: str, paths: dict[str, str], repeats: int) -> dict[str, float]:
+    """Each address asked for alone, one request at a time: the median
+    milliseconds, what one user waits when no one else is asking."""
+    import httpx
+
+    out: dict[str, float] = {}
+    with httpx.Client(base_url=url, timeout=120) as http:
+        for name, path in paths.items():
+            times = []
+            for _ in range(repeats):
+                began = time.perf_counter()
+                http.get(path)
+                times.append((time.perf_counter() - began) * 1000)
+            out[name] = percentile(times, 50)
+    return out
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile by the nearest-rank rule (no interpolation)."""
     ordered = sorted(values)
@@ -196,18 +214,18 @@ def run_load(url: str, paths: dict[str, str], clients: int, seconds: float) -> T
     return tally
 
 
-def table(tally: Tally, seconds: float) -> tuple[list[str], bool]:
+def table(tally: Tally, seconds: float, alone: dict[str, float]) -> tuple[list[str], bool]:
     base95 = percentile(tally.ms["baseline"], 95)
     rows = [
-        "| address | requests | per second | p50 (ms) | p95 (ms) | p99 (ms) "
+        "| address | alone, p50 (ms) | requests | per second | p50 (ms) | p95 (ms) | p99 (ms) "
         "| p95 / baseline | errors | p95 target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     ok = True
     for name in ORDER:
         ms = tally.ms.get(name, [])
         if not ms:
-            rows.append(f"| {name} | 0 | | | | | | | |")
+            rows.append(f"| {name} | {alone.get(name, 0):.1f} | 0 | | | | | | | |")
             ok = False
             continue
         p50, p95, p99 = (percentile(ms, q) for q in (50, 95, 99))
@@ -220,7 +238,8 @@ def table(tally: Tally, seconds: float) -> tuple[list[str], bool]:
             verdict = f"< {target:.0f} ms: {'PASS' if met else 'FAIL'}"
         ok = ok and errors == 0
         rows.append(
-            f"| {name} | {len(ms):,} | {len(ms) / seconds:.1f} | {p50:.1f} | {p95:.1f} "
+            f"| {name} | {alone.get(name, 0):.1f} | {len(ms):,} | {len(ms) / seconds:.1f} "
+            f"| {p50:.1f} | {p95:.1f} "
             f"| {p99:.1f} | {p95 / base95:.1f}x | {errors} | {verdict} |"
         )
     return rows, ok
@@ -232,12 +251,13 @@ def section(
     seconds: float,
     paths: dict[str, str],
     tally: Tally,
+    alone: dict[str, float],
     count_s: float | None,
     load: tuple[tuple[float, float, float], tuple[float, float, float]],
 ) -> str:
     m = ingest_bench.machine()
     now = datetime.now(UTC)
-    lines, ok = table(tally, seconds)
+    lines, ok = table(tally, seconds, alone)
     kinds = sorted({e for errs in tally.errors.values() for e in errs})
     out = [
         f"## {now:%Y-%m-%d %H:%M} UTC: serve, {rows:,} transactions, "
@@ -250,6 +270,8 @@ def section(
         f"clients: {clients} threads with httpx in one other process on the same machine, "
         "each asking for the four addresses in turn.",
         "- Addresses: " + "; ".join(f"{k} `{v}`" for k, v in paths.items()),
+        f"- Alone: each address asked for {SOLO_REPEATS} times by one client before the load "
+        "(the median); then the clients together.",
         "- Load average (1, 5, 15 min) before: "
         + ", ".join(f"{x:.1f}" for x in load[0])
         + "; after: "
@@ -284,6 +306,8 @@ def main(argv: list[str] | None = None) -> None:
         for name, path in paths.items():  # warm up, and fail early on a missing page
             response = httpx.get(server.url + path, timeout=120)
             print(f"{name}: {path} -> {response.status_code}", flush=True)
+        alone = solo(server.url, paths, SOLO_REPEATS)
+        print("alone, p50 ms: " + json.dumps({k: round(v, 1) for k, v in alone.items()}))
         load_before = os.getloadavg()
         print(f"{args.clients} clients for {args.seconds:.0f} s ...", flush=True)
         tally = run_load(server.url, paths, args.clients, args.seconds)
@@ -291,7 +315,14 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         server.stop()
     text = section(
-        args.rows, args.clients, args.seconds, paths, tally, count_s, (load_before, load_after)
+        args.rows,
+        args.clients,
+        args.seconds,
+        paths,
+        tally,
+        alone,
+        count_s,
+        (load_before, load_after),
     )
     print(text)
     if not args.no_record:
