@@ -21,6 +21,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from totalplace.classify.taxonomy import theme_label
+from totalplace.count.place_count import PlaceCount
 from totalplace.count.trace import (
     ROW_SORTS,
     QueryTimeLimit,
@@ -84,11 +85,18 @@ def row_query(
 
 
 def cell_rows(
-    site: Site, agency: str, theme: str, query: RowQuery, limit: int, offset: int
+    site: Site,
+    agency: str,
+    theme: str,
+    query: RowQuery,
+    limit: int,
+    offset: int,
+    count: PlaceCount | None = None,
 ) -> Trace:
     """One page of a cell's rows as ``query`` asks, or a 404 naming the
-    nearest agencies when the count has no such cell."""
-    count = place_count(site.count_data())
+    nearest agencies when the count has no such cell (``count``: the count
+    the caller has read already, read here otherwise)."""
+    count = count or place_count(site.count_data())
     try:
         found = trace(
             site.ws, count, agency, theme, limit, query=query, offset=offset, seconds=QUERY_SECONDS
@@ -286,7 +294,7 @@ def _page(site: Site, request: Request, user: User, context: dict[str, Any]) -> 
     if not analyst or not base["has_payments"]:
         return site.page("drill.html", **base)
     try:
-        return _rows_page(site, request, name, theme, base)
+        return _rows_page(site, request, count, name, theme, base)
     except ApiError as exc:
         if exc.type != "QueryTimeLimit":
             raise
@@ -309,7 +317,12 @@ def _day(text: str | None) -> date | None:
 
 
 def _rows_page(
-    site: Site, request: Request, agency: str, theme: str, base: dict[str, Any]
+    site: Site,
+    request: Request,
+    count: PlaceCount,
+    agency: str,
+    theme: str,
+    base: dict[str, Any],
 ) -> Response:
     """The analyst's part of the page: the cell's rows, one page, with the
     filter form, sortable headings, paging and the CSV link.  An address a
@@ -323,7 +336,7 @@ def _rows_page(
     offset = _int(p.get("offset"), 0, 0, MAX_DEPTH - limit)
     date_from, date_to = _day(p.get("date_from")), _day(p.get("date_to"))
     query = row_query(sort, order, supplier, date_from, date_to)
-    found = cell_rows(site, agency, theme, query, limit, offset)
+    found = cell_rows(site, agency, theme, query, limit, offset, count)
     order = "desc" if query.descending else "asc"
     keep = {"agency": agency, "theme": theme, "sort": sort, "order": order,
             "supplier": query.supplier, "date_from": date_from, "date_to": date_to}  # fmt: skip

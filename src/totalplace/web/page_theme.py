@@ -169,9 +169,10 @@ class NationalFigures:
 
     @staticmethod
     def compute(year: str) -> dict[str, Any]:
-        from totalplace.count.national import topdown_all
+        # the Places page's copy, so the server works each year out once
+        from totalplace.web.page_places import national_count
 
-        return topdown_all(year)
+        return national_count(year)
 
     def get(self, year: str) -> dict[str, Any] | None:
         """The figures for ``year``, or None while they are being worked out;
@@ -230,11 +231,9 @@ def per_head(data: dict[str, Any], theme: str) -> dict[str, Any]:
         return out
     try:
         national = NATIONAL.get(year)
-    except (ImportError, AttributeError):
-        out["reason"] = "the national figures are not available yet in this version"
-        return out
-    except TotalPlaceError as exc:
-        out["reason"] = f"the national figures for {year} cannot be worked out: {exc}"
+    except (TotalPlaceError, ApiError) as exc:
+        why = exc.detail if isinstance(exc, ApiError) else exc
+        out["reason"] = f"the national figures for {year} cannot be worked out: {why}"
         return out
     if national is None:
         out["pending"] = True
@@ -351,6 +350,9 @@ out by key, the same method for each)</caption>
 <tr><td>England</td><td class="money">{{ money(ph.england_pence) }}</td></tr>
 </tbody>
 </table>
+<p>A region's spending is shared among its authorities by keys (population, need, sites), so
+a place differs from its region only as far as its keys do: the same figure means the theme
+is shared by head of population alone.</p>
 {% else %}
 <p>Not available: {{ ph.reason }}.</p>
 {% endif %}
