@@ -298,7 +298,8 @@ def quality(site: Site, analyst: bool = True) -> dict[str, Any]:
 
 QUALITY = """{% extends "base.html" %}
 {% block main %}
-<style>.chart.short { min-height: 0; } td.issues { min-width: 22rem; }
+<style>.chart.short { min-height: 0; } table.files { font-size: 0.9rem; }
+td.name { overflow-wrap: anywhere; max-width: 12rem; } td.issues { min-width: 15rem; }
 td.issues ul { margin: 0; padding-left: 1rem; }</style>
 <section aria-labelledby="files">
 <h2 id="files">Ingest issues by file</h2>
@@ -307,7 +308,7 @@ td.issues ul { margin: 0; padding-left: 1rem; }</style>
 <p>Rows loaded are counted; rows quarantined are kept aside and not counted (the
 <code>totalplace check</code> report, file by file).
 <a class="download" href="/quality/files.csv">Download as CSV</a></p>
-<table>
+<table class="files">
 <thead><tr><th scope="col">File</th><th scope="col">Publisher</th><th scope="col">Status</th>
 <th scope="col" class="money">Rows read</th><th scope="col" class="money">Loaded</th>
 <th scope="col" class="money">Quarantined</th><th scope="col" class="money">Amount loaded</th>
@@ -315,7 +316,7 @@ td.issues ul { margin: 0; padding-left: 1rem; }</style>
 </tr></thead>
 <tbody>
 {% for f in q.files %}
-<tr><td>{{ f.name }}</td><td>{{ f.publisher or "" }}</td><td>{{ f.status }}</td>
+<tr><td class="name">{{ f.name }}</td><td>{{ f.publisher or "" }}</td><td>{{ f.status }}</td>
 <td class="money">{{ "{:,}".format(f.rows_read) }}</td>
 <td class="money">{{ "{:,}".format(f.rows_loaded) }}</td>
 <td class="money">{{ "{:,}".format(f.rows_quarantined) }}</td>
@@ -343,7 +344,7 @@ or the CSV.</p>{% endif %}
 <th scope="col">What its values are</th></tr></thead>
 <tbody>
 {% for f in q.files %}{% for m in f.mapping %}
-<tr><td>{{ m.file }}</td><td>{{ m.field_label }}</td><td>{{ m.column }}</td>
+<tr><td class="name">{{ m.file }}</td><td>{{ m.field_label }}</td><td>{{ m.column }}</td>
 <td>{{ m.how_label }}{% if m.why %} ({{ m.why }}){% endif %}</td>
 <td class="money">{{ share(m.confidence) }}</td>
 <td>{{ m["values"] }}{% for r in m.rejected %}<br>Not "{{ r.column }}": {{ r.reason }}{% endfor %}
