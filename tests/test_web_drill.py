@@ -299,7 +299,8 @@ def test_an_apportioned_line_shows_its_key_year_and_share_to_a_viewer(tmp_path: 
     )
     assert page.status_code == 200, page.text
     html = page.text
-    assert "<td>Apportioned by a key</td>" in html and "<td>population</td>" in html
+    assert "<td>Apportioned by a key</td>" in html
+    assert "<td>Residents (mid-year population)</td>" in html  # the key in words
     assert "<td>2010</td>" in html and "share 0.012345" in html
     assert "key from the 2011 census" in html and pounds(123_456) in html
     assert "They agree." not in html  # no rows stand behind an apportioned line
@@ -325,3 +326,11 @@ def test_a_query_past_its_time_limit_is_stopped_and_said(
     assert page.status_code == 503
     assert "cannot be listed" in page.text and pounds(pence) in page.text  # the lines still show
     assert time.monotonic() - started < 30
+
+
+def test_every_apportionment_key_is_named_in_words() -> None:
+    """Guards against a key added to the count showing as its id on the page."""
+    from totalplace.count.keys import KEYS
+
+    assert set(KEYS) <= set(page_drill.KEY_LABELS)
+    assert all("_" not in label for label in page_drill.KEY_LABELS.values())

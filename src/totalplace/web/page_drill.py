@@ -226,6 +226,30 @@ _COLUMNS = (
 )
 
 
+# The apportionment keys (count/keys.py KEYS, "site" and "outturn") as
+# data/apportionment_keys.toml describes them, in a finance officer's words.
+KEY_LABELS = {
+    "population": "Residents (mid-year population)",
+    "population_65plus": "Residents aged 65 and over",
+    "children": "Children (residents under 16)",
+    "income_deprived": "Residents in income deprivation (IoD income domain)",
+    "employment_deprived": "Residents in employment deprivation (IoD employment domain)",
+    "children_income_deprived": "Children in income-deprived families (IDACI)",
+    "older_income_deprived": "Older people in income deprivation (IDAOPI)",
+    "deprivation_weighted": "Residents weighted by deprivation (IMD score)",
+    "police_force": "Police spending of the force serving each authority",
+    "fire_authority": "Fire spending of the authority serving each area",
+    "transport_body": "Transport spending of the bodies serving each authority",
+    "site": "The authority where the site is",
+    "outturn": "The body's own published outturn",
+}
+
+
+def key_label(key: str) -> str:
+    """An apportionment key in words (a key of a user's own file: its id in words)."""
+    return KEY_LABELS.get(key, key.replace("_", " ").strip().capitalize())
+
+
 def _href(path: str, params: dict[str, Any]) -> str:
     return f"{path}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
 
@@ -246,7 +270,7 @@ def _lines_for_page(lines: list[dict[str, Any]], analyst: bool) -> list[dict[str
         out.append({
             "method": method_label(str(x["method"])),
             "tier": tier_label(str(x["tier"])),
-            "key": x.get("key", ""),
+            "key": key_label(str(x["key"])) if x.get("key") else "",
             "key_year": x.get("key_year", ""),
             "source": x.get("source", "") if own else "its payments in the year",
             "basis": x.get("basis", ""),
