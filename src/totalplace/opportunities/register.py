@@ -9,9 +9,9 @@ description says how its figure was worked.
 
 * ``shared_supplier``: a supplier paid by several agencies; value = the
   joint-procurement saving share (5%) of their combined spend with it.
-  Confidence high when every agency's files spell it the same and each paid
-  it at least three times; medium when it was matched across spellings or
-  from fewer payments.
+  Confidence high when every agency's files spell it the same (capitals
+  aside) and each paid it at least three times; medium when it was matched
+  across spellings or from fewer payments.
 * ``duplication``: a theme bought by three or more agencies each spending a
   material share of it; value = the alignment saving share (2%) of their
   combined spend on it.  Confidence medium from the agencies' own payments
@@ -173,7 +173,9 @@ def supplier_items(found: list[SharedSupplier], a: Assumptions) -> list[Opportun
                 f"coefficient of variation {d.cv}, interquartile ratio {d.iqr_ratio or 'n/a'} "
                 f"over {d.payments:,} payments."
             )
-        same = len(s.names) == 1 and all(x.payments >= 3 for x in s.agencies)
+        # the same name but for capitals is the same spelling
+        one = len({n.casefold() for n in s.names}) == 1
+        same = one and all(x.payments >= 3 for x in s.agencies)
         out.append(
             Opportunity(
                 kind="shared_supplier",
