@@ -1,0 +1,424 @@
+"""Reading agencies' person-level extracts into one shape Splink can compare.
+
+Each column is given a role (first name, surname, date of birth, postcode...)
+from its header, using the synonyms in ``data/link_headers.toml``; a column the
+headers do not name is recognised from its values when at least 80% of its
+filled cells look like one thing (dates of birth, UK postcodes, NHS numbers
+with a valid check digit, UPNs, National Insurance numbers).  A profile
+(``--profile FILE``, a TOML ``[columns]`` table of role = "header") overrides
+both.  Values are then normalised so that spelling of case, spaces and
+punctuation never decides a match: names lower-case letters only, dates of
+birth ISO (day first when a column is written with slashes, as in the UK,
+unless its values show month first), postcodes upper-case without spaces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from totalplace.errors import ConfigError, SourceError
+
+#: The roles a column can take, in the order the synonyms file lists them.
+ROLES = (
+    "record_id",
+    "first_name",
+    "middle_name",
+    "surname",
+    "full_name",
+    "dob",
+    "sex",
+    "house_number",
+    "address",
+    "address_2",
+    "town",
+    "postcode",
+    "nhs_number",
+    "upn",
+    "ni_number",
+    "other_id",
+)
+#: Agency identifiers: compared exactly (or with one typing slip), never shared between people.
+IDENTIFIERS = ("nhs_number", "upn", "ni_number", "other_id")
+#: The columns of a normalised extract, the input Splink sees.
+CANONICAL = (
+    "unique_id",
+    "source_dataset",
+    "record_id",
+    "first_name",
+    "surname",
+    "dob",
+    "sex",
+    "address",
+    "town",
+    "postcode",
+    "postcode_outward",
+    *IDENTIFIERS,
+)
+
+_UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+_UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
+_NINO = re.compile(r"^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]$")
+_SHARE = 0.8
+#: Street words written short in some systems and long in others.
+_STREET_WORDS = {
+    "rd": "road",
+    "st": "street",
+    "ave": "avenue",
+    "av": "avenue",
+    "ln": "lane",
+    "dr": "drive",
+    "cl": "close",
+    "ct": "court",
+    "cres": "crescent",
+    "gdns": "gardens",
+    "pl": "place",
+    "sq": "square",
+    "tce": "terrace",
+    "ter": "terrace",
+    "flt": "flat",
+}
+
+
+@dataclass
+class Extract:
+    """One agency's extract, normalised: the table, its column roles and the rows refused."""
+
+    source: str
+    path: str
+    table: pa.Table
+    roles: dict[str, str]
+    refused: list[dict[str, str]] = field(default_factory=list)
+    rows: int = 0
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def header_synonyms() -> dict[str, list[str]]:
+    """The shipped synonyms, role -> header keys."""
+    text = resources.files("totalplace").joinpath("data", "link_headers.toml").read_text("utf-8")
+    roles: dict[str, list[str]] = tomllib.loads(text)["roles"]
+    return roles
+
+
+def read_extract(path: Path) -> pa.Table:
+    """Read a CSV or Parquet extract with every column as text (an id's leading zeros are kept)."""
+    if not path.exists():
+        raise SourceError(str(path), "no such file: give the path of a CSV or Parquet extract")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        table = pq.read_table(path)
+        return pa.table(
+            {
+                name.strip(): pc.cast(col, pa.string())
+                for name, col in zip(table.column_names, table.columns, strict=True)
+            }
+        )
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        table = con.execute(
+            "select * from read_csv(?, all_varchar = true, header = true)", [str(path)]
+        ).arrow()
+    except duckdb.Error as exc:
+        raise SourceError(
+            str(path), f"cannot be read as CSV ({exc}); save it as UTF-8 CSV"
+        ) from exc
+    finally:
+        con.close()
+    if isinstance(table, pa.RecordBatchReader):
+        table = table.read_all()
+    stripped = pc.utf8_trim_whitespace
+    return pa.table(
+        {
+            name.strip(): stripped(col)
+            for name, col in zip(table.column_names, table.columns, strict=True)
+        }
+    )
+
+
+def _filled(col: pa.ChunkedArray, limit: int = 2000) -> list[str]:
+    values = [v for v in col.slice(0, 20000).to_pylist() if v not in (None, "")]
+    return [str(v) for v in values[:limit]]
+
+
+def _nhs_valid(text: str) -> bool:
+    digits = re.sub(r"\s", "", text)
+    if not re.fullmatch(r"[0-9]{10}", digits):
+        return False
+    total = sum(int(d) * (10 - i) for i, d in enumerate(digits[:9]))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def date_order(values: list[str]) -> str | None:
+    """The layout of a column of dates: 'dmy', 'mdy', 'ymd' or 'compact' (yyyymmdd), or None.
+
+    Slashed dates are day first (the UK's way) unless some first part is over 12
+    and no second part is, which only a month-first column can show."""
+    if not values:
+        return None
+    iso = sum(bool(re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?", v)) for v in values)
+    compact = sum(bool(re.fullmatch(r"(19|20)\d{6}", v)) for v in values)
+    slashed = [re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", v) for v in values]
+    slashes = [m for m in slashed if m]
+    n = len(values)
+    if iso >= _SHARE * n:
+        return "ymd"
+    if compact >= _SHARE * n and all(_parse(v, "compact") for v in values[:50] if v):
+        return "compact"
+    if len(slashes) >= _SHARE * n:
+        first_big = any(int(m.group(1)) > 12 for m in slashes)
+        second_big = any(int(m.group(2)) > 12 for m in slashes)
+        return "mdy" if second_big and not first_big else "dmy"
+    return None
+
+
+def _parse(text: str, order: str) -> str | None:
+    text = text.strip()
+    try:
+        if order == "ymd":
+            y, m, d = (int(p) for p in re.split(r"-", text[:10]))
+        elif order == "compact":
+            y, m, d = int(text[:4]), int(text[4:6]), int(text[6:8])
+        else:
+            a, b, y = (int(p) for p in re.split(r"[/.-]", text))
+            d, m = (a, b) if order == "dmy" else (b, a)
+        day = dt.date(y, m, d)
+    except ValueError:
+        return None
+    if not 1880 <= day.year <= dt.date.today().year:
+        return None
+    return day.isoformat()
+
+
+def _sniff(col: pa.ChunkedArray) -> str | None:
+    """The role a column's values show, when 80% of its filled cells agree."""
+    values = _filled(col)
+    if len(values) < 5:
+        return None
+    n = len(values)
+    squeezed = [re.sub(r"\s", "", v).upper() for v in values]
+    if sum(bool(_UK_POSTCODE.match(v)) for v in squeezed) >= _SHARE * n:
+        return "postcode"
+    if sum(_nhs_valid(v) for v in values) >= _SHARE * n:
+        return "nhs_number"
+    if sum(bool(_UPN.match(v)) for v in squeezed) >= _SHARE * n:
+        return "upn"
+    if sum(bool(_NINO.match(v)) for v in squeezed) >= _SHARE * n:
+        return "ni_number"
+    order = date_order(values)
+    if order is not None:
+        parsed = [_parse(v, order) for v in values]
+        years = [int(p[:4]) for p in parsed if p]
+        # a date of birth column, not a contact date: spread over decades
+        if len(years) >= _SHARE * n and max(years) - min(years) >= 15:
+            return "dob"
+    return None
+
+
+def map_columns(
+    table: pa.Table, profile: dict[str, str] | None = None, id_column: str | None = None
+) -> dict[str, str]:
+    """Role -> column name, from the profile, then headers, then values."""
+    names = table.column_names
+    roles: dict[str, str] = {}
+    for role, header in (profile or {}).items():
+        if role not in ROLES:
+            raise ConfigError(f"profile: unknown role {role!r}; use one of {', '.join(ROLES)}")
+        if header not in names:
+            raise ConfigError(f"profile: no column {header!r} for {role}; the columns are {names}")
+        roles[role] = header
+    if id_column is not None:
+        if id_column not in names:
+            raise ConfigError(f"--id-column {id_column!r} is not a column; the columns are {names}")
+        roles["record_id"] = id_column
+    taken = set(roles.values())
+    synonyms = header_synonyms()
+    for name in names:
+        if name in taken:
+            continue
+        key = _key(name)
+        for role in ROLES:
+            if role not in roles and key in synonyms.get(role, []):
+                roles[role] = name
+                taken.add(name)
+                break
+    for name in names:
+        if name in taken:
+            continue
+        sniffed = _sniff(table.column(name))
+        if sniffed is not None and sniffed not in roles:
+            roles[sniffed] = name
+            taken.add(name)
+    return roles
+
+
+def _clean_name(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    lowered = pc.utf8_lower(col)
+    letters = pc.replace_substring_regex(lowered, r"[^a-z]", "")
+    return pc.if_else(pc.equal(letters, ""), pa.scalar(None, pa.string()), letters)
+
+
+def _blank_to_null(col: pa.Array | pa.ChunkedArray) -> Any:
+    return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+
+
+def _clean_address(number: pa.ChunkedArray | None, street: pa.ChunkedArray | None) -> Any:
+    parts = [p for p in (number, street) if p is not None]
+    if not parts:
+        return None
+    joined = (
+        parts[0]
+        if len(parts) == 1
+        else pc.binary_join_element_wise(
+            pc.fill_null(parts[0], ""), pc.fill_null(parts[1], ""), " "
+        )
+    )
+    text = pc.utf8_lower(joined)
+    text = pc.replace_substring_regex(text, r"[^a-z0-9 ]", " ")
+    words: list[str | None] = []
+    for value in text.to_pylist():
+        if value is None:
+            words.append(None)
+            continue
+        tokens = [_STREET_WORDS.get(t, t) for t in value.split()]
+        words.append(" ".join(tokens) or None)
+    return pa.array(words, pa.string())
+
+
+def _split_full_name(col: pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    firsts: list[str | None] = []
+    lasts: list[str | None] = []
+    for value in col.to_pylist():
+        if not value:
+            firsts.append(None)
+            lasts.append(None)
+            continue
+        if "," in value:  # "Surname, First Names"
+            last, _, first = value.partition(",")
+            words = first.split()
+            firsts.append(words[0] if words else None)
+            lasts.append(last.strip() or None)
+        else:
+            words = value.split()
+            firsts.append(words[0] if len(words) > 1 else None)
+            lasts.append(words[-1])
+    return pa.array(firsts, pa.string()), pa.array(lasts, pa.string())
+
+
+def normalise(source: str, path: str, table: pa.Table, roles: dict[str, str]) -> Extract:
+    """The extract in the canonical columns, with each refused row and its reason."""
+    n = table.num_rows
+
+    def col(role: str) -> Any:
+        return table.column(roles[role]) if role in roles else None
+
+    record_id = col("record_id")
+    if record_id is None:
+        record_id = pa.array([str(i) for i in range(1, n + 1)], pa.string())
+    first, last = col("first_name"), col("surname")
+    if col("full_name") is not None:
+        split_first, split_last = _split_full_name(col("full_name"))
+        first = split_first if first is None else pc.coalesce(_blank_to_null(first), split_first)
+        last = split_last if last is None else pc.coalesce(_blank_to_null(last), split_last)
+    null = pa.nulls(n, pa.string())
+    first = _clean_name(first) if first is not None else null
+    last = _clean_name(last) if last is not None else null
+    dob: Any = null
+    if col("dob") is not None:
+        raw = col("dob").to_pylist()
+        order = date_order(_filled(col("dob"))) or "dmy"
+        dob = pa.array([_parse(v, order) if v else None for v in raw], pa.string())
+    sex: Any = null
+    if col("sex") is not None:
+        initial = pc.utf8_slice_codeunits(pc.utf8_lower(col("sex")), 0, 1)
+        sex = pc.if_else(pc.is_in(initial, pa.array(["m", "f"])), initial, null)
+    postcode: Any = null
+    outward: Any = null
+    if col("postcode") is not None:
+        postcode = _blank_to_null(
+            pc.replace_substring_regex(pc.utf8_upper(col("postcode")), r"[^A-Z0-9]", "")
+        )
+        # the outward code (the district, "LS6") is the postcode less its last three characters
+        is_uk = pc.match_substring_regex(pc.fill_null(postcode, ""), _UK_POSTCODE.pattern)
+        length = pc.utf8_length(pc.fill_null(postcode, ""))
+        stops = pc.subtract(length, 3).to_pylist()
+        heads = [
+            p[:s] if p is not None and uk else None
+            for p, s, uk in zip(postcode.to_pylist(), stops, is_uk.to_pylist(), strict=True)
+        ]
+        outward = pa.array(heads, pa.string())
+    address = _clean_address(col("house_number"), col("address"))
+    town = null
+    if col("town") is not None:
+        town = _blank_to_null(
+            pc.utf8_trim_whitespace(
+                pc.replace_substring_regex(pc.utf8_lower(col("town")), r"[^a-z0-9 ]", "")
+            )
+        )
+    ids = {}
+    for role in IDENTIFIERS:
+        value = col(role)
+        ids[role] = (
+            _blank_to_null(pc.replace_substring_regex(pc.utf8_upper(value), r"[^A-Z0-9]", ""))
+            if value is not None
+            else null
+        )
+    record_id = pc.fill_null(record_id, "")
+    canonical = pa.table(
+        {
+            "unique_id": record_id,
+            "source_dataset": pa.array([source] * n, pa.string()),
+            "record_id": record_id,
+            "first_name": first,
+            "surname": last,
+            "dob": dob,
+            "sex": sex,
+            "address": address if address is not None else null,
+            "town": town,
+            "postcode": postcode,
+            "postcode_outward": outward,
+            **ids,
+        }
+    )
+    return _refuse(Extract(source, path, canonical, roles, rows=n))
+
+
+def _refuse(extract: Extract) -> Extract:
+    """Keep the rows that can be linked; list the others with the reason."""
+    table = extract.table
+    ids = table.column("record_id").to_pylist()
+    no_name = pc.and_(pc.is_null(table.column("first_name")), pc.is_null(table.column("surname")))
+    no_dob = pc.is_null(table.column("dob"))
+    bare = pc.and_(no_name, no_dob).to_pylist()
+    seen: set[str] = set()
+    keep = []
+    for row, (rid, is_bare) in enumerate(zip(ids, bare, strict=True), start=2):
+        reason = None
+        if rid == "":
+            reason = "no record id: fill the id column or leave --id-column out"
+        elif rid in seen:
+            reason = f"record id {rid!r} repeats an earlier row: ids must be unique in a file"
+        elif is_bare:
+            reason = "no name and no date of birth: nothing tells this person from another"
+        seen.add(rid)
+        keep.append(reason is None)
+        if reason is not None:
+            extract.refused.append(
+                {"source": extract.source, "record_id": rid, "row": str(row), "reason": reason}
+            )
+    extract.table = table.filter(pa.array(keep))
+    return extract
