@@ -277,7 +277,7 @@ def other_items(data: dict[str, Any], ws: Workspace) -> list[Opportunity]:
     """Fragmentation, prevention shift and scenario items, when the module
     that finds them is installed."""
     try:
-        from totalplace.opportunities import others  # type: ignore[attr-defined]
+        from totalplace.opportunities import others
     except ImportError:
         return []
     out = []

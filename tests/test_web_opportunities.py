@@ -1,0 +1,161 @@
+"""The Opportunities page and API on the demo place: the register with its
+marks, fragmentation, the prevention split and scenarios side by side, each
+chart with a table and a CSV; a viewer never sees a supplier's name."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from starlette.exceptions import StarletteDeprecationWarning
+
+from tests.test_web_quality import PASSWORD, _log_in
+from totalplace.demo import run_demo
+from totalplace.money import display_pounds
+from totalplace.opportunities.marks import set_mark
+from totalplace.report.run import count_workspace
+from totalplace.web.app import create_app
+from totalplace.web.users import USERS_FILE, add_user
+from totalplace.workspace import Workspace
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+TABLES = ("register", "fragmentation", "prevention", "scenarios")
+
+
+@pytest.fixture(scope="module")
+def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    _, ws = run_demo(tmp_path_factory.mktemp("opp") / "demo")
+    count_workspace(ws)
+    folder = ws.root / "scenarios"
+    folder.mkdir()
+    (folder / "health.toml").write_text(
+        '[scenario]\nname = "Health 2%"\n[[change]]\nkind = "efficiency"\npercent = "2"\n'
+        'theme = "health"\n'
+    )
+    return ws
+
+
+@pytest.fixture(scope="module")
+def client(demo_ws: Workspace) -> TestClient:
+    return TestClient(create_app(demo_ws.root), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def api(client: TestClient) -> dict[str, Any]:
+    response = client.get("/api/opportunities")
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def test_api_gives_the_register_largest_first_and_every_analysis(api: dict[str, Any]) -> None:
+    items = api["opportunities"]
+    assert items and [x["value_pence"] for x in items] == sorted(
+        (x["value_pence"] for x in items), reverse=True
+    )
+    assert {"shared_supplier", "prevention_shift"} <= {x["kind"] for x in items}
+    assert api["fragmentation"] and api["prevention"]
+    health = next(p for p in api["prevention"] if p["theme"] == "health")
+    assert health["shift_pence"] == round(Decimal(health["pence"]) / 100)
+
+
+def test_scenarios_side_by_side(api: dict[str, Any], client: TestClient) -> None:
+    """Guards the comparison: the workspace's scenario and the shipped 1% are
+    both worked on the count, and the workspace's is in the register."""
+    by_file = {s["file"]: s for s in api["scenarios"]}
+    health = by_file["scenarios/health.toml"]
+    theme = next(t for t in api["fragmentation"] if t["theme"] == "health")
+    assert health["saving_pence"] == round(Decimal(theme["pence"]) * 2 / 100)
+    assert by_file["shipped: cumbria_one_percent.toml"]["saving_pence"] > 0
+    assert "Health 2%" in client.get("/opportunities").text
+    assert "scenario" in {x["kind"] for x in api["opportunities"]}
+
+
+def test_a_broken_scenario_file_is_named_with_its_error_on_the_page(
+    demo_ws: Workspace, client: TestClient
+) -> None:
+    """A scenario file with a mistake is listed with its file and field, and
+    the register says why it cannot be built, instead of the page failing."""
+    broken = demo_ws.root / "scenarios" / "broken.toml"
+    broken.write_text('[scenario]\nname = "Broken"\n[[change]]\nkind = "x"\n')
+    try:
+        got = client.get("/api/opportunities").json()
+        by_file = {s["file"]: s for s in got["scenarios"]}
+        assert "kind is 'x'" in by_file["scenarios/broken.toml"]["error"]
+        assert "broken.toml" in got["register_error"]
+        page = client.get("/opportunities")
+        assert page.status_code == 200 and "Cannot be worked" in page.text
+    finally:
+        broken.unlink()
+
+
+def test_page_has_a_table_and_csv_beside_every_chart(client: TestClient) -> None:
+    page = client.get("/opportunities")
+    assert page.status_code == 200
+    html = page.text
+    charts = re.findall(r'id="([a-z]+-chart)"', html)
+    assert charts == ["register-chart", "hhi-chart", "tier-chart", "scenario-chart"]
+    assert html.count("<table>") == 4
+    assert "<script>" not in html and '<script src="/static/opportunities.js">' in html
+    assert client.get("/static/opportunities.js").status_code == 200
+    for name in TABLES:
+        assert f'href="/opportunities/{name}.csv"' in html
+        got = client.get(f"/opportunities/{name}.csv")
+        assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    missing = client.get("/opportunities/nothing.csv")
+    assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFound"
+
+
+def test_register_csv_and_money_match_the_api(api: dict[str, Any], client: TestClient) -> None:
+    rows = list(csv.DictReader(io.StringIO(client.get("/opportunities/register.csv").text)))
+    assert [r["id"] for r in rows] == [x["id"] for x in api["opportunities"]]
+    first = api["opportunities"][0]
+    assert Decimal(rows[0]["value_pounds"]) * 100 == first["value_pence"]
+    assert display_pounds(first["value_pence"]) in client.get("/opportunities").text
+
+
+def test_a_mark_shows_on_the_page(demo_ws: Workspace, client: TestClient) -> None:
+    first = client.get("/api/opportunities").json()["opportunities"][0]
+    set_mark(demo_ws, first["id"], "parked", "ask the CFO")
+    again = client.get("/api/opportunities").json()["opportunities"]
+    assert {x["id"]: x["status"] for x in again}[first["id"]] == "parked"
+    assert "parked: ask the CFO" in client.get("/opportunities").text
+
+
+def test_viewer_sees_no_supplier_name(demo_ws: Workspace, api: dict[str, Any]) -> None:
+    names = {
+        n
+        for x in api["opportunities"]
+        if x["kind"] == "shared_supplier"
+        for n in [x["details"].get("name", "")]
+        if len(n) > 4
+    }
+    assert names
+    add_user(demo_ws.root, "vic", "viewer", PASSWORD)
+    try:
+        client = TestClient(create_app(demo_ws.root), raise_server_exceptions=False)
+        _log_in(client, "vic")
+        texts = [client.get("/opportunities").text, client.get("/api/opportunities").text]
+        texts.append(client.get("/opportunities/register.csv").text)
+        for text in texts:
+            unescaped = text.replace("&amp;", "&").replace("&#39;", "'")
+            assert not [n for n in names if n in unescaped]
+    finally:
+        (demo_ws.root / USERS_FILE).unlink(missing_ok=True)
+
+
+def test_a_workspace_with_no_count_says_so(tmp_path: Any) -> None:
+    ws = Workspace.create(tmp_path / "ws", ["E08000025"], "2010-11")
+    client = TestClient(create_app(ws.root), raise_server_exceptions=False)
+    page = client.get("/opportunities")
+    assert page.status_code == 200 and "no count has been run" in page.text
+    got = client.get("/api/opportunities")
+    assert got.status_code == 404 and got.json()["error"]["type"] == "NoCount"
