@@ -23,7 +23,7 @@ authority.  RS is revenue only: capital stays with the regional lines.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from types import MappingProxyType
@@ -32,7 +32,15 @@ from typing import Any
 from totalplace.count.apportion import largest_remainder
 from totalplace.errors import ConfigError
 from totalplace.reference.joint_bodies import JointBody, joint_bodies
-from totalplace.reference.outturn import OutturnLine, england, outturn, rows_of_lines, years
+from totalplace.reference.outturn import (
+    OutturnLine,
+    bodies_in,
+    england,
+    outturn,
+    rows_of_bodies,
+    rows_of_lines,
+    years,
+)
 from totalplace.reference.places import Authority, Place, Registry
 
 HOUSING_BENEFIT = (
@@ -195,12 +203,11 @@ def service_spend_by_unit(reg: Registry, year: str, service: str) -> Mapping[str
 
 @dataclass(frozen=True)
 class _Served:
-    """One body of a year's Revenue Outturn: its rows, the current authorities it
-    served and their residents (the weights its figures are shared by)."""
+    """One body of a year's Revenue Outturn: the current authorities it served and
+    their residents (the weights its figures are shared by)."""
 
     ecode: str
     body: _Body
-    rows: tuple[OutturnLine, ...]
     weights: Mapping[str, int]
 
 
@@ -208,32 +215,49 @@ class _Served:
 class _YearBodies:
     served: tuple[_Served, ...]  # in E-code order
     by_unit: Mapping[str, tuple[int, ...]]  # authority -> the bodies serving it (indexes)
-    notes: tuple[str, ...]  # bodies in RS but not in the registry
+    unknown: tuple[str, ...]  # E-codes in RS but not in the registry
 
 
-@cache  # one year's bodies, read once for every place counted in it
+@cache  # one year's bodies, indexed once for every place counted in it
 def _year_bodies(reg: Registry, year: str) -> _YearBodies:
-    by_body: dict[str, list[OutturnLine]] = defaultdict(list)
-    for row in outturn(year):
-        by_body[row.ecode].append(row)
     pop_year = int(year[:4])
     served: list[_Served] = []
-    notes: list[str] = []
+    unknown: list[str] = []
     by_unit: dict[str, list[int]] = defaultdict(list)
-    for ecode, rows in sorted(by_body.items()):
+    for ecode in bodies_in(year):
         body = _body(reg, ecode)
         if body is None:
-            notes.append(
-                f"{rows[0].authority} ({ecode}) is in RS but not in the registry: left out"
-            )
+            unknown.append(ecode)
             continue
         weights = {u: reg.population(u, pop_year)[0] for u in body.coverage}
         for u in body.coverage:
             by_unit[u].append(len(served))
-        served.append(_Served(ecode, body, tuple(rows), MappingProxyType(weights)))
+        served.append(_Served(ecode, body, MappingProxyType(weights)))
     return _YearBodies(
-        tuple(served), MappingProxyType({u: tuple(v) for u, v in by_unit.items()}), tuple(notes)
+        tuple(served), MappingProxyType({u: tuple(v) for u, v in by_unit.items()}), tuple(unknown)
     )
+
+
+# year -> E-code -> rows, filled as counts ask for bodies (see _rows_of)
+_ROWS: dict[str, dict[str, tuple[OutturnLine, ...]]] = {}
+
+
+def _rows_of(year: str, ecodes: Iterable[str]) -> Mapping[str, tuple[OutturnLine, ...]]:
+    """The rows of these bodies in one year, read once each (a place's count reads
+    its own few bodies; a count of every place reads them all in one go)."""
+    have = _ROWS.setdefault(year, {})
+    missing = sorted(set(ecodes) - set(have))
+    if missing:
+        found = rows_of_bodies(year, missing)
+        for ecode in missing:
+            have[ecode] = tuple(found.get(ecode, ()))
+    return have
+
+
+def read_all_bodies(year: str, reg: Registry) -> None:
+    """Read every body's rows of the year at once, before counting every place."""
+    bodies = _year_bodies(reg, year)
+    _rows_of(year, [s.ecode for s in bodies.served] + list(bodies.unknown))
 
 
 def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:
@@ -242,14 +266,19 @@ def council_outturn(place: Place, year: str, reg: Registry) -> CouncilOutturn:
     lines: list[CouncilLine] = []
     covered: dict[str, set[str]] = {k: set() for k in KINDS}
     levies = 0
-    notes: list[str] = list(bodies.notes)
+    serving = sorted({i for u in wanted for i in bodies.by_unit.get(u, ())})
+    rows_of = _rows_of(year, [bodies.served[i].ecode for i in serving] + list(bodies.unknown))
+    notes: list[str] = [
+        f"{rows_of[e][0].authority} ({e}) is in RS but not in the registry: left out"
+        for e in bodies.unknown
+        if rows_of[e]
+    ]
     joint: dict[str, set[str]] = defaultdict(set)  # joint-body kind -> units its outturn covers
     # each council's rows, units in the place, share of it and flags, for its levies
     levy_rows: list[tuple[list[OutturnLine], list[str], Callable[[int], int], int, int, Any]] = []
-    serving = sorted({i for u in wanted for i in bodies.by_unit.get(u, ())})
     for index in serving:
         served = bodies.served[index]
-        body, rows, weights = served.body, list(served.rows), served.weights
+        body, rows, weights = served.body, list(rows_of[served.ecode]), served.weights
         inside = [u for u in body.coverage if u in wanted]
         whole = sum(weights.values())
         share = sum(weights[u] for u in inside)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from totalplace.count.councils import council_outturn, has_outturn
+from totalplace.count.councils import council_outturn, has_outturn, read_all_bodies
 from totalplace.count.keys import KeyRules, SiteRule, load_rules, load_sites
 from totalplace.count.topdown import (
     apportioned,
@@ -139,6 +139,7 @@ def national(
     themes: dict[str, dict[str, int]] = {a.gss: defaultdict(int) for a in authorities}
     covered: dict[str, dict[str, frozenset[str]]] = {}
     if use_outturn and has_outturn(year):
+        read_all_bodies(year, reg)
         for a in authorities:
             one = Place(spec=a.gss, name=a.name, codes=(a.gss,), units=(a.gss,))
             councils = council_outturn(one, year, reg)

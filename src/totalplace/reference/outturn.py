@@ -20,7 +20,7 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, InvalidOperation
 from functools import cache
@@ -389,6 +389,32 @@ def outturn(year: str, ecode: str | None = None, gss: str | None = None) -> list
 @cache  # a year's rows are read by the count, by keys and by every place's outturn
 def _year_rows(year: str) -> tuple[OutturnLine, ...]:
     return tuple(_rows(lines_table(), year=year))
+
+
+@cache
+def bodies_in(year: str) -> tuple[str, ...]:
+    """The E-codes of the bodies with rows in one year, sorted."""
+    from totalplace.reference.arrow_filter import is_in
+
+    _check_year(year)
+    table = lines_table().select(["year", "ecode"])
+    table = table.filter(is_in(table.column("year"), [year]))
+    return tuple(sorted(set(table.column("ecode").to_pylist())))
+
+
+def rows_of_bodies(year: str, ecodes: Iterable[str]) -> dict[str, list[OutturnLine]]:
+    """One year's rows of the given bodies, by E-code (in the table's order): a
+    place's count reads its own bodies' rows, not the year's 28,000."""
+    from totalplace.reference.arrow_filter import is_in
+
+    _check_year(year)
+    table = lines_table()
+    table = table.filter(is_in(table.column("year"), [year]))
+    table = table.filter(is_in(table.column("ecode"), ecodes))
+    out: dict[str, list[OutturnLine]] = {}
+    for row in table.to_pylist():
+        out.setdefault(row["ecode"], []).append(OutturnLine(**row))
+    return out
 
 
 @cache  # a key needs a few lines of every body, not the whole year's rows
