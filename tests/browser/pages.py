@@ -31,7 +31,10 @@ def _navigation_bar() -> list[tuple[str, str]]:
 # it, so a new page is covered as soon as it is in the bar), and the deeper
 # pages reached from a chart or a table (filled in from the demo's count).
 PAGES: list[tuple[str, str]] = _navigation_bar()
-DEEP = ["theme", "drill", "case"]
+DEEP = ["theme", "drill", "case", "benchmark-council"]
+# The demo's place is fictional, so the Benchmark page is also opened for a
+# real council (its figures come from the shipped outturn, not the workspace).
+BENCHMARK_COUNCIL = "/benchmark?place=E08000025"
 
 # Payees the demo pays that are people, redactions or companies: names a
 # viewer must never see (public bodies may appear as transfers' payees).
@@ -69,8 +72,10 @@ def transaction_cells(root: Path) -> dict[tuple[str, str], int]:
 
 def deep_path(root: Path, which: str) -> str:
     """The theme page of the largest theme, the drill-down of the largest
-    cell from payments, or the page of the first business case the demo
-    puts in its workspace."""
+    cell from payments, the page of the first business case the demo puts
+    in its workspace, or a real council's Benchmark page."""
+    if which == "benchmark-council":
+        return BENCHMARK_COUNCIL
     if which == "case":
         return f"/cases/{min(p.stem for p in (root / 'cases').glob('*.toml'))}"
     agency, theme = max(transaction_cells(root).items(), key=lambda kv: kv[1])[0]

@@ -6,8 +6,8 @@ accessibility violation.
 
 The pages are the navigation bar's (each page module adds itself, so a new
 page is covered without a change here) and the deeper pages a chart or a list
-leads to: the largest theme's page, the drill-down of the largest cell and the
-first business case's page."""
+leads to: the largest theme's page, the drill-down of the largest cell, the
+first business case's page and a real council's Benchmark page."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from tests.browser.pages import DEEP, PAGES, deep_path, slug
 ALL_PAGES = [pytest.param(path, id=slug(label)) for label, path in PAGES] + [
     pytest.param(which, id=which) for which in DEEP
 ]
+# Screenshots are named as the tests are: by the page's label in the bar.
+NAMES = {path: slug(label) for label, path in PAGES}
 # axe-core impacts a page may not have: these keep someone from using it.
 BLOCKING = ("serious", "critical")
 # The innermost elements that end past the window's right edge (what is cut
@@ -86,7 +88,8 @@ def _visit(b: Browsing, page: str, path: str) -> Visit:
         b.page.set_viewport_size({"width": width, "height": height})
         b.page.wait_for_timeout(300)  # Plotly redraws a responsive chart on resize
         b.page.screenshot(
-            path=str(SCREENSHOTS / f"{slug(page)}-{width}x{height}.png"), full_page=True
+            path=str(SCREENSHOTS / f"{NAMES.get(page, page)}-{width}x{height}.png"),
+            full_page=True,
         )
         scroll = b.page.evaluate("() => document.documentElement.scrollWidth")
         if scroll > width:
