@@ -224,3 +224,11 @@ def test_overview_tables_download_as_csv(client: TestClient) -> None:
     assert rows[0] == "theme,agency,pence"
     assert any(r.startswith("Children and families,") for r in rows[1:])
     _is_error(client.get("/overview/nothing.csv"), 404, "NotFound")
+
+
+def test_the_navigation_bar_follows_the_order_of_the_pages(client: TestClient) -> None:
+    html = client.get("/").text
+    nav = html.split('<nav aria-label="Pages">', 1)[1].split("</nav>", 1)[0]
+    labels = re.findall(r'<a href="[^"]*"[^>]*>([^<]+)</a>', nav)
+    assert labels[0] == "Overview"
+    assert labels.index("Themes") < labels.index("Data quality") < labels.index("Places")

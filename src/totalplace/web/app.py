@@ -139,6 +139,12 @@ def create_app(root: Path, require_login: bool = False) -> FastAPI:
     # -- pages ---------------------------------------------------------------
     for module in PAGES:
         module.add_routes(app, site)
+    # the navigation bar in the order of PAGES, whatever order the modules
+    # were imported in: each entry goes where its page's route was added
+    added: dict[str, int] = {}
+    for i, route in enumerate(app.routes):
+        added.setdefault(getattr(route, "path", ""), i)
+    templates.NAV.sort(key=lambda entry: added.get(entry[1], len(added)))
 
     def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return site.page(name, status, **context)
