@@ -129,6 +129,10 @@ def test_aggregated_file_counts_grants_per_group_and_reads_float_sums(tmp_path: 
     assert summary["grants"] == 7 and summary["by_theme"] == {
         UNCLASSIFIED: {"grants": 7, "pence": 255_389_387}
     }
+    # counted per authority, never per ward
+    assert summarise([got])["by_place"] == {
+        TRAFFORD: {"grants": 7, "pence": 255_389_387, "funders": 1, "funding_streams": 1}
+    }
 
 
 def test_a_places_grants_by_funder_and_theme(tmp_path: Path) -> None:

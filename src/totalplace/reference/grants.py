@@ -29,6 +29,10 @@ UNCLASSIFIED = "unclassified"
 TEXT_FIELDS = ("purpose", "service", "service_detail", "expense_type", "proclass_label")
 NAME_FIELD = "supplier_name"
 _GSS = re.compile(r"^[EWSN]\d{8}$")
+# Codes of local authorities (unitary, district, metropolitan, London borough,
+# county; Welsh, Scottish and Northern Irish councils): a grant is counted per
+# place at these, not at wards or regions.
+_AUTHORITY = re.compile(r"^(E0[6789]|E10|W06|S12|N09)\d{6}$")
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ def summarise(files: list[GrantsFile], place: str | None = None) -> dict[str, An
     by_theme: dict[str, dict[str, int]] = defaultdict(lambda: {"grants": 0, "pence": 0})
     by_year: dict[str, dict[str, int]] = defaultdict(lambda: {"grants": 0, "pence": 0})
     streams: set[tuple[str, str]] = set()
+    places: dict[str, dict[str, Any]] = {}
     total = grants = outside = 0
     for f in files:
         for g in f.grants:
@@ -126,6 +131,11 @@ def summarise(files: list[GrantsFile], place: str | None = None) -> dict[str, An
                 continue
             theme = grant_theme(g)
             streams.add((g.funder, g.programme))
+            for code in {c for c in g.place_codes if _AUTHORITY.match(c)}:
+                at = places.setdefault(code, {"grants": 0, "pence": 0, "streams": set()})
+                at["grants"] += g.grants
+                at["pence"] += g.amount_pence
+                at["streams"].add((g.funder, g.programme))
             funder = by_funder.setdefault(
                 g.funder,
                 {"id": g.funder_id, "grants": 0, "pence": 0, "programmes": set(), "themes": {}},
@@ -157,6 +167,16 @@ def summarise(files: list[GrantsFile], place: str | None = None) -> dict[str, An
         "by_funder": _sorted(funders),
         "by_theme": _sorted(dict(by_theme)),
         "by_year": dict(sorted(by_year.items())),
+        # each local authority the grants name: grants, money, funders, streams
+        "by_place": {
+            code: {
+                "grants": v["grants"],
+                "pence": v["pence"],
+                "funders": len({f for f, _ in v["streams"]}),
+                "funding_streams": len(v["streams"]),
+            }
+            for code, v in sorted(places.items(), key=lambda kv: (-kv[1]["pence"], kv[0]))
+        },
         "files": [
             {
                 "path": f.path,
