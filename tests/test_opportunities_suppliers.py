@@ -154,3 +154,20 @@ def test_shared_suppliers_are_the_same_on_either_engine(acme_place: Workspace, e
     on_engine = shared_suppliers(acme_place, count, engine)
     assert on_engine == shared_suppliers(acme_place, count)
     assert "acme limited" in {s.key for s in on_engine}
+
+
+def test_back_office_functions_are_the_same_on_either_engine(
+    acme_place: Workspace, engine: str
+) -> None:
+    """Guards the back-office split's regular expressions on each engine's
+    dialect (Java's on Spark, RE2 on DuckDB): the same pence by agency and
+    function, adding up to no more than each agency's back-office lines."""
+    from totalplace.opportunities.duplication import BACK_OFFICE, back_office_functions
+
+    count = place_count(read_count(acme_place.root))
+    found = back_office_functions(acme_place, count, engine)
+    assert found == back_office_functions(acme_place, count)
+    assert found[CITY]["ict"] > 0  # the demo city's IT suppliers
+    for agency, parts in found.items():
+        lines = sum(x.pence for x in count.lines if x.agency == agency and x.theme == BACK_OFFICE)
+        assert sum(parts.values()) <= lines
