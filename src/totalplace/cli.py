@@ -1309,6 +1309,59 @@ def grants(
 
 
 @app.command()
+def link(
+    files: Annotated[list[Path], typer.Argument(help="Person-level extracts (CSV or Parquet).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for clusters.csv and the rest.")],
+    id_column: Annotated[
+        str | None, typer.Option(help="The record id column (else the header synonyms' guess).")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    threshold: Annotated[
+        float, typer.Option(help="Match probability at which two records are one person.")
+    ] = 0.9,
+    profile: Annotated[
+        Path | None, typer.Option(help='A TOML [columns] table of role = "header".')
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Link person records within and across agencies' extracts with Splink (no labels
+    needed); writes clusters.csv, households.csv, refused.csv, model.json, report.html."""
+    from totalplace.link import link_records
+    from totalplace.link.columns import load_profile, source_names
+
+    try:
+        mapping = load_profile(profile) if profile is not None else None
+        result = link_records(
+            dict(source_names(files)), out_dir, engine, threshold, id_column, profile=mapping
+        )
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    summary = {k: v for k, v in result.details.items() if k != "match_weights"}
+    summary["out"] = str(out_dir)
+    summary["refusals"] = [r.__dict__ for r in result.refused[:20]]
+    if as_json:
+        summary["match_weights"] = result.details.get("match_weights", [])
+        print(json.dumps(summary, indent=2, default=str))
+        return
+    out.print(
+        f"{summary['records']:,} records linked into {summary['people']:,} people in "
+        f"{summary['households']:,} households; {summary['refused']:,} refused "
+        f"(threshold {threshold}); written to {out_dir}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    table = Table(title="Sources")
+    for col in ("source", "rows", "linked", "refused", "columns"):
+        table.add_column(col, justify="right" if col in ("rows", "linked", "refused") else "left")
+    for s in summary["sources"]:
+        roles = ", ".join(f"{k}={v}" for k, v in s["columns"].items())
+        table.add_row(s["source"], f"{s['rows']:,}", f"{s['linked']:,}", f"{s['refused']:,}", roles)
+    out.print(table)
+    for r in result.refused[:20]:
+        out.print(f"  refused {r.source} {r.record_id}: {r.reason}", highlight=False)
+
+
+@app.command()
 def scenario(
     directory: Annotated[
         Path, typer.Argument(help="A counted workspace, or a count's JSON (count, topdown).")

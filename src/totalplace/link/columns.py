@@ -422,3 +422,30 @@ def _refuse(extract: Extract) -> Extract:
             )
     extract.table = table.filter(pa.array(keep))
     return extract
+
+
+def load_profile(path: Path) -> dict[str, str]:
+    """A link profile: a TOML ``[columns]`` table of role = "header in the files"."""
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the profile ({exc})") from exc
+    columns = data.get("columns")
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise ConfigError(
+            f'{path}: a link profile needs a [columns] table of role = "header", '
+            f"roles being {', '.join(ROLES)}"
+        )
+    return {str(k): str(v) for k, v in columns.items()}
+
+
+def source_names(paths: list[Path]) -> dict[str, Path]:
+    """Each file's source name: its stem, numbered when two files share one."""
+    names: dict[str, Path] = {}
+    for path in paths:
+        name, n = path.stem, 1
+        while name in names:
+            n += 1
+            name = f"{path.stem}_{n}"
+        names[name] = path
+    return names

@@ -16,6 +16,9 @@ probability at or above the threshold (Splink's connected components).
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -184,6 +187,38 @@ def _deterministic_rules(table: pa.Table) -> list[Any]:
     return rules
 
 
+@contextmanager
+def _unestimable_m_as_unobserved() -> Iterator[None]:
+    """An m that EM cannot estimate counts as a level not observed in that session.
+
+    Within one training session EM can drive the m of a level that only
+    non-matches reach to exactly 0 (the probabilities underflow), or meet a
+    comparison whose only filled pairs there are non-matches (m is then 0/0).
+    Splink 5 refuses both and stops training.  Splink already has an answer for
+    a level a session did not see: it is left out of that session's estimate and
+    the model takes the median of the sessions that did see it (1e-6 if none).
+    The same is done here, for the length of training only."""
+    import splink.internals.expectation_maximisation as em
+
+    original = em.populate_m_u_from_lookup
+
+    def guarded(
+        fixed: set[str], level: Any, column: str, lookup: dict[str, dict[int, Any]]
+    ) -> None:
+        record = lookup.get(column, {}).get(level.comparison_vector_value)
+        if record is not None:
+            m = record.get("m_probability")
+            if isinstance(m, float) and (m == 0 or math.isnan(m)):
+                del record["m_probability"]
+        original(fixed, level, column, lookup)
+
+    em.populate_m_u_from_lookup = guarded  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        em.populate_m_u_from_lookup = original
+
+
 def _db_api(engine: str) -> Any:
     if engine == "duckdb":
         from splink import DuckDBAPI
@@ -252,8 +287,9 @@ def train_and_cluster(
     if deterministic:
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
-    for rule in _training_rules(combined):
-        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    with _unestimable_m_as_unobserved():
+        for rule in _training_rules(combined):
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
     pairs = linker.inference.predict(threshold_match_probability=min(threshold, 0.5))
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         pairs, threshold_match_probability=threshold
