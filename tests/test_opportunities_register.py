@@ -160,3 +160,9 @@ def test_workspace_assumptions_change_the_money_and_bad_ones_name_the_field(
             load_assumptions(demo_ws.root)
     finally:
         path.unlink()
+
+
+def test_a_note_without_a_mark_is_refused(tmp_path: Path) -> None:
+    """Guards against a note typed without --mark being dropped unseen."""
+    code, data = _json(["opportunities", str(tmp_path), "--note", "ask finance"])
+    assert code == 2 and "--mark" in data["error"]["message"]

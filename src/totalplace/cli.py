@@ -1230,6 +1230,8 @@ def opportunities(
     from totalplace.workspace import Workspace
 
     try:
+        if note and mark is None:
+            raise ConfigError("--note is kept with a mark: give --mark ID STATUS too")
         ws = Workspace.open(directory)
         items = build_register(ws, read_count(ws.root), engine)
         if mark is not None:
