@@ -122,3 +122,5 @@ ROW_AMOUNTS_JS = """() => {
   }
   return null;
 }"""
+# The addresses of a page's CSV downloads (links whose text says CSV).
+CSV_LINKS_JS = "links => links.filter(a => /csv/i.test(a.textContent)).map(a => a.href)"

@@ -12,7 +12,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.browser.conftest import Browsing, LiveServer, browsing
-from tests.browser.pages import DEEP, PAGES, deep_path, drill_path, private_payees, slug
+from tests.browser.pages import (
+    CSV_LINKS_JS,
+    DEEP,
+    PAGES,
+    deep_path,
+    drill_path,
+    private_payees,
+    slug,
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +34,12 @@ def payees(demo_dir: Path) -> dict[str, tuple[str, str]]:
 def as_viewer(browser: Any, login_server: LiveServer) -> Any:
     """The cookies of vera (a viewer) logged in once, for the tests that look
     at page after page as her."""
-    for b in browsing(browser, login_server):
+    state = None
+    for b in browsing(browser, login_server):  # runs once, then closes the context
         b.log_in("vera")
         assert _at(b, "/"), b.page.url
-        return b.page.context.storage_state()
-    raise AssertionError("unreachable")
+        state = b.page.context.storage_state()
+    return state
 
 
 @pytest.fixture
@@ -80,7 +89,8 @@ def test_a_viewer_sees_no_supplier_name_on_any_page(
     viewer: Browsing, path: str, payees: dict[str, tuple[str, str]], demo_dir: Path
 ) -> None:
     """A viewer sees totals only: no company, person or redaction the place
-    paid appears on any page they can open, the drill-down included."""
+    paid appears on any page they can open, the drill-down included, nor in
+    any CSV those pages link to."""
     if not path.startswith("/"):
         path = deep_path(demo_dir / "workspace", path)
     viewer.watch.expected.add(urlsplit(path).path)  # a refusal may come as a 403 page
@@ -90,6 +100,10 @@ def test_a_viewer_sees_no_supplier_name_on_any_page(
     text = viewer.page.content()
     shown = [name for name in payees if name in text or name.replace("'", "&#39;") in text]
     assert not shown, f"{path} shows a viewer these payees: {shown}"
+    for href in set(viewer.page.eval_on_selector_all("a", CSV_LINKS_JS)):
+        got = viewer.page.request.get(href)
+        shown = [name for name in payees if name in got.text()]
+        assert not shown, f"{href} (linked from {path}) gives a viewer these payees: {shown}"
     assert not viewer.watch.problems, "\n".join(viewer.watch.problems)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import SCREENSHOTS, VIEWPORTS, Browsing, LiveServer, browsing
-from tests.browser.pages import DEEP, PAGES, deep_path, slug
+from tests.browser.pages import CSV_LINKS_JS, DEEP, PAGES, deep_path, slug
 
 ALL_PAGES = [pytest.param(path, id=slug(label)) for label, path in PAGES] + [
     pytest.param(which, id=which) for which in DEEP
@@ -55,7 +55,6 @@ UNPAIRED_JS = """() => [...document.querySelectorAll('.chart')].filter(chart => 
     && box.querySelector('table')
     && [...box.querySelectorAll('a')].some(a => /csv/i.test(a.textContent)));
 }).map(chart => chart.id || chart.className)"""
-CSV_LINKS_JS = "links => links.filter(a => /csv/i.test(a.textContent)).map(a => a.href)"
 
 
 @dataclass
