@@ -375,7 +375,7 @@ def generate(
     # the pathway: a child excluded from school, then known to the police, then the youth
     # offending team, more often the greater the family's need
     teen = np.flatnonzero(~adult & (mid_age >= 11) & (mid_age <= 16))
-    path = teen[rng.random(len(teen)) < np.minimum(0.004 * need[hh[teen]], 0.6)]
+    path = teen[rng.random(len(teen)) < np.minimum(0.04 * need[hh[teen]], 0.6)]
     d1 = day0 + rng.integers(0, max(span - 400, 1), len(path))
     d2 = d1 + rng.integers(20, 200, len(path))
     d3 = d2 + rng.integers(20, 200, len(path))
