@@ -136,3 +136,37 @@ def test_an_unwritable_csv_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
     assert "cannot write" in json.loads(result.stdout)["error"]["message"]
+
+
+# Heavy modules a single top-down count must not load: each costs a tenth of a
+# second or more of start-up and the count needs none of them.
+NOT_FOR_TOPDOWN = (
+    "pandas",
+    "ibis",
+    "duckdb",
+    "fastapi",
+    "openpyxl",
+    "splink",
+    "pyspark",
+    "totalplace.ingest.pipeline",
+    "totalplace.workspace",
+    "totalplace.classify",
+)
+
+
+def test_a_single_count_loads_no_heavy_module() -> None:
+    import subprocess
+    import sys
+
+    args = ["-m", "totalplace", "topdown", "--place", "E08000009", "--year", "2017-18"]
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *args], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = {
+        line.split("|")[2].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+    heavy = {m for m in loaded for x in NOT_FOR_TOPDOWN if m == x or m.startswith(x + ".")}
+    assert not heavy
