@@ -1528,5 +1528,303 @@ def profile_suggest(
         out.print(f"wrote {out_path}", highlight=False)
 
 
+barriers_app = typer.Typer(
+    help="The barriers register: what helps and hinders joint working, and the asks "
+    "of central government (totalplace barriers DIR add|list|update|export|import|asks).",
+    no_args_is_help=True,
+)
+app.add_typer(barriers_app, name="barriers")
+decisions_app = typer.Typer(
+    help="The partnership's log of decisions (totalplace decisions DIR add|list).",
+    no_args_is_help=True,
+)
+app.add_typer(decisions_app, name="decisions")
+_Text = Annotated[str | None, typer.Option()]
+
+
+def _who() -> str:
+    """Who makes a change from the command line: the account running it."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def _barrier_fields(**given: str | None) -> dict[str, str]:
+    """The field options given, by field name (impact_pounds for --impact-pounds)."""
+    return {k: v for k, v in given.items() if v is not None}
+
+
+@barriers_app.callback()
+def barriers_group(
+    ctx: typer.Context, directory: Annotated[Path, typer.Argument(help="The workspace.")]
+) -> None:
+    ctx.obj = directory
+
+
+@barriers_app.command("add")
+def barriers_add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Option(help="What helps or hinders, in a line.")],
+    type_: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            help="legislation, ring-fence, performance-regime, "
+            "data-sharing, incentives, governance, culture or capacity.",
+        ),
+    ],
+    owner: Annotated[str, typer.Option(help="Who can remove it: a local body or department.")],
+    effect: Annotated[str, typer.Option(help="hinders (a barrier) or helps.")] = "hinders",
+    theme: Annotated[str | None, typer.Option(help="A theme: its id or its name.")] = None,
+    impact_pounds: Annotated[
+        str | None, typer.Option(help="The money it affects, in exact pounds, where known.")
+    ] = None,
+    ask: Annotated[str | None, typer.Option(help="The ask of central government.")] = None,
+    partners: Annotated[str | None, typer.Option(help="Partners affected: A,B (or A;B).")] = None,
+    description: _Text = None,
+    evidence: _Text = None,
+    lines: Annotated[
+        str | None, typer.Option(help="Count lines it affects: AGENCY:THEME;AGENCY:THEME.")
+    ] = None,
+    opportunities: Annotated[str | None, typer.Option(help="Opportunity ids: A,B.")] = None,
+    who: Annotated[str | None, typer.Option(help="Who raises it (default: you).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the barrier as JSON.")] = False,
+) -> None:
+    """Raise a barrier (or an enabler, with --effect helps)."""
+    from totalplace.culture import add_barrier
+    from totalplace.workspace import Workspace
+
+    fields = _barrier_fields(
+        title=title, type=type_, owner=owner, effect=effect, theme=theme, ask=ask,
+        impact_pounds=impact_pounds, partners=partners, description=description,
+        evidence=evidence, lines=lines, opportunities=opportunities,
+    )  # fmt: skip
+    try:
+        barrier = add_barrier(Workspace.open(ctx.obj), fields, who or _who())
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({"barrier": barrier.to_dict()}, indent=2))
+        return
+    owner_text = barrier.owner.shown + (" (registry)" if barrier.owner.body_id else "")
+    out.print(f"{barrier.id} raised: {barrier.title}; owner {owner_text}", highlight=False)
+
+
+@barriers_app.command("list")
+def barriers_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Only barriers at this status.")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="Only this type.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the register as JSON.")] = False,
+) -> None:
+    """The register, oldest first, with each barrier's history under --json."""
+    from totalplace.culture import read_register, select
+    from totalplace.workspace import Workspace
+
+    try:
+        ws = Workspace.open(ctx.obj)
+        chosen = select(read_register(ws.root), status, type_)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({"barriers": [b.to_dict() for b in chosen]}, indent=2))
+        return
+    table = Table(title=f"{len(chosen)} barriers")
+    for col in ("id", "status", "type", "effect", "title", "owner", "theme", "£ impact", "ask"):
+        table.add_column(col, justify="right" if col == "£ impact" else "left")
+    for b in chosen:
+        d = b.to_dict()
+        impact = pounds(b.impact_pence) if b.impact_pence is not None else "not known"
+        table.add_row(b.id, b.status, d["type_label"], b.effect, b.title, d["owner_name"],
+                      d["theme_label"], impact, b.ask)  # fmt: skip
+    out.print(table)
+
+
+@barriers_app.command("update")
+def barriers_update(
+    ctx: typer.Context,
+    barrier_id: Annotated[str, typer.Argument(metavar="ID", help="The barrier, e.g. B3.")],
+    status: Annotated[
+        str | None, typer.Option(help="raised, agreed, escalated, resolved or dropped.")
+    ] = None,
+    note: Annotated[str, typer.Option(help="Why, kept in the history.")] = "",
+    title: _Text = None,
+    type_: Annotated[str | None, typer.Option("--type")] = None,
+    owner: _Text = None,
+    effect: _Text = None,
+    theme: _Text = None,
+    impact_pounds: _Text = None,
+    ask: _Text = None,
+    partners: _Text = None,
+    description: _Text = None,
+    evidence: _Text = None,
+    lines: _Text = None,
+    opportunities: _Text = None,
+    who: Annotated[str | None, typer.Option(help="Who makes the change (default: you).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the barrier as JSON.")] = False,
+) -> None:
+    """Move a barrier to another status and/or change its fields; every change is
+    added to its history."""
+    from totalplace.culture import update_barrier
+    from totalplace.workspace import Workspace
+
+    fields = _barrier_fields(
+        title=title, type=type_, owner=owner, effect=effect, theme=theme, ask=ask,
+        impact_pounds=impact_pounds, partners=partners, description=description,
+        evidence=evidence, lines=lines, opportunities=opportunities,
+    )  # fmt: skip
+    try:
+        ws = Workspace.open(ctx.obj)
+        barrier = update_barrier(ws, barrier_id, who or _who(), status, note, fields)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({"barrier": barrier.to_dict()}, indent=2))
+        return
+    last = barrier.history[-1]
+    out.print(f"{barrier.id} is {barrier.status} (last change {last.when} by {last.who})",
+              highlight=False)  # fmt: skip
+
+
+@barriers_app.command("export")
+def barriers_export(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The CSV file to write.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Write the register to a CSV file, for a workshop's spreadsheet."""
+    from totalplace.culture import export_csv
+    from totalplace.workspace import Workspace
+
+    try:
+        n = export_csv(Workspace.open(ctx.obj).root, file)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({"file": str(file), "barriers": n}, indent=2))
+    else:
+        out.print(f"wrote {n} barriers to {file}", highlight=False)
+
+
+@barriers_app.command("import")
+def barriers_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A CSV file with the export's columns.")],
+    who: Annotated[str | None, typer.Option(help="Who makes the changes (default: you).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Read a CSV back: a row with an id changes that barrier, one without adds a
+    barrier; one bad row refuses the whole file and changes nothing."""
+    from totalplace.culture import import_csv
+    from totalplace.workspace import Workspace
+
+    try:
+        result = import_csv(Workspace.open(ctx.obj), file, who or _who())
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    out.print(
+        f"{file}: {len(result.added)} added ({', '.join(result.added) or 'none'}), "
+        f"{len(result.changed)} changed ({', '.join(result.changed) or 'none'}), "
+        f"{result.unchanged} unchanged",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@barriers_app.command("asks")
+def barriers_asks(
+    ctx: typer.Context,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print as Markdown.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the asks as JSON.")] = False,
+) -> None:
+    """The open asks of central government, grouped by department, with the money
+    at stake: what the pilots sent to the ministerial group."""
+    from totalplace.culture import asks_by_department, asks_markdown, read_register
+    from totalplace.workspace import Workspace
+
+    try:
+        ws = Workspace.open(ctx.obj)
+        groups = asks_by_department(read_register(ws.root))
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        total = sum(g["pence"] for g in groups)
+        print(json.dumps({"asks": groups, "pence": total}, indent=2))
+        return
+    if markdown:
+        print(asks_markdown(groups, ws.config.name or ",".join(ws.config.place)), end="")
+        return
+    table = Table(title="Asks of central government by department")
+    for col in ("department", "£ at stake", "asks", "without a figure", "ids"):
+        table.add_column(col, justify="left" if col in ("department", "ids") else "right")
+    for g in groups:
+        ids = ", ".join(a["id"] for a in g["asks"])
+        table.add_row(g["department"], pounds(g["pence"]), f"{len(g['asks']):,}",
+                      f"{g['asks_without_figure']:,}", ids)  # fmt: skip
+    out.print(table)
+
+
+@decisions_app.callback()
+def decisions_group(
+    ctx: typer.Context, directory: Annotated[Path, typer.Argument(help="The workspace.")]
+) -> None:
+    ctx.obj = directory
+
+
+@decisions_app.command("add")
+def decisions_add(
+    ctx: typer.Context,
+    what: Annotated[str, typer.Option(help="What was decided.")],
+    by: Annotated[str, typer.Option(help='Who decided: "A, B" (or "A; B").')],
+    date: Annotated[str | None, typer.Option(help="When (YYYY-MM-DD; default today).")] = None,
+    barrier: Annotated[str | None, typer.Option(help="The barrier it is about, e.g. B2.")] = None,
+    who: Annotated[str | None, typer.Option(help="Who records it (default: you).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+) -> None:
+    """Record a partnership decision."""
+    from totalplace.culture import add_decision
+    from totalplace.workspace import Workspace
+
+    try:
+        ws = Workspace.open(ctx.obj)
+        decision = add_decision(ws, what, by, who or _who(), date, barrier)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({"decision": decision.to_dict()}, indent=2))
+    else:
+        out.print(f"{decision.id} recorded for {decision.date}", highlight=False)
+
+
+@decisions_app.command("list")
+def decisions_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the log as JSON.")] = False,
+) -> None:
+    """The decisions, in the order they were taken."""
+    from totalplace.culture import read_decisions
+    from totalplace.workspace import Workspace
+
+    try:
+        log = read_decisions(Workspace.open(ctx.obj).root)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps({"decisions": [d.to_dict() for d in log]}, indent=2))
+        return
+    table = Table(title=f"{len(log)} decisions")
+    for col in ("id", "date", "what", "by", "barrier"):
+        table.add_column(col)
+    for d in log:
+        table.add_row(d.id, d.date, d.what, ", ".join(d.by), d.barrier)
+    out.print(table)
+
+
 def main() -> None:
     app()
