@@ -696,9 +696,11 @@ def _topdown_all(
     as_json: bool,
 ) -> None:
     from totalplace.config import check_year
-    from totalplace.count.national import national, write_csv
+    from totalplace.count.national import check_csv_path, national, write_csv
 
     try:
+        if csv_path is not None:
+            check_csv_path(csv_path)
         result = national(
             check_year(year),
             current_only=current_only,

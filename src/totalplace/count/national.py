@@ -189,6 +189,15 @@ CSV_COLUMNS = (
 )
 
 
+def check_csv_path(path: Path) -> None:
+    """Refuse a CSV path that cannot be written before a count is spent on it."""
+    if path.is_dir() or not path.parent.is_dir():
+        raise ConfigError(
+            f"cannot write {path}: it is a folder or its folder does not exist; give --csv "
+            "a file path in a folder you can write to"
+        )
+
+
 def write_csv(result: NationalCount, path: Path) -> None:
     """One row per lowest-tier authority (the rows add up to England), with a
     ``theme:<id>`` column of pence for every theme any authority has."""
