@@ -165,3 +165,27 @@ def test_cumbria_one_percent_on_the_real_top_down_count() -> None:
     assert result["saving_pence"] == 4_881_786_539  # 1% of £4,881,786,538.78, to the penny
     assert data["total_pence"] == 488_178_653_878
     assert 40 * M < result["saving_pence"] < 60 * M
+
+
+def test_prevention_command_gives_the_split_the_shift_and_the_trend(tmp_path: Path) -> None:
+    """Two years of one place: the latest year's split with a 2-point shift
+    (health: 2% of £4bn = £80m) and the acute share year by year; counts of
+    two places are refused rather than read as a trend."""
+    older, newer = tmp_path / "2009.json", tmp_path / "2010.json"
+    older.write_text(json.dumps(_count().to_dict()))
+    later = _count("2010-11")
+    later.lines.append(_line("B", HEALTH, 1000 * M, "targeted"))
+    newer.write_text(json.dumps(later.to_dict()))
+    args = ["prevention", str(older), str(newer), "--points", "2", "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    health = next(t for t in got["themes"] if t["theme"] == HEALTH)
+    assert got["year"] == "2010-11" and health["shift_pence"] == 80 * M
+    assert [y["acute_share"] for y in got["trend"][HEALTH]] == ["0.9667", "0.7250"]
+    other = _count()
+    other.place = Place(spec="E98", name="Elsewhere", codes=(), units=())
+    elsewhere = tmp_path / "other.json"
+    elsewhere.write_text(json.dumps({**other.to_dict(), "year": "2011-12"}))
+    result = CliRunner().invoke(app, ["prevention", str(older), str(elsewhere), "--json"])
+    assert result.exit_code == 2 and "one place" in json.loads(result.stdout)["error"]["message"]

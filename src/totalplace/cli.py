@@ -1420,6 +1420,83 @@ def scenario(
             out.print(f"{r['name']}: {c['description']}: {pounds(c['pence'])}", highlight=False)
 
 
+def _count_json(source: Path) -> dict[str, Any]:
+    """A count's JSON from a counted workspace or a JSON file (count, topdown)."""
+    from totalplace.errors import ConfigError
+
+    if source.is_file():
+        try:
+            data: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{source}: not a count's JSON ({exc})") from exc
+        return data
+    from totalplace.web.reports import read_count
+    from totalplace.workspace import Workspace
+
+    return read_count(Workspace.open(source).root)
+
+
+@app.command()
+def prevention(
+    counts: Annotated[
+        list[Path], typer.Argument(help="Counted workspaces or counts' JSON, one per year.")
+    ],
+    points: Annotated[
+        str, typer.Option(help="Percentage points shifted from acute to prevention.")
+    ] = "1",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the split as JSON.")] = False,
+) -> None:
+    """Each theme's spending by prevention tier (the latest count), its acute share
+    year by year, and the money a shift of POINTS from acute to prevention moves."""
+    from decimal import Decimal, InvalidOperation
+
+    from totalplace.errors import ConfigError
+    from totalplace.opportunities.prevention import shift_pence, tier_split, trend
+    from totalplace.opportunities.scenarios import count_of
+
+    try:
+        try:
+            shift = Decimal(points)
+        except InvalidOperation:
+            shift = Decimal(-1)
+        if not shift.is_finite() or not Decimal(0) <= shift <= 100:
+            raise ConfigError(f"--points is {points!r}: give percentage points from 0 to 100")
+        found = [count_of(_count_json(c)) for c in counts]
+        places = sorted({c.place.spec for c in found})
+        years = [c.year for c in found]
+        if len(places) > 1 or len(set(years)) < len(years):
+            raise ConfigError(
+                "a trend needs one place's counts, one per year: got places "
+                f"{', '.join(places)} and years {', '.join(years)}"
+            )
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    latest = max(found, key=lambda c: c.year)
+    split = [{**t.to_dict(), "shift_pence": shift_pence(t, shift)} for t in tier_split(latest)]
+    by_year = trend(found)
+    if as_json:
+        print(json.dumps({"year": latest.year, "points": str(shift), "themes": split,
+                          "trend": by_year}, indent=2))  # fmt: skip
+        return
+    from totalplace.classify.taxonomy import theme_label
+
+    table = Table(title=f"{latest.place.name or latest.place.spec} {latest.year} by tier")
+    for col in ("theme", "universal", "targeted", "acute", "acute share", f"{shift} pt moves"):
+        table.add_column(col, justify="left" if col == "theme" else "right")
+    for t in split:
+        table.add_row(
+            theme_label(t["theme"]),
+            *(pounds(t["by_tier"].get(k, 0)) for k in ("universal", "targeted", "acute")),
+            f"{Decimal(t['shares']['acute']) * 100:.1f}%",
+            pounds(t["shift_pence"]),
+        )
+    out.print(table)
+    if len(found) > 1:
+        for theme, rows in by_year.items():
+            shares = ", ".join(f"{r['year']} {Decimal(r['acute_share']) * 100:.1f}%" for r in rows)
+            out.print(f"{theme_label(theme)} acute: {shares}", highlight=False)
+
+
 @app.command()
 def serve(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
