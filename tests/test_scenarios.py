@@ -94,6 +94,8 @@ def test_each_kind_of_change_is_worked_as_documented(tmp_path: Path) -> None:
     assert shift["by_agency"] == {"B": 100 * M, "A": 45 * M}
     assert result["saving_pence"] == 330 * M
     assert result["moved_pence"] == 145 * M and result["pooled_pence"] == 3000 * M
+    # health's three lines and the two back offices, each counted once
+    assert result["lines_affected"] == 5
 
 
 @pytest.mark.parametrize(
@@ -103,7 +105,10 @@ def test_each_kind_of_change_is_worked_as_documented(tmp_path: Path) -> None:
         ('[[change]]\nkind = "efficiency"\n', "needs percent"),
         ('[[change]]\nkind = "efficiency"\npercent = "150"\n', "percent is '150'"),
         ('[[change]]\nkind = "efficiency"\npercent = 1\ntheme = "roads"\n', "theme 'roads'"),
-        ('[[change]]\nkind = "efficiency"\npercent = 1\nagency = "Z"\n', "'Z' is not an agency"),
+        (
+            '[[change]]\nkind = "efficiency"\npercent = 1\nagency = "Z"\n',
+            "1 (efficiency) agency: 'Z'",
+        ),
         ('[[change]]\nkind = "shift"\npercent = 1\ntheme = "health"\nto = "acute"\n', "moves"),
         ('[[change]]\nkind = "pool"\nthemes = ["health"]\nsaving = 1\n', "has 'saving'"),
         ("", "no [[change]]"),

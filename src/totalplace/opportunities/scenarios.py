@@ -286,20 +286,20 @@ def _by_agency(lines: list[CountLine]) -> dict[str, int]:
     return _sorted(out)
 
 
-def _unknown_agencies(count: PlaceCount, agencies: tuple[str, ...], path: str, kind: str) -> None:
+def _unknown_agencies(count: PlaceCount, agencies: tuple[str, ...], where: str) -> None:
     have = {x.agency.casefold() for x in count.lines}
     missing = [a for a in agencies if a.casefold() not in have]
     if missing:
         names = ", ".join(sorted({x.agency for x in count.lines}))
         raise ConfigError(
-            f"{path}: [[change]] {kind}: {missing[0]!r} is not an agency in the count; "
-            f"agencies: {names}"
+            f"{where}: {missing[0]!r} is not an agency in the count; agencies: {names}"
         )
 
 
-def work_change(count: PlaceCount, change: Change, path: str = "") -> dict[str, Any]:
+def work_change(count: PlaceCount, change: Change, where: str = "") -> dict[str, Any]:
     """One change's money, lines and agencies."""
-    _unknown_agencies(count, change.agencies, path, change.kind)
+    field = {"efficiency": "agency", "pool": "agencies"}.get(change.kind, "bodies")
+    _unknown_agencies(count, change.agencies, f"{where} ({change.kind}) {field}")
     if change.kind == "efficiency":
         lines = _selected(count, change.themes, change.agencies)
         everything = not change.themes and not change.agencies
@@ -335,6 +335,7 @@ def work_change(count: PlaceCount, change: Change, path: str = "") -> dict[str, 
         "per_head_pence": _per_head(pence, count.population),
         "saving": change.kind in SAVES,
         "lines_affected": len(lines),
+        "_touched": {id(x) for x in lines},
         "lines": [_line_dict(x) for x in sorted(lines, key=lambda x: -x.pence)[:50]],
         "by_agency": _sorted(by_agency),
         "note": change.note,
@@ -353,7 +354,12 @@ def _scope(themes: tuple[str, ...], agencies: tuple[str, ...]) -> str:
 def run_scenario(count: PlaceCount, scenario: Scenario) -> dict[str, Any]:
     """A scenario on a count: each change, and the scenario's saving (its
     efficiency and back-office changes), money moved (shifts) and pooled."""
-    changes = [work_change(count, c, scenario.path) for c in scenario.changes]
+    changes = [
+        work_change(count, c, f"{scenario.path}: [[change]] {n}")
+        for n, c in enumerate(scenario.changes, start=1)
+    ]
+    # a line two changes touch is one line affected
+    touched = set().union(*(c.pop("_touched") for c in changes))
     saving = sum(c["pence"] for c in changes if c["saving"])
     gains: dict[str, int] = defaultdict(int)
     for c in changes:
@@ -372,7 +378,7 @@ def run_scenario(count: PlaceCount, scenario: Scenario) -> dict[str, Any]:
         "saving_per_head_pence": _per_head(saving, count.population),
         "moved_pence": sum(c["pence"] for c in changes if c["kind"] == "shift"),
         "pooled_pence": sum(c["pence"] for c in changes if c["kind"] == "pool"),
-        "lines_affected": sum(c["lines_affected"] for c in changes),
+        "lines_affected": len(touched),
         "gains_by_agency": _sorted(gains),
         "changes": changes,
     }
