@@ -109,3 +109,18 @@ def test_register_items_for_fragmentation_prevention_and_workspace_scenarios(
     assert got[("prevention_shift", FAMILY)].value_pence == 1000
     assert got[("scenario", "roads")].value_pence == 9000
     assert {x.kind for x in items} == {"fragmentation", "prevention_shift", "scenario"}
+
+
+def test_a_councils_outturn_line_is_split_by_its_financing_mix() -> None:
+    """Guards ring-fenced money and funding streams against the count's own
+    rule: Manchester's (E4203) 2010-11 financing is specific grants £829.14m,
+    formula grant £342.438m and council tax £138.214m, so a line of
+    £13,097.92 is £8,291.40 ring-fenced and £4,806.52 not, in three streams."""
+    line = replace(_line("Manchester City Council", YOUTH, 0), pence=1_309_792, body="E4203")
+    youth = fragmentation(_count([line]))[0]
+    assert youth.stream_count == 3
+    assert youth.ring_fenced == {
+        "ring-fenced (specific grants, estimate)": 829_140,
+        "not ring-fenced": 480_652,
+    }
+    assert sum(youth.funders.values()) == 1_309_792
