@@ -60,7 +60,7 @@ class ImportResult:
         }  # fmt: skip
 
 
-def _row(b: Barrier) -> list[str]:
+def csv_row(b: Barrier) -> list[str]:
     impact = "" if b.impact_pence is None else str(Decimal(b.impact_pence) / 100)
     values = {
         "id": b.id, "title": b.title, "description": b.description, "type": b.type,
@@ -81,7 +81,7 @@ def export_csv(root: Path, path: Path) -> int:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for b in barriers:
-        writer.writerow(_row(b))
+        writer.writerow(csv_row(b))
     try:
         atomic_write(path, buf.getvalue())
     except OSError as exc:

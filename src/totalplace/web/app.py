@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from totalplace.classify.taxonomy import theme_label
 from totalplace.errors import TotalPlaceError
 from totalplace.web import (
+    page_barriers,
     page_benchmark,
     page_cases,
     page_drill,
@@ -44,7 +45,7 @@ from totalplace.web.users import check_password
 # navigation bar; the order here is the order of the navigation bar.
 PAGES = (
     page_overview, page_theme, page_drill, page_quality, page_places, page_cases, page_benchmark,
-    page_opportunities,
+    page_opportunities, page_barriers,
 )  # fmt: skip
 __all__ = ["MAX_DEPTH", "MAX_LIMIT", "PAGES", "create_app", "plotly_js"]
 # The count lines' fields a viewer sees: what was counted, never whose rows.
