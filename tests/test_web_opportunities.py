@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import warnings
 from decimal import Decimal
@@ -120,6 +121,38 @@ def test_register_csv_and_money_match_the_api(api: dict[str, Any], client: TestC
     first = api["opportunities"][0]
     assert Decimal(rows[0]["value_pounds"]) * 100 == first["value_pence"]
     assert display_pounds(first["value_pence"]) in client.get("/opportunities").text
+
+
+def test_grants_in_the_workspace_are_shown_for_the_place(
+    demo_ws: Workspace, client: TestClient
+) -> None:
+    """A 360Giving file in DIR/grants is summarised for the count's place: the
+    grant to Northmoor is shown by funder and theme, the one elsewhere is not,
+    and the table downloads; without the folder the section is absent."""
+    assert "Grants to the place" not in client.get("/opportunities").text
+    folder = demo_ws.root / "grants"
+    folder.mkdir()
+    grant = {
+        "id": "360G-1", "title": "Youth club for young carers", "currency": "GBP",
+        "amountAwarded": 1200.5, "awardDate": "2010-06-01",
+        "fundingOrganization": [{"id": "GB-CHC-1", "name": "Northmoor Trust"}],
+        "recipientOrganization": [{"id": "GB-CHC-2", "name": "Carers Together"}],
+        "beneficiaryLocation": [{"geoCode": "E99999901"}],
+    }  # fmt: skip
+    away = {**grant, "id": "360G-2", "beneficiaryLocation": [{"geoCode": "E08000003"}]}
+    (folder / "trust.json").write_text(json.dumps({"grants": [grant, away]}))
+    try:
+        got = client.get("/api/opportunities").json()["grants"]
+        assert (got["grants"], got["pence"], got["funders"]) == (1, 120_050, 1)
+        assert got["rows"] == [{"funder": "Northmoor Trust", "theme": "children_and_families",
+                                "grants": 1, "pence": 120_050}]  # fmt: skip
+        html = client.get("/opportunities").text
+        assert "Grants to the place" in html and display_pounds(120_050) in html
+        rows = list(csv.reader(io.StringIO(client.get("/opportunities/grants.csv").text)))
+        assert rows[1] == ["Northmoor Trust", "children_and_families", "1", "1200.5"]
+    finally:
+        (folder / "trust.json").unlink()
+        folder.rmdir()
 
 
 def test_a_mark_shows_on_the_page(demo_ws: Workspace, client: TestClient) -> None:

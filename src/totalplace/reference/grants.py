@@ -95,17 +95,28 @@ def grant_theme(grant: Grant) -> str:
 
 
 def place_codes(spec: str) -> tuple[str, tuple[str, ...]]:
-    """The place's name and the GSS codes a grant may name for it: the
-    authority and the current authorities covering it (a county's districts)."""
+    """The place's name and the GSS codes a grant may name for it: each
+    authority given (a name, a code, or codes separated by commas) and the
+    current authorities covering it (a county's districts).  A GSS code the
+    register does not hold as current (an abolished authority, a fictional
+    one) stands for itself."""
     from totalplace.reference.places import resolve_place
 
-    try:
-        place = resolve_place(spec)
-    except ConfigError:
-        if _GSS.match(spec.strip().upper()):  # an abolished authority's own code
-            return spec.strip().upper(), (spec.strip().upper(),)
-        raise
-    return place.name, tuple(dict.fromkeys((*place.codes, *place.units)))
+    names: list[str] = []
+    codes: list[str] = []
+    parts = [p.strip() for p in spec.split(",") if p.strip()] if "," in spec else [spec.strip()]
+    for part in parts:
+        try:
+            place = resolve_place(part)
+        except ConfigError:
+            if not _GSS.match(part.upper()):
+                raise
+            names.append(part.upper())
+            codes.append(part.upper())
+            continue
+        names.append(place.name)
+        codes += [*place.codes, *place.units]
+    return ", ".join(names), tuple(dict.fromkeys(codes))
 
 
 def _sorted(d: dict[str, Any], key: str = "pence") -> dict[str, Any]:

@@ -116,6 +116,45 @@ def _scenarios(root: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+GRANTS_DIR = "grants"
+GRANT_SUFFIXES = (".json", ".csv", ".gz")
+
+
+def _grants(root: Path, spec: str) -> dict[str, Any] | None:
+    """The place's grants from the 360Giving files in the workspace's
+    ``grants/`` folder, per funder and theme; None without the folder."""
+    from totalplace.ingest.giving360 import read_grants
+    from totalplace.reference.grants import summarise
+
+    folder = root / GRANTS_DIR
+    files = sorted(p for p in folder.glob("*") if p.suffix in GRANT_SUFFIXES and p.is_file())
+    if not folder.is_dir() or not files:
+        return None
+    try:
+        summary = summarise([read_grants(p) for p in files], spec or None)
+    except TotalPlaceError as exc:
+        return {"error": str(exc).replace(str(root) + "/", ""), "rows": []}
+    rows = [
+        {"funder": funder, "theme": theme, "grants": cell["grants"], "pence": cell["pence"]}
+        for funder, f in summary["by_funder"].items()
+        for theme, cell in f["themes"].items()
+    ]
+    files_read = [
+        {"file": f"{GRANTS_DIR}/{Path(f['path']).name}", "rows": f["rows"],
+         "loaded": f["loaded"], "refused": f["refused"]}
+        for f in summary["files"]
+    ]  # fmt: skip
+    return {
+        "error": None,
+        "grants": summary["grants"],
+        "pence": summary["pence"],
+        "funders": summary["funders"],
+        "funding_streams": summary["funding_streams"],
+        "rows": rows,
+        "files": files_read,
+    }
+
+
 def opportunities_view(site: Site, register: _Register, user: Any) -> dict[str, Any]:
     """Everything the page shows, as the API gives it."""
     from totalplace.opportunities.fragmentation import fragmentation
@@ -142,6 +181,7 @@ def opportunities_view(site: Site, register: _Register, user: Any) -> dict[str, 
         "fragmentation": [t.to_dict() for t in fragmentation(count)],
         "prevention": [t.to_dict() for t in tier_split(count)],
         "scenarios": _scenarios(site.root, data),
+        "grants": _grants(site.root, count.place.spec),
     }
 
 
@@ -205,6 +245,29 @@ or more agencies counts as fragmented.</p>
 {% endfor %}
 </tbody></table>
 <p class="download"><a href="/opportunities/fragmentation.csv">Download (CSV)</a></p>
+
+{% if v.grants %}
+<h2>Grants to the place (360Giving)</h2>
+{% if v.grants.error %}<p class="error" role="alert">{{ v.grants.error }}</p>{% else %}
+<p>From the 360Giving files in the workspace's <code>grants/</code> folder:
+{{ "{:,}".format(v.grants.grants) }} grants, {{ money(v.grants.pence) }}, from
+{{ v.grants.funders }} funders in {{ v.grants.funding_streams }} funding streams
+({% for f in v.grants.files %}{{ f.file }}: {{ f.loaded }} of {{ f.rows }} rows loaded,
+{{ f.refused }} refused{% if not loop.last %}; {% endif %}{% endfor %}).</p>
+<table>
+<caption>Grants by funder and theme</caption>
+<thead><tr><th scope="col">Funder</th><th scope="col">Theme</th>
+<th scope="col" class="money">Grants</th><th scope="col" class="money">Amount</th></tr></thead>
+<tbody>
+{% for r in v.grants.rows %}
+<tr><td>{{ r.funder }}</td>
+<td>{% if r.theme == "unclassified" %}unclassified{% else %}{{ opp_theme(r.theme) }}{% endif %}</td>
+<td class="money">{{ "{:,}".format(r.grants) }}</td><td class="money">{{ money(r.pence) }}</td></tr>
+{% endfor %}
+</tbody></table>
+<p class="download"><a href="/opportunities/grants.csv">Download (CSV)</a></p>
+{% endif %}
+{% endif %}
 
 <h2>Prevention and crisis</h2>
 <p>Each theme's spending by prevention tier, and the money a shift of one percentage point
@@ -395,6 +458,12 @@ def add_routes(app: FastAPI, site: Site) -> None:
                  p["shares"]["acute"], Decimal(p["shift_pence"]) / 100]
                 for p in v["prevention"]
             ]  # fmt: skip
+        elif name == "grants" and v["grants"] and not v["grants"]["error"]:
+            header = ["funder", "theme", "grants", "pounds"]
+            rows = [
+                [r["funder"], r["theme"], r["grants"], Decimal(r["pence"]) / 100]
+                for r in v["grants"]["rows"]
+            ]
         elif name == "scenarios":
             header = ["scenario", "file", "saving_pounds", "saving_per_head_pounds",
                       "moved_pounds", "pooled_pounds", "lines_affected", "error"]  # fmt: skip
@@ -409,7 +478,8 @@ def add_routes(app: FastAPI, site: Site) -> None:
         else:
             raise ApiError(
                 404, "NotFound",
-                f"no table {name}.csv; one of: register, fragmentation, prevention, scenarios",
+                f"no table {name}.csv; one of: register, fragmentation, prevention, scenarios"
+                + (", grants" if v["grants"] else ""),
             )  # fmt: skip
         return csv_response(f"opportunities-{name}.csv", header, rows)
 
