@@ -928,6 +928,116 @@ def unit_costs_command(
     out.print(grid)
 
 
+@app.command("synth-people")
+def synth_people(
+    directory: Annotated[Path, typer.Argument(help="Workspace folder.")],
+    people: Annotated[int, typer.Option(help="Residents of the synthetic place.")] = 2000,
+    seed: Annotated[int, typer.Option(help="The same seed gives the same place.")] = 16,
+    scenario: Annotated[
+        str, typer.Option(help="westminster (40 families planted), or none.")
+    ] = "westminster",
+    link: Annotated[
+        bool, typer.Option("--link/--no-link", help="Link the extracts with Splink after.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Write a synthetic place's person-level extracts and events into DIR/people."""
+    from totalplace.families.place import link_workspace, write_synthetic
+    from totalplace.workspace import Workspace
+
+    try:
+        ws = Workspace.open(directory)
+        place = write_synthetic(ws.root, people, seed, None if scenario == "none" else scenario)
+        linked = link_workspace(ws.root) if link else None
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    found = {
+        "people": place.people,
+        "records": place.records,
+        "events": place.events.num_rows,
+        "extracts": {s: t.num_rows for s, t in place.extracts.items()},
+        "linked_people": (
+            len(set(linked.clusters.column("person_id").to_pylist())) if linked else None
+        ),
+    }
+    if as_json:
+        print(json.dumps(found, indent=2))
+        return
+    out.print(
+        f"{found['people']:,} people, {found['records']:,} records, {found['events']:,} events "
+        f"in {ws.root / 'people'}",
+        highlight=False,
+    )
+    if linked is not None:
+        out.print(f"linked into {found['linked_people']:,} people", highlight=False)
+
+
+@app.command()
+def families(
+    directory: Annotated[Path, typer.Argument(help="Workspace folder.")],
+    price_year: Annotated[str, typer.Option(help="Prices of this year (deflators).")] = "2014-15",
+    person_level: Annotated[
+        bool, typer.Option("--person-level", help="Also the most expensive families.")
+    ] = False,
+    top: Annotated[int, typer.Option(help="How many families with --person-level.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Families known to the agencies: contacts and cost by agency and year, paths,
+    Westminster's illustration and resident voice, with small counts withheld."""
+    from totalplace.families.place import families_report
+    from totalplace.workspace import Workspace
+
+    try:
+        ws = Workspace.open(directory)
+        threshold = int(ws.config.disclosure_threshold)
+        report = families_report(ws.root, threshold, price_year, person_level, top)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return
+    _render_families(report, threshold)
+
+
+def _render_families(report: dict[str, Any], threshold: int) -> None:
+    def n(value: int | None) -> str:
+        return f"fewer than {threshold}" if value is None else f"{value:,}"
+
+    def p(value: int | None) -> str:
+        return "withheld" if value is None else pounds(value)
+
+    out.print(
+        f"{report['families']:,} families, {report['people']:,} people, "
+        f"{report['contacts']:,} contacts costing {pounds(report['pence'])} "
+        f"at {report['price_year']} prices",
+        highlight=False,
+    )
+    out.print(
+        f"known to three or more agencies: {n(report['known_to_three_or_more'])} families, "
+        f"{p(report['known_to_three_or_more_pence'])}",
+        highlight=False,
+    )
+    grid = Table(title="By agency and year (families, contacts, cost)")
+    for col in ("agency", "year", "families", "contacts", "cost"):
+        grid.add_column(col, justify="left" if col in ("agency", "year") else "right")
+    for r in report["by_agency_year"]["rows"]:
+        contacts = "withheld" if r["contacts"] is None else f"{r['contacts']:,}"
+        grid.add_row(r["agency"], r["year"], n(r["families"]), contacts, p(r["pence"]))
+    out.print(grid)
+    w = report["westminster"]
+    out.print(
+        f"Westminster's illustration: {n(w['families_extreme_asb'])} families with "
+        f"{w['asb_incidents_a_year']} or more anti-social behaviour incidents in a year, "
+        f"{n(w['likely_care_proceedings'])} likely to need care proceedings at "
+        f"{pounds(w['cost_each_pence'])} each: {p(w['cost_pence'])}",
+        highlight=False,
+    )
+    for path in report["common_paths"][:5]:
+        out.print(f"{' -> '.join(path['path'])}: {path['families']:,} families", highlight=False)
+    for f in report.get("most_expensive", []):
+        out.print(f"{f['family']}: {pounds(f['pence'])}, {', '.join(f['agencies'])}")
+
+
 @app.command()
 def resolve(
     directory: Annotated[Path | None, typer.Argument(help="The workspace.")] = None,
@@ -1526,7 +1636,7 @@ app.add_typer(users_app, name="users")
 def users_add(
     directory: Annotated[Path, typer.Argument(help="The workspace.")],
     name: Annotated[str, typer.Argument(help="The user's name.")],
-    role: Annotated[str, typer.Option(help="viewer, analyst or admin.")] = "viewer",
+    role: Annotated[str, typer.Option(help="viewer, analyst, caseworker or admin.")] = "viewer",
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
     ] = False,

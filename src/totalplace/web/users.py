@@ -7,8 +7,9 @@ hashes, so the file does not reveal them.
 
 Roles, each allowed what the one before is and more:
 ``viewer`` sees aggregates only (never a transaction row or a supplier name);
-``analyst`` also sees the source rows behind a cell; ``admin`` also manages
-users.
+``analyst`` also sees the source rows behind a cell; ``caseworker`` also sees
+person-level records (one family's contacts and journey, under pseudonyms,
+each view written to the audit log); ``admin`` also manages users.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from totalplace.errors import ConfigError
 from totalplace.workspace import atomic_write
 
 USERS_FILE = "users.json"
-ROLES = ("viewer", "analyst", "admin")
+ROLES = ("viewer", "analyst", "admin", "caseworker")
+# Each role may what those ranked below it may (caseworker, added later, is listed last).
+RANK = {"viewer": 0, "analyst": 1, "caseworker": 2, "admin": 3}
 # A name a person can type and a log can show without quoting.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 # Shorter passwords fall to guessing even when hashed.
@@ -41,7 +44,7 @@ class User:
 
     def may(self, role: str) -> bool:
         """True when this user's role is ``role`` or above it."""
-        return ROLES.index(self.role) >= ROLES.index(role)
+        return RANK[self.role] >= RANK[role]
 
 
 def users_path(root: Path) -> Path:

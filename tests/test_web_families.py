@@ -1,0 +1,159 @@
+"""The Families and Journeys pages: aggregates for all, one family for caseworkers, logged."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pyarrow.csv as pacsv
+import pytest
+from starlette.exceptions import StarletteDeprecationWarning
+
+from totalplace.demo import DEMO_PLACE, DEMO_YEAR
+from totalplace.families.audit import read_audit
+from totalplace.families.events import LINKED_DIR, people_dir
+from totalplace.families.place import write_synthetic
+from totalplace.families.privacy import KEY_FILE
+from totalplace.families.synth import ground_truth_clusters
+from totalplace.web.access import LOGIN_CSRF_COOKIE
+from totalplace.web.app import create_app
+from totalplace.web.users import User, add_user
+from totalplace.workspace import Workspace
+
+with warnings.catch_warnings():  # see test_web_api.py
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    ws = Workspace.create(tmp_path_factory.mktemp("fam") / "ws", DEMO_PLACE, DEMO_YEAR)
+    place = write_synthetic(ws.root, people=1500)
+    clusters, homes = ground_truth_clusters(place)  # a perfect linkage stands in for Splink's
+    linked = people_dir(ws.root) / LINKED_DIR
+    linked.mkdir(parents=True)
+    pacsv.write_csv(clusters, linked / "clusters.csv")
+    pacsv.write_csv(homes, linked / "households.csv")
+    (people_dir(ws.root) / "voice").mkdir()
+    rows = ["question,response,theme"] + [
+        f"Q1,The waiting list for a council home is far too long ({i}),Housing" for i in range(12)
+    ]
+    (people_dir(ws.root) / "voice" / "survey.csv").write_text("\n".join(rows) + "\n")
+    for name, role in (("vic", "viewer"), ("ann", "analyst"), ("cara", "caseworker")):
+        add_user(ws.root, name, role, PASSWORD)
+    return ws
+
+
+def _client(ws: Workspace, name: str) -> TestClient:
+    client = TestClient(create_app(ws.root, True), raise_server_exceptions=False)
+    client.get("/login")
+    token = client.cookies.get(LOGIN_CSRF_COOKIE)
+    client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
+    return client
+
+
+def _error(response: Any, status: int) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert list(body) == ["error"] and body["error"]["message"]
+    return str(body["error"]["type"])
+
+
+def _a_family(ws: Workspace) -> str:
+    client = _client(ws, "cara")
+    html = client.get("/families").text
+    return html.split('href="/families/F-', 1)[1].split('"', 1)[0].join(["F-", ""])
+
+
+def test_caseworker_ranks_above_analyst_and_below_admin() -> None:
+    cara = User("cara", "caseworker")
+    assert cara.may("analyst") and cara.may("caseworker") and not cara.may("admin")
+    assert not User("ann", "analyst").may("caseworker")
+    assert User("root", "admin").may("caseworker")
+
+
+def test_viewer_sees_the_aggregates_page_with_small_counts_withheld(ws: Workspace) -> None:
+    client = _client(ws, "vic")
+    page = client.get("/families")
+    assert page.status_code == 200
+    assert "Westminster" in page.text and "/static/families.js" in page.text
+    assert 'href="/families/F-' not in page.text  # no family's record is linked for a viewer
+    data = client.get("/api/families").json()
+    threshold = data["disclosure_threshold"]
+    for row in data["by_agency_year"]["rows"]:
+        assert row["families"] is None or row["families"] == 0 or row["families"] >= threshold
+    assert "most_expensive" not in data
+
+
+def test_every_chart_has_a_csv_beside_it(ws: Workspace) -> None:
+    client = _client(ws, "vic")
+    for name in ("agency_year", "sankey", "paths", "voice"):
+        response = client.get(f"/families/{name}.csv")
+        assert response.status_code == 200 and response.headers["content-type"].startswith(
+            "text/csv"
+        ), name
+    assert "waiting list" in client.get("/families/voice.csv").text
+
+
+def test_one_family_is_refused_to_viewer_and_analyst(ws: Workspace) -> None:
+    family = _a_family(ws)
+    for name in ("vic", "ann"):
+        client = _client(ws, name)
+        assert _error(client.get(f"/api/families/{family}"), 403) == "Forbidden"
+        assert _error(client.get(f"/api/journeys/{family}"), 403) == "Forbidden"
+        assert client.get(f"/families/{family}").status_code == 403
+        assert client.get(f"/journeys/{family}").status_code == 403
+        assert _error(client.get(f"/families/{family}.csv"), 403) == "Forbidden"
+
+
+def test_caseworker_sees_one_family_and_each_view_is_logged(ws: Workspace) -> None:
+    family = _a_family(ws)
+    before = len(read_audit(ws.root))
+    client = _client(ws, "cara")
+    record = client.get(f"/api/families/{family}").json()
+    assert record["family"] == family and record["events"]
+    assert client.get(f"/families/{family}").status_code == 200
+    journey = client.get(f"/journeys/{family}")
+    assert journey.status_code == 200 and "journey-chart" in journey.text
+    assert client.get(f"/families/{family}.csv").status_code == 200
+    logged = read_audit(ws.root)[before:]
+    assert [e["page"] for e in logged] == [
+        f"/api/families/{family}",
+        f"/families/{family}",
+        f"/journeys/{family}",
+        f"/families/{family}.csv",
+    ]
+    assert all(e["user"] == "cara" and e["subject"] == family for e in logged)
+
+
+def test_unknown_family_is_not_found_and_not_logged(ws: Workspace) -> None:
+    before = len(read_audit(ws.root))
+    client = _client(ws, "cara")
+    assert _error(client.get("/api/families/F-0000000000000000"), 404) == "NoSuchFamily"
+    assert len(read_audit(ws.root)) == before
+
+
+def test_no_page_or_download_holds_the_key_or_an_agency_record_id(ws: Workspace) -> None:
+    key = (ws.root / KEY_FILE).read_text().strip()
+    family = _a_family(ws)
+    client = _client(ws, "cara")
+    texts = [
+        client.get("/api/families").text,
+        client.get(f"/api/families/{family}").text,
+        client.get(f"/families/{family}.csv").text,
+        client.get("/families").text,
+    ]
+    for text in texts:
+        assert key not in text
+        assert "CSC1" not in text and "HA1" not in text  # agencies' record ids
+
+
+def test_page_without_person_level_data_says_how_to_add_it(tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "ws", DEMO_PLACE, DEMO_YEAR)
+    client = TestClient(create_app(ws.root), raise_server_exceptions=False)
+    page = client.get("/families")
+    assert page.status_code == 200 and "synth-people" in page.text
+    assert _error(client.get("/api/families"), 404) == "NoFamilies"
