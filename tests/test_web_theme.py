@@ -303,3 +303,11 @@ def test_names_like_markup_show_as_text(gateshead: Workspace, tmp_path: Path) ->
     (theme,) = {x["theme"] for x in lines if x["agency"] == CITY}
     page = _client(ws.root, None, require_login=False).get(f"/themes/{theme}").text
     assert MARKUP not in page and "&lt;script&gt;alert(1)&lt;/script&gt;</td>" in page
+
+
+def test_every_kind_of_public_body_is_named_in_words() -> None:
+    """Guards against a transfer's payee kind showing as its registry id."""
+    from totalplace.orgs.registry import KINDS
+
+    assert set(KINDS) <= set(page_theme.KIND_LABELS)
+    assert all("_" not in label for label in page_theme.KIND_LABELS.values())

@@ -30,6 +30,7 @@ from totalplace.count.trace import (
     agency_in_count,
     trace,
 )
+from totalplace.report.labels import tier_label
 from totalplace.web import templates
 from totalplace.web.reports import NoCount, method_label, place_count, read_count
 from totalplace.web.site import (
@@ -262,8 +263,6 @@ def drill_href(agency: str, theme: str) -> str:
 def _lines_for_page(lines: list[dict[str, Any]], analyst: bool) -> list[dict[str, Any]]:
     """The cell's lines in words; a viewer sees where a line from payments
     comes from only as 'its payments' (its source names the rows' count)."""
-    from totalplace.report.labels import tier_label
-
     out = []
     for x in lines:
         own = x["method"] != "transactions" or analyst

@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from totalplace.classify.taxonomy import theme_label
 from totalplace.count.trace import QueryTimeLimit, ThemeSuppliers, theme_suppliers
+from totalplace.report.labels import tier_label
 from totalplace.web import templates
 from totalplace.web.page_drill import QUERY_SECONDS, drill_href
 from totalplace.web.reports import NoCount, method_label, place_count, read_count
@@ -44,14 +45,32 @@ from totalplace.web.templates import script_json
 
 # Payees the theme page lists; the API pages through the rest.
 PAGE_SUPPLIERS = 20
-# The transfer payee kinds in words (count/transfers.py's kinds).
-_KINDS = {
-    "nhs_provider": "NHS provider",
-    "nhs_commissioner": "NHS commissioner",
+# The organisation registry's kinds of body (orgs/registry.py KINDS) in words,
+# for the payees of transfers.
+KIND_LABELS = {
     "council": "Council",
+    "nhs_commissioner": "NHS commissioner",
+    "nhs_provider": "NHS provider",
     "police": "Police",
     "fire": "Fire and rescue",
+    "combined_authority": "Combined authority",
+    "joint_authority": "Joint authority",
+    "passenger_transport": "Passenger transport body",
+    "waste_authority": "Waste authority",
+    "national_park": "National park authority",
+    "central_department": "Government department",
+    "executive_agency": "Executive agency",
+    "alb": "Arm's-length body",
+    "public_corporation": "Public corporation",
+    "other_public": "Other public body",
 }
+
+
+def kind_label(kind: str | None) -> str:
+    """A kind of public body in words (an unknown kind: its id in words)."""
+    if not kind:
+        return ""
+    return KIND_LABELS.get(kind, kind.replace("_", " ").strip().capitalize())
 
 
 def _suppliers(
@@ -64,12 +83,6 @@ def _suppliers(
         )
     except QueryTimeLimit as exc:
         raise ApiError(503, "QueryTimeLimit", str(exc)) from exc
-
-
-def _tier_label(tier: str) -> str:
-    from totalplace.report.labels import tier_label
-
-    return tier_label(tier)
 
 
 def _theme_lines(data: dict[str, Any], theme: str) -> list[dict[str, Any]]:
@@ -114,13 +127,13 @@ def theme_view(data: dict[str, Any], theme: str) -> dict[str, Any]:
     for x in lines:
         by_tier[str(x["tier"])] += int(x["pence"])
     tiers = [
-        {"tier": t, "label": _tier_label(t), "pence": p,
+        {"tier": t, "label": tier_label(t), "pence": p,
          "share": round(p / lines_pence, 4) if lines_pence > 0 else None}
         for t, p in sorted(by_tier.items(), key=lambda kv: _tier_order(kv[0]))
     ]  # fmt: skip
     transfers = [
         {"agency": t["agency"], "payee": t["payee"],
-         "payee_kind": _KINDS.get(str(t.get("payee_kind")), str(t.get("payee_kind") or "")),
+         "payee_kind": kind_label(t.get("payee_kind")),
          "pence": int(t["pence"]), "rows": int(t.get("rows", 0)),
          "eliminated": bool(t["eliminated"]), "reason": t.get("reason", "")}
         for t in data.get("transfers", []) if t.get("theme") == theme
