@@ -1,0 +1,72 @@
+"""`totalplace synth-people` and `totalplace families`: thin commands over the family view."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pytest
+from typer.testing import CliRunner
+
+from totalplace.cli import app as cli
+from totalplace.demo import DEMO_PLACE, DEMO_YEAR
+from totalplace.families.events import LINKED_DIR, people_dir
+from totalplace.families.place import write_synthetic
+from totalplace.families.synth import ground_truth_clusters
+from totalplace.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    ws = Workspace.create(tmp_path_factory.mktemp("cli") / "ws", DEMO_PLACE, DEMO_YEAR)
+    runner = CliRunner()
+    made = runner.invoke(cli, ["synth-people", str(ws.root), "--people", "1500", "--no-link",
+                               "--json"])  # fmt: skip
+    assert made.exit_code == 0, made.stdout
+    assert json.loads(made.stdout)["people"] == 1500
+    place = write_synthetic(ws.root, people=1500)  # the same seed: the same place
+    clusters, homes = ground_truth_clusters(place)
+    linked = people_dir(ws.root) / LINKED_DIR
+    linked.mkdir(parents=True)
+    pacsv.write_csv(clusters, linked / "clusters.csv")
+    pacsv.write_csv(homes, linked / "households.csv")
+    return ws
+
+
+def test_families_json_is_aggregates_without_any_family_unless_asked(ws: Workspace) -> None:
+    out = CliRunner().invoke(cli, ["families", str(ws.root), "--json"])
+    assert out.exit_code == 0, out.stdout
+    report = json.loads(out.stdout)
+    assert report["westminster"]["families_extreme_asb"] == 40
+    assert report["westminster"]["cost_pence"] == 35 * 9_300_000
+    assert "most_expensive" not in report and "F-" not in out.stdout
+    deeper = json.loads(
+        CliRunner()
+        .invoke(cli, ["families", str(ws.root), "--json", "--person-level", "--top", "3"])
+        .stdout
+    )
+    assert len(deeper["most_expensive"]) == 3
+    assert deeper["most_expensive"][0]["family"].startswith("F-")
+
+
+def test_families_prints_the_westminster_line(ws: Workspace) -> None:
+    out = CliRunner().invoke(cli, ["families", str(ws.root)])
+    assert out.exit_code == 0, out.stdout
+    assert "35 likely to need care proceedings" in out.stdout
+    assert "£3,255,000.00" in out.stdout
+
+
+def test_families_without_a_linkage_says_which_command_makes_it(tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "ws", DEMO_PLACE, DEMO_YEAR)
+    write_synthetic(ws.root, people=200, scenario=None)
+    out = CliRunner().invoke(cli, ["families", str(ws.root), "--json"])
+    assert out.exit_code == 2
+    error = json.loads(out.stdout)["error"]
+    assert error["type"] == "ConfigError" and "totalplace link" in error["message"]
+
+
+def test_unknown_price_year_is_a_usage_error(ws: Workspace) -> None:
+    out = CliRunner().invoke(cli, ["families", str(ws.root), "--json", "--price-year", "1970-71"])
+    assert out.exit_code == 2
+    assert "no GDP deflator" in json.loads(out.stdout)["error"]["message"]
