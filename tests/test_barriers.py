@@ -289,3 +289,19 @@ def test_two_writers_at_once_both_land(ws: Workspace) -> None:
 def test_list_in_a_missing_workspace_uses_the_error_shape(tmp_path: Path) -> None:
     r = _cli("barriers", str(tmp_path / "nowhere"), "list", "--json")
     assert r.exit_code == 2 and list(json.loads(r.stdout)) == ["error"]
+
+
+def test_the_demo_raises_barriers_at_several_statuses_with_decisions(ws: Workspace) -> None:
+    from totalplace.count.cube import ORGS_DIR
+    from totalplace.culture import read_decisions
+    from totalplace.culture.demo import add_demo_culture
+    from totalplace.demo import write_demo_bodies
+
+    write_demo_bodies(ws.root / ORGS_DIR)
+    add_demo_culture(ws)
+    barriers = read_register(ws.root)
+    assert {b.status for b in barriers} >= {"raised", "agreed", "escalated", "resolved"}
+    assert {b.effect for b in barriers} == {"helps", "hinders"}
+    city = next(b for b in barriers if b.type == "capacity")
+    assert city.owner.body_id == "demo-northmoor-city"  # the workspace's own bodies
+    assert [d.barrier for d in read_decisions(ws.root)] == ["", "B1", "B5"]

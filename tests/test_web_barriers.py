@@ -4,6 +4,7 @@ without the session's CSRF token; everything people typed escaped."""
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,47 @@ def test_api_gives_register_asks_and_decisions(ws: Workspace) -> None:
     decisions = client.get("/api/decisions").json()["decisions"]
     assert [(d["id"], d["by"], d["barrier"]) for d in decisions] == [("D1", ["City", "PCT"], "B1")]
     assert _error_type(client.get("/barriers/nothing.csv"), 404) == "NotFound"
+
+
+def test_a_barriers_count_lines_show_the_money_the_count_holds_on_them(ws: Workspace) -> None:
+    from totalplace.count.place_count import CountLine, PlaceCount
+    from totalplace.reference.places import Place
+
+    line = CountLine(
+        agency="Northmoor PCT",
+        agency_type="nhs_commissioner",
+        funder="Department of Health",
+        theme="health",
+        function="7. Health",
+        tier="acute",
+        capital_revenue="revenue",
+        method="transactions",
+        part="bottom_up",
+        gross_net="gross (payments)",
+        grade="A",
+        pence=500_000,
+        source="spend rows",
+        payer="Northmoor PCT",
+    )
+    count = PlaceCount(
+        Place(spec="demo", name="Northmoor", codes=(), units=()), "2010-11", "duckdb", 1000, [line]
+    )
+    (ws.root / "reports").mkdir()
+    (ws.root / "reports" / "count.json").write_text(json.dumps(count.to_dict()))
+    add_barrier(
+        ws,
+        {
+            "title": "t",
+            "type": "culture",
+            "owner": "Home Office",
+            "lines": "Northmoor PCT:health; Nobody:health",
+        },
+        "t",
+    )
+    client = _client(ws)
+    got = client.get("/api/barriers").json()["barriers"][1]["lines"]
+    assert got == [
+        {"agency": "Northmoor PCT", "theme": "health", "pence": 500_000},
+        {"agency": "Nobody", "theme": "health", "pence": None},
+    ]
+    assert "Northmoor PCT, Health (£5,000.00 in the count)" in client.get("/barriers").text
