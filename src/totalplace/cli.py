@@ -603,6 +603,17 @@ def demo(
     out.print()
     render_count(result, out)
     out.print(f"\nworkspace: {ws.root}\nworkbook: {paths[1]}", highlight=False)
+    if (ws.root / "people" / "extracts").is_dir():
+        from totalplace.families.place import link_workspace
+
+        out.print("linking the demo's person-level extracts (Splink)...", highlight=False)
+        try:
+            linked = link_workspace(ws.root)
+        except TotalPlaceError as exc:
+            raise _fail(exc) from exc
+        people = len(set(linked.clusters.column("person_id").to_pylist()))
+        out.print(f"{linked.clusters.num_rows:,} records linked into {people:,} people; "
+                  f"next: totalplace families {ws.root}", highlight=False)  # fmt: skip
     cell = max(result.lines, key=lambda x: x.pence)
     out.print(
         f'next: totalplace trace {ws.root} --agency "{cell.agency}" --theme {cell.theme}',
