@@ -14,6 +14,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from totalplace.culture import add_barrier, read_decisions, read_register
 from totalplace.culture.barriers import register_path
+from totalplace.errors import ConfigError
 from totalplace.web.access import LOGIN_CSRF_COOKIE
 from totalplace.web.app import create_app
 from totalplace.web.page_barriers import FORM_CSRF_COOKIE
@@ -212,7 +213,9 @@ def test_api_gives_register_asks_and_decisions(ws: Workspace) -> None:
     assert _error_type(client.get("/barriers/nothing.csv"), 404) == "NotFound"
 
 
-def test_a_barriers_count_lines_show_the_money_the_count_holds_on_them(ws: Workspace) -> None:
+def test_count_lines_show_the_money_the_count_holds_and_an_unknown_agency_is_refused(
+    ws: Workspace,
+) -> None:
     from totalplace.count.place_count import CountLine, PlaceCount
     from totalplace.reference.places import Place
 
@@ -243,7 +246,7 @@ def test_a_barriers_count_lines_show_the_money_the_count_holds_on_them(ws: Works
             "title": "t",
             "type": "culture",
             "owner": "Home Office",
-            "lines": "Northmoor PCT:health; Nobody:health",
+            "lines": "northmoor pct:Health; Northmoor PCT:public_health",
         },
         "t",
     )
@@ -251,6 +254,20 @@ def test_a_barriers_count_lines_show_the_money_the_count_holds_on_them(ws: Works
     got = client.get("/api/barriers").json()["barriers"][1]["lines"]
     assert got == [
         {"agency": "Northmoor PCT", "theme": "health", "pence": 500_000},
-        {"agency": "Nobody", "theme": "health", "pence": None},
+        {"agency": "Northmoor PCT", "theme": "public_health", "pence": None},
     ]
     assert "Northmoor PCT, Health (£5,000.00 in the count)" in client.get("/barriers").text
+    with pytest.raises(
+        ConfigError,
+        match="--lines: 'Northmor PCT' is no agency of the count; did you mean Northmoor PCT",
+    ):
+        add_barrier(
+            ws,
+            {
+                "title": "t",
+                "type": "culture",
+                "owner": "Home Office",
+                "lines": "Northmor PCT:health",
+            },
+            "t",
+        )

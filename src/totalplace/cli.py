@@ -1832,7 +1832,7 @@ def barriers_list(
     if as_json:
         print(json.dumps({"barriers": [b.to_dict() for b in chosen]}, indent=2))
         return
-    table = Table(title=f"{len(chosen)} barriers")
+    table = Table(title=f"{len(chosen)} barrier{'' if len(chosen) == 1 else 's'}")
     for col in ("id", "status", "type", "effect", "title", "owner", "theme", "£ impact", "ask"):
         table.add_column(col, justify="right" if col == "£ impact" else "left")
     for b in chosen:
@@ -2018,7 +2018,7 @@ def decisions_list(
     if as_json:
         print(json.dumps({"decisions": [d.to_dict() for d in log]}, indent=2))
         return
-    table = Table(title=f"{len(log)} decisions")
+    table = Table(title=f"{len(log)} decision{'' if len(log) == 1 else 's'}")
     for col in ("id", "date", "what", "by", "barrier"):
         table.add_column(col)
     for d in log:

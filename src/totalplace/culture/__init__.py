@@ -3,9 +3,7 @@ and the partnership's log of decisions."""
 
 from totalplace.culture.asks import asks_by_department, asks_markdown
 from totalplace.culture.barriers import (
-    STATUSES,
     TRANSITIONS,
-    TYPES,
     Barrier,
     add_barrier,
     read_register,
@@ -13,6 +11,7 @@ from totalplace.culture.barriers import (
     update_barrier,
 )
 from totalplace.culture.decisions import Decision, add_decision, read_decisions
+from totalplace.culture.fields import STATUSES, TYPES
 from totalplace.culture.workshop import ImportResult, export_csv, import_csv
 
 __all__ = [

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from totalplace.culture.barriers import OPEN_STATUSES, TYPES, Barrier
+from totalplace.culture.barriers import OPEN_STATUSES, Barrier
+from totalplace.culture.fields import TYPES
 from totalplace.money import display_pounds
 
 
@@ -61,8 +62,8 @@ def asks_markdown(groups: list[dict[str, Any]], place: str = "") -> str:
     lines = [
         f"# Asks of central government{f' from {place}' if place else ''}",
         "",
-        f"{n} open asks to {len(groups)} owners; {display_pounds(total)} at stake where the "
-        "impact is known.",
+        f"{plural(n, 'open ask')} to {plural(len(groups), 'owner')}; {display_pounds(total)} "
+        "at stake where the impact is known.",
     ]
     for g in groups:
         unknown = g["asks_without_figure"]
@@ -86,6 +87,11 @@ def asks_markdown(groups: list[dict[str, Any]], place: str = "") -> str:
             if a["evidence"]:
                 lines.append(f"  Evidence: {_md(a['evidence'])}")
     return "\n".join(lines) + "\n"
+
+
+def plural(n: int, word: str) -> str:
+    """``1 open ask``, ``2 open asks``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _md(text: str) -> str:

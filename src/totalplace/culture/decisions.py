@@ -17,7 +17,8 @@ from typing import Any
 
 import tomli_w
 
-from totalplace.culture.barriers import find, now, read_register, split_list, writing
+from totalplace.culture.barriers import find, now, read_register, writing
+from totalplace.culture.fields import split_list
 from totalplace.errors import ConfigError
 from totalplace.tomlfile import read_toml
 from totalplace.workspace import Workspace, atomic_write

@@ -22,18 +22,16 @@ from decimal import Decimal
 from pathlib import Path
 
 from totalplace.culture.barriers import (
-    EDITABLE,
     Barrier,
-    FieldError,
     edit,
     move,
     new_barrier,
     next_id,
-    parse_fields,
     read_register,
     write_register,
     writing,
 )
+from totalplace.culture.fields import EDITABLE, FieldError, parse_fields
 from totalplace.errors import ConfigError
 from totalplace.report.sheets import FORMULA_STARTS, safe_text
 from totalplace.workspace import Workspace, atomic_write

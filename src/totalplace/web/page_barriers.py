@@ -24,10 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from totalplace.classify.taxonomy import default_taxonomy, theme_label
 from totalplace.culture.asks import asks_by_department
 from totalplace.culture.barriers import (
-    EFFECTS,
-    STATUSES,
     TRANSITIONS,
-    TYPES,
     add_barrier,
     read_register,
     select,
@@ -35,6 +32,7 @@ from totalplace.culture.barriers import (
     with_count,
 )
 from totalplace.culture.decisions import add_decision, read_decisions
+from totalplace.culture.fields import EFFECTS, STATUSES, TYPES
 from totalplace.culture.workshop import COLUMNS, csv_row
 from totalplace.errors import TotalPlaceError
 from totalplace.web import templates
