@@ -55,8 +55,21 @@ def run_demo(directory: Path) -> tuple[IngestReport, Workspace]:
     write_demo_bodies(ws.root / ORGS_DIR)
     write_demo_rules(ws.root / RULES_DIR)
     write_demo_cases(ws.root / "cases")
+    write_demo_people(ws.root)
     add_demo_culture(ws)  # after the bodies: owners are named through them
     return IngestReport(reports), ws
+
+
+# Residents of the demo's synthetic person-level place (Westminster's 40 families planted).
+DEMO_PEOPLE = 1000
+
+
+def write_demo_people(root: Path) -> None:
+    """The agencies' person-level extracts and contacts in ``people/``; `totalplace
+    demo` links them with Splink after the count, for the Families page."""
+    from totalplace.families.place import write_synthetic
+
+    write_synthetic(root, people=DEMO_PEOPLE)
 
 
 DEMO_RULES = {
