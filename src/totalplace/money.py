@@ -11,8 +11,8 @@ def pounds(pence: int) -> str:
 
 
 def display_pounds(pence: int) -> str:
-    """``−£1,234.50`` from -123450: as :func:`pounds`, with the minus sign
-    (U+2212) that pages and charts show, so a negative is never read as a dash."""
+    """As :func:`pounds`, with the minus sign (U+2212) in place of the
+    hyphen, as pages and charts show it, so a negative is never read as a dash."""
     return pounds(pence).replace("-", "\u2212", 1)
 
 
