@@ -270,6 +270,7 @@ FAMILIES_JS = """'use strict';
         return c ? c.pence / 100 : 0;
       }), hovertemplate: a + '<br>%{x}: £%{y:,.2f}<extra></extra>'};
     }), {barmode: 'stack', margin: {l: 80, r: 20, t: 10, b: 40}, yaxis: money,
+      xaxis: {type: 'category'},
       legend: {orientation: 'h'}}, opts);
   };
   if (d.cells) { stacked('cost-chart', d.cells); }
