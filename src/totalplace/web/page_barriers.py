@@ -52,6 +52,13 @@ ADD_FIELDS = (
 
 PAGE = """{% extends "base.html" %}
 {% block main %}
+<style>
+table.register { width: 100%; table-layout: fixed; }
+table.register td, table.register th { overflow-wrap: break-word; vertical-align: top; }
+table.register td.money { overflow-wrap: normal; white-space: nowrap; }
+#asks-chart { min-height: 200px; }
+form.move label, form.move select, form.move input, form.move button { display: block; }
+</style>
 <p>What helps and what hinders local and central partners working together, the asks of
 central government, and the partnership's decisions. The same register as
 <code>totalplace barriers DIR list</code>; <a href="/api/barriers">JSON</a>.</p>
@@ -74,44 +81,44 @@ central government, and the partnership's decisions. The same register as
 <button type="submit">Filter</button>
 </form>
 {% if barriers %}
-<div class="scroll">
-<table>
+<table class="register">
 <caption>Barriers and enablers ({{ barriers|length }}{% if filtered %} of {{ total }}{% endif
  %})</caption>
+<colgroup><col style="width: 3.5rem"><col style="width: 22%"><col style="width: 9%">
+<col style="width: 9%"><col style="width: 12%"><col style="width: 11%"><col style="width: 18%">
+<col></colgroup>
 <thead><tr><th scope="col">Id</th><th scope="col">Barrier</th><th scope="col">Type</th>
-<th scope="col">Theme</th><th scope="col">Owner</th><th scope="col">Partners</th>
-<th scope="col" class="money">Impact</th><th scope="col">Ask of central government</th>
-<th scope="col">Status</th>{% if may_edit %}<th scope="col">Change status</th>{% endif %}
-</tr></thead><tbody>
+<th scope="col">Theme</th><th scope="col">Owner</th><th scope="col" class="money">Impact</th>
+<th scope="col">Ask of central government</th><th scope="col">Status</th></tr></thead><tbody>
 {% for b in barriers %}
 <tr id="{{ b.id }}"><td>{{ b.id }}</td>
 <td><strong>{{ b.title }}</strong>{% if b.effect == "helps" %} (helps){% endif %}
 {% if b.description %}<br>{{ b.description }}{% endif %}
+{% if b.partners %}<br><em>Partners:</em> {{ b.partners|join("; ") }}{% endif %}
 {% if b.evidence %}<br><em>Evidence:</em> {{ b.evidence }}{% endif %}
-{% for l in b.lines %}<br>Count line: {{ l.agency }}, {{ bar_theme(l.theme) }}{%
+{% for l in b.lines %}<br><em>Count line:</em> {{ l.agency }}, {{ bar_theme(l.theme) }}{%
  if l.pence is not none %} ({{ money(l.pence) }} in the count){% endif %}{% endfor %}
 {% if b.opportunities %}<br><a href="/opportunities">Opportunities</a>:
  {{ b.opportunities|join(", ") }}{% endif %}</td>
 <td>{{ b.type_label }}</td><td>{{ b.theme_label }}</td><td>{{ b.owner_name }}{%
  if b.owner_name != b.owner %} (given as {{ b.owner }}){% endif %}</td>
-<td>{{ b.partners|join("; ") }}</td>
 <td class="money">{% if b.impact_pence is none %}not known{% else %}{{ money(b.impact_pence) }}{%
  endif %}</td><td>{{ b.ask }}</td>
-<td>{{ b.status }}<details><summary>History ({{ b.history|length }})</summary><ul>
+<td><strong>{{ b.status }}</strong>
+<details><summary>History ({{ b.history|length }})</summary><ul>
 {% for c in b.history %}<li>{{ c.when }} {{ c.who }}: {{ c.field }} {% if c.from %}from
  {{ c.from }} {% endif %}to {{ c.to }}{% if c.note %} ({{ c.note }}){% endif %}</li>{% endfor %}
-</ul></details></td>
-{% if may_edit %}<td><form method="post" action="/barriers/{{ b.id }}/status">
+</ul></details>
+{% if may_edit %}<form method="post" action="/barriers/{{ b.id }}/status" class="move">
 <input type="hidden" name="csrf_token" value="{{ form_token }}">
-<label for="s-{{ b.id }}">New status</label>
+<label for="s-{{ b.id }}">Move to</label>
 <select id="s-{{ b.id }}" name="status">{% for s in transitions[b.status] %}
 <option value="{{ s }}">{{ s }}</option>{% endfor %}</select>
-<label for="n-{{ b.id }}">Note</label> <input id="n-{{ b.id }}" name="note" size="16">
-<button type="submit">Change</button></form></td>{% endif %}
+<label for="n-{{ b.id }}">Note</label><input id="n-{{ b.id }}" name="note" size="12">
+<button type="submit">Change status</button></form>{% endif %}</td>
 </tr>
 {% endfor %}
 </tbody></table>
-</div>
 {% else %}
 <p class="notice" role="status">{% if filtered %}No barrier matches the filter.{% else %}No
  barrier yet: raise one with <code>totalplace barriers DIR add</code>{% if may_edit %} or the
@@ -127,6 +134,7 @@ stake: the sum of the impacts stated in pounds; an ask without a figure adds not
 <div class="pair">
 <div id="asks-chart" class="chart" role="figure" aria-label="Bar chart of the money at stake
  by department; the table beside it holds the same figures"></div>
+<div>
 <table>
 <caption>Asks by department</caption>
 <thead><tr><th scope="col">Department</th><th scope="col" class="money">At stake</th>
@@ -139,12 +147,14 @@ stake: the sum of the impacts stated in pounds; an ask without a figure adds not
 <td>{% for a in g.asks %}<a href="#{{ a.id }}">{{ a.id }}</a> {% endfor %}</td></tr>
 {% endfor %}
 </tbody></table>
+<p class="download"><a href="/barriers/asks.csv">Download the asks (CSV)</a>;
+<code>totalplace barriers DIR asks --markdown</code> writes them as a note.</p>
+</div>
 </div>
 {% else %}
 <p class="notice" role="status">No open ask of central government yet.</p>
+<p class="download"><a href="/barriers/asks.csv">Download the asks (CSV)</a></p>
 {% endif %}
-<p class="download"><a href="/barriers/asks.csv">Download the asks (CSV)</a>;
-<code>totalplace barriers DIR asks --markdown</code> writes them as a note.</p>
 
 <h2 id="decisions">Decisions</h2>
 {% if decisions %}
@@ -153,7 +163,8 @@ stake: the sum of the impacts stated in pounds; an ask without a figure adds not
 <thead><tr><th scope="col">Id</th><th scope="col">Date</th><th scope="col">What was decided</th>
 <th scope="col">By</th><th scope="col">Barrier</th></tr></thead><tbody>
 {% for d in decisions %}
-<tr><td>{{ d.id }}</td><td>{{ d.date }}</td><td>{{ d.what }}</td><td>{{ d.by|join("; ") }}</td>
+<tr><td>{{ d.id }}</td><td style="white-space: nowrap">{{ d.date }}</td><td>{{ d.what }}</td>
+<td>{{ d.by|join("; ") }}</td>
 <td>{% if d.barrier %}<a href="#{{ d.barrier }}">{{ d.barrier }}</a>{% endif %}</td></tr>
 {% endfor %}
 </tbody></table>
