@@ -305,3 +305,37 @@ def test_the_demo_raises_barriers_at_several_statuses_with_decisions(ws: Workspa
     city = next(b for b in barriers if b.type == "capacity")
     assert city.owner.body_id == "demo-northmoor-city"  # the workspace's own bodies
     assert [d.barrier for d in read_decisions(ws.root)] == ["", "B1", "B5"]
+
+
+def test_commands_adding_at_once_from_separate_processes_all_land(ws: Workspace) -> None:
+    import subprocess
+    import sys
+
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "totalplace",
+                "barriers",
+                str(ws.root),
+                "add",
+                "--title",
+                f"t{i}",
+                "--type",
+                "capacity",
+                "--owner",
+                "Home Office",
+                "--json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(3)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    ids = sorted(json.loads(out)["barrier"]["id"] for out, _ in outs)
+    assert ids == ["B1", "B2", "B3"]
+    assert sorted(b.title for b in read_register(ws.root)) == ["t0", "t1", "t2"]
