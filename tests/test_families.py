@@ -164,3 +164,12 @@ def test_voice_file_without_a_response_column_is_refused(tmp_path: Path) -> None
     path.write_text("question,theme\nQ1,Housing\n")
     with pytest.raises(SourceError, match="no response column"):
         read_voice(path)
+
+
+def test_a_quote_said_many_times_is_shown_once(tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    rows = ["question,response,theme"] + ["Q1,Repairs take months to be done properly,Housing"] * 12
+    path.write_text("\n".join(rows) + "\n")
+    out = voice_by_theme(read_voice(path), 10, {}, {})
+    assert out["themes"][0]["quotes"] == ["Repairs take months to be done properly"]
+    assert out["themes"][0]["pence"] is None  # no count theme matched: no money shown

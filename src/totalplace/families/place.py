@@ -30,15 +30,56 @@ EXTRACTS_DIR = "extracts"
 TOP_FAMILIES = 10
 
 
+# A resident survey for the synthetic place: (theme as the survey heads it, question,
+# what people said).  The themes are the taxonomy's labels, so each sits beside its money.
+SURVEY = (
+    ("Children and families", "What would help your family most?",
+     ("Someone who already knows us, instead of telling our story to five services",
+      "Help before things reach crisis point, not after the school excludes him",
+      "One plan for the whole family that every service follows")),
+    ("Crime and community safety", "How safe do you feel where you live?",
+     ("The same few households cause most of the trouble on our street",
+      "Police come out but nothing changes for the family causing it",
+      "Safe in the day, not after dark near the shops")),
+    ("Housing and regeneration", "What would improve your housing?",
+     ("Repairs take months and nobody owns the problem",
+      "Temporary accommodation moved my children away from their school",
+      "We were evicted and then housed by the same council two months later")),
+    ("Mental health", "How easy is it to get help with your mental health?",
+     ("I waited nine months and ended up in A&E twice in that time",
+      "Services stop at 18 and start again at 25 with a new assessment",
+      "The crisis team was good; getting any help before crisis was not")),
+)  # fmt: skip
+
+
+def write_survey(folder: Path, seed: int, responses: int) -> Path:
+    """A synthetic resident survey CSV (question, response, theme, area), seeded."""
+    import csv
+    import random
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "resident_survey.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["question", "response", "theme", "area"])
+        for _ in range(responses):
+            theme, question, said = rng.choice(SURVEY)
+            area = rng.choice(("Northmoor", "Eastvale", "Westbrook"))
+            writer.writerow([question, rng.choice(said), theme, area])
+    return path
+
+
 def write_synthetic(
     root: Path, people: int = 2000, seed: int = 16, scenario: str | None = "westminster"
 ) -> SyntheticPlace:
-    """A synthetic place's extracts, events and truth in ``root/people/``."""
+    """A synthetic place's extracts, events, truth and a resident survey in ``root/people/``."""
     place = generate(people, seed=seed, scenario=scenario)
     folder = people_dir(root)
     written = place.write(folder / EXTRACTS_DIR)
     written["events"].replace(folder / EVENTS_FILE)
     written["truth"].replace(folder / "truth.csv")
+    write_survey(folder / VOICE_DIR, seed, max(people // 10, 40))
     return place
 
 

@@ -128,7 +128,8 @@ def voice_by_theme(
     for theme, rs in sorted(by_theme.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         key = _theme_key(theme, labels)
         few = hidden(len(rs), threshold)
-        quotes = [] if few else [r.response for r in rs if len(r.response) >= MIN_QUOTE_CHARS]
+        said = dict.fromkeys(r.response for r in rs if len(r.response) >= MIN_QUOTE_CHARS)
+        quotes = [] if few else list(said)  # each different thing said once
         themes.append(
             {
                 "theme": theme,
