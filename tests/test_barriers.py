@@ -339,3 +339,28 @@ def test_commands_adding_at_once_from_separate_processes_all_land(ws: Workspace)
     ids = sorted(json.loads(out)["barrier"]["id"] for out, _ in outs)
     assert ids == ["B1", "B2", "B3"]
     assert sorted(b.title for b in read_register(ws.root)) == ["t0", "t1", "t2"]
+
+
+def test_opportunity_ids_must_be_in_the_register_once_one_is_written(ws: Workspace) -> None:
+    add_barrier(ws, {"title": "a", "type": "culture", "owner": "DH", "opportunities": "X-1"}, "t")
+    (ws.root / "reports").mkdir()
+    (ws.root / "reports" / "opportunities.csv").write_text(
+        "id,kind\nback_office-1a2b,back_office\nshared_supplier-9f,shared_supplier\n",
+        encoding="utf-8",
+    )
+    b = add_barrier(
+        ws,
+        {"title": "b", "type": "culture", "owner": "DH", "opportunities": "back_office-1a2b"},
+        "t",
+    )
+    assert b.opportunities == ("back_office-1a2b",)
+    with pytest.raises(
+        ConfigError,
+        match="--opportunities: 'back_office-1a2c' is not in the "
+        "opportunity register; did you mean back_office-1a2b",
+    ):
+        add_barrier(
+            ws,
+            {"title": "c", "type": "culture", "owner": "DH", "opportunities": "back_office-1a2c"},
+            "t",
+        )

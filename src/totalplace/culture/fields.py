@@ -185,6 +185,36 @@ def parse_lines(text: str, agencies: list[str] | None = None) -> tuple[tuple[str
     return tuple(dict.fromkeys(out))
 
 
+def opportunity_ids(root: Path | None) -> list[str] | None:
+    """The ids in the workspace's opportunity register as last written
+    (``reports/opportunities.csv``), or None when there is none yet."""
+    import csv
+
+    from totalplace.opportunities.register import CSV_NAME
+    from totalplace.report.run import REPORTS
+
+    path = root / REPORTS / CSV_NAME if root is not None else None
+    if path is None or not path.is_file():
+        return None
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [row.get("id", "") for row in csv.DictReader(fh)]
+
+
+def parse_opportunities(text: str, known: list[str] | None = None) -> tuple[str, ...]:
+    """Opportunity ids; when the workspace has a register, each must be in it."""
+    ids = split_list(text)
+    for oid in ids:
+        if known is not None and oid not in known:
+            near = difflib.get_close_matches(oid, known, n=3, cutoff=0.5)
+            raise FieldError(
+                "opportunities",
+                f"{oid!r} is not in the opportunity register"
+                + (f"; did you mean {', '.join(near)}?" if near else "")
+                + " (run `totalplace opportunities DIR` to list and refresh it)",
+            )
+    return ids
+
+
 def parse_text(name: str, text: str, required: bool = False) -> str:
     value = text.strip()
     if required and not value:
@@ -233,7 +263,7 @@ def parse_fields(raw: Mapping[str, str], root: Path | None) -> dict[str, Any]:
         "owner": lambda v: resolve_owner(v, root),
         "impact_pounds": parse_pounds,
         "lines": lambda v: parse_lines(v, count_agencies(root)),
-        "opportunities": split_list,
+        "opportunities": lambda v: parse_opportunities(v, opportunity_ids(root)),
     }
     out: dict[str, Any] = {}
     for name, text in raw.items():
