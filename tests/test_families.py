@@ -85,10 +85,17 @@ def test_a_small_agency_year_cell_is_withheld_with_its_cost_and_a_second_cell() 
 
 
 def test_westminster_illustration_is_reproduced(data: FamilyData) -> None:
-    w = westminster(data, 10)
+    w = westminster(data, 0)
     assert w["families_extreme_asb"] == 40
     assert w["likely_care_proceedings"] == 35
     assert w["cost_pence"] == 35 * 9_300_000 == 325_500_000
+
+
+def test_westminster_35_is_withheld_where_40_less_35_would_reveal_5(data: FamilyData) -> None:
+    w = westminster(data, 10)
+    assert w["families_extreme_asb"] == 40
+    assert w["likely_care_proceedings"] is None and w["cost_pence"] is None
+    assert westminster(data, 5)["likely_care_proceedings"] == 35
 
 
 def test_the_exclusion_police_youth_offending_path_is_counted(data: FamilyData) -> None:

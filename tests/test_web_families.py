@@ -37,7 +37,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     linked.mkdir(parents=True)
     pacsv.write_csv(clusters, linked / "clusters.csv")
     pacsv.write_csv(homes, linked / "households.csv")
-    (people_dir(ws.root) / "voice").mkdir()
+    (people_dir(ws.root) / "voice").mkdir(exist_ok=True)
     rows = ["question,response,theme"] + [
         f"Q1,The waiting list for a council home is far too long ({i}),Housing" for i in range(12)
     ]
@@ -86,6 +86,13 @@ def test_viewer_sees_the_aggregates_page_with_small_counts_withheld(ws: Workspac
     for row in data["by_agency_year"]["rows"]:
         assert row["families"] is None or row["families"] == 0 or row["families"] >= threshold
     assert "most_expensive" not in data
+    assert data["westminster"]["likely_care_proceedings"] is None  # 40 - 35 = 5 < 10
+    assert "£3,255,000.00" not in page.text
+
+
+def test_caseworker_sees_westminster_exact(ws: Workspace) -> None:
+    page = _client(ws, "cara").get("/families")
+    assert page.status_code == 200 and "£3,255,000.00" in page.text
 
 
 def test_every_chart_has_a_csv_beside_it(ws: Workspace) -> None:

@@ -163,7 +163,13 @@ def westminster(
     anti-social behaviour (``asb_a_year`` or more incidents in one financial
     year, from the database's anti-social behaviour costs, CR1.*), and of them
     those with a child protection enquiry or proceedings (likely to need care
-    proceedings), each costed at Westminster's £93,000."""
+    proceedings), each costed at Westminster's £93,000.
+
+    The families with extreme anti-social behaviour but no such step are a
+    cell too (their number is the first count less the second): when either
+    part is under the threshold, both parts are withheld (secondary
+    suppression), so 40 and 35 are shown only where 5 may be.  Pass a
+    threshold of 0 for a role with person-level access."""
     asb: dict[tuple[str, str], int] = defaultdict(int)
     protected: set[str] = set()
     for e in data.events:
@@ -173,11 +179,13 @@ def westminster(
             protected.add(e.family)
     extreme = {fam for (fam, _), n in asb.items() if n >= asb_a_year}
     care = extreme & protected
-    shown = [None if hidden(n, threshold) else n for n in (len(extreme), len(care))]
+    parts = {("care", "extreme"): len(care), ("other", "extreme"): len(extreme - care)}
+    withheld = suppress(parts, threshold)
+    care_shown = None if ("care", "extreme") in withheld else len(care)
     return {
         "asb_incidents_a_year": asb_a_year,
-        "families_extreme_asb": shown[0],
-        "likely_care_proceedings": shown[1],
+        "families_extreme_asb": None if hidden(len(extreme), threshold) else len(extreme),
+        "likely_care_proceedings": care_shown,
         "cost_each_pence": cost_pence,
-        "cost_pence": None if shown[1] is None else len(care) * cost_pence,
+        "cost_pence": None if care_shown is None else len(care) * cost_pence,
     }
