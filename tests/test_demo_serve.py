@@ -45,12 +45,10 @@ def test_a_port_in_use_is_refused_before_the_demo_is_built(tmp_path: Path) -> No
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        started = time.monotonic()
         result = CliRunner().invoke(cli, ["demo", str(tmp_path / "demo"), "--port", str(port)])
     assert result.exit_code == 2, result.output
     assert f"127.0.0.1:{port}" in result.output and "--port" in result.output
-    assert not (tmp_path / "demo").exists()  # nothing was built
-    assert time.monotonic() - started < 10
+    assert not (tmp_path / "demo").exists()  # refused before anything was built
 
 
 def test_serve_refuses_a_port_out_of_range(tmp_path: Path) -> None:
