@@ -180,3 +180,14 @@ def test_a_quote_said_many_times_is_shown_once(tmp_path: Path) -> None:
     out = voice_by_theme(read_voice(path), 10, {}, {})
     assert out["themes"][0]["quotes"] == ["Repairs take months to be done properly"]
     assert out["themes"][0]["pence"] is None  # no count theme matched: no money shown
+
+
+def test_one_small_bucket_of_agencies_known_takes_the_next_smallest_with_it() -> None:
+    """The families total is shown: with 3 withheld alone, 93 - 50 - 40 would give it."""
+    events = [_event(f"F-a{i}", "Police", 2010, 1) for i in range(50)]
+    for agencies, n in ((("Police", "Schools"), 3), (("Police", "Schools", "Housing"), 40)):
+        events += [_event(f"F-{n}-{i}", a, 2010, 1) for i in range(n) for a in agencies]
+    agg = aggregates(FamilyData(events, "2014-15"), 10)
+    assert agg["families"] == 93
+    assert agg["known_to_agencies"] == {"1": 50, "2": None, "3": None}
+    assert agg["known_to_three_or_more"] is None  # it would be the withheld 40

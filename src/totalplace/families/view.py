@@ -133,8 +133,13 @@ def aggregates(data: FamilyData, threshold: int) -> dict[str, Any]:
         known[min(len(f.agencies), 5)] += 1
     many = sum(n for k, n in known.items() if k >= MANY_AGENCIES)
     many_pence = sum(f.pence for f in found.values() if len(f.agencies) >= MANY_AGENCIES)
+    # the families total is shown, so one bucket withheld takes the next smallest with it
+    buckets = {(k, "families"): n for k, n in known.items()}
+    out = suppress(buckets, threshold)
+    # three or more is a sum of buckets: with any bucket withheld it could be differenced out
+    many_out = hidden(many, threshold) or bool(out)
     by_known = {
-        ("5 or more" if k == 5 else str(k)): (None if hidden(n, threshold) else n)
+        ("5 or more" if k == 5 else str(k)): (None if (k, "families") in out else n)
         for k, n in sorted(known.items())
     }
     return {
@@ -145,8 +150,8 @@ def aggregates(data: FamilyData, threshold: int) -> dict[str, Any]:
         "contacts": len(data.events),
         "pence": sum(e.pence for e in data.events),
         "known_to_agencies": by_known,
-        "known_to_three_or_more": None if hidden(many, threshold) else many,
-        "known_to_three_or_more_pence": None if hidden(many, threshold) else many_pence,
+        "known_to_three_or_more": None if many_out else many,
+        "known_to_three_or_more_pence": None if many_out else many_pence,
         "by_agency_year": _table(cells, contacts, pence, threshold),
         "unlinked_events": data.unlinked_events,
         "unpriced_codes": dict(sorted(data.unpriced_codes.items())),
