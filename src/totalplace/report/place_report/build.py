@@ -1,0 +1,44 @@
+"""Write the place's report: HTML always, and a PDF of it when asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from totalplace.errors import ConfigError
+from totalplace.report.place_report.gather import gather
+from totalplace.report.place_report.html import SECTIONS, render_html, summary_rows
+from totalplace.workspace import atomic_write
+
+PARTS = ("benchmark", "opportunities", "cases", "barriers")
+
+
+def write_report(root: Path, html_out: Path, pdf_out: Path | None = None) -> dict[str, Any]:
+    """Write the report of the workspace at ``root`` and say what it holds:
+    the files written, the PDF's pages, the summary's figures by their key in
+    count.json, and each optional part present or why it is absent."""
+    if pdf_out is not None and pdf_out.resolve() == html_out.resolve():
+        raise ConfigError(f"--html and --pdf are the same file ({html_out}): give two names")
+    report = gather(root)
+    html_out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(html_out, render_html(report))
+    pages = None
+    if pdf_out is not None:
+        from totalplace.report.place_report.pdf import print_pdf
+
+        pages = print_pdf(html_out, pdf_out)
+    s = report["count"]["summary"]
+    return {
+        "place": s["place"],
+        "year": s["year"],
+        "html": str(html_out),
+        "pdf": str(pdf_out) if pdf_out is not None else None,
+        "pages": pages,
+        "sections": [{"id": a, "heading": h} for a, h in SECTIONS],
+        "summary": {key: pence for key, _, pence in summary_rows(s, report["count"]["overview"])},
+        "themes": len(report["count"]["themes"]),
+        "parts": {
+            name: {"available": report[name]["available"], "reason": report[name]["reason"]}
+            for name in PARTS
+        },
+    }

@@ -1,0 +1,162 @@
+"""totalplace report: the place's report on the demo's Northmoor, as HTML always
+and as PDF when Chromium is installed.  The rendering checks load the HTML in
+Chromium at the printable width of A4 and save what they see under
+test-artifacts/report/."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from totalplace.cli import app
+from totalplace.demo import run_demo
+from totalplace.report.place_report import SECTIONS
+from totalplace.report.place_report.pdf import find_chromium, page_count
+from totalplace.report.run import count_workspace
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "report"
+# A4 is 210 mm wide; the report's page margins are 16 mm each side, so its text
+# is 178 mm wide: 673 CSS pixels at 96 to the inch.
+A4_TEXT_PX = 673
+CHROMIUM = find_chromium()
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium installed (apt-get install chromium): PDF not checked"
+)
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def counted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _, ws = run_demo(tmp_path_factory.mktemp("report") / "demo")
+    count_workspace(ws)
+    return ws.root
+
+
+@pytest.fixture(scope="module")
+def written(counted: Path) -> tuple[Path, dict[str, Any]]:
+    html = counted / "reports" / "report.html"
+    result = runner.invoke(app, ["report", str(counted), "--html", str(html), "--json"])
+    assert result.exit_code == 0, result.output
+    return html, json.loads(result.stdout)
+
+
+def test_summary_figures_are_the_count_jsons_own(
+    counted: Path, written: tuple[Path, dict[str, Any]]
+) -> None:
+    html, done = written
+    count = json.loads((counted / "reports" / "count.json").read_text())
+    text = html.read_text(encoding="utf-8")
+    shown = re.findall(r'data-count-key="(\w+)"\s+data-pence="(-?\d+)"', text)
+    assert len(shown) >= 7
+    for key, pence in shown:
+        assert int(pence) == int(count[key]), key
+    assert done["summary"] == {k: int(count[k]) for k in done["summary"]}
+    assert done["summary"]["total_pence"] == count["total_pence"] > 0
+
+
+def test_report_is_self_contained_with_every_section_in_its_contents(
+    written: tuple[Path, dict[str, Any]],
+) -> None:
+    html, done = written
+    text = html.read_text(encoding="utf-8")
+    assert "<script" not in text.lower()
+    assert not re.search(r'\b(src|href)="(https?:)?//', text), "the report fetches nothing"
+    for anchor, heading in SECTIONS:
+        assert f'<a href="#{anchor}">{heading}</a>' in text.replace("&#39;", "'")
+        assert f'id="{anchor}"' in text
+    assert [s["id"] for s in done["sections"]] == [a for a, _ in SECTIONS]
+    # the demo raises barriers and writes cases, so those parts are in the report
+    assert done["parts"]["barriers"]["available"] and done["parts"]["cases"]["available"]
+    # a synthetic place has no published outturn to benchmark against, and says so
+    assert not done["parts"]["benchmark"]["available"]
+    assert "no benchmark" in done["parts"]["benchmark"]["reason"]
+
+
+def test_every_count_line_is_in_the_appendix_with_its_source(
+    counted: Path, written: tuple[Path, dict[str, Any]]
+) -> None:
+    html, _ = written
+    count = json.loads((counted / "reports" / "count.json").read_text())
+    appendix = html.read_text(encoding="utf-8").split('id="appendix"', 1)[1]
+    rows = appendix.count("<tr>") - 1  # less the heading row
+    assert rows == len(count["lines"])
+    for line in count["lines"]:
+        assert line["source"].replace("'", "&#39;") in appendix
+
+
+def test_a_workspace_without_a_count_fails_in_the_error_shape(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", str(tmp_path), "--html", str(tmp_path / "r.html"),
+                                 "--json"])  # fmt: skip
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "NoCount" and "totalplace count" in error["message"]
+    assert not (tmp_path / "r.html").exists()
+
+
+def _png_colours(png: bytes) -> int:
+    """How many different byte values a PNG's pixel data holds: a blank
+    (one-colour) picture has a handful whatever the row filters, a drawn chart
+    dozens."""
+    pos, data = 8, b""
+    while pos < len(png):
+        (size,) = struct.unpack(">I", png[pos : pos + 4])
+        kind = png[pos + 4 : pos + 8]
+        if kind == b"IDAT":
+            data += png[pos + 8 : pos + 8 + size]
+        pos += 12 + size
+    return len(set(zlib.decompress(data)))
+
+
+@needs_chromium
+def test_report_renders_at_a4_width_with_no_empty_chart_and_no_overflow(
+    written: tuple[Path, dict[str, Any]],
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    html, _ = written
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": A4_TEXT_PX, "height": 1100})
+        page.emulate_media(media="print")
+        page.goto(html.as_uri())
+        wide = page.evaluate(
+            "() => [...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+            ".map(e => e.tagName + ': ' + (e.textContent || '').slice(0, 40))"
+        )
+        assert wide == [], f"wider than A4's text: {wide[:5]}"
+        charts = page.locator("figure.chart svg")
+        assert charts.count() >= 4
+        for i in range(charts.count()):
+            chart = charts.nth(i)
+            box = chart.bounding_box()
+            assert box is not None and box["width"] > 300 and box["height"] > 20
+            shot = chart.screenshot(path=str(ARTIFACTS / f"chart-{i + 1}.png"))
+            assert _png_colours(shot) > 16, f"chart {i + 1} is blank"
+        page.screenshot(path=str(ARTIFACTS / "report-top.png"))
+        browser.close()
+
+
+@needs_chromium
+def test_pdf_has_pages_numbered_a_linked_contents_and_bookmarks(counted: Path) -> None:
+    html, pdf = counted / "reports" / "r.html", counted / "reports" / "report.pdf"
+    result = runner.invoke(app, ["report", str(counted), "--html", str(html), "--pdf", str(pdf),
+                                 "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    done = json.loads(result.stdout)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert done["pages"] == page_count(data) >= len(SECTIONS) + 2  # cover, contents, sections
+    assert b"/Outlines" in data, "bookmarks from the headings"
+    assert len(re.findall(rb"/Subtype\s*/Link", data)) >= len(SECTIONS), "contents links"
+    assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+59[45]\.\d+\s+841\.\d+", data), "A4 portrait"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "report.pdf").write_bytes(data)
