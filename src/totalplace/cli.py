@@ -603,6 +603,16 @@ def demo(
     out.print()
     render_count(result, out)
     out.print(f"\nworkspace: {ws.root}\nworkbook: {paths[1]}", highlight=False)
+    from totalplace.report.place_report import write_report
+    from totalplace.report.place_report.pdf import find_chromium
+
+    pdf = paths[1].parent / "report.pdf" if find_chromium() else None
+    try:
+        made = write_report(ws.root, paths[1].parent / "report.html", pdf)
+    except TotalPlaceError as exc:
+        raise _fail(exc) from exc
+    out.print(f"report: {made['html']}" + (f", {made['pdf']}" if made["pdf"] else
+              " (no PDF: Chromium is not installed)"), highlight=False)  # fmt: skip
     if (ws.root / "people" / "extracts").is_dir():
         from totalplace.families.place import link_workspace
 
@@ -1616,6 +1626,34 @@ def prevention(
         for theme, rows in by_year.items():
             shares = ", ".join(f"{r['year']} {Decimal(r['acute_share']) * 100:.1f}%" for r in rows)
             out.print(f"{theme_label(theme)} acute: {shares}", highlight=False)
+
+
+@app.command()
+def report(
+    directory: Annotated[Path, typer.Argument(help="The workspace (counted).")],
+    html: Annotated[Path, typer.Option("--html", help="Write the report's HTML here.")],
+    pdf: Annotated[
+        Path | None, typer.Option("--pdf", help="Also print it to this PDF (needs Chromium).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Say what was written as JSON.")] = False,
+) -> None:
+    """The place's Total Place report: summary, the count, themes, benchmarks,
+    opportunities, business cases, barriers and asks, sources and method."""
+    from totalplace.report.place_report import write_report
+
+    try:
+        done = write_report(directory, html, pdf)
+    except TotalPlaceError as exc:
+        raise _fail(exc, as_json) from exc
+    if as_json:
+        print(json.dumps(done, indent=2))
+        return
+    pages = f" ({done['pages']} pages)" if done["pages"] else ""
+    out.print(f"{done['place']} {done['year']}: {done['html']}"
+              + (f", {done['pdf']}{pages}" if done["pdf"] else ""), highlight=False)  # fmt: skip
+    for name, part in done["parts"].items():
+        if not part["available"]:
+            out.print(f"{name}: {part['reason']}", highlight=False)
 
 
 @app.command()
