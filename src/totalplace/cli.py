@@ -579,6 +579,12 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve the dashboard when built.")
     ] = True,
     port: Annotated[int, typer.Option(help="Port for the dashboard on 127.0.0.1.")] = 8000,
+    network: Annotated[
+        bool,
+        typer.Option(
+            "--network", help="Also build a second place and a two-place network (DIR/network)."
+        ),
+    ] = False,
 ) -> None:
     """Generate a synthetic place, ingest and count it, then serve its dashboard
     (Ctrl-C stops it; --no-serve stops after the count)."""
@@ -629,6 +635,15 @@ def demo(
         f'next: totalplace trace {ws.root} --agency "{cell.agency}" --theme {cell.theme}',
         highlight=False,
     )
+    if network:
+        from totalplace.network.demo import build_demo_network
+
+        out.print("building a second place, Eastmoor, and a two-place network...")
+        try:
+            net = build_demo_network(directory, ws.root)
+        except TotalPlaceError as exc:
+            raise _fail(exc) from exc
+        out.print(f"network: {net.root}; next: totalplace network compare {net.root}")
     if not report.ok or not serve:
         raise typer.Exit(0 if report.ok else 1)
     from totalplace.web.serve import serve as run_server
@@ -2062,6 +2077,12 @@ def decisions_list(
     for d in log:
         table.add_row(d.id, d.date, d.what, ", ".join(d.by), d.barrier)
     out.print(table)
+
+
+# totalplace network: its commands live beside the network's code
+from totalplace.network.cli import network_app  # noqa: E402
+
+app.add_typer(network_app, name="network")
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from totalplace.classify import classify_workspace
 from totalplace.count.cube import build_count
 from totalplace.count.place_count import PlaceCount
+from totalplace.network.method import method_version
 from totalplace.orgs.resolve import resolve_workspace
 from totalplace.report.count_workbook import write_count_workbook
 from totalplace.report.export import write_exports
@@ -47,7 +48,10 @@ def _count(ws: Workspace, engine: str, gross: Sequence[str]) -> tuple[PlaceCount
     count = build_count(ws, engine, gross)  # gross: bodies counted from their payments
     folder = ws.root / REPORTS
     folder.mkdir(exist_ok=True)
-    atomic_write(folder / "count.json", json.dumps(count.to_dict(), indent=2) + "\n")
+    # the method the count followed (taxonomy, keys, rules, scenarios), so counts
+    # of places in a network can be seen to be comparable
+    data = {**count.to_dict(), "method_version": method_version(ws.root)}
+    atomic_write(folder / "count.json", json.dumps(data, indent=2) + "\n")
     write_count_workbook(folder / "count.xlsx", count, ws)
     paths = [folder / "count.json", folder / "count.xlsx"]
     paths += write_exports(folder / "count", count)
