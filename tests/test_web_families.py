@@ -164,3 +164,15 @@ def test_page_without_person_level_data_says_how_to_add_it(tmp_path: Path) -> No
     page = client.get("/families")
     assert page.status_code == 200 and "synth-people" in page.text
     assert _error(client.get("/api/families"), 404) == "NoFamilies"
+
+
+def test_caseworker_sees_one_person_journey_alone_and_it_is_logged(ws: Workspace) -> None:
+    family = _a_family(ws)
+    client = _client(ws, "cara")
+    person = client.get(f"/api/families/{family}").json()["people"][0]
+    journey = client.get(f"/api/journeys/{person}").json()
+    assert journey["events"] and all(e["person"] == person for e in journey["events"])
+    page = client.get(f"/journeys/{person}")
+    assert page.status_code == 200 and "Journey of person" in page.text
+    assert read_audit(ws.root)[-1]["subject"] == person
+    assert _error(_client(ws, "ann").get(f"/api/journeys/{person}"), 403) == "Forbidden"

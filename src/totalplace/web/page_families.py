@@ -19,6 +19,7 @@ leaves the workspace.
 # No ``from __future__ import annotations``: FastAPI reads the route
 # annotations at run time.
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -203,7 +204,8 @@ ONE = """{% extends "base.html" %}
 {% else %}
 <p><a href="/families">All families</a> · <a href="/journeys/{{ f.family }}">Journey</a> ·
 <a href="/api/families/{{ f.family }}">JSON</a>. Person-level: this view is logged.</p>
-<p>{{ f.people|length }} people ({{ f.people|join(", ") }}), known to
+<p>{{ f.people|length }} people ({% for p in f.people %}<a href="/journeys/{{ p }}">{{ p
+}}</a>{% if not loop.last %}, {% endif %}{% endfor %}), known to
 {{ f.agencies|length }} agencies, {{ "{:,}".format(f.contacts) }} contacts,
 <span class="figure">{{ money(f.pence) }}</span> at {{ price_year }} prices.</p>
 <div class="pair">
@@ -332,10 +334,16 @@ def add_routes(app: FastAPI, site: Site) -> None:
             raise ApiError(422, type(exc).__name__, str(exc)) from exc
 
     def family(family_id: str, user: User, page: str) -> dict[str, Any]:
-        """One family's profile; the view is logged before it is returned."""
-        found = families(store.data().events).get(family_id)
+        """One family's profile (or one person's, for a ``P-`` id: their own
+        contacts only); the view is logged before it is returned."""
+        events = store.data().events
+        if family_id.startswith("P-"):
+            events = [replace(e, family=family_id) for e in events if e.person == family_id]
+        found = families(events).get(family_id)
         if found is None:
-            raise ApiError(404, "NoSuchFamily", f"no family {family_id!r} in this workspace")
+            raise ApiError(
+                404, "NoSuchFamily", f"no family or person {family_id!r} in this workspace"
+            )
         record_view(site.root, user.name, user.role, page, family_id)
         return profile(found)
 
@@ -442,4 +450,5 @@ def add_routes(app: FastAPI, site: Site) -> None:
 
     @app.get("/journeys/{family_id}", response_class=HTMLResponse, include_in_schema=False)
     def journey_page(request: Request, family_id: str) -> Response:
-        return person_page(request, family_id, "journey.html", "Journey of family")
+        whose = "person" if family_id.startswith("P-") else "family"
+        return person_page(request, family_id, "journey.html", f"Journey of {whose}")
