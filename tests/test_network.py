@@ -44,6 +44,16 @@ def _workspace(root: Path, code: str, name: str, theme: str = "adult_social_care
 def _write_count(root: Path, by_theme: dict[str, int], population: int, **extra: Any) -> dict:
     """A count.json as ``totalplace count`` writes it (the fields compare reads)."""
     total = sum(by_theme.values())
+    tiers = ("acute", "universal", "targeted")
+    lines = [
+        {
+            "agency": "Example Council", "agency_type": "council", "funder": "x",
+            "theme": theme, "function": "", "tier": tiers[i % 3], "capital_revenue": "revenue",
+            "method": "transactions", "part": "bottom_up", "gross_net": "gross",
+            "grade": "A", "pence": pence, "source": "test",
+        }
+        for i, (theme, pence) in enumerate(by_theme.items())
+    ]  # fmt: skip
     data = {
         "place": {"spec": "x", "name": root.name, "as_was": []},
         "year": "2010-11",
@@ -52,15 +62,7 @@ def _write_count(root: Path, by_theme: dict[str, int], population: int, **extra:
         "total_pence": total,
         "per_head_pence": round(total / population) if population else 0,
         "by_theme": by_theme,
-        "lines": [
-            {
-                "agency": "Example Council", "agency_type": "council", "funder": "x",
-                "theme": theme, "function": "", "tier": tier, "capital_revenue": "revenue",
-                "method": "transactions", "part": "bottom_up", "gross_net": "gross",
-                "grade": "A", "pence": pence, "source": "test",
-            }
-            for (theme, pence), tier in zip(by_theme.items(), ("acute", "universal", "targeted"))
-        ],  # fmt: skip
+        "lines": lines,
         "method_version": method_version(root),
         **extra,
     }
@@ -125,7 +127,9 @@ def test_comparison_figures_equal_each_members_count_json(network: Path, tmp_pat
     add_member(net, leeds, "Leeds")
     add_member(net, bradford, "Bradford")
     counts = {
-        "Leeds": _write_count(leeds, {"adult_social_care": 30_000_000_00, "health": 99_99}, 750_000),
+        "Leeds": _write_count(
+            leeds, {"adult_social_care": 30_000_000_00, "health": 99_99}, 750_000
+        ),
         "Bradford": _write_count(bradford, {"adult_social_care": 200_000_00}, 0),
     }
     data = comparison(open_network(network))
@@ -137,6 +141,10 @@ def test_comparison_figures_equal_each_members_count_json(network: Path, tmp_pat
     leeds_row = next(m for m in data["members"] if m["name"] == "Leeds")
     assert leeds_row["per_head_pence"] == counts["Leeds"]["per_head_pence"]
     assert leeds_row["by_theme_per_head_pence"]["adult_social_care"] == 4000  # £30m / 750,000
+    # the prevention split places each line at its tier
+    assert leeds_row["prevention"]["by_tier_pence"] == {
+        "universal": 99_99, "targeted": 0, "acute": 30_000_000_00,
+    }  # fmt: skip
     # no population: per head is not known, never £0
     bradford_row = next(m for m in data["members"] if m["name"] == "Bradford")
     assert bradford_row["per_head_pence"] is None

@@ -638,12 +638,13 @@ def demo(
     if network:
         from totalplace.network.demo import build_demo_network
 
-        out.print("building a second place, Eastmoor, and a two-place network...")
+        out.print("building a second place, Eastmoor, and a network...", highlight=False)
         try:
             net = build_demo_network(directory, ws.root)
         except TotalPlaceError as exc:
             raise _fail(exc) from exc
-        out.print(f"network: {net.root}; next: totalplace network compare {net.root}")
+        out.print(f"network: {net.root}; next: totalplace network compare {net.root}",
+                  highlight=False)  # fmt: skip
     if not report.ok or not serve:
         raise typer.Exit(0 if report.ok else 1)
     from totalplace.web.serve import serve as run_server
