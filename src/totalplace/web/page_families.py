@@ -106,6 +106,7 @@ reveal it. <a href="/api/families">JSON</a></p>
 {{ "{:,}".format(r.contacts) }} contacts, <span class="figure">{{ money(r.pence) }}</span>.
 Known to three or more agencies: {{ people(r.known_to_three_or_more,
 r.disclosure_threshold) }} families, {{ fam_money(r.known_to_three_or_more_pence) }}.</p>
+<section>
 <h2>Cost by agency and year</h2>
 <div class="pair">
 <div id="cost-chart" class="chart" role="figure" aria-label="Stacked bar chart of the cost
@@ -124,6 +125,7 @@ r.disclosure_threshold) }} families, {{ fam_money(r.known_to_three_or_more_pence
 </tbody></table></div>
 </div>
 <p class="download"><a href="/families/agency_year.csv">Download (CSV)</a></p>
+</section>
 <h2>Families by number of agencies</h2>
 <table><caption>Families by how many agencies know them</caption>
 <thead><tr><th scope="col">Agencies</th><th scope="col" class="money">Families</th></tr></thead>
@@ -139,6 +141,7 @@ need care proceedings at £93,000 each. Over this place: families with
 child protection enquiry or proceedings: <strong>{{ people(w.likely_care_proceedings,
 r.disclosure_threshold) }}</strong>, at {{ money(w.cost_each_pence) }} each:
 <strong>{{ fam_money(w.cost_pence) }}</strong>.</p>
+<section>
 <h2>Journeys</h2>
 <p>The order families meet the agencies (each agency at its first contact, first
 {{ steps }} steps). Links of fewer than {{ r.disclosure_threshold }} families are left
@@ -155,6 +158,7 @@ family steps).</p>
 </tbody></table></div>
 </div>
 <p class="download"><a href="/families/sankey.csv">Download (CSV)</a></p>
+</section>
 <table><caption>Commonest paths (touchpoints in this order, not necessarily back to
 back)</caption>
 <thead><tr><th scope="col">Path</th><th scope="col" class="money">Families</th></tr></thead>
@@ -208,6 +212,7 @@ ONE = """{% extends "base.html" %}
 }}</a>{% if not loop.last %}, {% endif %}{% endfor %}), known to
 {{ f.agencies|length }} agencies, {{ "{:,}".format(f.contacts) }} contacts,
 <span class="figure">{{ money(f.pence) }}</span> at {{ price_year }} prices.</p>
+<section>
 <div class="pair">
 <div id="family-chart" class="chart" role="figure" aria-label="Stacked bar chart of the
  family's cost by year and agency; the table beside it holds the same figures"></div>
@@ -220,6 +225,7 @@ ONE = """{% extends "base.html" %}
 </tbody></table>
 </div>
 <p class="download"><a href="/families/{{ f.family }}.csv">Download the contacts (CSV)</a></p>
+</section>
 <script id="chart-data" type="application/json">{{ chart_json }}</script>
 <script src="/static/plotly.min.js"></script>
 <script src="/static/families.js"></script>
