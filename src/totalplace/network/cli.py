@@ -263,16 +263,22 @@ def _render_comparison(data: dict[str, Any]) -> None:
     for m in data["members"]:
         if m.get("note"):
             _print(f"{m['name']}: {m['note']}")
-    table = Table(title=f"{data['network']}: per head by theme (method {data['method_version']})")
+    # per head where any member's population is known; else the money itself
+    per_head = any(m["per_head_pence"] is not None for m in counted)
+    what = "per head by theme" if per_head else "money by theme (no population known)"
+    table = Table(title=f"{data['network']}: {what} (method {data['method_version']})")
     table.add_column("theme")
     for m in counted:
         table.add_column(m["name"], justify="right")
     table.add_row("Total", *(millions(m["total_pence"]) for m in counted))
-    table.add_row("Total per head", *(_money(m["per_head_pence"]) for m in counted))
+    if per_head:
+        table.add_row("Total per head", *(_money(m["per_head_pence"]) for m in counted))
     for t in data["themes"]:
-        table.add_row(
-            t["label"], *(_money(m["by_theme_per_head_pence"].get(t["theme"])) for m in counted)
-        )
+        if per_head:
+            cells = [_money(m["by_theme_per_head_pence"].get(t["theme"])) for m in counted]
+        else:
+            cells = [millions(m["by_theme_pence"].get(t["theme"], 0)) for m in counted]
+        table.add_row(t["label"], *cells)
     shares = [m["prevention"]["prevention_share"] for m in counted]
     table.add_row(
         "Prevention share", *("not known" if s is None else f"{float(s):.1%}" for s in shares)

@@ -1,0 +1,110 @@
+"""A method change shown on every member's figures before it is adopted, on
+the demo's counted workspace and a copy of it (two members): the members'
+reports and rules are never touched by a proposal."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from totalplace.cli import app
+from totalplace.demo import run_demo
+from totalplace.network import add_member, init_network, method_version, open_network
+from totalplace.network.propose import adopt
+from totalplace.report.run import count_workspace
+
+runner = CliRunner()
+
+
+def _digests(root: Path) -> dict[str, str]:
+    """Every file under the member's reports/ and rules/, by content."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in ("reports", "rules")
+        for p in sorted((root / folder).rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def members(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    base = tmp_path_factory.mktemp("network")
+    _, ws = run_demo(base / "demo")
+    net = init_network(base / "net", "Demo network", ws.root)
+    add_member(net, ws.root, "Northmoor")
+    count_workspace(ws)
+    second = base / "second"
+    shutil.copytree(ws.root, second)  # a second member, counted as the first
+    add_member(open_network(base / "net"), second, "Copy")
+    proposal = base / "proposal"
+    shutil.copytree(base / "net" / "method", proposal)
+    police = proposal / "rules" / "northmoor-police.toml"
+    text = police.read_text(encoding="utf-8")
+    police.write_text(text.replace('"offending"', '"crime_and_community_safety"'), "utf-8")
+    return base / "net", [ws.root, second]
+
+
+@pytest.fixture(scope="module")
+def proposed(members: tuple[Path, list[Path]]) -> tuple[dict[str, Any], dict[str, dict]]:
+    net, roots = members
+    before = {str(r): _digests(r) for r in roots}
+    proposal = net.parent / "proposal"
+    result = runner.invoke(
+        app, ["network", "method", str(net), "--propose", str(proposal), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout), before
+
+
+def test_count_json_carries_the_networks_method_version(members: tuple[Path, list[Path]]) -> None:
+    net, roots = members
+    stamp = json.loads((roots[0] / "reports" / "count.json").read_text())["method_version"]
+    assert stamp == {"hash": open_network(net).hash, "version": "1", "network": "Demo network"}
+
+
+def test_method_change_is_shown_for_every_member_without_changing_their_reports(
+    members: tuple[Path, list[Path]], proposed: tuple[dict[str, Any], dict[str, dict]]
+) -> None:
+    net, roots = members
+    result, before = proposed
+    assert result["files_changed"] == [{"file": "rules/northmoor-police.toml", "change": "differs"}]
+    assert [m["name"] for m in result["members"]] == ["Northmoor", "Copy"]
+    for member, root in zip(result["members"], roots, strict=True):
+        count = json.loads((root / "reports" / "count.json").read_text())
+        themes = {r["theme"]: r for r in member["themes"]}
+        custody = themes["offending"]
+        # before is the member's own count; the custody rule's money moves theme
+        assert custody["before_pence"] == count["by_theme"]["offending"]
+        assert custody["before_pence"] > 0
+        assert custody["difference_pence"] == -custody["before_pence"]
+        assert themes["crime_and_community_safety"]["difference_pence"] == custody["before_pence"]
+        assert member["total"]["difference_pence"] == 0
+        assert member["total"]["before_pence"] == count["total_pence"]
+        assert _digests(root) == before[str(root)]  # reports and rules untouched
+    assert open_network(net).version == "1"  # nothing adopted
+
+
+def test_adopting_gives_every_member_the_new_version(
+    members: tuple[Path, list[Path]], proposed: tuple[dict[str, Any], dict[str, dict]]
+) -> None:
+    net, roots = members
+    adopted = adopt(open_network(net), net.parent / "proposal", "custody is community safety", "t")
+    assert adopted["version"] == "2" and adopted["given_to"] == ["Northmoor", "Copy"]
+    after = open_network(net)
+    assert [c.version for c in after.changelog] == ["1", "2"]
+    for root in roots:
+        assert (
+            '"crime_and_community_safety"' in (root / "rules" / "northmoor-police.toml").read_text()
+        )
+        assert method_version(root)["version"] == "2"
+        # the report stays the old count, stamped version 1, until counted again
+        stamp = json.loads((root / "reports" / "count.json").read_text())["method_version"]
+        assert stamp["version"] == "1"
+    status = runner.invoke(app, ["network", "status", str(net), "--json"])
+    assert not any(m["counted_with_network_method"] for m in json.loads(status.stdout)["members"])
