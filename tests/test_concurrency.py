@@ -161,3 +161,31 @@ def test_a_file_appended_while_ingested_loads_exactly_the_bytes_it_is_named_by(
         prefixes[digest.hexdigest()] = n
     assert rep["sha256"] in prefixes
     assert rep["rows_read"] == 200_000 + prefixes[rep["sha256"]]
+
+
+def test_a_second_thread_waits_for_the_writer_lock_the_first_holds(tmp_path: Path) -> None:
+    """The web server writes (barriers, marks) from several threads of one
+    process: the lock must keep them apart as it keeps two commands apart."""
+    import threading
+
+    from totalplace.store.locking import writer_lock
+
+    got: list[bool] = []
+    with writer_lock(tmp_path, wait=0) as held:
+        assert held
+
+        def other() -> None:
+            with writer_lock(tmp_path, wait=0.2) as second:
+                got.append(second)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        with writer_lock(tmp_path, wait=0) as again:  # this thread re-enters
+            assert again
+    assert got == [False]
+    # once released, another thread takes it
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert got == [False, True]

@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,8 +30,11 @@ from typing import IO
 LOCK_NAME = ".lock"
 STAGING_NAME = "staging"
 OWNER_SUFFIX = ".owner"
-# Workspace roots whose writer lock this process holds, with its depth (re-entrant).
-_HELD: dict[Path, int] = {}
+# Workspace roots whose writer lock each thread of this process holds, with its
+# depth (re-entrant within a thread).  Keyed by thread as well, because the web
+# server writes from several threads: a second thread takes its own flock on
+# its own open file, so it waits for the first instead of walking in.
+_HELD: dict[tuple[Path, int], int] = {}
 # This process's staging folder in each workspace, with its open owner file,
 # whose flock says the folder is in use.
 _OWNED: dict[Path, tuple[Path, IO[str]]] = {}
@@ -39,18 +43,19 @@ _OWNED: dict[Path, tuple[Path, IO[str]]] = {}
 @contextlib.contextmanager
 def writer_lock(root: Path, wait: float | None) -> Iterator[bool]:
     """The writer lock: yields True when held (taken here, or already by this
-    process), False when another process holds it past ``wait`` seconds
-    (``None``: do not wait, and report False while this process holds it
-    too, so that a reader inside a write cleans nothing up)."""
-    if root in _HELD:
+    thread), False when another process or thread holds it past ``wait``
+    seconds (``None``: do not wait, and report False while this thread holds
+    it too, so that a reader inside a write cleans nothing up)."""
+    key = (root, threading.get_ident())
+    if key in _HELD:
         if wait is None:
             yield False
             return
-        _HELD[root] += 1
+        _HELD[key] += 1
         try:
             yield True
         finally:
-            _HELD[root] -= 1
+            _HELD[key] -= 1
         return
     fh = (root / LOCK_NAME).open("a+")
     try:
@@ -64,19 +69,19 @@ def writer_lock(root: Path, wait: float | None) -> Iterator[bool]:
                     yield False
                     return
                 time.sleep(0.05)
-        _HELD[root] = 1
+        _HELD[key] = 1
         try:
             yield True
         finally:
-            del _HELD[root]
+            del _HELD[key]
             fcntl.flock(fh, fcntl.LOCK_UN)
     finally:
         fh.close()
 
 
 def lock_depth(root: Path) -> int:
-    """How deeply this process holds the writer lock of ``root`` (0: not held)."""
-    return _HELD.get(root, 0)
+    """How deeply this thread holds the writer lock of ``root`` (0: not held)."""
+    return _HELD.get((root, threading.get_ident()), 0)
 
 
 def staging_dir(root: Path) -> Path:
