@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from totalplace.cli import app
 from totalplace.demo import run_demo
 from totalplace.report.place_report import SECTIONS
-from totalplace.report.place_report.pdf import find_chromium, page_count
+from totalplace.report.place_report.pdf import anchor_pages, find_chromium, page_count
 from totalplace.report.run import count_workspace
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "report"
@@ -69,7 +69,7 @@ def test_report_is_self_contained_with_every_section_in_its_contents(
     assert "<script" not in text.lower()
     assert not re.search(r'\b(src|href)="(https?:)?//', text), "the report fetches nothing"
     for anchor, heading in SECTIONS:
-        assert f'<a href="#{anchor}">{heading}</a>' in text.replace("&#39;", "'")
+        assert re.search(f'<a href="#{anchor}"><span>{heading}</span>', text.replace("&#39;", "'"))
         assert f'id="{anchor}"' in text
     assert [s["id"] for s in done["sections"]] == [a for a, _ in SECTIONS]
     # the demo raises barriers and writes cases, so those parts are in the report
@@ -141,7 +141,12 @@ def test_report_renders_at_a4_width_with_no_empty_chart_and_no_overflow(
             assert box is not None and box["width"] > 300 and box["height"] > 20
             shot = chart.screenshot(path=str(ARTIFACTS / f"chart-{i + 1}.png"))
             assert _png_colours(shot) > 16, f"chart {i + 1} is blank"
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(ARTIFACTS / "report-top.png"))
+        page.locator("#summary").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "report-summary.png"))
+        page.locator("#barriers").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "report-barriers.png"))
         browser.close()
 
 
@@ -157,6 +162,11 @@ def test_pdf_has_pages_numbered_a_linked_contents_and_bookmarks(counted: Path) -
     assert done["pages"] == page_count(data) >= len(SECTIONS) + 2  # cover, contents, sections
     assert b"/Outlines" in data, "bookmarks from the headings"
     assert len(re.findall(rb"/Subtype\s*/Link", data)) >= len(SECTIONS), "contents links"
+    # the contents give each section's page, the page Chromium put it on
+    numbers = dict(re.findall(r'class="pg" data-anchor="([\w-]+)">(\d+)<', html.read_text()))
+    at = anchor_pages(data)
+    assert {a: int(n) for a, n in numbers.items()} == {a: at[a] for a, _ in SECTIONS}
+    assert at["summary"] >= 3 and at["appendix"] < done["pages"] + 1
     assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+59[45]\.\d+\s+841\.\d+", data), "A4 portrait"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "report.pdf").write_bytes(data)

@@ -26,7 +26,7 @@ def write_report(root: Path, html_out: Path, pdf_out: Path | None = None) -> dic
     if pdf_out is not None:
         from totalplace.report.place_report.pdf import print_pdf
 
-        pages = print_pdf(html_out, pdf_out)
+        pages = print_pdf(html_out, pdf_out, lambda at: render_html(report, pages=at))
     s = report["count"]["summary"]
     return {
         "place": s["place"],

@@ -47,12 +47,14 @@ h3 { font-size: 12.5pt; color: #0b3d5c; break-after: avoid; margin-top: 6mm; }
 .cover { min-height: 230mm; display: flex; flex-direction: column; justify-content: center; }
 .cover .sub { font-size: 14pt; color: #444; }
 nav.contents ol { font-size: 12pt; line-height: 2; }
-nav.contents a { color: #0b3d5c; text-decoration: none; }
+nav.contents a { color: #0b3d5c; text-decoration: none; display: flex; gap: 3mm;
+  border-bottom: 1px dotted #999; }
+nav.contents .pg { margin-left: auto; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0 5mm; font-size: 9pt; }
 thead { display: table-header-group; }
 tr, figure, .keep { break-inside: avoid; page-break-inside: avoid; }
 th, td { border-bottom: 1px solid #ccc; padding: 1.2mm 1.5mm; text-align: left;
-  vertical-align: top; overflow-wrap: anywhere; }
+  vertical-align: top; overflow-wrap: break-word; hyphens: auto; }
 th { background: #e8eef2; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 caption { text-align: left; font-weight: bold; padding-bottom: 1mm; }
@@ -79,7 +81,8 @@ what stands in the way</p>
 {{ s.year }}.</p>
 </section>
 <nav class="contents" id="contents"><h2 style="break-before: page">Contents</h2><ol>
-{% for anchor, heading in sections %}<li><a href="#{{ anchor }}">{{ heading }}</a></li>
+{% for anchor, heading in sections %}<li><a href="#{{ anchor }}"><span>{{ heading }}</span>
+<span class="pg" data-anchor="{{ anchor }}">{{ pages.get(anchor, "") }}</span></a></li>
 {% endfor %}</ol></nav>
 
 <h2 id="summary">Summary</h2>
@@ -90,7 +93,8 @@ place, so no figure per head is given.{% endif %}
 The largest themes were {{ top_themes }}.</p>
 <div class="headline">
 {% for key, label, pence in headline %}<div>{{ label }}<b data-count-key="{{ key }}"
- data-pence="{{ pence }}">{{ p(pence) }}</b></div>
+ data-pence="{{ pence }}">{{ p(pence) if s.population or key != "per_head_pence"
+ else "no population" }}</b></div>
 {% endfor %}</div>
 <table><caption>The count in figures (each from the count's report, count.json)</caption>
 <thead><tr><th>Figure</th><th>Key in count.json</th><th class="num">Amount</th></tr></thead>
@@ -245,10 +249,9 @@ def _figure(chart: svg.Chart, caption: str, table: str) -> Markup:
     """A chart with its caption, pointing to the table that holds its figures."""
     if not chart.svg:
         return Markup('<p class="absent">Nothing above zero to draw: see the table.</p>')
-    left = (
-        f" {chart.left_out} zero or negative amounts are in the table only."
-        if chart.left_out
-        else ""
+    n = chart.left_out
+    left = {0: "", 1: " 1 zero or negative amount is in the table only."}.get(
+        n, f" {n} zero or negative amounts are in the table only."
     )
     return Markup(
         '<figure class="chart">{}<figcaption>{} (figures in the table <a href="#{}">below</a>).'
@@ -317,8 +320,11 @@ def summary_rows(s: dict[str, Any], o: dict[str, Any]) -> list[tuple[str, str, i
     ]  # fmt: skip
 
 
-def render_html(report: dict[str, Any], today: date | None = None) -> str:
-    """The report's HTML, from the parts :func:`gather` read."""
+def render_html(
+    report: dict[str, Any], today: date | None = None, pages: dict[str, int] | None = None
+) -> str:
+    """The report's HTML, from the parts :func:`gather` read; ``pages`` (each
+    section's page in the printed PDF) numbers the contents."""
     from totalplace.count.topdown import per_head
 
     env = Environment(autoescape=True, undefined=StrictUndefined)
@@ -339,6 +345,7 @@ def render_html(report: dict[str, Any], today: date | None = None) -> str:
         year=s["year"],
         today=(today or date.today()).strftime("%-d %B %Y"),
         sections=SECTIONS,
+        pages=pages or {},
         s=s,
         o=o,
         cells=c["cells"],
