@@ -35,12 +35,13 @@ BODY = """<p>{{ view.facts }}. File: {{ view.file }}.</p>
 {% endfor %}
 {% if s.bullets %}<ul>{% for i in s.bullets %}<li>{{ i }}</li>{% endfor %}</ul>{% endif %}
 <div class="pair">
-{% if s.chart %}<div id="case-chart-{{ s.chart }}" class="chart" role="img"{%
+{% if s.chart %}<div id="case-chart-{{ s.chart }}" class="chart" role="figure"{%
  if s.wide %} style="flex-basis: 100%"{% endif %}
  aria-label="{{ s.chart_label }}; the table beside it holds the same figures"></div>{% endif %}
-{% if s.tables %}<div class="case-tables">
+{% if s.tables %}<div class="case-tables" style="flex: 1 1 420px; min-width: 0">
 {% for t in s.tables %}
-<div style="overflow-x: auto; max-width: 100%">
+<div style="overflow-x: auto; max-width: 100%" tabindex="0" role="region"
+ aria-label="{{ t.caption }}">
 <table id="case-table-{{ t.id }}">
 <caption>{{ t.caption }}</caption>
 <thead><tr>{% for c in t.columns %}<th scope="col"{% if loop.index0 in t.num_cols
