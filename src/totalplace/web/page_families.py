@@ -111,7 +111,8 @@ r.disclosure_threshold) }} families, {{ fam_money(r.known_to_three_or_more_pence
 <div class="pair">
 <div id="cost-chart" class="chart" role="figure" aria-label="Stacked bar chart of the cost
  of contacts by year and agency; the table beside it holds the same figures"></div>
-<div class="scroll"><table>
+<div class="scroll" tabindex="0" role="region" aria-label="Cost by agency and year, table, scrolls">
+<table>
 <caption>Families, contacts and cost by agency and year</caption>
 <thead><tr><th scope="col">Agency</th><th scope="col">Year</th>
 <th scope="col" class="money">Families</th><th scope="col" class="money">Contacts</th>
@@ -150,7 +151,8 @@ family steps).</p>
 <div class="pair">
 <div id="sankey-chart" class="chart" role="figure" aria-label="Sankey diagram of the order
  families meet the agencies; the table beside it holds the same figures"></div>
-<div class="scroll"><table><caption>Families moving from one agency to the next</caption>
+<div class="scroll" tabindex="0" role="region" aria-label="Agency to agency, table, scrolls">
+<table><caption>Families moving from one agency to the next</caption>
 <thead><tr><th scope="col">From</th><th scope="col">To</th>
 <th scope="col" class="money">Families</th></tr></thead><tbody>
 {% for x in r.sankey.links %}<tr><td>{{ x.from }}</td><td>{{ x.to }}</td>
@@ -243,7 +245,8 @@ href="/api/journeys/{{ family }}">JSON</a>. Person-level: this view is logged.</
 <div id="journey-chart" class="chart" role="figure" aria-label="Timeline of the family's
  contacts by agency and date, one colour a person; the table below holds the same events">
 </div>
-<div class="scroll"><table><caption>Contacts in date order</caption>
+<div class="scroll" tabindex="0" role="region" aria-label="Contacts, table, scrolls">
+<table><caption>Contacts in date order</caption>
 <thead><tr><th scope="col">Date</th><th scope="col">Person</th><th scope="col">Agency</th>
 <th scope="col">Contact</th><th scope="col" class="money">Cost</th></tr></thead><tbody>
 {% for e in events %}<tr><td>{{ e.date }}</td><td>{{ e.person }}</td><td>{{ e.agency }}</td>
