@@ -41,7 +41,9 @@ def _workspace(root: Path, code: str, name: str, theme: str = "adult_social_care
     return root
 
 
-def _write_count(root: Path, by_theme: dict[str, int], population: int, **extra: Any) -> dict:
+def _write_count(
+    root: Path, by_theme: dict[str, int], population: int, **extra: Any
+) -> dict[str, Any]:
     """A count.json as ``totalplace count`` writes it (the fields compare reads)."""
     total = sum(by_theme.values())
     tiers = ("acute", "universal", "targeted")

@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 
 from totalplace.cli import app
 from totalplace.demo import run_demo
-from totalplace.network import add_member, init_network, method_version, open_network
+from totalplace.network import method_version, open_network
+from totalplace.network.compare import comparison
+from totalplace.network.demo import build_demo_network
 from totalplace.network.propose import adopt
-from totalplace.report.run import count_workspace
 
 runner = CliRunner()
 
@@ -34,27 +35,23 @@ def _digests(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def members(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """The demo's two-place network (``demo --network``): Northmoor and Eastmoor."""
     base = tmp_path_factory.mktemp("network")
     _, ws = run_demo(base / "demo")
-    net = init_network(base / "net", "Demo network", ws.root)
-    add_member(net, ws.root, "Northmoor")
-    count_workspace(ws)
-    second = base / "second"
-    shutil.copytree(ws.root, second)  # a second member, counted as the first
-    add_member(open_network(base / "net"), second, "Copy")
+    net = build_demo_network(base / "demo", ws.root)
     proposal = base / "proposal"
-    shutil.copytree(base / "net" / "method", proposal)
+    shutil.copytree(net.method_dir, proposal)
     police = proposal / "rules" / "northmoor-police.toml"
     text = police.read_text(encoding="utf-8")
     police.write_text(text.replace('"offending"', '"crime_and_community_safety"'), "utf-8")
-    return base / "net", [ws.root, second]
+    return net.root, [m.root(net.root) for m in net.members]
 
 
 @pytest.fixture(scope="module")
-def proposed(members: tuple[Path, list[Path]]) -> tuple[dict[str, Any], dict[str, dict]]:
+def proposed(members: tuple[Path, list[Path]]) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
     net, roots = members
     before = {str(r): _digests(r) for r in roots}
-    proposal = net.parent / "proposal"
+    proposal = net.parent.parent / "proposal"
     result = runner.invoke(
         app, ["network", "method", str(net), "--propose", str(proposal), "--json"]
     )
@@ -65,16 +62,32 @@ def proposed(members: tuple[Path, list[Path]]) -> tuple[dict[str, Any], dict[str
 def test_count_json_carries_the_networks_method_version(members: tuple[Path, list[Path]]) -> None:
     net, roots = members
     stamp = json.loads((roots[0] / "reports" / "count.json").read_text())["method_version"]
-    assert stamp == {"hash": open_network(net).hash, "version": "1", "network": "Demo network"}
+    network = open_network(net)
+    assert stamp == {"hash": network.hash, "version": "1", "network": network.name}
+
+
+def test_demo_network_compares_two_different_places_with_recurring_barriers(
+    members: tuple[Path, list[Path]],
+) -> None:
+    net, roots = members
+    data = comparison(open_network(net))
+    totals = [m["total_pence"] for m in data["members"]]
+    assert all(m["comparable"] for m in data["members"])
+    assert totals[0] != totals[1] and min(totals) > 0  # Eastmoor is not Northmoor's copy
+    for member, root in zip(data["members"], roots, strict=True):
+        count = json.loads((root / "reports" / "count.json").read_text())
+        assert member["total_pence"] == count["total_pence"]
+        assert member["by_theme_pence"] == count["by_theme"]
+    assert any(g["type"] == "ring-fence" for g in data["recurring_barriers"])
 
 
 def test_method_change_is_shown_for_every_member_without_changing_their_reports(
-    members: tuple[Path, list[Path]], proposed: tuple[dict[str, Any], dict[str, dict]]
+    members: tuple[Path, list[Path]], proposed: tuple[dict[str, Any], dict[str, dict[str, str]]]
 ) -> None:
     net, roots = members
     result, before = proposed
     assert result["files_changed"] == [{"file": "rules/northmoor-police.toml", "change": "differs"}]
-    assert [m["name"] for m in result["members"]] == ["Northmoor", "Copy"]
+    assert [m["name"] for m in result["members"]] == ["Northmoor", "Eastmoor"]
     for member, root in zip(result["members"], roots, strict=True):
         count = json.loads((root / "reports" / "count.json").read_text())
         themes = {r["theme"]: r for r in member["themes"]}
@@ -91,11 +104,12 @@ def test_method_change_is_shown_for_every_member_without_changing_their_reports(
 
 
 def test_adopting_gives_every_member_the_new_version(
-    members: tuple[Path, list[Path]], proposed: tuple[dict[str, Any], dict[str, dict]]
+    members: tuple[Path, list[Path]], proposed: tuple[dict[str, Any], dict[str, dict[str, str]]]
 ) -> None:
     net, roots = members
-    adopted = adopt(open_network(net), net.parent / "proposal", "custody is community safety", "t")
-    assert adopted["version"] == "2" and adopted["given_to"] == ["Northmoor", "Copy"]
+    proposal = net.parent.parent / "proposal"
+    adopted = adopt(open_network(net), proposal, "custody is community safety", "t")
+    assert adopted["version"] == "2" and adopted["given_to"] == ["Northmoor", "Eastmoor"]
     after = open_network(net)
     assert [c.version for c in after.changelog] == ["1", "2"]
     for root in roots:
