@@ -30,6 +30,12 @@ needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="no Chromium installed (apt-get install chromium): PDF not checked"
 )
 runner = CliRunner()
+# Script run in the page: every element whose right edge is past the page's width.
+WIDER_THAN_PAGE = (
+    "() => [...document.querySelectorAll('body *')]"
+    ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+    ".map(e => e.tagName + ': ' + (e.textContent || '').slice(0, 40))"
+)
 
 
 @pytest.fixture(scope="module")
@@ -127,11 +133,7 @@ def test_report_renders_at_a4_width_with_no_empty_chart_and_no_overflow(
         page = browser.new_page(viewport={"width": A4_TEXT_PX, "height": 1100})
         page.emulate_media(media="print")
         page.goto(html.as_uri())
-        wide = page.evaluate(
-            "() => [...document.querySelectorAll('body *')]"
-            ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
-            ".map(e => e.tagName + ': ' + (e.textContent || '').slice(0, 40))"
-        )
+        wide = page.evaluate(WIDER_THAN_PAGE)
         assert wide == [], f"wider than A4's text: {wide[:5]}"
         charts = page.locator("figure.chart svg")
         assert charts.count() >= 4
@@ -170,3 +172,28 @@ def test_pdf_has_pages_numbered_a_linked_contents_and_bookmarks(counted: Path) -
     assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+59[45]\.\d+\s+841\.\d+", data), "A4 portrait"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "report.pdf").write_bytes(data)
+
+
+@needs_chromium
+def test_a_long_unbroken_key_or_source_does_not_widen_the_page_past_a4(
+    counted: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    count = json.loads((counted / "reports" / "count.json").read_text())
+    line = count["lines"][0]
+    line["key"] = "population_aged_65_and_over_in_households_" * 3
+    line["source"] = "https://example.org/" + "a-long-published-file-name-" * 6 + ".csv"
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "count.json").write_text(json.dumps(count))
+    html = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(tmp_path), "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": A4_TEXT_PX, "height": 1100})
+        page.emulate_media(media="print")
+        page.goto(html.as_uri())
+        wide = page.evaluate(WIDER_THAN_PAGE)
+        browser.close()
+    assert wide == [], f"wider than A4's text: {wide[:5]}"

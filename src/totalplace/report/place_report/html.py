@@ -66,6 +66,8 @@ figcaption { font-size: 9pt; color: #444; }
 .headline div { border: 1px solid #0b3d5c; padding: 2mm; break-inside: avoid; }
 .headline b { display: block; font-size: 15pt; color: #0b3d5c; }
 .small { font-size: 8.5pt; color: #444; }
+table.lines { table-layout: fixed; }
+table.lines td { overflow-wrap: anywhere; }
 """
 
 TEMPLATE = r"""<!doctype html>
@@ -223,8 +225,10 @@ o.quality.bodies_full_year }} of them for the full year;
 
 <h2 id="appendix">Appendix: the count's lines</h2>
 <p class="small">Every figure in this report is a sum of these lines (count.json, "lines").</p>
-<table><thead><tr><th>Agency</th><th>Theme</th><th>Method</th><th>Grade</th><th>Source</th>
-<th>Key (year)</th><th class="num">Amount</th></tr></thead><tbody>
+<table class="lines"><colgroup><col style="width: 19%"><col style="width: 13%">
+<col style="width: 12%"><col style="width: 7%"><col style="width: 22%"><col style="width: 13%">
+<col style="width: 14%"></colgroup><thead><tr><th>Agency</th><th>Theme</th><th>Method</th>
+<th>Grade</th><th>Source</th><th>Key (year)</th><th class="num">Amount</th></tr></thead><tbody>
 {% for x in lines %}<tr><td>{{ x.agency }}</td><td>{{ tl(x.theme) }}</td><td>{{ x.method }}</td>
 <td>{{ x.grade }}</td><td class="small">{{ x.source }}</td><td class="small">{{ x.key }}{% if
 x.key_year %} ({{ x.key_year }}){% endif %}</td><td class="num">{{ p(x.pence) }}</td></tr>
