@@ -49,6 +49,16 @@ from totalplace.schema import WARNING_SLUGS
 from totalplace.workspace import Workspace
 
 KEYS_SCHEMA = ibis.schema({"name": "string", "key": "string"})
+# the fields of a payment the analysis reads, once its rows are chosen
+ROWS_SCHEMA = ibis.schema(
+    {
+        "paying_body": "string",
+        "supplier_name": "string",
+        "expense_type": "string",
+        "theme": "string",
+        "amount_pence": "int64",
+    }
+)
 AGENCIES_SCHEMA = ibis.schema({"paying_body": "string", "agency": "string"})
 LABELS_SCHEMA = ibis.schema(
     {"file_id": "string", "source_line": "int64", "expense_type": "string", "warning_bits": "int64"}
@@ -186,7 +196,13 @@ def shared_suppliers(
             [ws.table_path("rows", i) for i in file_ids], "tp_opp_labels", LABELS_SCHEMA
         )
         named = labels.filter((labels.warning_bits.fill_null(0) & UNNAMED_BITS) == 0)
-        rows = rows.join(named.drop("warning_bits"), ["file_id", "source_line"])
+        joined = rows.join(named.drop("warning_bits"), ["file_id", "source_line"])
+        # the rows are read three times below (names, suppliers, spellings):
+        # written once, so the joins that choose them run once
+        spend.backend.write_parquet(joined.select(*ROWS_SCHEMA.names), spend.work / "supplier_rows")
+        rows = spend.backend.read_parquet(
+            sorted((spend.work / "supplier_rows").glob("*.parquet")), "tp_opp_rows", ROWS_SCHEMA
+        )
         spend.backend.write_parquet(
             rows.select("supplier_name").distinct(), spend.work / "supplier_names"
         )
