@@ -228,3 +228,38 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     result = runner.invoke(app, ["network", "init", str(tmp_path / "net"), "--json"])
     assert result.exit_code == 2
     assert "not empty" in json.loads(result.stdout)["error"]["message"]
+
+
+def test_network_page_shows_the_places_side_by_side(network: Path, tmp_path: Path) -> None:
+    import warnings
+
+    from starlette.exceptions import StarletteDeprecationWarning
+
+    from totalplace.web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StarletteDeprecationWarning)
+        from fastapi.testclient import TestClient
+
+    net = open_network(network)
+    leeds, bradford = tmp_path / "leeds", _workspace(tmp_path / "bradford", BRADFORD, "Bradford")
+    add_member(net, leeds, "Leeds")
+    add_member(net, bradford, "Bradford")
+    _write_count(leeds, {"adult_social_care": 30_000_000_00}, 750_000)
+    _write_count(bradford, {"adult_social_care": 12_345_67}, 0)
+    client = TestClient(create_app(leeds), raise_server_exceptions=False)
+    page = client.get("/network")
+    assert page.status_code == 200, page.text
+    assert "£30,000,000.00" in page.text and "(£40.00)" in page.text  # Leeds: money, per head
+    assert "£12,345.67" in page.text and "Bradford" in page.text
+    assert '<a href="/network"' in page.text  # in the navigation bar
+    api = client.get("/api/network").json()
+    assert [m["total_pence"] for m in api["members"]] == [30_000_000_00, 12_345_67]
+    csv_text = client.get("/network/themes.csv").text
+    assert "Adult social care,3000000000,1234567,4000," in csv_text
+    assert client.get("/static/network.js").status_code == 200
+    # a workspace in no network says how to join, and its API says so in the one error shape
+    alone = _workspace(tmp_path / "alone", LEEDS, "Alone")
+    other = TestClient(create_app(alone), raise_server_exceptions=False)
+    assert "in no network" in other.get("/network").text
+    assert other.get("/api/network").json()["error"]["type"] == "NoNetwork"

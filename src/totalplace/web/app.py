@@ -30,6 +30,7 @@ from totalplace.web import (
     page_cases,
     page_drill,
     page_families,
+    page_network,
     page_opportunities,
     page_overview,
     page_places,
@@ -46,7 +47,7 @@ from totalplace.web.users import check_password
 # navigation bar; the order here is the order of the navigation bar.
 PAGES = (
     page_overview, page_theme, page_drill, page_quality, page_places, page_cases, page_benchmark,
-    page_opportunities, page_barriers, page_families,
+    page_opportunities, page_barriers, page_families, page_network,
 )  # fmt: skip
 __all__ = ["MAX_DEPTH", "MAX_LIMIT", "PAGES", "create_app", "plotly_js"]
 # The count lines' fields a viewer sees: what was counted, never whose rows.
