@@ -32,6 +32,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from totalplace.errors import ConfigError
+from totalplace.families.names import (
+    FEMALE,
+    MALE,
+    NI_PREFIXES,
+    NICKNAMES,
+    STREETS,
+    SURNAMES,
+    TOWNS,
+)
 
 #: The agencies' extracts by file stem, and the agency's name as people say it.
 AGENCIES = {
@@ -118,58 +127,7 @@ _ID_SHARE = {
     "benefits": (0.0, 0.98),
 }
 
-
-def _words(text: str, sep: str = " ") -> tuple[str, ...]:
-    return tuple(text.split(sep))
-
-
-_MALE = _words(
-    "James John Robert Michael William David Richard Joseph Thomas Charles Daniel "
-    "Matthew Anthony Mark Steven Paul Andrew Joshua Kevin Brian George Edward "
-    "Ryan Jacob Gary Nicholas Eric Stephen Jonathan Peter Samuel Benjamin "
-    "Alexander Patrick Jack Dennis Oliver Harry Liam Noah Mohammed Ali Callum "
-    "Kieran"
-)
-_FEMALE = _words(
-    "Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen "
-    "Nancy Margaret Lisa Betty Sandra Ashley Kimberly Emily Donna Michelle Carol "
-    "Amanda Melissa Deborah Stephanie Rebecca Laura Sharon Cynthia Kathleen Amy "
-    "Angela Helen Anna Olivia Amelia Isla Ava Jade Chloe Fatima Aisha Megan"
-)
-_NICKNAMES = {
-    "James": "Jim", "John": "Jack", "Robert": "Bob", "Michael": "Mike", "William": "Bill",
-    "David": "Dave", "Richard": "Rick", "Joseph": "Joe", "Thomas": "Tom", "Charles": "Charlie",
-    "Daniel": "Danny", "Matthew": "Matt", "Anthony": "Tony", "Steven": "Steve",
-    "Andrew": "Andy", "Nicholas": "Nick", "Jonathan": "Jon", "Peter": "Pete", "Samuel": "Sam",
-    "Benjamin": "Ben", "Alexander": "Alex", "Patrick": "Pat", "Elizabeth": "Liz",
-    "Margaret": "Maggie", "Jennifer": "Jen", "Patricia": "Trish", "Susan": "Sue",
-    "Kimberly": "Kim", "Deborah": "Debbie", "Stephanie": "Steph", "Rebecca": "Becky",
-    "Kathleen": "Kathy", "Jessica": "Jess", "Barbara": "Barbie", "Sandra": "Sandy",
-}  # fmt: skip
-_SURNAMES = _words(
-    "Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts "
-    "Robinson Thompson Wright Walker White Edwards Hughes Green Hall Lewis Harris "
-    "Clarke Patel Jackson Wood Turner Martin Cooper Hill Ward Morris Moore Clark "
-    "Lee King Baker Harrison Morgan Allen James Scott Phillips Watson Davis "
-    "Parker Price Bennett Young Griffiths Mitchell Kelly Cook Carter Richardson "
-    "Bailey Collins Bell Shaw Murphy Miller Cox Richards Khan Marshall Anderson "
-    "Simpson Ellis Adams Singh Begum Wilkinson Foster Chapman Powell Webb Rogers "
-    "Gray Mason Ali Hunt Hussain Campbell Matthews Owen Palmer Holmes Mills "
-    "Barnes Knight Lloyd Butler Russell Featherstonehaugh Oyelaran Kowalczyk "
-    "Nguyen Okonkwo Szymanski"
-)
-_STREETS = _words(
-    "High Street|Station Road|Church Lane|Mill Lane|Park Road|Victoria Street|"
-    "Queens Road|New Road|Green Lane|Manor Road|Kings Road|Church Street|"
-    "Albert Road|London Road|School Lane|The Crescent|Grove Road|Chapel Street|"
-    "North Street|Springfield Road|York Road|Moor Lane|Valley View|Bridge Street|"
-    "Hawthorn Close|Oak Avenue|Beech Drive|Elm Grove|Cedar Way|Ash Court",
-    "|",
-)
-# Fictional towns with a postcode area ("NM") that the Royal Mail does not use.
-_TOWNS = ("Northmoor", "Eastvale", "Westbrook")
 _LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
-_NI_PREFIXES = np.array(_words("AB AE AH AK AL AM AP AR AS AT AW AX AY CE CH CK CL CR EH EJ"))
 _UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
@@ -303,26 +261,26 @@ def generate(
     female = rng.random(people) < 0.5
     first = np.where(
         female,
-        np.array(_FEMALE)[rng.integers(0, len(_FEMALE), people)],
-        np.array(_MALE)[rng.integers(0, len(_MALE), people)],
+        np.array(FEMALE)[rng.integers(0, len(FEMALE), people)],
+        np.array(MALE)[rng.integers(0, len(MALE), people)],
     )
-    hh_surname = np.array(_SURNAMES)[rng.integers(0, len(_SURNAMES), n_hh)]
-    own_surname = np.array(_SURNAMES)[rng.integers(0, len(_SURNAMES), people)]
+    hh_surname = np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n_hh)]
+    own_surname = np.array(SURNAMES)[rng.integers(0, len(SURNAMES), people)]
     surname = np.where((pos == 1) & (rng.random(people) < 0.2), own_surname, hh_surname[hh])
 
     # addresses: one per household, and a second for those that move
     def addresses(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        street = rng.integers(0, len(_STREETS), n)
+        street = rng.integers(0, len(STREETS), n)
         number = rng.integers(1, 200, n)
-        line = np.char.add(np.char.add(number.astype(str), " "), np.array(_STREETS)[street])
-        town = street % len(_TOWNS)
+        line = np.char.add(np.char.add(number.astype(str), " "), np.array(STREETS)[street])
+        town = street % len(TOWNS)
         inward = np.char.add(
             np.char.add(rng.integers(1, 10, n).astype(str), _LETTERS[rng.integers(0, 20, n)]),
             _LETTERS[rng.integers(0, 20, n)],
         )
         postcode = np.char.add(np.char.add(np.char.add("NM", (street % 9 + 1).astype(str)), " "),
                                inward)  # fmt: skip
-        return line, np.array(_TOWNS)[town], postcode
+        return line, np.array(TOWNS)[town], postcode
 
     line0, town0, pc0 = addresses(n_hh)
     moved = rng.random(n_hh) < 0.15
@@ -336,7 +294,7 @@ def generate(
     # a new surname (marriage): some women change theirs part way through
     renamed = adult & female & (rng.random(people) < 0.04)
     rename_day = day0 + rng.integers(30, span, people)
-    new_surname = np.array(_SURNAMES)[rng.integers(0, len(_SURNAMES), people)]
+    new_surname = np.array(SURNAMES)[rng.integers(0, len(SURNAMES), people)]
 
     # need: most households have little contact, a few a great deal
     need = np.exp(rng.normal(0.0, 1.0, n_hh)) * np.where(rng.random(n_hh) < 0.02, 12.0, 1.0)
@@ -424,7 +382,7 @@ def generate(
     nhs = _nhs_numbers(rng, people)
     upn = np.array(_upns(rng, people), dtype=object)
     ni = np.char.add(
-        np.char.add(_NI_PREFIXES[rng.integers(0, len(_NI_PREFIXES), people)],
+        np.char.add(np.array(NI_PREFIXES)[rng.integers(0, len(np.array(NI_PREFIXES)), people)],
                     rng.integers(100000, 1000000, people).astype(str)),
         np.array(list("ABCD"))[rng.integers(0, 4, people)],
     )  # fmt: skip
@@ -448,7 +406,7 @@ def generate(
         birth = dob[p]
         # the slips
         for j in np.flatnonzero(rng.random(n) < 0.08):
-            fore[j] = _NICKNAMES.get(fore[j], fore[j])
+            fore[j] = NICKNAMES.get(fore[j], fore[j])
         for j in np.flatnonzero(rng.random(n) < 0.03):
             fore[j] = _typo(rng, fore[j])
         for j in np.flatnonzero(rng.random(n) < 0.03):
