@@ -11,7 +11,9 @@ summary against the count line by line.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
@@ -106,7 +108,12 @@ The largest themes were {{ top_themes }}.</p>
 
 <h2 id="count">The count</h2>
 <h3>Where the money comes from and goes</h3>
-{{ fig(sankey, "Flows from funder to agency to theme", "flows") }}
+{{ fig(sankey, "Flows from funder to agency to theme; funders and agencies under "
+ ~ pct(small_share) ~ " of the total are drawn together as one", "flows") }}
+<table id="flows"><caption>Flows from funder to agency, and from agency to theme</caption>
+<thead><tr><th>From</th><th>To</th><th class="num">Amount</th></tr></thead>
+<tbody>{% for f in o.flows %}<tr><td>{{ f.source }}</td><td>{{ f.target }}</td>
+<td class="num">{{ p(f.pence) }}</td></tr>{% endfor %}</tbody></table>
 <h3>Spending by theme and agency</h3>
 {{ fig(treemap, "Each box is an agency's spending on a theme, in proportion to its size",
  "cells") }}
@@ -159,14 +166,15 @@ outturn. {{ bench.notes | join(" ") }}</p>
 <table><caption>Spending per head beside the neighbours' median</caption>
 <thead><tr><th>Line of outturn</th><th class="num">{{ bench.place.name }}</th>
 <th class="num">Neighbours' median</th></tr></thead><tbody>
-{% for x in bench.lines %}<tr><td>{{ x.line }}</td><td class="num">{{ p(x.per_head_pence) }}</td>
+{% for x in bench.lines %}<tr><td>{{ x.line.replace("_", " ").capitalize() }}</td>
+<td class="num">{{ p(x.per_head_pence) }}</td>
 <td class="num">{{ p(x.neighbours_median_pence) }}</td></tr>{% endfor %}</tbody></table>
 <table><caption>Outcomes</caption><thead><tr><th>Indicator</th><th>Year</th>
 <th class="num">{{ bench.place.name }}</th><th class="num">England</th><th>Against England</th>
 </tr></thead><tbody>{% for x in bench.outcomes %}<tr><td>{{ x.label }}</td><td>{{ x.year }}</td>
 <td class="num">{{ x.value if x.value is not none else "" }}</td>
 <td class="num">{{ x.england_value if x.england_value is not none else "" }}</td>
-<td>{{ x.status }}</td></tr>{% endfor %}</tbody></table>{% endif %}
+<td>{{ x.status or "not tested" }}</td></tr>{% endfor %}</tbody></table>{% endif %}
 
 <h2 id="opportunities">Opportunities</h2>
 {% if not opp.available %}<p class="absent">{{ opp.reason }}</p>{% else %}
@@ -238,7 +246,7 @@ x.key_year %} ({{ x.key_year }}){% endif %}</td><td class="num">{{ p(x.pence) }}
 
 
 def _pounds(pence: int | None) -> str:
-    return "" if pence is None else display_pounds(int(pence)).removesuffix(".00")
+    return "" if pence is None else display_pounds(int(pence))
 
 
 def _millions(pence: int) -> str:
@@ -263,19 +271,53 @@ def _figure(chart: svg.Chart, caption: str, table: str) -> Markup:
     ).format(Markup(chart.svg), caption, table, left)
 
 
+# Funders and agencies below this share of the count are drawn as one node
+# ("Other funders", "Other bodies"): a band thinner than a hairline cannot be
+# read, and the flows table beside the chart lists each of them.
+SMALL_SHARE = Fraction(1, 100)
+
+
+def _grouped_flows(flows: list[dict[str, Any]], total: int) -> dict[tuple[str, str, str], int]:
+    """(stage, from, to) -> pence, with small funders and agencies grouped."""
+    size: dict[tuple[str, str], int] = defaultdict(int)
+    for f in flows:
+        if f["stage"] == "funder":
+            size[("funder", f["source"])] += f["pence"]
+            size[("agency", f["target"])] += f["pence"]
+    small = {key for key, pence in size.items() if total > 0 and pence < total * SMALL_SHARE}
+
+    def named(kind: str, name: str) -> str:
+        if (kind, name) not in small:
+            return name
+        return "Other funders" if kind == "funder" else "Other bodies"
+
+    out: dict[tuple[str, str, str], int] = defaultdict(int)
+    for f in flows:
+        if f["stage"] == "funder":
+            key = ("funder", named("funder", f["source"]), named("agency", f["target"]))
+        else:
+            key = ("agency", named("agency", f["source"]), f["target"])
+        out[key] += f["pence"]
+    return out
+
+
 def charts(report: dict[str, Any]) -> dict[str, svg.Chart]:
     """The report's pictures, each from the figures of the table beside it."""
     c = report["count"]
     s, o = c["summary"], c["overview"]
-    funders = sorted({f["source"] for f in o["flows"] if f["stage"] == "funder"})
-    agencies = sorted({f["target"] for f in o["flows"] if f["stage"] == "funder"}
-                      | {f["source"] for f in o["flows"] if f["stage"] == "agency"})  # fmt: skip
-    themes = sorted({f["target"] for f in o["flows"] if f["stage"] == "agency"})
+    flows = _grouped_flows(o["flows"], int(s["total_pence"]))
     out = {
         "sankey": svg.sankey(
             "Flows from funder to agency to theme",
-            [(f["source"], f["target"], f["pence"]) for f in o["flows"]],
-            [funders, agencies, themes],
+            [(a, b, p) for (_, a, b), p in flows.items()],
+            [
+                sorted({a for (stage, a, _) in flows if stage == "funder"}),
+                sorted(
+                    {b for (stage, _, b) in flows if stage == "funder"}
+                    | {a for (stage, a, _) in flows if stage == "agency"}
+                ),
+                sorted({b for (stage, _, b) in flows if stage == "agency"}),
+            ],
         ),
         "treemap": svg.treemap(
             "Spending by theme and agency",
@@ -350,6 +392,7 @@ def render_html(
         today=(today or date.today()).strftime("%-d %B %Y"),
         sections=SECTIONS,
         pages=pages or {},
+        small_share=float(SMALL_SHARE),
         s=s,
         o=o,
         cells=c["cells"],
