@@ -94,7 +94,7 @@ def link_workspace(root: Path, engine: str = "duckdb", threshold: float = 0.9) -
 
 def _voice(root: Path, threshold: int) -> dict[str, Any]:
     from totalplace.classify.taxonomy import default_taxonomy, theme_label
-    from totalplace.web.reports import NoCount, read_count
+    from totalplace.report.count_file import NoCount, read_count
 
     try:
         money = {k: int(v) for k, v in read_count(root).get("by_theme", {}).items()}
