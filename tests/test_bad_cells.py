@@ -321,7 +321,8 @@ def test_an_uncaught_exception_exits_3_asking_for_a_report(
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("injected fault")
 
-    monkeypatch.setattr("totalplace.cli.ingest_files", broken)
+    # the command imports ingest_files when it runs, from the pipeline
+    monkeypatch.setattr("totalplace.ingest.pipeline.ingest_files", broken)
     result = runner.invoke(app, ["ingest", str(ws), str(src), "--json"])
     assert result.exit_code == 3
     error = json.loads(result.stdout)["error"]
