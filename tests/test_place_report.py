@@ -78,8 +78,11 @@ def test_report_is_self_contained_with_every_section_in_its_contents(
         assert re.search(f'<a href="#{anchor}"><span>{heading}</span>', text.replace("&#39;", "'"))
         assert f'id="{anchor}"' in text
     assert [s["id"] for s in done["sections"]] == [a for a, _ in SECTIONS]
-    # the demo raises barriers and writes cases, so those parts are in the report
+    # the demo raises barriers and writes cases, so those parts are in the report, and
+    # the opportunities register is built from the count though none was written
     assert done["parts"]["barriers"]["available"] and done["parts"]["cases"]["available"]
+    assert done["parts"]["opportunities"]["available"]
+    assert text.split('id="opportunities-table"', 1)[1].count("<tr>") > 1
     # a synthetic place has no published outturn to benchmark against, and says so
     assert not done["parts"]["benchmark"]["available"]
     assert "no benchmark" in done["parts"]["benchmark"]["reason"]

@@ -6,7 +6,7 @@ dashboard's own functions (the Overview's ``overview_data``, the theme page's
 ``themes`` and ``theme_view``), so the report, the dashboard and the workbook
 cannot disagree.  The other parts are read when the workspace has them and
 said to be absent, with the command that makes them, when it does not: the
-opportunities register (``reports/opportunities.csv``), the business cases
+opportunities register (as ``totalplace opportunities`` builds it), the business cases
 (``cases/*.toml``, appraised as ``totalplace case`` appraises them), the
 benchmark (for a place that is one current council), and the barriers
 register and decisions log.
@@ -96,19 +96,31 @@ def benchmark_part(data: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def opportunities_part(root: Path) -> dict[str, Any]:
-    """The register as ``totalplace opportunities`` last wrote it."""
+def opportunities_part(root: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """The register as ``totalplace opportunities`` lists it: built from this
+    count with the workspace's marks, or, where the folder is not a workspace
+    with its store, as the command last wrote it (``reports/opportunities.csv``)."""
+    from totalplace.opportunities.register import build_register
     from totalplace.report.run import REPORTS
+    from totalplace.workspace import Workspace
 
+    try:
+        built = build_register(Workspace.open(root), data)
+    except TotalPlaceError:
+        built = None
+    if built is not None:
+        items = [{**x.to_dict(), "agencies": ", ".join(x.agencies)} for x in built]
+        return _part(True, source=f"built from the count: totalplace opportunities {root}",
+                     register=items)  # fmt: skip
     path = root / REPORTS / OPPORTUNITIES_CSV
     if not path.exists():
         return _part(False, f"no opportunities register yet: run `totalplace opportunities {root}`")
     with path.open(encoding="utf-8", newline="") as fh:
-        items = [
+        rows = [
             {**row, "value_pence": int(row.get("value_pence") or 0)} for row in csv.DictReader(fh)
         ]
-    items.sort(key=lambda r: (-int(r["value_pence"]), str(r.get("id", ""))))
-    return _part(True, source=str(path), register=items)
+    rows.sort(key=lambda r: (-int(r["value_pence"]), str(r.get("id", ""))))
+    return _part(True, source=str(path), register=rows)
 
 
 def cases_part(root: Path) -> dict[str, Any]:
@@ -185,7 +197,7 @@ def gather(root: Path) -> dict[str, Any]:
         "data": data,
         "count": count_part(data),
         "benchmark": benchmark_part(data),
-        "opportunities": opportunities_part(root),
+        "opportunities": opportunities_part(root, data),
         "cases": cases_part(root),
         "barriers": barriers_part(root),
     }

@@ -68,8 +68,8 @@ figcaption { font-size: 9pt; color: #444; }
 .headline div { border: 1px solid #0b3d5c; padding: 2mm; break-inside: avoid; }
 .headline b { display: block; font-size: 15pt; color: #0b3d5c; }
 .small { font-size: 8.5pt; color: #444; }
-table.lines { table-layout: fixed; }
-table.lines td { overflow-wrap: anywhere; }
+table.fixed { table-layout: fixed; }
+table.fixed td { overflow-wrap: anywhere; }
 """
 
 TEMPLATE = r"""<!doctype html>
@@ -178,8 +178,13 @@ outturn. {{ bench.notes | join(" ") }}</p>
 
 <h2 id="opportunities">Opportunities</h2>
 {% if not opp.available %}<p class="absent">{{ opp.reason }}</p>{% else %}
+<p>Each opportunity's money at stake is worked out by the assumption its description states.
+Kinds overlap (a supplier shared by several agencies may also be a theme's duplication), so the
+amounts are not to be added into one saving. Source: {{ opp.source }}.</p>
 {{ fig(opp_bars, "Money at stake by opportunity", "opportunities-table") }}
-<table id="opportunities-table"><caption>The opportunities register</caption>
+<table id="opportunities-table" class="fixed"><caption>The opportunities register</caption>
+<colgroup><col style="width: 44%"><col style="width: 21%"><col style="width: 11%">
+<col style="width: 9%"><col style="width: 15%"></colgroup>
 <thead><tr><th>Opportunity</th><th>Agencies</th><th>Confidence</th><th>Status</th>
 <th class="num">At stake</th></tr></thead><tbody>{% for x in opp.register %}<tr>
 <td>{{ x.description }}<br><span class="small">{{ x.id }}; evidence: {{ x.evidence }}</span></td>
@@ -233,7 +238,7 @@ o.quality.bodies_full_year }} of them for the full year;
 
 <h2 id="appendix">Appendix: the count's lines</h2>
 <p class="small">Every figure in this report is a sum of these lines (count.json, "lines").</p>
-<table class="lines"><colgroup><col style="width: 19%"><col style="width: 13%">
+<table class="fixed"><colgroup><col style="width: 19%"><col style="width: 13%">
 <col style="width: 12%"><col style="width: 7%"><col style="width: 22%"><col style="width: 13%">
 <col style="width: 14%"></colgroup><thead><tr><th>Agency</th><th>Theme</th><th>Method</th>
 <th>Grade</th><th>Source</th><th>Key (year)</th><th class="num">Amount</th></tr></thead><tbody>
