@@ -148,14 +148,17 @@ def propose(net: Network, folder: Path, engine: str = "duckdb") -> dict[str, Any
     for member in net.members:
         root = member.root(net.root)
         place = scratch / _slug(member)
-        before = _recorded(root, net.hash)
+        # copied under the member's writer lock: no ingest changes it mid-copy
+        with Workspace.open(root).writing():
+            before = _recorded(root, net.hash)
+            current = None if before is not None else scratch_copy(root, place / "current")
+            after_root = scratch_copy(root, place / "proposed")
         source = "the member's reports/count.json"
-        if before is None:
-            current = scratch_copy(root, place / "current")
+        if before is None or current is not None:
+            assert current is not None  # a copy is made whenever no count was recorded
             copy_method(net.method_dir, current)
             before = _count(current, engine)
             source = "counted again with the current method (its count was not made with it)"
-        after_root = scratch_copy(root, place / "proposed")
         copy_method(folder, after_root)
         (after_root / MEMBER_FILE).unlink(missing_ok=True)
         after = _count(after_root, engine)
