@@ -1164,8 +1164,11 @@ def count(
     except TotalPlaceError as exc:
         raise _fail(exc, as_json) from exc
     if as_json:
+        from totalplace.network.method import method_version
+
         data = result.to_dict()
         data.pop("lines")
+        data["method_version"] = method_version(directory)  # as count.json has it
         print(json.dumps({**data, "reports": [str(p) for p in paths]}, indent=2))
         return
     from totalplace.render import render_count
