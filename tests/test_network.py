@@ -263,3 +263,19 @@ def test_network_page_shows_the_places_side_by_side(network: Path, tmp_path: Pat
     other = TestClient(create_app(alone), raise_server_exceptions=False)
     assert "in no network" in other.get("/network").text
     assert other.get("/api/network").json()["error"]["type"] == "NoNetwork"
+
+
+def test_an_upgrade_that_changes_the_shipped_taxonomy_stops_members_joining(
+    network: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from totalplace.network import method
+
+    shipped = method.shipped_files()
+    changed = {**shipped, "shipped:data/taxonomy.toml": "0" * 64}
+    monkeypatch.setattr(method, "shipped_files", lambda: changed)
+    net = open_network(network)
+    assert net.to_dict()["method_current"] is False
+    with pytest.raises(ConfigError, match="not those method version 1 was recorded with"):
+        add_member(net, tmp_path / "leeds", "Leeds")
+    # a count made now is stamped with another hash, so it is not the network's version
+    assert method_version(tmp_path / "leeds")["hash"] != net.hash
