@@ -352,7 +352,7 @@ def test_trained_model_has_no_labels_and_reports_match_weights(place: dict[str, 
     out = Path(str(place["root"])) / "out"
     model = json.loads((out / "model.json").read_text("utf-8"))
     names = {c["output_column_name"] for c in model["comparisons"]}
-    assert {"first_name", "surname", "dob", "postcode"} <= names
+    assert {"first_name", "surname", "dob", "residence"} <= names
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     weights = {(w["comparison"], w["level"]) for w in summary["match_weights"]}
     assert ("dob", "Day and month swapped") in weights
@@ -393,3 +393,28 @@ def test_link_command_json_and_error_shape(tmp_path: Path, place: dict[str, obje
     )
     assert missing.exit_code == 2
     assert json.loads(missing.stdout)["error"]["type"] == "SourceError"
+
+
+def test_household_members_sharing_an_address_stay_different_people(tmp_path: Path) -> None:
+    """Address, postcode and town scored as three comparisons made parents and
+    children one person (precision 0.30 on a place of 3,000); as one comparison
+    it is 0.78 on this place of 1,500 (every true pair found).  Still short:
+    a father and son of one name at one address remain hard."""
+    synth = pytest.importorskip("totalplace.families.synth")
+    place = synth.generate(people=1500, seed=16)
+    result = link_records(dict(place.extracts), tmp_path)
+    t = place.truth
+    truth = {
+        (s, r): str(p)
+        for s, r, p in zip(
+            t.column("source").to_pylist(),
+            t.column("record_id").to_pylist(),
+            t.column("person_id").to_pylist(),
+            strict=True,
+        )
+    }
+    scores = pairwise_scores(
+        result.clusters, truth, [(r.source, r.record_id) for r in result.refused]
+    )
+    assert scores["precision"] >= 0.75, scores
+    assert scores["recall"] >= 0.95, scores

@@ -229,6 +229,15 @@ def _sniff(col: pa.ChunkedArray) -> str | None:
     return None
 
 
+def _is_record_id(header: str, col: pa.ChunkedArray) -> bool:
+    """A header ending in id, ref or reference over values all filled and all different."""
+    words = re.findall(r"[a-z]+", header.lower())
+    if not words or words[-1] not in ("id", "ref", "reference"):
+        return False
+    values = col.to_pylist()
+    return None not in values and "" not in values and len(set(values)) == len(values)
+
+
 def map_columns(
     table: pa.Table, profile: dict[str, str] | None = None, id_column: str | None = None
 ) -> dict[str, str]:
@@ -254,6 +263,12 @@ def map_columns(
         for role in ROLES:
             if role not in roles and key in synonyms.get(role, []):
                 roles[role] = name
+                taken.add(name)
+                break
+    if "record_id" not in roles:
+        for name in names:
+            if name not in taken and _is_record_id(name, table.column(name)):
+                roles["record_id"] = name
                 taken.add(name)
                 break
     for name in names:

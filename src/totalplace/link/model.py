@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,6 +32,7 @@ from totalplace.link.columns import IDENTIFIERS, Extract, map_columns, normalise
 #: Pairs sampled to estimate u; more is steadier and slower (a few seconds at 10 million).
 U_PAIRS = 1e7
 SEED = 16
+LOG_LEVEL = logging.ERROR
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,19 @@ def _present(table: pa.Table, column: str) -> bool:
     return bool(table.num_rows > 0 and table.column(column).null_count < table.num_rows)
 
 
+def _starting_m(levels: list[Any]) -> list[Any]:
+    """Starting m values for EM, from most to least alike: most matches agree exactly.
+
+    EM needs a start that puts matches at the agreeing end; from an even start it
+    can settle with "match" meaning the pairs that disagree (seen on FEBRL 4a+4b)."""
+    rest = [lv for lv in levels if not getattr(lv, "is_null_level", False)]
+    middle = len(rest) - 2
+    shares = [0.7] + [0.25 / middle] * middle + [0.05] if middle > 0 else [0.9, 0.1]
+    for level, m in zip(rest, shares, strict=True):
+        level.configure(m_probability=m)
+    return levels
+
+
 def _dob_comparison() -> Any:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
@@ -74,25 +88,69 @@ def _dob_comparison() -> Any:
     )
     return cl.CustomComparison(
         output_column_name="dob",
-        comparison_levels=[
-            cll.NullLevel("dob"),
-            cll.ExactMatchLevel("dob"),
-            cll.CustomLevel(swapped, label_for_charts="Day and month swapped"),
-            cll.DamerauLevenshteinLevel("dob", 1),
-            cll.AbsoluteDateDifferenceLevel(
-                "dob", input_is_string=True, threshold=1, metric="month"
-            ),
-            cll.AbsoluteDateDifferenceLevel(
-                "dob", input_is_string=True, threshold=1, metric="year"
-            ),
-            cll.ElseLevel(),
-        ],
+        comparison_levels=_starting_m(
+            [
+                cll.NullLevel("dob"),
+                cll.ExactMatchLevel("dob"),
+                cll.CustomLevel(swapped, label_for_charts="Day and month swapped"),
+                cll.DamerauLevenshteinLevel("dob", 1),
+                cll.AbsoluteDateDifferenceLevel(
+                    "dob", input_is_string=True, threshold=1, metric="month"
+                ),
+                cll.AbsoluteDateDifferenceLevel(
+                    "dob", input_is_string=True, threshold=1, metric="year"
+                ),
+                cll.ElseLevel(),
+            ]
+        ),
         comparison_description="Date of birth",
     )
 
 
-def _comparisons(table: pa.Table) -> list[Any]:
+def _residence_comparison(table: pa.Table) -> Any:
+    """Address, postcode and town as one comparison, not three.
+
+    People in one household share all three, so scored separately they would
+    count the same fact (living together) three times and outweigh a different
+    first name and date of birth: parent and child would become one person.
+    One comparison, from the strongest agreement down, counts it once."""
     import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    has = {c: _present(table, c) for c in ("address", "postcode", "postcode_outward", "town")}
+    if not (has["address"] or has["postcode"]):
+        return None
+
+    def same(c: str) -> str:
+        return f"{c}_l = {c}_r"
+
+    levels: list[Any] = []
+    filled = [c for c in ("address", "postcode") if has[c]]
+    null = " and ".join(f"({c}_l is null or {c}_r is null)" for c in filled)
+    levels.append(
+        cll.CustomLevel(null, label_for_charts="No address or postcode").configure(
+            is_null_level=True
+        )
+    )
+    if has["address"] and has["postcode"]:
+        levels.append(
+            cll.CustomLevel(
+                f"{same('address')} and {same('postcode')}",
+                label_for_charts="Same address and postcode",
+            )
+        )
+    for c, label in (("address", "Same address"), ("postcode", "Same postcode")):
+        if has[c]:
+            levels.append(cll.CustomLevel(same(c), label_for_charts=label))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(
+        output_column_name="residence",
+        comparison_levels=_starting_m(levels),
+        comparison_description="Address, postcode and town",
+    )
+
+
+def _comparisons(table: pa.Table) -> list[Any]:
     import splink.comparison_library as cl
 
     comparisons: list[Any] = []
@@ -101,32 +159,9 @@ def _comparisons(table: pa.Table) -> list[Any]:
             comparisons.append(cl.NameComparison(name).configure(term_frequency_adjustments=True))
     if _present(table, "dob"):
         comparisons.append(_dob_comparison())
-    if _present(table, "postcode"):
-        levels: list[Any] = [
-            cll.NullLevel("postcode"),
-            cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
-            cll.DamerauLevenshteinLevel("postcode", 1),
-        ]
-        if _present(table, "postcode_outward"):
-            levels.append(cll.ExactMatchLevel("postcode_outward"))
-        levels.append(cll.ElseLevel())
-        comparisons.append(
-            cl.CustomComparison(
-                output_column_name="postcode",
-                comparison_levels=levels,
-                comparison_description="Postcode",
-            )
-        )
-    if _present(table, "address"):
-        comparisons.append(
-            cl.JaroWinklerAtThresholds("address", [0.95, 0.85]).configure(
-                term_frequency_adjustments=True
-            )
-        )
-    if _present(table, "town"):
-        comparisons.append(
-            cl.JaroWinklerAtThresholds("town", [0.9]).configure(term_frequency_adjustments=True)
-        )
+    residence = _residence_comparison(table)
+    if residence is not None:
+        comparisons.append(residence)
     if _present(table, "sex"):
         comparisons.append(cl.ExactMatch("sex"))
     for ident in IDENTIFIERS:
@@ -263,14 +298,25 @@ def train_and_cluster(
 
     if not 0 < threshold < 1:
         raise ConfigError(f"--threshold {threshold}: give a probability between 0 and 1")
+    # One table of every record, deduplicated: the same pairs as Splink's
+    # link_and_dedupe (within and across sources), with a plain row number as
+    # the unique id.  Trained on separate tables, EM in Splink 5 settled on
+    # matches being the pairs that disagree (FEBRL 4a+4b, the synthetic place).
     combined = pa.concat_tables([e.table for e in extracts])
     if combined.num_rows == 0:
         raise ConfigError("link: no record can be linked (every row was refused)")
-    link_type: Literal["dedupe_only", "link_and_dedupe"] = (
-        "dedupe_only" if len(extracts) == 1 else "link_and_dedupe"
+    keys = list(
+        zip(
+            combined.column("source_dataset").to_pylist(),
+            combined.column("record_id").to_pylist(),
+            strict=True,
+        )
+    )
+    combined = combined.drop_columns(["source_dataset", "unique_id"]).add_column(
+        0, "unique_id", pa.array(range(combined.num_rows), pa.int64())
     )
     settings = SettingsCreator(
-        link_type=link_type,
+        link_type="dedupe_only",
         comparisons=_comparisons(combined),
         blocking_rules_to_generate_predictions=_blocking_rules(combined),
         retain_matching_columns=False,
@@ -278,11 +324,8 @@ def train_and_cluster(
         max_iterations=20,
     )
     db_api = _db_api(engine)
-    tables = [
-        db_api.register(e.table, dataset_display_name=e.source, table_name=f"src_{i}")
-        for i, e in enumerate(extracts)
-    ]
-    linker = Linker(tables if len(tables) > 1 else tables[0], settings, log_level=logging.ERROR)
+    records = db_api.register(combined, dataset_display_name="records", table_name="records")
+    linker = Linker(records, settings, log_level=LOG_LEVEL)
     deterministic = _deterministic_rules(combined)
     if deterministic:
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
@@ -298,9 +341,9 @@ def train_and_cluster(
     linker.misc.save_model_to_json(str(model_path), overwrite=True)
     edges: pa.Table = pairs.as_pyarrow_table()  # type: ignore[no-untyped-call]
     nodes: pa.Table = clusters.as_pyarrow_table()  # type: ignore[no-untyped-call]
-    table = _person_table(nodes, edges, threshold, len(extracts) > 1)
+    table = _person_table(nodes, edges, threshold, keys)
     details = {
-        "link_type": link_type,
+        "link_type": "dedupe_only" if len(extracts) == 1 else "link_and_dedupe",
         "pairs_scored_at_or_above_half": edges.num_rows,
         "model": str(model_path),
         "model_settings": linker.misc.save_model_to_json(),
@@ -308,57 +351,40 @@ def train_and_cluster(
     return table, details
 
 
-def _person_table(nodes: pa.Table, edges: pa.Table, threshold: float, linked: bool) -> pa.Table:
+def _person_table(
+    nodes: pa.Table, edges: pa.Table, threshold: float, keys: list[tuple[str, str]]
+) -> pa.Table:
     """source, record_id, person_id, match_probability, persons numbered by their first record."""
-    source_col = "source_dataset"
-    keys = list(
-        zip(
-            nodes.column(source_col).to_pylist()
-            if source_col in nodes.column_names
-            else [""] * nodes.num_rows,
-            nodes.column("unique_id").to_pylist(),
-            strict=True,
-        )
-    )
+    ids = nodes.column("unique_id").to_pylist()
     cluster_ids = nodes.column("cluster_id").to_pylist()
-    best: dict[tuple[str, str], float] = {}
+    best: dict[int, float] = {}
     if edges.num_rows:
         strong = edges.filter(pc.greater_equal(edges.column("match_probability"), threshold))
-        left_src = (
-            strong.column("source_dataset_l").to_pylist()
-            if "source_dataset_l" in strong.column_names
-            else [""] * strong.num_rows
-        )
-        right_src = (
-            strong.column("source_dataset_r").to_pylist()
-            if "source_dataset_r" in strong.column_names
-            else [""] * strong.num_rows
-        )
-        for ls, lid, rs, rid, p in zip(
-            left_src,
+        for left, right, p in zip(
             strong.column("unique_id_l").to_pylist(),
-            right_src,
             strong.column("unique_id_r").to_pylist(),
             strong.column("match_probability").to_pylist(),
             strict=True,
         ):
-            for key in ((ls, lid), (rs, rid)):
-                if p > best.get(key, -1.0):
-                    best[key] = p
-    first_key: dict[str, tuple[str, str]] = {}
-    for key, cid in zip(keys, cluster_ids, strict=True):
-        if cid not in first_key or key < first_key[cid]:
-            first_key[cid] = key
+            for i in (left, right):
+                if p > best.get(i, -1.0):
+                    best[i] = p
+    first_key: dict[Any, tuple[str, str]] = {}
+    for i, cid in zip(ids, cluster_ids, strict=True):
+        if cid not in first_key or keys[i] < first_key[cid]:
+            first_key[cid] = keys[i]
     order = sorted(first_key, key=lambda c: first_key[c])
-    number = {cid: f"P{i:07d}" for i, cid in enumerate(order, start=1)}
-    rows = sorted(zip(keys, cluster_ids, strict=True))
+    number = {cid: f"P{n:07d}" for n, cid in enumerate(order, start=1)}
+    rows = sorted(
+        (keys[i], number[cid], best.get(i)) for i, cid in zip(ids, cluster_ids, strict=True)
+    )
     return pa.table(
         {
-            "source": pa.array([k[0] for k, _ in rows], pa.string()),
-            "record_id": pa.array([k[1] for k, _ in rows], pa.string()),
-            "person_id": pa.array([number[c] for _, c in rows], pa.string()),
+            "source": pa.array([k[0] for k, _, _ in rows], pa.string()),
+            "record_id": pa.array([k[1] for k, _, _ in rows], pa.string()),
+            "person_id": pa.array([p for _, p, _ in rows], pa.string()),
             "match_probability": pa.array(
-                [round(best[k], 6) if k in best else None for k, _ in rows], pa.float64()
+                [None if b is None else round(b, 6) for _, _, b in rows], pa.float64()
             ),
         }
     )
