@@ -83,6 +83,9 @@ def test_report_is_self_contained_with_every_section_in_its_contents(
     assert done["parts"]["barriers"]["available"] and done["parts"]["cases"]["available"]
     assert done["parts"]["opportunities"]["available"]
     assert text.split('id="opportunities-table"', 1)[1].count("<tr>") > 1
+    # nor national figures per head for its themes, and each theme says so
+    themes = text.split('id="themes"', 1)[1].split('id="benchmarks"', 1)[0]
+    assert themes.count("No comparison per head with England") == done["themes"] > 0
     # a synthetic place has no published outturn to benchmark against, and says so
     assert not done["parts"]["benchmark"]["available"]
     assert "no benchmark" in done["parts"]["benchmark"]["reason"]

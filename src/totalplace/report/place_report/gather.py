@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import statistics
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +30,42 @@ def _part(available: bool, reason: str = "", **figures: Any) -> dict[str, Any]:
     return {"available": available, "reason": reason, **figures}
 
 
+# England's and the region's figures per head are worked out once per year in
+# the background (about a minute); a report waits for them this long at most.
+NATIONAL_WAIT_SECONDS = 300
+
+
+def _per_head(data: dict[str, Any], theme: str, deadline: float) -> dict[str, Any]:
+    """The theme page's per head beside England and the region, waiting while
+    the national figures are still being worked out."""
+    from totalplace.web.page_theme import per_head
+
+    found = per_head(data, theme)
+    while found.get("pending") and time.monotonic() < deadline:
+        time.sleep(1)
+        found = per_head(data, theme)
+    return found
+
+
 def count_part(data: dict[str, Any]) -> dict[str, Any]:
     """The Overview's figures and every theme's deep dive."""
     from totalplace.web.page_overview import overview_data
     from totalplace.web.page_theme import theme_view, themes
 
     d = overview_data(data)
-    listed = themes(data)
+    deadline = time.monotonic() + NATIONAL_WAIT_SECONDS
     return {
         "summary": d["summary"],
         "overview": d["overview"],
         "cells": d["cells"],
-        "themes": [{**t, "view": theme_view(data, t["theme"])} for t in listed],
+        "themes": [
+            {
+                **t,
+                "view": theme_view(data, t["theme"]),
+                "per_head": _per_head(data, t["theme"], deadline),
+            }
+            for t in themes(data)
+        ],
     }
 
 

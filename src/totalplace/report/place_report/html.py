@@ -143,10 +143,17 @@ The largest themes were {{ top_themes }}.</p>
 <h2 id="themes">Themes in depth</h2>
 {% for t in themes %}{% set v = t.view %}
 <h3 id="theme-{{ t.theme }}">{{ t.label }}: {{ p(v.pence) }}</h3>
-<p>{{ t.agencies }} {{ "agency" if t.agencies == 1 else "agencies" }};
-{{ p(v.from_payments_pence) }} from the bodies' own payments;
-{{ p(v.transfers_eliminated_pence) }} of transfers between the place's bodies taken out
-so it is counted once.</p>
+<p>{{ t.agencies }} {{ "agency" if t.agencies == 1 else "agencies" }}{% if
+v.from_payments_pence %}; {{ p(v.from_payments_pence) }} from the bodies' own payments{% endif
+%}{% if v.transfers_eliminated_pence %}; {{ p(v.transfers_eliminated_pence) }} of transfers
+between the place's bodies taken out so it is counted once{% endif %}.</p>
+{% set h = t.per_head %}{% if h.available %}<table class="keep"><caption>{{ t.label }} per
+head, from the top-down count of {{ h.year }} (the same method for all three)</caption><thead><tr>
+<th class="num">{{ place }}</th><th class="num">{{ h.region }}</th><th class="num">England</th>
+</tr></thead><tbody><tr><td class="num">{{ p(h.place_pence) }}</td>
+<td class="num">{{ p(h.region_pence) }}</td><td class="num">{{ p(h.england_pence) }}</td></tr>
+</tbody></table>{% else %}<p class="small">No comparison per head with England: {{ h.reason
+}}.</p>{% endif %}
 <table class="keep"><caption>{{ t.label }} by agency</caption>
 <thead><tr><th>Agency</th><th>Method</th><th class="num">Amount</th><th class="num">Share</th>
 </tr></thead><tbody>{% for a in v.agencies %}<tr><td>{{ a.agency }}</td>
