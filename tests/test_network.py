@@ -196,6 +196,7 @@ def test_compare_html_has_the_map_and_the_tables(network: Path, tmp_path: Path) 
     assert "choropleth" in page and LEEDS in page  # the map, offline, with Leeds on it
     assert "£40.00" in page  # per head of adult social care, as the table shows it
     assert "<script src=" not in page  # plotly inline: opens without a network
+    assert "window.PlotlyGeoAssets" in page  # and its base layers, never fetched from a CDN
     html = render_html(comparison(open_network(network)), [])
     assert "Per head by theme" in html
 

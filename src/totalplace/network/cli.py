@@ -253,6 +253,12 @@ def network_compare(
         _print(f"wrote {html}")
 
 
+def _absent(member: dict[str, Any]) -> int | None:
+    """Per head of a theme the member does not spend on: nothing, when its
+    population is known (else not known)."""
+    return None if member["per_head_pence"] is None else 0
+
+
 def _render_comparison(data: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -275,7 +281,9 @@ def _render_comparison(data: dict[str, Any]) -> None:
         table.add_row("Total per head", *(_money(m["per_head_pence"]) for m in counted))
     for t in data["themes"]:
         if per_head:
-            cells = [_money(m["by_theme_per_head_pence"].get(t["theme"])) for m in counted]
+            cells = [
+                _money(m["by_theme_per_head_pence"].get(t["theme"], _absent(m))) for m in counted
+            ]
         else:
             cells = [millions(m["by_theme_pence"].get(t["theme"], 0)) for m in counted]
         table.add_row(t["label"], *cells)

@@ -249,12 +249,22 @@ def _map_html(data: dict[str, Any]) -> tuple[str, list[str]]:
             text=names,
             hoverinfo="text",
             colorscale="Blues",
-            colorbar={"title": "£ per head"},
+            colorbar={"title": "Per head", "tickprefix": "£", "tickformat": ",.0f"},
         )
     )
-    fig.update_geos(fitbounds="locations", visible=False)
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
     fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=480)
-    return str(fig.to_html(full_html=False, include_plotlyjs=True)), missing
+    # Plotly fetches world base layers from its CDN even when they are hidden;
+    # empty ones given in the page keep the file working offline (as the
+    # Places page serves them empty).
+    from totalplace.web.page_places import EMPTY_TOPOLOGY
+
+    empty = EMPTY_TOPOLOGY.decode()
+    assets = (
+        "<script>window.PlotlyGeoAssets = {topojson: "
+        f'{{"world_110m": {empty}, "world_50m": {empty}}}}};</script>\n'
+    )
+    return assets + str(fig.to_html(full_html=False, include_plotlyjs=True)), missing
 
 
 TEMPLATE = """<!doctype html>
@@ -284,7 +294,8 @@ Every figure is the place's own count (<code>reports/count.json</code>).</p>
 <table><tr><th>Theme</th>{% for m in d.members if m.counted %}<th>{{ m.name }}</th>{% endfor %}</tr>
 {% for t in d.themes %}<tr><td>{{ t.label }}{% if not t.in_every_place %} (not every place)
 {% endif %}</td>{% for m in d.members if m.counted %}<td class="n">
-{{ money(m.by_theme_per_head_pence.get(t.theme)) }}</td>{% endfor %}</tr>{% endfor %}
+{{ money(m.by_theme_per_head_pence.get(t.theme, none if m.per_head_pence is none else 0)) }}
+</td>{% endfor %}</tr>{% endfor %}
 </table>
 <h2>Money by theme</h2>
 <table><tr><th>Theme</th>{% for m in d.members if m.counted %}<th>{{ m.name }}</th>{% endfor %}</tr>
