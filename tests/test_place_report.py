@@ -203,3 +203,20 @@ def test_a_long_unbroken_key_or_source_does_not_widen_the_page_past_a4(
         wide = page.evaluate(WIDER_THAN_PAGE)
         browser.close()
     assert wide == [], f"wider than A4's text: {wide[:5]}"
+
+
+def test_pdf_without_chromium_is_refused_in_the_error_shape_after_the_html(
+    counted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from totalplace.report.place_report import pdf as pdf_mod
+
+    monkeypatch.setattr(pdf_mod, "find_chromium", lambda: None)
+    html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
+    result = runner.invoke(
+        app, ["report", str(counted), "--html", str(html), "--pdf", str(pdf), "--json"]
+    )
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "ConfigError" and "Chromium" in error["message"]
+    assert "leave out --pdf" in error["message"]
+    assert html.is_file() and not pdf.exists()
