@@ -8,7 +8,8 @@ from __future__ import annotations
 import contextlib
 import difflib
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -29,7 +30,7 @@ from totalplace.count.transactions import (
     read_parts,
 )
 from totalplace.errors import ConfigError, TotalPlaceError
-from totalplace.orgs import org_registry, resolve_names
+from totalplace.orgs import OrgRegistry, org_registry, resolve_names
 from totalplace.orgs.resolve import ORGS_DIR
 from totalplace.workspace import Workspace
 
@@ -102,6 +103,7 @@ def trace(
     query: RowQuery | None = None,
     offset: int = 0,
     seconds: float | None = None,
+    cells: Cells | None = None,
 ) -> Trace:
     """The count's lines for one agency and theme, and for transaction lines
     the spend rows behind them (the ``limit`` largest, with the total of all).
@@ -115,8 +117,13 @@ def trace(
     the body the count names (``Gateshead Council`` finds ``Gateshead
     Metropolitan Borough Council``).  The rows are chosen by the count's own
     definition of a cell (:func:`totalplace.count.transactions.cell_rows`) on
-    ``engine``, so they add up to the transaction lines."""
-    agency, nearest = agency_in_count(ws, count, agency)
+    ``engine``, so they add up to the transaction lines.
+
+    ``cells``: the workspace's spend rows already open on DuckDB (a server
+    keeps one :class:`Cells` for its life), so a cell's rows are read from
+    the files once and each page is a query over that cell alone."""
+    registry = cells.registry if cells is not None else None
+    agency, nearest = agency_in_count(ws, count, agency, registry)
     lines = [x for x in count.lines if x.agency == agency and x.theme == theme]
     result = Trace(agency, theme, sum(x.pence for x in lines), [x.to_dict() for x in lines])
     result.nearest = nearest
@@ -127,41 +134,26 @@ def trace(
     payer_of = _payers(lines)
     if not payer_of:
         return result
-    with ws.catalog(read_only=True) as cat:
-        paths = dict(cat.execute("SELECT file_id, path FROM files").fetchall())
-    with open_spend_rows(ws, count.year, engine) as spend:
-        if spend is None:
+    query = query or RowQuery()
+    if cells is not None and cells.year == count.year:
+        if cells.spend is None:
             return result
-        rows = _rows_behind(ws, spend, payer_of, theme, sorted(paths))
-        query = query or RowQuery()
-        kept = _matching(rows, query)
-        total = rows.aggregate(
-            rows=rows.count(),
-            pence=rows.amount_pence.sum().fill_null(0).cast("int64"),
-            matched=rows.count(where=kept),
-            matched_pence=rows.amount_pence.sum(where=kept).fill_null(0).cast("int64"),
-        )
-        shown = rows.filter(kept)
-        key = _sort_key(shown, query.sort).name("sort_key")
-        first = key.desc() if query.descending else key.asc()
-        top = shown.order_by([first, shown.file_id, shown.source_line]).limit(limit, offset=offset)
-        top = top.select(
-            "file_id",
-            "source_line",
-            "paying_body",
-            "supplier_name",
-            date=top.period_start.cast("string"),
-            pence=top.amount_pence,
-            rule_id=top.rule_id,
-            classified_by=top.classified_by,
-            sort_key=_sort_key(top, query.sort),
-        )
-        # written by the engine and read back with DuckDB, as the count does
-        with time_limit(spend.backend, seconds):
-            spend.backend.write_parquet(total, spend.work / "total")
-            spend.backend.write_parquet(top, spend.work / "top")
-        summed = read_parts(spend.work / "total").to_pylist()
-        found = read_parts(spend.work / "top").to_pylist()
+        summed, found = cells.page(payer_of, theme, query, limit, offset, seconds)
+        paths = cells.paths
+    else:
+        with ws.catalog(read_only=True) as cat:
+            paths = dict(cat.execute("SELECT file_id, path FROM files").fetchall())
+        with open_spend_rows(ws, count.year, engine) as spend:
+            if spend is None:
+                return result
+            rows = _rows_behind(ws, spend, payer_of, theme, sorted(paths))
+            total, top = _page_exprs(rows, query, limit, offset)
+            # written by the engine and read back with DuckDB, as the count does
+            with time_limit(spend.backend, seconds):
+                spend.backend.write_parquet(total, spend.work / "total")
+                spend.backend.write_parquet(top, spend.work / "top")
+            summed = read_parts(spend.work / "total").to_pylist()
+            found = read_parts(spend.work / "top").to_pylist()
     if summed:
         result.rows_total, result.rows_pence = int(summed[0]["rows"]), int(summed[0]["pence"])
         result.matched_total = int(summed[0]["matched"])
@@ -187,16 +179,49 @@ def trace(
     return result
 
 
+def _page_exprs(
+    rows: ir.Table, query: RowQuery, limit: int, offset: int
+) -> tuple[ir.Table, ir.Table]:
+    """The cell's totals (all its rows, and those ``query`` keeps) and the
+    page of rows ``query`` asks for, as expressions for any engine."""
+    kept = _matching(rows, query)
+    total = rows.aggregate(
+        rows=rows.count(),
+        pence=rows.amount_pence.sum().fill_null(0).cast("int64"),
+        matched=rows.count(where=kept),
+        matched_pence=rows.amount_pence.sum(where=kept).fill_null(0).cast("int64"),
+    )
+    shown = rows.filter(kept)
+    key = _sort_key(shown, query.sort).name("sort_key")
+    first = key.desc() if query.descending else key.asc()
+    top = shown.order_by([first, shown.file_id, shown.source_line]).limit(limit, offset=offset)
+    top = top.select(
+        "file_id",
+        "source_line",
+        "paying_body",
+        "supplier_name",
+        date=top.period_start.cast("string"),
+        pence=top.amount_pence,
+        rule_id=top.rule_id,
+        classified_by=top.classified_by,
+        sort_key=_sort_key(top, query.sort),
+    )
+    return total, top
+
+
 class QueryTimeLimit(TotalPlaceError):
     """A query ran past the time it was given (the dashboard's limit)."""
 
 
 @contextlib.contextmanager
-def time_limit(backend: Backend, seconds: float | None) -> Iterator[None]:
+def time_limit(backend: Backend | Any, seconds: float | None) -> Iterator[None]:
     """Stop the DuckDB queries run inside after ``seconds`` (QueryTimeLimit),
     so one slow page cannot hold the server.  Spark queries run unlimited:
-    a local Spark has no such interrupt."""
-    con: Any = getattr(getattr(backend, "con", None), "con", None)
+    a local Spark has no such interrupt.  ``backend`` may also be a DuckDB
+    connection itself (a cursor of :class:`Cells`)."""
+    con: Any = backend
+    if not hasattr(con, "interrupt"):
+        con = getattr(getattr(backend, "con", None), "con", None)
     if seconds is None or not hasattr(con, "interrupt"):
         yield
         return
@@ -226,7 +251,12 @@ def _payers(lines: list[CountLine]) -> dict[str, bool]:
 
 
 def _rows_behind(
-    ws: Workspace, spend: SpendRows, payer_of: dict[str, bool], theme: str, file_ids: list[str]
+    ws: Workspace,
+    spend: SpendRows,
+    payer_of: dict[str, bool],
+    theme: str,
+    file_ids: list[str],
+    registry: OrgRegistry | None = None,
 ) -> ir.Table:
     """The spend rows the count summed into the transaction lines of these
     payers and ``theme``: the count's cell (:func:`cell_rows`), less what a
@@ -234,7 +264,7 @@ def _rows_behind(
     rows = cell_rows(spend.table, sorted(payer_of), theme)
     splitting = sorted(p for p, split in payer_of.items() if split)
     if splitting:
-        rows = _without_set_apart(ws, spend, rows, splitting, file_ids)
+        rows = _without_set_apart(ws, spend, rows, splitting, file_ids, registry)
     return rows
 
 
@@ -266,46 +296,39 @@ def theme_suppliers(
     offset: int = 0,
     engine: str = "duckdb",
     seconds: float | None = None,
+    cells: Cells | None = None,
 ) -> ThemeSuppliers:
     """Who the place's bodies paid for ``theme``, largest first (net of
     refunds), from the same rows :func:`trace` lists for each of the theme's
     cells, so the payees add up to the theme's lines from payments.  A payee
-    resolved to a public body is one payee whatever names its rows use."""
+    resolved to a public body is one payee whatever names its rows use.
+    ``cells`` as for :func:`trace`."""
     result = ThemeSuppliers(theme)
     payer_of = _payers([x for x in count.lines if x.theme == theme])
     if not payer_of:
         return result
-    with ws.catalog(read_only=True) as cat:
-        file_ids = [r[0] for r in cat.execute("SELECT file_id FROM files").fetchall()]
-    with open_spend_rows(ws, count.year, engine) as spend:
-        if spend is None:
+    if cells is not None and cells.year == count.year:
+        if cells.spend is None:
             return result
-        rows = _rows_behind(ws, spend, payer_of, theme, sorted(file_ids))
-        name = rows.supplier_name.fill_null("")
-        keyed = rows.mutate(
-            payee=ibis.cases((rows.payee_body.notnull(), "body:" + rows.payee_body), else_=name),
-            name=name,
-        )
-        grouped = keyed.group_by("payee").aggregate(
-            name=keyed.name.max(),
-            body_id=keyed.payee_body.max(),
-            pence=keyed.amount_pence.sum().cast("int64"),
-            rows=keyed.count(),
-            payers=keyed.paying_body.nunique(),
-        )
-        total = grouped.aggregate(
-            payees=grouped.count(), pence=grouped.pence.sum().fill_null(0).cast("int64")
-        )
-        top = grouped.order_by([grouped.pence.desc(), grouped.payee]).limit(limit, offset=offset)
-        with time_limit(spend.backend, seconds):
-            spend.backend.write_parquet(total, spend.work / "total")
-            spend.backend.write_parquet(top, spend.work / "top")
-        summed = read_parts(spend.work / "total").to_pylist()
-        found = read_parts(spend.work / "top").to_pylist()
+        summed, found = cells.suppliers(payer_of, theme, limit, offset, seconds)
+        registry = cells.registry
+    else:
+        with ws.catalog(read_only=True) as cat:
+            file_ids = [r[0] for r in cat.execute("SELECT file_id FROM files").fetchall()]
+        with open_spend_rows(ws, count.year, engine) as spend:
+            if spend is None:
+                return result
+            rows = _rows_behind(ws, spend, payer_of, theme, sorted(file_ids))
+            total, top = _supplier_exprs(rows, limit, offset)
+            with time_limit(spend.backend, seconds):
+                spend.backend.write_parquet(total, spend.work / "total")
+                spend.backend.write_parquet(top, spend.work / "top")
+            summed = read_parts(spend.work / "total").to_pylist()
+            found = read_parts(spend.work / "top").to_pylist()
+        registry = org_registry(ws.root / ORGS_DIR)
     if summed:
         result.total, result.pence = int(summed[0]["payees"]), int(summed[0]["pence"])
-    found.sort(key=lambda r: (-int(r["pence"]), str(r["payee"])))
-    registry = org_registry(ws.root / ORGS_DIR)
+    found = sorted(found, key=lambda r: (-int(r["pence"]), str(r["payee"])))
     for r in found:
         body, name = r["body_id"], str(r["name"])
         # a body of orgs/ removed since the payees were resolved keeps its rows' name
@@ -321,6 +344,217 @@ def theme_suppliers(
             )
         )
     return result
+
+
+def _supplier_exprs(rows: ir.Table, limit: int, offset: int) -> tuple[ir.Table, ir.Table]:
+    """The number of payees and their total, and one page of them, largest
+    first, as expressions for any engine."""
+    name = rows.supplier_name.fill_null("")
+    keyed = rows.mutate(
+        payee=ibis.cases((rows.payee_body.notnull(), "body:" + rows.payee_body), else_=name),
+        name=name,
+    )
+    grouped = keyed.group_by("payee").aggregate(
+        name=keyed.name.max(),
+        body_id=keyed.payee_body.max(),
+        pence=keyed.amount_pence.sum().cast("int64"),
+        rows=keyed.count(),
+        payers=keyed.paying_body.nunique(),
+    )
+    total = grouped.aggregate(
+        payees=grouped.count(), pence=grouped.pence.sum().fill_null(0).cast("int64")
+    )
+    top = grouped.order_by([grouped.pence.desc(), grouped.payee]).limit(limit, offset=offset)
+    return total, top
+
+
+# Cells a server keeps in memory at once, and pages of them it remembers;
+# the least recently used go first.
+KEEP_CELLS = 32
+KEEP_PAGES = 512
+CellKey = tuple[tuple[tuple[str, bool], ...], str]
+
+
+class Cells:
+    """The workspace's spend rows of one year open on DuckDB for as long as
+    the caller keeps them (the dashboard: until the files change), so that a
+    drill-down does per request only what depends on the request.
+
+    Each cell (payers and theme) is read from the row files once, by the
+    count's own definition (:func:`_rows_behind`, through ``cell_rows``),
+    into a table in memory; a page of it is then a query over that cell
+    alone, run on a connection of the asking thread's own, and the same page
+    asked for again is answered from memory.  The files are not rewritten
+    under an open ``Cells``: whoever keeps one opens a new one when the
+    workspace's files change (see :mod:`totalplace.web.cache`)."""
+
+    def __init__(self, ws: Workspace, year: str, registry: OrgRegistry | None = None) -> None:
+        self.ws, self.year = ws, year
+        self._given_registry = registry
+        self._opened: tuple[OrgRegistry, dict[str, str], SpendRows | None] | None = None
+        self._stack = contextlib.ExitStack()
+        # the engine's own connection: one thread at a time
+        self._build = threading.RLock()
+        self._lock = threading.Lock()  # the dictionaries below
+        self._tables: OrderedDict[CellKey, tuple[str, ibis.Schema]] = OrderedDict()
+        self._pages: OrderedDict[tuple[Any, ...], tuple[list[Any], list[Any]]] = OrderedDict()
+        self._local = threading.local()
+        self._made = 0
+
+    def _open(self) -> tuple[OrgRegistry, dict[str, str], SpendRows | None]:
+        """The registry, the files and the engine, opened on first use (a
+        page that shows no rows opens nothing)."""
+        if self._opened is None:
+            with self._build:
+                if self._opened is None:
+                    registry = self._given_registry or org_registry(self.ws.root / ORGS_DIR)
+                    with self.ws.catalog(read_only=True) as cat:
+                        paths = dict(cat.execute("SELECT file_id, path FROM files").fetchall())
+                    spend = self._stack.enter_context(open_spend_rows(self.ws, self.year, "duckdb"))
+                    self._opened = (registry, paths, spend)
+        return self._opened
+
+    @property
+    def registry(self) -> OrgRegistry:
+        return self._given_registry or self._open()[0]
+
+    @property
+    def paths(self) -> dict[str, str]:
+        """file id -> the source file's path, for every file of the workspace."""
+        return self._open()[1]
+
+    @property
+    def spend(self) -> SpendRows | None:
+        return self._open()[2]
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def _cursor(self) -> Any:
+        """This thread's own connection to the engine's database (DuckDB's
+        connections are not shared between threads)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            assert self.spend is not None
+            backend: Any = self.spend.backend
+            cur = self._local.cursor = backend.con.con.cursor()
+        return cur
+
+    def _cell(self, payer_of: dict[str, bool], theme: str) -> tuple[str, ibis.Schema]:
+        """The table holding the cell's rows, read from the files the first time."""
+        key: CellKey = (tuple(sorted(payer_of.items())), theme)
+        with self._lock:
+            if key in self._tables:
+                self._tables.move_to_end(key)
+                return self._tables[key]
+        with self._build:
+            with self._lock:
+                if key in self._tables:  # another thread read it while this one waited
+                    return self._tables[key]
+            assert self.spend is not None
+            ids = sorted(self.paths)
+            rows = _rows_behind(self.ws, self.spend, payer_of, theme, ids, self.registry)
+            backend: Any = self.spend.backend
+            con = backend.con
+            self._made += 1
+            name = f"tp_cell_{self._made}"
+            # not a temporary table: the threads' own connections must see it
+            con.raw_sql(f'CREATE TABLE "{name}" AS {con.compile(rows)}')
+            with self._lock:
+                self._tables[key] = (name, rows.schema())
+                dropped = []
+                while len(self._tables) > KEEP_CELLS:
+                    dropped.append(self._tables.popitem(last=False)[1][0])
+            for old in dropped:
+                con.raw_sql(f'DROP TABLE IF EXISTS "{old}"')
+            return name, rows.schema()
+
+    def _run(
+        self, what: tuple[Any, ...], exprs: tuple[ir.Table, ir.Table], seconds: float | None
+    ) -> tuple[list[Any], list[Any]]:
+        cur = self._cursor()
+        with time_limit(cur, seconds):
+            summed = cur.execute(self._sql(exprs[0])).to_arrow_table()
+            found = cur.execute(self._sql(exprs[1])).to_arrow_table()
+        out = (summed.to_pylist(), found.to_pylist())
+        with self._lock:
+            self._pages[what] = out
+            while len(self._pages) > KEEP_PAGES:
+                self._pages.popitem(last=False)
+        return out
+
+    @staticmethod
+    def _sql(expr: ir.Table) -> str:
+        """A query over a cell's table in DuckDB's SQL (the expression names
+        the table only, so no connection is needed to write it)."""
+        return str(ibis.to_sql(expr, dialect="duckdb"))
+
+    def _remembered(self, what: tuple[Any, ...]) -> tuple[list[Any], list[Any]] | None:
+        with self._lock:
+            out = self._pages.get(what)
+            if out is not None:
+                self._pages.move_to_end(what)
+            return out
+
+    def page(
+        self,
+        payer_of: dict[str, bool],
+        theme: str,
+        query: RowQuery,
+        limit: int,
+        offset: int,
+        seconds: float | None = None,
+    ) -> tuple[list[Any], list[Any]]:
+        """The cell's totals and one page of its rows, as :func:`trace` reads them."""
+        what = ("rows", tuple(sorted(payer_of.items())), theme, query, limit, offset)
+        out = self._remembered(what)
+        if out is None:
+            out = self._retry(
+                what,
+                lambda cell: _page_exprs(cell, query, limit, offset),
+                seconds,
+                payer_of,
+                theme,
+            )
+        return out
+
+    def suppliers(
+        self,
+        payer_of: dict[str, bool],
+        theme: str,
+        limit: int,
+        offset: int,
+        seconds: float | None = None,
+    ) -> tuple[list[Any], list[Any]]:
+        """The theme's payees, as :func:`theme_suppliers` reads them."""
+        what = ("payees", tuple(sorted(payer_of.items())), theme, limit, offset)
+        out = self._remembered(what)
+        if out is None:
+            out = self._retry(
+                what, lambda cell: _supplier_exprs(cell, limit, offset), seconds, payer_of, theme
+            )
+        return out
+
+    def _retry(
+        self,
+        what: tuple[Any, ...],
+        exprs: Callable[[ir.Table], tuple[ir.Table, ir.Table]],
+        seconds: float | None,
+        payer_of: dict[str, bool],
+        theme: str,
+    ) -> tuple[list[Any], list[Any]]:
+        import duckdb
+
+        for attempt in (1, 2):
+            name, schema = self._cell(payer_of, theme)
+            try:
+                return self._run(what, exprs(ibis.table(schema, name=name)), seconds)
+            except duckdb.CatalogException:
+                # the cell was let go (more than KEEP_CELLS were asked for)
+                # between finding it and reading it: read it again, once
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def _matching(rows: ir.Table, query: RowQuery) -> ir.BooleanValue:
@@ -350,13 +584,18 @@ def _sort_key(rows: ir.Table, sort: str) -> ir.Value:
 
 
 def _without_set_apart(
-    ws: Workspace, spend: SpendRows, rows: ir.Table, splitting: list[str], file_ids: list[str]
+    ws: Workspace,
+    spend: SpendRows,
+    rows: ir.Table,
+    splitting: list[str],
+    file_ids: list[str],
+    registry: OrgRegistry | None = None,
 ) -> ir.Table:
     """``rows`` less what the count takes out of a council's payments before
     they split its outturn: capital and council-housing payments
     (:func:`totalplace.count.capital.set_apart_kind`) and payments to levying
     bodies with an outturn of their own (levies, pass-through)."""
-    registry = org_registry(ws.root / ORGS_DIR)
+    registry = registry or org_registry(ws.root / ORGS_DIR)
     levying = sorted(levying_bodies(registry))
     paths = [ws.table_path("rows", i) for i in file_ids]
     labels = spend.backend.read_parquet(paths, "tp_trace_labels", LABELS_SCHEMA)
@@ -367,7 +606,9 @@ def _without_set_apart(
     return kept.select(*rows.columns)
 
 
-def agency_in_count(ws: Workspace, count: PlaceCount, name: str) -> tuple[str, list[str]]:
+def agency_in_count(
+    ws: Workspace, count: PlaceCount, name: str, registry: OrgRegistry | None = None
+) -> tuple[str, list[str]]:
     """The count's name for the body ``name`` stands for, and, when the count
     has none, the nearest names it does have (to offer instead).
 
@@ -378,7 +619,7 @@ def agency_in_count(ws: Workspace, count: PlaceCount, name: str) -> tuple[str, l
     agencies = sorted({x.agency for x in count.lines})
     if name in agencies:
         return name, []
-    registry = org_registry(ws.root / ORGS_DIR)
+    registry = registry or org_registry(ws.root / ORGS_DIR)
     asked, *theirs = resolve_names([name, *agencies], registry)
     if asked.status == "accepted" and asked.body_id:
         body = registry.get(asked.body_id)

@@ -32,7 +32,8 @@ from totalplace.count.trace import (
 )
 from totalplace.report.labels import tier_label
 from totalplace.web import templates
-from totalplace.web.reports import NoCount, method_label, place_count, read_count
+from totalplace.web.cache import site_cache
+from totalplace.web.reports import NoCount, method_label, place_count
 from totalplace.web.site import (
     MAX_DEPTH,
     Analyst,
@@ -97,11 +98,16 @@ def cell_rows(
     """One page of a cell's rows as ``query`` asks, or a 404 naming the
     nearest agencies when the count has no such cell (``count``: the count
     the caller has read already, read here otherwise)."""
-    count = count or place_count(site.count_data())
+    cache = site_cache(site)
+    if count is None:
+        site.count_data()  # a 404 when there is no count
+        count = cache.count.derived("place_count", place_count)
     try:
-        found = trace(
-            site.ws, count, agency, theme, limit, query=query, offset=offset, seconds=QUERY_SECONDS
-        )
+        # the spend rows stay open while the files do not change, so only
+        # the page asked for is worked out here
+        cells = cache.spend.cells(count.year)
+        found = trace(site.ws, count, agency, theme, limit, query=query, offset=offset,
+                      seconds=QUERY_SECONDS, cells=cells)  # fmt: skip
     except QueryTimeLimit as exc:
         raise ApiError(503, "QueryTimeLimit", str(exc)) from exc
     if not found.lines:
@@ -287,12 +293,12 @@ def _page(site: Site, request: Request, user: User, context: dict[str, Any]) -> 
     if not agency or not theme:
         return site.page("drill.html", 422, notice="Open a cell from the Overview or a theme "
                          "page: the address needs ?agency=...&theme=...", **base)  # fmt: skip
+    cache = site_cache(site)
     try:
-        data = read_count(site.root)
+        count = cache.count.derived("place_count", place_count)
     except NoCount as exc:
         return site.page("drill.html", notice=str(exc), **base)
-    count = place_count(data)
-    name, nearest = agency_in_count(site.ws, count, agency)
+    name, nearest = agency_in_count(site.ws, count, agency, cache.spend.registry())
     lines = [x.to_dict() for x in count.lines if x.agency == name and x.theme == theme]
     if not lines:
         return site.page(
@@ -415,7 +421,11 @@ def add_routes(app: FastAPI, site: Site) -> None:
         if isinstance(who, Response):
             return who
         user, context = who
-        return _page(site, request, user, context)
+        # rendered once per version of the count and of the spend rows, and
+        # person asking; a page that timed out (503) is made again
+        return site_cache(site).page(
+            request, context, lambda: (_page(site, request, user, context), True), spend=True
+        )
 
     @app.get("/drill/rows.csv", include_in_schema=False)
     def drill_csv(

@@ -23,7 +23,8 @@ from fastapi.responses import HTMLResponse, Response
 from totalplace.classify.taxonomy import theme_label
 from totalplace.report.labels import TIER_LABELS, tier_label
 from totalplace.web import templates
-from totalplace.web.reports import NoCount, cells, overview, read_count, summary
+from totalplace.web.cache import site_cache
+from totalplace.web.reports import NoCount, cells, overview, summary
 from totalplace.web.site import ApiError, Site, Viewer, csv_response
 from totalplace.web.templates import script_json
 
@@ -372,22 +373,30 @@ def add_routes(app: FastAPI, site: Site) -> None:
         if isinstance(who, Response):
             return who
         _, context = who
-        try:
-            data = read_count(site.root)
-        except NoCount as exc:
-            return site.page("overview.html", title="Overview", no_count=str(exc), **context)
-        d = overview_data(data)
-        return site.page(
-            "overview.html",
-            title=f"Overview: {d['summary']['place']}",
-            s=d["summary"],
-            o=d["overview"],
-            cells=d["cells"],
-            negative=[c for c in d["cells"] if c["pence"] <= 0],
-            chart_json=script_json(_chart(d)),
-            quality_page=any(path == "/quality" for _, path in templates.NAV),
-            **context,
-        )
+        cache = site_cache(site)
+
+        def make() -> tuple[Response, bool]:
+            try:
+                # worked out once per version of the count
+                d = cache.count.derived("overview", overview_data)
+            except NoCount as exc:
+                return site.page(
+                    "overview.html", title="Overview", no_count=str(exc), **context
+                ), False
+            return site.page(
+                "overview.html",
+                title=f"Overview: {d['summary']['place']}",
+                s=d["summary"],
+                o=d["overview"],
+                cells=d["cells"],
+                negative=[c for c in d["cells"] if c["pence"] <= 0],
+                chart_json=script_json(_chart(d)),
+                quality_page=any(path == "/quality" for _, path in templates.NAV),
+                **context,
+            ), True
+
+        # rendered once per version of the count and person asking
+        return cache.page(request, context, make)
 
     @app.get("/api/overview", summary="Everything the Overview page shows (aggregates)")
     def api_overview(user: Viewer) -> dict[str, Any]:

@@ -28,8 +28,9 @@ from totalplace.classify.taxonomy import theme_label
 from totalplace.count.trace import QueryTimeLimit, ThemeSuppliers, theme_suppliers
 from totalplace.report.labels import tier_label
 from totalplace.web import templates
+from totalplace.web.cache import site_cache
 from totalplace.web.page_drill import QUERY_SECONDS, drill_href
-from totalplace.web.reports import NoCount, method_label, place_count, read_count
+from totalplace.web.reports import NoCount, method_label, place_count
 from totalplace.web.site import (
     MAX_DEPTH,
     Analyst,
@@ -42,6 +43,7 @@ from totalplace.web.site import (
     csv_response,
 )
 from totalplace.web.templates import script_json
+from totalplace.web.users import User
 
 # Payees the theme page lists; the API pages through the rest.
 PAGE_SUPPLIERS = 20
@@ -77,10 +79,12 @@ def _suppliers(
     site: Site, data: dict[str, Any], theme: str, limit: int, offset: int = 0
 ) -> ThemeSuppliers:
     """The theme's payees, or 503 QueryTimeLimit when the query runs too long."""
+    cache = site_cache(site)
+    count = cache.count.derived("place_count", place_count)
     try:
-        return theme_suppliers(
-            site.ws, place_count(data), theme, limit, offset, seconds=QUERY_SECONDS
-        )
+        # the spend rows stay open while the files do not change
+        return theme_suppliers(site.ws, count, theme, limit, offset, seconds=QUERY_SECONDS,
+                               cells=cache.spend.cells(count.year))  # fmt: skip
     except QueryTimeLimit as exc:
         raise ApiError(503, "QueryTimeLimit", str(exc)) from exc
 
@@ -486,15 +490,29 @@ def _theme_page(site: Site, request: Request, theme: str) -> Response:
     if isinstance(who, Response):
         return who
     user, context = who
+
+    # rendered once per version of the count and of the spend rows (the
+    # payees), and person asking
+    return site_cache(site).page(
+        request, context, lambda: _theme_html(site, user, context, theme), user.may("analyst")
+    )
+
+
+def _theme_html(
+    site: Site, user: User, context: dict[str, Any], theme: str
+) -> tuple[Response, bool]:
+    """The theme's page, and whether it may be shown again as it is (not
+    while the national figures or the payees are still to come)."""
     title = f"Theme: {theme_label(theme)}"
     try:
-        data = read_count(site.root)
+        data = site_cache(site).count.data()
     except NoCount as exc:
-        return site.page("theme.html", title=title, notice=str(exc), **context)
+        return site.page("theme.html", title=title, notice=str(exc), **context), False
     try:
         view = theme_view(data, theme)
     except ApiError as exc:
-        return site.page("theme.html", 404, title=title, notice=str(exc.detail), **context)
+        notice = str(exc.detail)
+        return site.page("theme.html", 404, title=title, notice=notice, **context), False
     suppliers, late = None, ""
     if user.may("analyst"):
         try:
@@ -505,16 +523,18 @@ def _theme_page(site: Site, request: Request, theme: str) -> Response:
         "agencies": [{"label": a["agency"], "pence": a["pence"]} for a in view["agencies"]],
         "tiers": [{"label": t["label"], "pence": t["pence"]} for t in view["tiers"]],
     }
-    return site.page(
+    ph = per_head(data, theme)
+    page = site.page(
         "theme.html",
         title=title,
         v=view,
-        ph=per_head(data, theme),
+        ph=ph,
         suppliers=suppliers,
         suppliers_late=late,
         chart_json=script_json(chart),
         **context,
     )
+    return page, not ph.get("pending") and not late
 
 
 def add_routes(app: FastAPI, site: Site) -> None:
@@ -525,7 +545,7 @@ def add_routes(app: FastAPI, site: Site) -> None:
             return who
         _, context = who
         try:
-            data = read_count(site.root)
+            data = site_cache(site).count.data()
         except NoCount as exc:
             return site.page("themes.html", title="Themes", no_count=str(exc), **context)
         return site.page("themes.html", title="Themes", themes=themes(data), **context)

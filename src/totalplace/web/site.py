@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from totalplace.web.access import LOCAL_USER, SESSION_COOKIE, Session, Sessions
-from totalplace.web.reports import NoCount, read_count
+from totalplace.web.reports import NoCount
 from totalplace.web.templates import render
 from totalplace.web.users import User, list_users
 from totalplace.workspace import Workspace
@@ -79,9 +79,12 @@ class Site:
         return session.user
 
     def count_data(self) -> dict[str, Any]:
-        """The count report, or a 404 saying how to make one."""
+        """The count report, or a 404 saying how to make one (parsed once per
+        version of the file: see :mod:`totalplace.web.cache`)."""
+        from totalplace.web.cache import site_cache
+
         try:
-            return read_count(self.ws.root)
+            return site_cache(self).count.data()
         except NoCount as exc:
             raise ApiError(404, "NoCount", str(exc)) from exc
 
