@@ -79,8 +79,13 @@ def run(records: int, seed: int) -> dict[str, Any]:
 def record(figures: dict[str, Any]) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    ok_time = figures["link_seconds"] <= TARGET_SECONDS
-    ok_mem = figures["peak_rss_bytes"] <= TARGET_BYTES
+    full = figures["records"] >= 1_000_000
+
+    def verdict(ok: bool) -> str:
+        return ("met" if ok else "MISSED") if full else "set for 1,000,000 records"
+
+    ok_time = verdict(figures["link_seconds"] <= TARGET_SECONDS)
+    ok_mem = verdict(figures["peak_rss_bytes"] <= TARGET_BYTES)
     lines = [
         "",
         f"## Person linkage (benchmarks/link.py), {when}",
@@ -92,9 +97,9 @@ def record(figures: dict[str, Any]) -> None:
         f"({', '.join(f'{k} {v:,}' for k, v in figures['by_agency'].items())}), "
         f"generated in {figures['generate_seconds']} s",
         f"- Linkage (DuckDB, threshold 0.9): {figures['link_seconds']:,} s "
-        f"(target 600 s: {'met' if ok_time else 'MISSED'}); peak RSS "
+        f"(target 600 s: {ok_time}); peak RSS "
         f"{figures['peak_rss_bytes'] / 1024**3:.2f} GiB (target 8 GiB: "
-        f"{'met' if ok_mem else 'MISSED'})",
+        f"{ok_mem})",
         f"- Against the truth, pairwise: precision {figures['precision']}, recall "
         f"{figures['recall']}, F1 {figures['f1']} ({figures['correct_pairs']:,} of "
         f"{figures['predicted_pairs']:,} pairs found are true; {figures['true_pairs']:,} true "
