@@ -178,6 +178,30 @@ def test_pdf_has_pages_numbered_a_linked_contents_and_bookmarks(counted: Path) -
     assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+59[45]\.\d+\s+841\.\d+", data), "A4 portrait"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "report.pdf").write_bytes(data)
+    _pdf_pages_as_images(pdf, min(done["pages"], 6))
+
+
+def _pdf_pages_as_images(pdf: Path, pages: int) -> None:
+    """The PDF's first pages as Chromium's own PDF viewer draws them, saved as
+    test artefacts (pdf-page-N.png, the page beside the viewer's thumbnails):
+    what a reader opening the file sees.  The viewer turns a page on the right
+    arrow key."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": 900, "height": 1250})
+        page.goto(pdf.as_uri(), timeout=60_000)
+        page.wait_for_timeout(2000)  # the viewer draws after the load event
+        page.mouse.click(600, 600)
+        shots = []
+        for n in range(1, pages + 1):
+            if n > 1:
+                page.keyboard.press("ArrowRight")
+                page.wait_for_timeout(800)
+            shots.append(page.screenshot(path=str(ARTIFACTS / f"pdf-page-{n}.png")))
+        browser.close()
+    assert len(set(shots)) == pages, "the viewer showed the same page twice"
 
 
 @needs_chromium
