@@ -1378,7 +1378,7 @@ def opportunities(
     from totalplace.errors import ConfigError
     from totalplace.opportunities.marks import set_mark
     from totalplace.opportunities.register import build_register, with_marks, write_register
-    from totalplace.web.reports import read_count
+    from totalplace.report.count_file import read_count
     from totalplace.workspace import Workspace
 
     try:
@@ -1535,7 +1535,7 @@ def scenario(
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"{directory}: not a count's JSON ({exc})") from exc
         else:
-            from totalplace.web.reports import read_count
+            from totalplace.report.count_file import read_count
             from totalplace.workspace import Workspace
 
             data = read_count(Workspace.open(directory).root)
@@ -1580,7 +1580,7 @@ def _count_json(source: Path) -> dict[str, Any]:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{source}: not a count's JSON ({exc})") from exc
         return data
-    from totalplace.web.reports import read_count
+    from totalplace.report.count_file import read_count
     from totalplace.workspace import Workspace
 
     return read_count(Workspace.open(source).root)

@@ -144,7 +144,7 @@ def split_list(text: str) -> tuple[str, ...]:
 
 def count_agencies(root: Path | None) -> list[str] | None:
     """The agencies of the workspace's count (None when it has no count yet)."""
-    from totalplace.web.reports import NoCount, read_count
+    from totalplace.report.count_file import NoCount, read_count
 
     if root is None:
         return None

@@ -305,7 +305,7 @@ def build_register(
     ws: Workspace, data: dict[str, Any], engine: str = "duckdb"
 ) -> list[Opportunity]:
     """Every opportunity, largest value first, with the workspace's marks."""
-    from totalplace.web.reports import place_count
+    from totalplace.report.count_file import place_count
 
     count = place_count(data)
     a = load_assumptions(ws.root)

@@ -195,7 +195,7 @@ def count_of(data: dict[str, Any]) -> PlaceCount:
     """A count's JSON as lines: ``totalplace count``'s count.json, or
     ``totalplace topdown --json`` (its lines by department, themed as the
     count themes them)."""
-    from totalplace.web.reports import place_count
+    from totalplace.report.count_file import place_count
 
     if isinstance(data.get("place"), dict) and "by_department" not in data:
         return place_count(data)
