@@ -18,6 +18,7 @@ from totalplace.demo import run_demo
 from totalplace.network import method_version, open_network
 from totalplace.network.compare import comparison
 from totalplace.network.demo import build_demo_network
+from totalplace.network.learning import read_log
 from totalplace.network.propose import adopt
 
 runner = CliRunner()
@@ -79,6 +80,8 @@ def test_demo_network_compares_two_different_places_with_recurring_barriers(
         assert member["total_pence"] == count["total_pence"]
         assert member["by_theme_pence"] == count["by_theme"]
     assert any(g["type"] == "ring-fence" for g in data["recurring_barriers"])
+    (lesson,) = read_log(open_network(net))
+    assert (lesson.place, lesson.case) == ("Eastmoor", "cases/westminster_family_recovery.toml")
 
 
 def test_method_change_is_shown_for_every_member_without_changing_their_reports(

@@ -314,8 +314,9 @@ boundaries, or no population): {{ missing|join(", ") }}.</p>{% endif %}
 <th>Barriers</th><th>Money affected (where known)</th></tr>
 {% for g in d.recurring_barriers %}<tr><td>{{ g.type_label }}</td><td>{{ g.theme_label }}</td>
 <td>{{ g.places|join(", ") }}</td><td>{% for b in g.barriers %}{{ b.place }}: {{ b.title }}
-({{ b.status }}){% if not loop.last %}; {% endif %}{% endfor %}</td>
-<td class="n">{{ money(g.impact_pence) }}</td></tr>{% endfor %}</table>
+({{ b.status }}){%- if not loop.last %}; {% endif %}{% endfor %}</td>
+<td class="n">{{ money(g.impact_pence) if g.impact_known else "not known" }}</td></tr>
+{% endfor %}</table>
 {% else %}<p>No barrier of the same type and theme is raised in two places yet.</p>{% endif %}
 <h2>Opportunities found in more than one place</h2>
 {% if d.recurring_opportunities %}<table><tr><th>Kind</th><th>Places</th><th>Value</th></tr>

@@ -6,7 +6,8 @@ generator with another seed: the same kinds of body and file layout, other
 payments.  Both places' codes are fictional (never a real authority), so
 neither is drawn on the comparison map and, with no population, per head is
 not known; totals, themes, the prevention split and the barriers compare.
-The same demo barriers are raised in both, so they show as recurring.
+The same demo barriers are raised in both, so they show as recurring, and
+one lesson (Eastmoor's, invented for the demo) is in the learning log.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from totalplace.network.folder import Network, add_member, init_network
+from totalplace.network.learning import add_lesson
 
 __all__ = ["SECOND_NAME", "build_demo_network"]
 
@@ -64,4 +66,14 @@ def build_demo_network(directory: Path, northmoor: Path) -> Network:
     add_member(net, second, "Eastmoor")
     for root in (northmoor, second):
         count_workspace(Workspace.open(root))
+    add_lesson(
+        net,
+        "Eastmoor",
+        "A family intervention team for the families known to most agencies, costed with "
+        "Westminster's Family Recovery case (demo)",
+        "Fewer police call-outs and evictions in the first year; the business case is "
+        "being updated with Eastmoor's own unit costs (demo)",
+        "totalplace demo",
+        second / "cases" / "westminster_family_recovery.toml",
+    )
     return net

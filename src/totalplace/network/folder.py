@@ -29,6 +29,7 @@ import tomli_w
 from totalplace.config import CONFIG_NAME
 from totalplace.errors import ConfigError, WorkspaceError
 from totalplace.network.method import (
+    FOLDERS,
     MEMBER_FILE,
     Difference,
     all_files,
@@ -144,7 +145,7 @@ def member_state(net: Network, member: Member) -> dict[str, Any]:
 
     root = member.root(net.root)
     if not (root / CONFIG_NAME).is_file():
-        return {"state": "missing", "counted_with": None}
+        return {"state": "missing", "counted": False, "counted_with_network_method": False}
     follows = method_hash(all_files(root)) == net.hash
     counted: str | None = None
     count = root / "reports" / "count.json"
@@ -229,7 +230,8 @@ def init_network(root: Path, name: str, method_from: Path | None = None) -> Netw
     if method_from is not None:
         copy_method(method_from, method)
     else:
-        copy_method(method, method)  # the empty folders
+        for folder in FOLDERS:
+            (method / folder).mkdir()
     digest = method_hash(all_files(method))
     net = Network(
         root=root.resolve(),

@@ -60,8 +60,9 @@ money by theme; the table below gives the same figures"></div>
 <tbody>{% for g in d.recurring_barriers %}<tr><td>{{ g.type_label }}</td>
 <td>{{ g.theme_label }}</td><td>{{ g.places|join(", ") }}</td>
 <td>{% for b in g.barriers %}{{ b.place }}: {{ b.title }} ({{ b.status }})
-{% if not loop.last %}; {% endif %}{% endfor %}</td>
-<td class="money">{{ money(g.impact_pence) }}</td></tr>{% endfor %}</tbody></table>
+{%- if not loop.last %}; {% endif %}{% endfor %}</td>
+<td class="money">{{ money(g.impact_pence) if g.impact_known else "not known" }}</td></tr>
+{% endfor %}</tbody></table>
 <p class="download"><a href="/network/barriers.csv">Download (CSV)</a></p>
 {% else %}<p>No barrier of the same type and theme is raised in two places yet.</p>{% endif %}
 <h2>Shared learning</h2>
