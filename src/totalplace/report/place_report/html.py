@@ -95,6 +95,16 @@ def _grouped_flows(flows: list[dict[str, Any]], total: int) -> dict[tuple[str, s
     return out
 
 
+def _opportunity_label(item: dict[str, Any]) -> str:
+    """``Shared supplier: Moorside Construction Ltd``: its kind and what it is
+    about (a CSV register has no subject: its description's start then)."""
+    kind = str(item.get("kind", "")).replace("_", " ").capitalize()
+    subject = str(item.get("subject") or item.get("description", ""))
+    if item.get("kind") in ("prevention_shift", "fragmentation"):  # these are about a theme
+        subject = theme_label(subject)
+    return f"{kind}: {subject}" if kind else subject
+
+
 def charts(report: dict[str, Any]) -> dict[str, svg.Chart]:
     """The report's pictures, each from the figures of the table beside it."""
     c = report["count"]
@@ -131,7 +141,7 @@ def charts(report: dict[str, Any]) -> dict[str, svg.Chart]:
     if opp["available"]:
         out["opp_bars"] = svg.bars(
             "Money at stake by opportunity",
-            [(x.get("description", "")[:60], x["value_pence"]) for x in opp["register"][:12]],
+            [(_opportunity_label(x), x["value_pence"]) for x in opp["register"][:12]],
             svg.PALETTE[1],
         )
     bar = report["barriers"]

@@ -154,8 +154,8 @@ Kinds overlap (a supplier shared by several agencies may also be a theme's dupli
 amounts are not to be added into one saving. Source: {{ opp.source }}.</p>
 {{ fig(opp_bars, "Money at stake by opportunity", "opportunities-table") }}
 <table id="opportunities-table" class="fixed"><caption>The opportunities register</caption>
-<colgroup><col style="width: 44%"><col style="width: 21%"><col style="width: 11%">
-<col style="width: 9%"><col style="width: 15%"></colgroup>
+<colgroup><col style="width: 41%"><col style="width: 20%"><col style="width: 14%">
+<col style="width: 10%"><col style="width: 15%"></colgroup>
 <thead><tr><th>Opportunity</th><th>Agencies</th><th>Confidence</th><th>Status</th>
 <th class="num">At stake</th></tr></thead><tbody>{% for x in opp.register %}<tr>
 <td>{{ x.description }}<br><span class="small">{{ x.id }}; evidence: {{ x.evidence }}</span></td>
