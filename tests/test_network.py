@@ -280,3 +280,18 @@ def test_an_upgrade_that_changes_the_shipped_taxonomy_stops_members_joining(
         add_member(net, tmp_path / "leeds", "Leeds")
     # a count made now is stamped with another hash, so it is not the network's version
     assert method_version(tmp_path / "leeds")["hash"] != net.hash
+
+
+def test_the_network_commands_do_not_load_the_store_at_start_up() -> None:
+    """The command line imports the network's commands when it starts: that must
+    not load DuckDB or Arrow, which every other command pays for only when used."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, totalplace.cli; "
+        "print(sorted(m for m in ('duckdb', 'pyarrow', 'totalplace.workspace') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
