@@ -213,6 +213,10 @@ def render_html(
         cases=report["cases"],
         bar=report["barriers"],
         notes=notes,
+        coverage=[
+            {**c, "transactions_pence": int(c.get("transactions_pence", 0))}
+            for c in report["data"].get("coverage", [])
+        ],
         lines=sorted(report["data"].get("lines", []), key=lambda x: (x["agency"], x["theme"])),
         p=_pounds,
         m=_millions,

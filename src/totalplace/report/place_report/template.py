@@ -23,6 +23,7 @@ th, td { border-bottom: 1px solid #ccc; padding: 1.2mm 1.5mm; text-align: left;
   vertical-align: top; overflow-wrap: break-word; hyphens: auto; }
 th { background: #e8eef2; }
 td.num, th.num { text-align: right; white-space: nowrap; }
+td.date { white-space: nowrap; }
 caption { text-align: left; font-weight: bold; padding-bottom: 1mm; }
 figure { margin: 3mm 0; }
 figure svg { display: block; width: 100%; height: auto; }
@@ -192,7 +193,8 @@ amounts are not to be added into one saving. Source: {{ opp.source }}.</p>
 <td class="num">{{ p(b.impact_pence) }}</td></tr>{% endfor %}</tbody></table>
 {% if bar.decisions %}<table><caption>Decisions of the partnership</caption><thead><tr>
 <th>Date</th><th>Decision</th><th>By</th></tr></thead><tbody>{% for d in bar.decisions %}<tr>
-<td>{{ d.date }}</td><td>{{ d.what }}</td><td>{{ d.by }}</td></tr>{% endfor %}</tbody></table>
+<td class="date">{{ d.date }}</td><td>{{ d.what }}</td><td>{{ d.by }}</td></tr>{% endfor %}
+</tbody></table>
 {% endif %}{% endif %}
 
 <h2 id="method">Data sources and method</h2>
@@ -206,6 +208,12 @@ body's own payments or outturn) to D (apportioned by a proxy).</p>
 o.quality.bodies_full_year }} of them for the full year;
 {{ pct(o.quality.classified_share) }} of their payments by value were classified to a theme.</p>
 {% if notes %}<ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
+{% if coverage %}<table><caption>The bodies' payments files read (count.json, "coverage")
+</caption><thead><tr><th>Body</th><th>From</th><th>To</th><th class="num">Months</th>
+<th class="num">Payments</th></tr></thead><tbody>{% for c in coverage %}<tr><td>{{ c.agency }}</td>
+<td class="date">{{ c.first }}</td><td class="date">{{ c.last }}</td>
+<td class="num">{{ c.months }}</td><td class="num">{{ p(c.transactions_pence) }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}
 
 <h2 id="appendix">Appendix: the count's lines</h2>
 <p class="small">Every figure in this report is a sum of these lines (count.json, "lines").</p>
