@@ -215,7 +215,7 @@ def barriers_part(root: Path) -> dict[str, Any]:
 def gather(root: Path) -> dict[str, Any]:
     """Every part of the report, read from the workspace at ``root``.
     Raises NoCount (a TotalPlaceError) when the workspace has no count."""
-    from totalplace.web.reports import read_count
+    from totalplace.report.count_file import read_count
 
     data = read_count(root)
     return {
