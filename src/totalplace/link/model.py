@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -267,8 +268,17 @@ def _db_api(engine: str) -> Any:
                 "--engine spark needs pyspark: pip install 'totalplace[spark]' (and Java 17)"
             ) from exc
         from splink import SparkAPI
+        from splink.backends.spark import similarity_jar_location
 
-        spark = SparkSession.builder.master("local[*]").appName("totalplace-link").getOrCreate()
+        # Splink's string-similarity functions for Spark ship as a jar inside the
+        # splink package (nothing is downloaded); Splink checkpoints between steps.
+        spark = (
+            SparkSession.builder.master("local[*]")
+            .appName("totalplace-link")
+            .config("spark.jars", similarity_jar_location())
+            .getOrCreate()
+        )
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="totalplace-link-"))
         return SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     raise ConfigError(f"--engine {engine!r}: use duckdb or spark")
 
