@@ -15,7 +15,7 @@ import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
 from totalplace.count.place_count import CountLine, PlaceCount
-from totalplace.count.trace import Cells
+from totalplace.count.trace import Cells, RowQuery
 from totalplace.demo import write_demo_bodies
 from totalplace.demo_data import CITY
 from totalplace.ingest import ingest_files
@@ -155,6 +155,29 @@ def test_a_cached_cell_query_past_its_time_limit_is_stopped(
     monkeypatch.setattr(Cells, "_sql", staticmethod(real))
     got = client.get(f"/api/cells/{CITY}/{theme}/rows")
     assert got.status_code == 200 and got.json()["cell_rows"] == 2
+
+
+def test_a_cell_let_go_for_memory_is_read_again_the_same(
+    june: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards the memory cap: with room for one cell, asking for another
+    lets the first go, and the first asked for again is read again from the
+    files with the same rows, not an error or an empty page."""
+    from totalplace.count import trace as trace_module
+
+    theme, _ = _cell(june)
+    monkeypatch.setattr(trace_module, "KEEP_CELLS", 1)
+    cells = Cells(june, "2010-11")
+    try:
+        plain = cells.page({CITY: False}, theme, RowQuery(), 10, 0)
+        # the same payer splitting an outturn is another cell (set-apart rows out)
+        cells.page({CITY: True}, theme, RowQuery(), 10, 0)
+        again = cells.page({CITY: False}, theme, RowQuery(sort="date"), 10, 0)
+        assert len(cells._tables) == 1
+        assert plain[0] == again[0] and plain[0][0]["rows"] == 2
+        assert sorted(r["pence"] for r in plain[1]) == sorted(r["pence"] for r in again[1])
+    finally:
+        cells.close()
 
 
 def test_a_reingest_shows_new_rows_in_the_drill_down_without_a_restart(

@@ -371,6 +371,9 @@ def _supplier_exprs(rows: ir.Table, limit: int, offset: int) -> tuple[ir.Table, 
 # Cells a server keeps in memory at once, and pages of them it remembers;
 # the least recently used go first.
 KEEP_CELLS = 32
+# Rows of cells kept in memory at once (about 100 bytes each): past this the
+# least recently used cells are let go, the one just read always kept.
+KEEP_ROWS = 20_000_000
 KEEP_PAGES = 512
 CellKey = tuple[tuple[tuple[str, bool], ...], str]
 
@@ -397,6 +400,7 @@ class Cells:
         self._build = threading.RLock()
         self._lock = threading.Lock()  # the dictionaries below
         self._tables: OrderedDict[CellKey, tuple[str, ibis.Schema]] = OrderedDict()
+        self._sizes: dict[str, int] = {}  # rows in each cell's table
         self._pages: OrderedDict[tuple[Any, ...], tuple[list[Any], list[Any]]] = OrderedDict()
         self._local = threading.local()
         self._made = 0
@@ -460,11 +464,17 @@ class Cells:
             name = f"tp_cell_{self._made}"
             # not a temporary table: the threads' own connections must see it
             con.raw_sql(f'CREATE TABLE "{name}" AS {con.compile(rows)}')
+            size = con.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
             with self._lock:
                 self._tables[key] = (name, rows.schema())
+                self._sizes[name] = int(size)
                 dropped = []
-                while len(self._tables) > KEEP_CELLS:
-                    dropped.append(self._tables.popitem(last=False)[1][0])
+                while len(self._tables) > 1 and (
+                    len(self._tables) > KEEP_CELLS or sum(self._sizes.values()) > KEEP_ROWS
+                ):
+                    old = self._tables.popitem(last=False)[1][0]
+                    self._sizes.pop(old, None)
+                    dropped.append(old)
             for old in dropped:
                 con.raw_sql(f'DROP TABLE IF EXISTS "{old}"')
             return name, rows.schema()
@@ -550,7 +560,7 @@ class Cells:
             try:
                 return self._run(what, exprs(ibis.table(schema, name=name)), seconds)
             except duckdb.CatalogException:
-                # the cell was let go (more than KEEP_CELLS were asked for)
+                # the cell was let go (more than KEEP_CELLS or KEEP_ROWS)
                 # between finding it and reading it: read it again, once
                 if attempt == 2:
                     raise
