@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
+from totalplace import console
 from totalplace.errors import TotalPlaceError
 from totalplace.ingest.limits import LIMITS
 from totalplace.money import pounds
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 # readers), the workspace (DuckDB) and the analyses (Ibis, pandas) cost more to
 # load than a one-line command such as ``topdown --place`` takes to run.
 
-USAGE_EXIT = 2
+USAGE_EXIT = console.USAGE_EXIT
 INTERNAL_EXIT = 3
 
 
@@ -80,21 +81,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Wide when writing to a file or pipe, so tables and messages are not cut at 80.
-# Markup is off: names, paths and messages hold square brackets ("a [columns]
-# table", "[b]x.csv") that must print as written; styles are given as Text.
-# Emoji codes are off too: a name holding ":x:" prints as ":x:", not as a symbol.
-out = Console(markup=False, emoji=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, markup=False, emoji=False, width=None if sys.stderr.isatty() else 200)
-
-
-def _fail(exc: TotalPlaceError, as_json: bool = False) -> typer.Exit:
-    """A usage error: on stderr, or with --json as ``{"error": {type, message}}`` on stdout."""
-    if as_json:
-        print(json.dumps({"error": {"type": type(exc).__name__, "message": str(exc)}}, indent=2))
-    else:
-        err.print(Text("error:", style="bold red"), str(exc), highlight=False, soft_wrap=True)
-    return typer.Exit(USAGE_EXIT)
+out, err = console.out, console.err
+_fail = console.fail
 
 
 def _short(path: str) -> str:
@@ -1799,14 +1787,7 @@ app.add_typer(decisions_app, name="decisions")
 _Text = Annotated[str | None, typer.Option()]
 
 
-def _who() -> str:
-    """Who makes a change from the command line: the account running it."""
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
+_who = console.who
 
 
 def _barrier_fields(**given: str | None) -> dict[str, str]:

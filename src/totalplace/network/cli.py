@@ -1,7 +1,8 @@
 """``totalplace network``: init, add, status, method, compare and learn.
 
 Kept here, beside the network's code, and added to the main command line
-(:mod:`totalplace.cli`) as a group; errors go through its one error shape.
+(:mod:`totalplace.cli`) as a group; errors go through the one error shape
+(:mod:`totalplace.console`), which both use.
 Imports are made inside the commands so the command line starts quickly.
 """
 
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from totalplace import console
 
 if TYPE_CHECKING:
     from totalplace.errors import TotalPlaceError
@@ -34,21 +37,15 @@ _Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")
 
 
 def _fail(exc: TotalPlaceError, as_json: bool) -> typer.Exit:
-    from totalplace import cli
-
-    return cli._fail(exc, as_json)
+    return console.fail(exc, as_json)
 
 
 def _print(text: str) -> None:
-    from totalplace import cli
-
-    cli.out.print(text, highlight=False, soft_wrap=True)
+    console.out.print(text, highlight=False, soft_wrap=True)
 
 
 def _who() -> str:
-    from totalplace import cli
-
-    return cli._who()
+    return console.who()
 
 
 def _money(pence: int | None) -> str:
@@ -183,8 +180,6 @@ def network_method(
 def _render_effect(result: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from totalplace import cli
-
     files = result["files_changed"]
     _print(
         f"proposed method {result['proposed']['hash'][:12]} against version "
@@ -209,7 +204,7 @@ def _render_effect(result: dict[str, Any]) -> None:
                 )
         if not m["themes_changed"]:
             table.add_row("(no theme changes)", "", "", "")
-        cli.out.print(table)
+        console.out.print(table)
     _print(f"scratch counts: {result['scratch']}")
     adopted = result.get("adopted")
     if adopted:
@@ -262,7 +257,6 @@ def _absent(member: dict[str, Any]) -> int | None:
 def _render_comparison(data: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from totalplace import cli
     from totalplace.money import millions
 
     counted = [m for m in data["members"] if m.get("counted")]
@@ -291,7 +285,7 @@ def _render_comparison(data: dict[str, Any]) -> None:
     table.add_row(
         "Prevention share", *("not known" if s is None else f"{float(s):.1%}" for s in shares)
     )
-    cli.out.print(table)
+    console.out.print(table)
     for g in data["recurring_barriers"]:
         _print(
             f"barrier in {len(g['places'])} places: {g['type_label']} on {g['theme_label']} "
@@ -336,7 +330,6 @@ def learn_list(ctx: typer.Context, as_json: _Json = False) -> None:
     """The shared learning, oldest first."""
     from rich.table import Table
 
-    from totalplace import cli
     from totalplace.errors import TotalPlaceError
     from totalplace.network import open_network
     from totalplace.network.learning import read_log
@@ -353,4 +346,4 @@ def learn_list(ctx: typer.Context, as_json: _Json = False) -> None:
         table.add_column(col)
     for x in log:
         table.add_row(x.id, x.date, x.place, x.tried, x.happened, x.case)
-    cli.out.print(table)
+    console.out.print(table)
