@@ -308,6 +308,8 @@ def test_names_like_markup_show_as_text(gateshead: Workspace, tmp_path: Path) ->
 def test_every_kind_of_public_body_is_named_in_words() -> None:
     """Guards against a transfer's payee kind showing as its registry id."""
     from totalplace.orgs.registry import KINDS
+    from totalplace.report.labels import KIND_LABELS
 
-    assert set(KINDS) <= set(page_theme.KIND_LABELS)
-    assert all("_" not in label for label in page_theme.KIND_LABELS.values())
+    assert set(KINDS) <= set(KIND_LABELS)
+    assert all(page_theme.kind_label(k) == KIND_LABELS[k] for k in KINDS)
+    assert all("_" not in page_theme.kind_label(k) for k in KINDS)

@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from totalplace.classify.taxonomy import theme_label
 from totalplace.count.trace import QueryTimeLimit, ThemeSuppliers, theme_suppliers
+from totalplace.report import labels
 from totalplace.report.labels import tier_label
 from totalplace.web import templates
 from totalplace.web.cache import site_cache
@@ -47,32 +48,12 @@ from totalplace.web.users import User
 
 # Payees the theme page lists; the API pages through the rest.
 PAGE_SUPPLIERS = 20
-# The organisation registry's kinds of body (orgs/registry.py KINDS) in words,
-# for the payees of transfers.
-KIND_LABELS = {
-    "council": "Council",
-    "nhs_commissioner": "NHS commissioner",
-    "nhs_provider": "NHS provider",
-    "police": "Police",
-    "fire": "Fire and rescue",
-    "combined_authority": "Combined authority",
-    "joint_authority": "Joint authority",
-    "passenger_transport": "Passenger transport body",
-    "waste_authority": "Waste authority",
-    "national_park": "National park authority",
-    "central_department": "Government department",
-    "executive_agency": "Executive agency",
-    "alb": "Arm's-length body",
-    "public_corporation": "Public corporation",
-    "other_public": "Other public body",
-}
 
 
 def kind_label(kind: str | None) -> str:
-    """A kind of public body in words (an unknown kind: its id in words)."""
-    if not kind:
-        return ""
-    return KIND_LABELS.get(kind, kind.replace("_", " ").strip().capitalize())
+    """A kind of public body in words (:func:`totalplace.report.labels.kind_label`);
+    nothing for a payee of no known kind."""
+    return labels.kind_label(kind) if kind else ""
 
 
 def _suppliers(
