@@ -157,6 +157,39 @@ def test_a_cached_cell_query_past_its_time_limit_is_stopped(
     assert got.status_code == 200 and got.json()["cell_rows"] == 2
 
 
+def test_a_slow_first_read_of_a_cell_answers_503_and_goes_on_in_the_background(
+    june: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards the time limit on reading a cell from the files: a request
+    waits at most the limit (503, saying to reload), the reading goes on, and
+    a later request finds the cell read instead of starting again."""
+    theme, _ = _cell(june)
+    monkeypatch.setattr(page_drill, "QUERY_SECONDS", 0.5)
+    real = Cells._read
+    reads = []
+
+    def slow(self: Cells, *args: Any) -> Any:
+        reads.append(args)
+        time.sleep(3)  # a read that takes longer than the limit
+        return real(self, *args)
+
+    monkeypatch.setattr(Cells, "_read", slow)
+    client = TestClient(create_app(june.root), raise_server_exceptions=False)
+    address = f"/api/cells/{CITY}/{theme}/rows"
+    started = time.monotonic()
+    got = client.get(address)
+    assert got.status_code == 503, got.text
+    assert "still being read" in got.json()["error"]["message"]
+    assert time.monotonic() - started < 3
+    for _ in range(100):
+        got = client.get(address)
+        if got.status_code == 200:
+            break
+        time.sleep(0.1)
+    assert got.status_code == 200 and got.json()["cell_rows"] == 2
+    assert len(reads) == 1  # read once, however many asked meanwhile
+
+
 def test_a_cell_let_go_for_memory_is_read_again_the_same(
     june: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:

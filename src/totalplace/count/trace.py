@@ -10,6 +10,8 @@ import difflib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -401,6 +403,9 @@ class Cells:
         self._lock = threading.Lock()  # the dictionaries below
         self._tables: OrderedDict[CellKey, tuple[str, ibis.Schema]] = OrderedDict()
         self._sizes: dict[str, int] = {}  # rows in each cell's table
+        # cells being read from the files, one at a time, by a thread of their own
+        self._jobs: dict[CellKey, Future[tuple[str, ibis.Schema]]] = {}
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cells")
         self._pages: OrderedDict[tuple[Any, ...], tuple[list[Any], list[Any]]] = OrderedDict()
         self._local = threading.local()
         self._made = 0
@@ -432,6 +437,7 @@ class Cells:
         return self._open()[2]
 
     def close(self) -> None:
+        self._reader.shutdown(wait=True)
         self._stack.close()
 
     def _cursor(self) -> Any:
@@ -444,13 +450,39 @@ class Cells:
             cur = self._local.cursor = backend.con.con.cursor()
         return cur
 
-    def _cell(self, payer_of: dict[str, bool], theme: str) -> tuple[str, ibis.Schema]:
-        """The table holding the cell's rows, read from the files the first time."""
+    def _cell(
+        self, payer_of: dict[str, bool], theme: str, seconds: float | None = None
+    ) -> tuple[str, ibis.Schema]:
+        """The table holding the cell's rows, read from the files the first
+        time.  The reading goes on in the background: a request waits for it
+        at most ``seconds`` (then QueryTimeLimit, and a later request finds
+        the cell read), and requests for a cell being read share the one read."""
         key: CellKey = (tuple(sorted(payer_of.items())), theme)
         with self._lock:
             if key in self._tables:
                 self._tables.move_to_end(key)
                 return self._tables[key]
+            job = self._jobs.get(key)
+            if job is None:
+                job = self._jobs[key] = self._reader.submit(self._read_cell, key, payer_of, theme)
+        try:
+            return job.result(timeout=seconds)
+        except FutureTimeout:
+            raise QueryTimeLimit(
+                f"the cell's rows are still being read from the files after {seconds:g} s "
+                "(once: every later page is read from memory): reload in a moment"
+            ) from None
+
+    def _read_cell(
+        self, key: CellKey, payer_of: dict[str, bool], theme: str
+    ) -> tuple[str, ibis.Schema]:
+        try:
+            return self._read(key, payer_of, theme)
+        finally:
+            with self._lock:
+                self._jobs.pop(key, None)  # done, or failed: the next request tries again
+
+    def _read(self, key: CellKey, payer_of: dict[str, bool], theme: str) -> tuple[str, ibis.Schema]:
         with self._build:
             with self._lock:
                 if key in self._tables:  # another thread read it while this one waited
@@ -556,7 +588,7 @@ class Cells:
         import duckdb
 
         for attempt in (1, 2):
-            name, schema = self._cell(payer_of, theme)
+            name, schema = self._cell(payer_of, theme, seconds)
             try:
                 return self._run(what, exprs(ibis.table(schema, name=name)), seconds)
             except duckdb.CatalogException:
