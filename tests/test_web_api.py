@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
-from totalplace.demo import DEMO_PLACE, DEMO_YEAR, run_demo
+from totalplace.demo import DEMO_PLACE, DEMO_YEAR
 from totalplace.money import display_pounds as pounds
-from totalplace.report.run import count_workspace
 from totalplace.web import app as web_app
 from totalplace.web.app import MAX_LIMIT, create_app, plotly_js
 from totalplace.workspace import Workspace
+
+from .web import client_for, counted_demo
 
 # Starlette's test client prefers httpx2 and warns when it finds httpx, the
 # client FastAPI documents; the warning is about packaging, not our code.
@@ -33,14 +34,12 @@ with warnings.catch_warnings():
 
 @pytest.fixture(scope="module")
 def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    _, ws = run_demo(tmp_path_factory.mktemp("web") / "demo")
-    count_workspace(ws)
-    return ws
+    return counted_demo(tmp_path_factory, "web")
 
 
 @pytest.fixture(scope="module")
 def client(demo_ws: Workspace) -> TestClient:
-    return TestClient(create_app(demo_ws.root), raise_server_exceptions=False)
+    return client_for(demo_ws.root)
 
 
 @pytest.fixture(scope="module")

@@ -31,10 +31,11 @@ from totalplace.orgs.resolve import ORGS_DIR
 from totalplace.reference.places import Place
 from totalplace.report.run import count_workspace
 from totalplace.web import page_drill
-from totalplace.web.access import LOGIN_CSRF_COOKIE
 from totalplace.web.app import create_app
 from totalplace.web.users import add_user
 from totalplace.workspace import Workspace
+
+from .web import client_for
 
 with warnings.catch_warnings():  # see test_web_api.py
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -54,17 +55,7 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 
 def _client(ws: Workspace, name: str | None) -> TestClient:
-    client = TestClient(create_app(ws.root, require_login=True), raise_server_exceptions=False)
-    if name is not None:
-        client.get("/login")
-        token = client.cookies.get(LOGIN_CSRF_COOKIE)
-        done = client.post(
-            "/login",
-            data={"name": name, "password": PASSWORD, "csrf_token": token},
-            follow_redirects=False,
-        )
-        assert done.status_code == 303, done.text
-    return client
+    return client_for(ws.root, name, require_login=True)
 
 
 @pytest.fixture(scope="module")

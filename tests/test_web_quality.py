@@ -16,17 +16,17 @@ from starlette.exceptions import StarletteDeprecationWarning
 from typer.testing import CliRunner
 
 from tests.test_count_honesty import COUNCIL, PAYMENTS, _council, _services
+from tests.web import client_for, counted_demo
 from totalplace.classify import REPORT_NAME, ClassifyReport, coverage
 from totalplace.cli import app as cli
 from totalplace.count.cube import build_count
 from totalplace.count.gross import Bridge
 from totalplace.count.over_outturn import OVER_OUTTURN
 from totalplace.count.place_count import CountLine, CountWarning, PlaceCount
-from totalplace.demo import DEMO_PLACE, DEMO_YEAR, run_demo
+from totalplace.demo import DEMO_PLACE, DEMO_YEAR
 from totalplace.ingest.pipeline import ingest_files
 from totalplace.money import display_pounds
 from totalplace.reference.places import Place
-from totalplace.report.run import count_workspace
 from totalplace.web.app import create_app
 from totalplace.web.users import USERS_FILE, add_user
 from totalplace.workspace import CLASSIFIED_NAME, Workspace
@@ -50,14 +50,12 @@ CHECK_FIELDS = (
 
 @pytest.fixture(scope="module")
 def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    _, ws = run_demo(tmp_path_factory.mktemp("quality") / "demo")
-    count_workspace(ws)
-    return ws
+    return counted_demo(tmp_path_factory, "quality")
 
 
 @pytest.fixture(scope="module")
 def client(demo_ws: Workspace) -> TestClient:
-    return TestClient(create_app(demo_ws.root), raise_server_exceptions=False)
+    return client_for(demo_ws.root)
 
 
 @pytest.fixture(scope="module")
