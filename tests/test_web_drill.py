@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
-from totalplace.backends import DuckDBBackend
 from totalplace.count.place_count import CountLine, PlaceCount
+from totalplace.count.trace import Cells
 from totalplace.demo import run_demo, write_demo_bodies
 from totalplace.demo_data import CITY
 from totalplace.ingest import ingest_files
@@ -298,17 +298,19 @@ def test_an_apportioned_line_shows_its_key_year_and_share_to_a_viewer(tmp_path: 
 
 
 def test_a_query_past_its_time_limit_is_stopped_and_said(
-    analyst: TestClient, biggest: tuple[str, str, int], monkeypatch: pytest.MonkeyPatch
+    demo_ws: Workspace, biggest: tuple[str, str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Guards the time limit: a query that would run for hours (stood in for
-    the rows' query here) is interrupted after the limit, and the API and the
-    page say so instead of holding the server."""
+    the rows' query the server's kept engine runs) is interrupted after the
+    limit, and the API and the page say so instead of holding the server.
+    A server of its own, so no page of the cell is already kept."""
 
-    def endless(self: DuckDBBackend, table: Any, folder: Path) -> None:
-        self.con.con.execute("SELECT count(*) FROM range(10000000000000)")
+    def endless(expr: Any) -> str:
+        return "SELECT count(*) AS rows FROM range(10000000000000)"
 
-    monkeypatch.setattr(DuckDBBackend, "write_parquet", endless)
+    monkeypatch.setattr(Cells, "_sql", staticmethod(endless))
     monkeypatch.setattr(page_drill, "QUERY_SECONDS", 0.5)
+    analyst = _client(demo_ws, "ann")
     agency, theme, pence = biggest
     started = time.monotonic()
     message = _error(analyst.get(f"/api/cells/{agency}/{theme}/rows"), 503, "QueryTimeLimit")
