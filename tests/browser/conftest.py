@@ -57,7 +57,10 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's synchronous API holds an asyncio loop in this
+# thread while it is open, which would stop any later test (the place
+# report's PDF, say) from using it; it closes when the browser tests end.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     missing = _missing()
     if missing:

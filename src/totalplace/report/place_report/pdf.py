@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,8 @@ def print_pdf(
             "printing the PDF needs Playwright: pip install playwright (its browsers are "
             "not needed; the system's Chromium is used), or leave out --pdf"
         ) from exc
-    try:
+
+    def run() -> bytes:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium)
             try:
@@ -112,6 +114,14 @@ def print_pdf(
                     pdf = _print(page, html)
             finally:
                 browser.close()
+        return pdf
+
+    # Playwright's synchronous API refuses a thread that already runs an
+    # asyncio loop (a web server's, or another Playwright session's), so the
+    # printing has a thread of its own.
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pdf = pool.submit(run).result()
     except Error as exc:
         raise ConfigError(f"Chromium ({chromium}) could not print {html}: {exc}") from exc
     out.parent.mkdir(parents=True, exist_ok=True)
