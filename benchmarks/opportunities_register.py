@@ -151,7 +151,7 @@ def main() -> None:
     args = parser.parse_args()
     from totalplace.opportunities.register import build_register
     from totalplace.opportunities.suppliers import shared_suppliers
-    from totalplace.web.reports import place_count, read_count
+    from totalplace.report.count_file import place_count, read_count
 
     work = args.workdir / f"opportunities_register_{args.rows}"
     ws, built = workspace(work, args.rows)

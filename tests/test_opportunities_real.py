@@ -8,8 +8,8 @@ import pytest
 
 from totalplace.ingest import ingest_files
 from totalplace.opportunities.register import build_register
+from totalplace.report.count_file import read_count
 from totalplace.report.run import count_workspace
-from totalplace.web.reports import read_count
 from totalplace.workspace import Workspace
 
 from .conftest import SPEND

@@ -21,8 +21,8 @@ from totalplace.opportunities.register import (
     build_register,
     load_assumptions,
 )
+from totalplace.report.count_file import read_count
 from totalplace.report.run import count_workspace
-from totalplace.web.reports import read_count
 from totalplace.workspace import Workspace
 
 runner = CliRunner()

@@ -18,8 +18,8 @@ from totalplace.opportunities.suppliers import (
     shared_suppliers,
     supplier_key,
 )
+from totalplace.report.count_file import place_count, read_count
 from totalplace.report.run import count_workspace
-from totalplace.web.reports import place_count, read_count
 from totalplace.workspace import Workspace
 
 CITY = "Northmoor City Council"

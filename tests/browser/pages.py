@@ -89,7 +89,7 @@ def private_payees(root: Path, limit: int = 25) -> dict[str, tuple[str, str]]:
     each with the cell (agency, theme) that pays it most, read from the store
     by the drill-down's own query."""
     from totalplace.count.trace import trace
-    from totalplace.web.reports import place_count, read_count
+    from totalplace.report.count_file import place_count, read_count
     from totalplace.workspace import Workspace
 
     ws = Workspace.open(root)

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 
 from totalplace.classify.taxonomy import theme_label
 from totalplace.errors import TotalPlaceError
+from totalplace.report.count_file import summary
 from totalplace.web import (
     page_barriers,
     page_benchmark,
@@ -39,7 +40,6 @@ from totalplace.web import (
     templates,
 )
 from totalplace.web.access import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, same_token
-from totalplace.web.reports import summary
 from totalplace.web.site import MAX_DEPTH, MAX_LIMIT, ApiError, Limit, Offset, Site, Viewer
 from totalplace.web.users import check_password
 

@@ -33,7 +33,7 @@ from totalplace.count.trace import Cells
 from totalplace.count.transactions import RESOLVED_NAME
 from totalplace.orgs import OrgRegistry, org_registry
 from totalplace.orgs.resolve import ORGS_DIR
-from totalplace.web.reports import count_path, read_count
+from totalplace.report.count_file import count_path, read_count
 from totalplace.workspace import CATALOG_NAME, CLASSIFIED_NAME, Workspace
 
 T = TypeVar("T")

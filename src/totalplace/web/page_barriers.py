@@ -35,9 +35,9 @@ from totalplace.culture.decisions import add_decision, read_decisions
 from totalplace.culture.fields import EFFECTS, STATUSES, TYPES
 from totalplace.culture.workshop import COLUMNS, csv_row
 from totalplace.errors import TotalPlaceError
+from totalplace.report.count_file import NoCount, read_count
 from totalplace.web import templates
 from totalplace.web.access import same_token
-from totalplace.web.reports import NoCount, read_count
 from totalplace.web.site import ApiError, Site, Viewer, csv_response
 from totalplace.web.templates import script_json
 from totalplace.web.users import User

@@ -30,10 +30,10 @@ from totalplace.count.trace import (
     agency_in_count,
     trace,
 )
+from totalplace.report.count_file import NoCount, method_label, place_count
 from totalplace.report.labels import tier_label
 from totalplace.web import templates
 from totalplace.web.cache import site_cache
-from totalplace.web.reports import NoCount, method_label, place_count
 from totalplace.web.site import (
     MAX_DEPTH,
     Analyst,

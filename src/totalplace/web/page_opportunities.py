@@ -23,9 +23,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from totalplace.classify.taxonomy import theme_label
 from totalplace.errors import TotalPlaceError
+from totalplace.report.count_file import COUNT_FILE, NoCount, read_count
 from totalplace.report.labels import tier_label
 from totalplace.web import templates
-from totalplace.web.reports import COUNT_FILE, NoCount, read_count
 from totalplace.web.site import ApiError, Site, Viewer, csv_response
 from totalplace.web.templates import script_json
 

@@ -21,10 +21,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
 from totalplace.classify.taxonomy import theme_label
+from totalplace.report.count_file import NoCount, cells, overview, summary
 from totalplace.report.labels import TIER_LABELS, tier_label
 from totalplace.web import templates
 from totalplace.web.cache import site_cache
-from totalplace.web.reports import NoCount, cells, overview, summary
 from totalplace.web.site import ApiError, Site, Viewer, csv_response
 from totalplace.web.templates import script_json
 

@@ -28,8 +28,8 @@ from totalplace.count.over_outturn import OVER_OUTTURN
 from totalplace.count.services import RESIDUAL_METHOD, RESIDUAL_WHY
 from totalplace.ingest.issues import FILE_WARNINGS, ISSUE_TYPES
 from totalplace.ingest.pipeline import workspace_report
+from totalplace.report.count_file import NoCount, read_count
 from totalplace.web import templates
-from totalplace.web.reports import NoCount, read_count
 from totalplace.web.site import Limit, Offset, Site, Viewer, csv_response
 from totalplace.web.templates import script_json
 

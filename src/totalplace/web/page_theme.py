@@ -27,11 +27,11 @@ from fastapi.responses import HTMLResponse, Response
 from totalplace.classify.taxonomy import theme_label
 from totalplace.count.trace import QueryTimeLimit, ThemeSuppliers, theme_suppliers
 from totalplace.report import labels
+from totalplace.report.count_file import NoCount, method_label, place_count
 from totalplace.report.labels import tier_label
 from totalplace.web import templates
 from totalplace.web.cache import site_cache
 from totalplace.web.page_drill import QUERY_SECONDS, drill_href
-from totalplace.web.reports import NoCount, method_label, place_count
 from totalplace.web.site import (
     MAX_DEPTH,
     Analyst,

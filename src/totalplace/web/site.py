@@ -19,8 +19,8 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from totalplace.report.count_file import NoCount
 from totalplace.web.access import LOCAL_USER, SESSION_COOKIE, Session, Sessions
-from totalplace.web.reports import NoCount
 from totalplace.web.templates import render
 from totalplace.web.users import User, list_users
 from totalplace.workspace import Workspace
