@@ -366,6 +366,13 @@ def test_slashed_dates_are_day_first_unless_the_values_show_month_first() -> Non
     assert date_order(["19900403", "19710605"]) == "compact"
 
 
+def test_one_impossible_date_does_not_lose_a_column_of_compact_dates() -> None:
+    # FEBRL 4b: "19450493" among the first rows once left 4,799 of 5,000 dates of birth empty.
+    days = [f"19{y:02d}{m:02d}{d:02d}" for y in range(40, 90) for m, d in ((1, 5), (7, 21))]
+    assert date_order(["19450493", *days]) == "compact"
+    assert date_order(["12345678", "87654321", "99999999", *days[:2]]) is None
+
+
 def test_a_column_of_contact_dates_is_not_a_date_of_birth() -> None:
     table = pa.table({"seen": [f"{d:02d}/03/2024" for d in range(1, 29)]})
     assert "dob" not in map_columns(table)
@@ -398,8 +405,9 @@ def test_link_command_json_and_error_shape(tmp_path: Path, place: dict[str, obje
 def test_household_members_sharing_an_address_stay_different_people(tmp_path: Path) -> None:
     """Address, postcode and town scored as three comparisons made parents and
     children one person (precision 0.30 on a place of 3,000); as one comparison
-    it is 0.78 on this place of 1,500 (every true pair found).  Still short:
-    a father and son of one name at one address remain hard."""
+    0.78 on this place of 1,500; with EM no longer trained on pairs sharing a
+    postcode (mostly people living together) 0.958, every true pair found.
+    What is left is mostly two people of one name at one address."""
     synth = pytest.importorskip("totalplace.families.synth")
     place = synth.generate(people=1500, seed=16)
     result = link_records(dict(place.extracts), tmp_path)
@@ -416,5 +424,5 @@ def test_household_members_sharing_an_address_stay_different_people(tmp_path: Pa
     scores = pairwise_scores(
         result.clusters, truth, [(r.source, r.record_id) for r in result.refused]
     )
-    assert scores["precision"] >= 0.75, scores
+    assert scores["precision"] >= 0.95, scores
     assert scores["recall"] >= 0.95, scores

@@ -177,8 +177,12 @@ def date_order(values: list[str]) -> str | None:
     n = len(values)
     if iso >= _SHARE * n:
         return "ymd"
-    if compact >= _SHARE * n and all(_parse(v, "compact") for v in values[:50] if v):
-        return "compact"
+    if compact >= _SHARE * n:
+        # Eight digits could be a number of another kind; most must be real dates.
+        # Not all: one slip (19450493) in a column must not lose the column.
+        sample = values[:200]
+        if sum(_parse(v, "compact") is not None for v in sample) >= _SHARE * len(sample):
+            return "compact"
     if len(slashes) >= _SHARE * n:
         first_big = any(int(m.group(1)) > 12 for m in slashes)
         second_big = any(int(m.group(2)) > 12 for m in slashes)

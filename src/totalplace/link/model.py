@@ -8,7 +8,8 @@ swapped, within a month or a year; postcode exact, one slip, same district;
 address and town by similarity; agency identifiers exact or one slip).  The
 weights are learned with no labels: u (how often non-matches agree) from
 random pairs, m (how often matches agree) by expectation maximisation over
-pairs blocked on date of birth, on names and on postcode in turn.  Records
+pairs blocked on date of birth and on names in turn (not on postcode: see
+``_training_rules``).  Records
 are joined into one person where a chain of pairs each has a match
 probability at or above the threshold (Splink's connected components).
 """
@@ -207,8 +208,10 @@ def _training_rules(table: pa.Table) -> list[Any]:
         rules.append(block_on("dob"))
     if has["first_name"] and has["surname"]:
         rules.append(block_on("first_name", "surname"))
-    if has["postcode"]:
-        rules.append(block_on("postcode"))
+    # Not on postcode: the pairs sharing a postcode are mostly people living
+    # together, so EM there learns "match" as "same household" (a different
+    # first name and date of birth then cost little) and parents and children
+    # became one person (precision 0.78 on the synthetic place; 0.96 without it).
     return rules
 
 
