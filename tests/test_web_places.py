@@ -20,16 +20,10 @@ import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
 from totalplace.reference.places import boundaries_lad13, registry
+from totalplace.report.boundaries import _arcs, _area, _polygons, _Rings, england_geojson
 from totalplace.web import page_places
 from totalplace.web.app import create_app
-from totalplace.web.page_places import (
-    GEOJSON_PATH,
-    _arcs,
-    _area,
-    _polygons,
-    _Rings,
-    england_geojson,
-)
+from totalplace.web.page_places import GEOJSON_PATH
 from totalplace.workspace import Workspace
 
 with warnings.catch_warnings():  # see test_web_api.py

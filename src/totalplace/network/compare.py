@@ -221,7 +221,7 @@ def _map_html(data: dict[str, Any]) -> tuple[str, list[str]]:
     and the members whose codes are not on the shipped boundaries."""
     import plotly.graph_objects as go
 
-    from totalplace.web.page_places import england_geojson
+    from totalplace.report.boundaries import england_geojson
 
     features = {f["id"]: f for f in england_geojson()["features"]}
     locations, values, names, missing = [], [], [], []
@@ -257,7 +257,7 @@ def _map_html(data: dict[str, Any]) -> tuple[str, list[str]]:
     # Plotly fetches world base layers from its CDN even when they are hidden;
     # empty ones given in the page keep the file working offline (as the
     # Places page serves them empty).
-    from totalplace.web.page_places import EMPTY_TOPOLOGY
+    from totalplace.report.boundaries import EMPTY_TOPOLOGY
 
     empty = EMPTY_TOPOLOGY.decode()
     assets = (

@@ -21,7 +21,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
 from totalplace.classify.taxonomy import theme_label
-from totalplace.report.count_file import NoCount, cells, overview, summary
+from totalplace.report import figures
+from totalplace.report.count_file import NoCount
 from totalplace.report.labels import TIER_LABELS, tier_label
 from totalplace.web import templates
 from totalplace.web.cache import site_cache
@@ -292,28 +293,16 @@ def drill_href(agency: str, theme: str) -> str:
 
 
 def overview_data(data: dict[str, Any]) -> dict[str, Any]:
-    """The page's figures, the same for the page, its CSV downloads and
-    ``/api/overview``."""
-    s = summary(data)
-    o = overview(data)
-    all_cells = [{**c, "href": drill_href(c["agency"], c["theme"])} for c in cells(data)]
+    """The page's figures (:func:`totalplace.report.figures.overview_data`),
+    each cell with its drill-down's address; the same for the page, its CSV
+    downloads and ``/api/overview``."""
+    d = figures.overview_data(data)
+    d["cells"] = [{**c, "href": drill_href(c["agency"], c["theme"])} for c in d["cells"]]
+    o = d["overview"]
     o["small_cells"] = [
         {**c, "href": drill_href(c["agency"], c["theme"])} for c in o["small_cells"]
     ]
-    o["tiers"] = [{**t, "tier_label": tier_label(t["tier"])} for t in o["tiers"]]
-    q = o["quality"]
-    q["classified_share"] = (
-        round(q["classified_pence"] / q["payments_pence"], 4) if q["payments_pence"] else None
-    )
-    capital: dict[str, int] = defaultdict(int)
-    for line in data.get("lines", []):
-        if line.get("capital_revenue") == "capital":
-            capital[str(line["theme"])] += int(line["pence"])
-    s["by_theme"] = [
-        {**t, "capital_pence": capital[t["id"]], "current_pence": t["pence"] - capital[t["id"]]}
-        for t in s["by_theme"]
-    ]
-    return {"summary": s, "overview": o, "cells": all_cells}
+    return d
 
 
 def _chart(d: dict[str, Any]) -> dict[str, Any]:

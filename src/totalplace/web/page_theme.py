@@ -16,9 +16,6 @@ viewers never see them.
 
 # No ``from __future__ import annotations``: FastAPI reads the route
 # annotations at run time.
-import threading
-from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,9 +23,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from totalplace.classify.taxonomy import theme_label
 from totalplace.count.trace import QueryTimeLimit, ThemeSuppliers, theme_suppliers
-from totalplace.report import labels
-from totalplace.report.count_file import NoCount, method_label, place_count
-from totalplace.report.labels import tier_label
+from totalplace.report import figures
+from totalplace.report.count_file import NoCount, place_count
+from totalplace.report.figures import NATIONAL, NoSuchTheme
+from totalplace.report.figures import NationalFigures as NationalFigures  # the page's too
+from totalplace.report.figures import kind_label as kind_label  # the page's too
 from totalplace.web import templates
 from totalplace.web.cache import site_cache
 from totalplace.web.page_drill import QUERY_SECONDS, drill_href
@@ -50,12 +49,6 @@ from totalplace.web.users import User
 PAGE_SUPPLIERS = 20
 
 
-def kind_label(kind: str | None) -> str:
-    """A kind of public body in words (:func:`totalplace.report.labels.kind_label`);
-    nothing for a payee of no known kind."""
-    return labels.kind_label(kind) if kind else ""
-
-
 def _suppliers(
     site: Site, data: dict[str, Any], theme: str, limit: int, offset: int = 0
 ) -> ThemeSuppliers:
@@ -70,197 +63,29 @@ def _suppliers(
         raise ApiError(503, "QueryTimeLimit", str(exc)) from exc
 
 
-def _theme_lines(data: dict[str, Any], theme: str) -> list[dict[str, Any]]:
-    return [x for x in data.get("lines", []) if x.get("theme") == theme]
-
-
 def themes(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every theme of the count with its total (after transfers between the
-    place's bodies are taken out, as the Overview shows it), largest first."""
-    agencies: dict[str, set[str]] = defaultdict(set)
-    for x in data.get("lines", []):
-        agencies[str(x["theme"])].add(str(x["agency"]))
-    out = [
-        {"theme": t, "label": theme_label(t), "pence": int(p), "agencies": len(agencies[t]),
-         "href": f"/themes/{t}"}
-        for t, p in data.get("by_theme", {}).items()
-    ]  # fmt: skip
-    return sorted(out, key=lambda t: (-t["pence"], t["theme"]))
+    """Every theme of the count with its total, largest first
+    (:func:`totalplace.report.figures.themes`), each with its page's address."""
+    return [{**t, "href": f"/themes/{t['theme']}"} for t in figures.themes(data)]
 
 
 def theme_view(data: dict[str, Any], theme: str) -> dict[str, Any]:
-    """What any user may see of a theme: aggregates only (agencies, tiers,
-    transfers between public bodies, pass-through), never a payee's name but
-    a public body's.  ApiError 404 when the count has no such theme."""
-    lines = _theme_lines(data, theme)
-    if not lines and theme not in data.get("by_theme", {}):
-        known = ", ".join(sorted(data.get("by_theme", {})))
-        raise ApiError(404, "NoSuchTheme", f"the count has no theme {theme!r}; its themes: "
-                       f"{known or 'none'}")  # fmt: skip
-    lines_pence = sum(int(x["pence"]) for x in lines)
-    by_agency: dict[str, int] = defaultdict(int)
-    methods: dict[str, set[str]] = defaultdict(set)
-    for x in lines:
-        by_agency[x["agency"]] += int(x["pence"])
-        methods[x["agency"]].add(method_label(str(x["method"])))
-    agencies = [
-        {"agency": a, "pence": p, "methods": sorted(methods[a]), "drill": drill_href(a, theme),
-         "share": round(p / lines_pence, 4) if lines_pence > 0 else None}
-        for a, p in sorted(by_agency.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]  # fmt: skip
-    by_tier: dict[str, int] = defaultdict(int)
-    for x in lines:
-        by_tier[str(x["tier"])] += int(x["pence"])
-    tiers = [
-        {"tier": t, "label": tier_label(t), "pence": p,
-         "share": round(p / lines_pence, 4) if lines_pence > 0 else None}
-        for t, p in sorted(by_tier.items(), key=lambda kv: _tier_order(kv[0]))
-    ]  # fmt: skip
-    transfers = [
-        {"agency": t["agency"], "payee": t["payee"],
-         "payee_kind": kind_label(t.get("payee_kind")),
-         "pence": int(t["pence"]), "rows": int(t.get("rows", 0)),
-         "eliminated": bool(t["eliminated"]), "reason": t.get("reason", "")}
-        for t in data.get("transfers", []) if t.get("theme") == theme
-    ]  # fmt: skip
-    transfers.sort(key=lambda t: (not t["eliminated"], -t["pence"], t["agency"], t["payee"]))
-    passing = [
-        {"agency": x["agency"], "pence": int(x["pence"]), "source": x.get("source", "")}
-        for x in data.get("pass_through", [])
-        if x.get("theme") == theme
-    ]
-    eliminated = sum(t["pence"] for t in transfers if t["eliminated"])
-    return {
-        "theme": theme,
-        "label": theme_label(theme),
-        # the theme in the count, as the Overview shows it
-        "pence": int(data.get("by_theme", {}).get(theme, lines_pence - eliminated)),
-        "lines_pence": lines_pence,
-        "transfers_eliminated_pence": eliminated,
-        "transfers_kept_pence": sum(t["pence"] for t in transfers if not t["eliminated"]),
-        "pass_through_pence": sum(p["pence"] for p in passing),
-        "all_pass_through_pence": int(data.get("pass_through_pence", 0)),
-        "from_payments_pence": sum(int(x["pence"]) for x in lines if x["method"] == "transactions"),
-        "agencies": agencies,
-        "tiers": tiers,
-        "transfers": transfers,
-        "pass_through": passing,
-    }
-
-
-def _tier_order(tier: str) -> tuple[int, str]:
-    """Universal first, through to acute (the taxonomy's order), then the rest."""
-    order = ("universal", "targeted", "acute")
-    return (order.index(tier) if tier in order else len(order), tier)
-
-
-class NationalFigures:
-    """Every English authority's top-down count by year, worked out once per
-    year while the server runs.  It reads all the reference data (about a
-    minute on two cores), so it runs in the background: the first page to
-    need a year starts it and says so, and later pages use it."""
-
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="national")
-        self._years: dict[str, Future[dict[str, Any]]] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def compute(year: str) -> dict[str, Any]:
-        # the Places page's copy, so the server works each year out once
-        from totalplace.web.page_places import national_count
-
-        return national_count(year)
-
-    def get(self, year: str) -> dict[str, Any] | None:
-        """The figures for ``year``, or None while they are being worked out;
-        an error the computation raised is raised here."""
-        with self._lock:
-            job = self._years.get(year)
-            if job is None:
-                job = self._years[year] = self._pool.submit(self.compute, year)
-        if not job.done():
-            return None
-        return job.result()
-
-
-NATIONAL = NationalFigures()
-
-
-def _units(spec: str) -> list[str]:
-    """The current English lowest-tier authorities a place's spec names (a
-    county stands for its districts); none for a place the registry lacks."""
-    from totalplace.errors import TotalPlaceError
-    from totalplace.reference.places import registry
-
-    reg = registry()
-    units: list[str] = []
-    for code in (c.strip() for c in spec.split(",")):
-        try:
-            units += [u for u in reg.units(code) if u not in units]
-        except TotalPlaceError:
-            continue
-    return units
+    """A theme's aggregates (:func:`totalplace.report.figures.theme_view`),
+    each agency with its drill-down's address.  ApiError 404 when the count
+    has no such theme."""
+    try:
+        view = figures.theme_view(data, theme)
+    except NoSuchTheme as exc:
+        raise ApiError(404, "NoSuchTheme", str(exc)) from exc
+    view["agencies"] = [{**a, "drill": drill_href(a["agency"], theme)} for a in view["agencies"]]
+    return view
 
 
 def per_head(data: dict[str, Any], theme: str) -> dict[str, Any]:
-    """The theme per head in the place beside England's and the place's
-    region's, all three from the top-down count (the same method, so like is
-    compared with like), and the place's own count per head when its
-    population is known.  Says why when a figure cannot be given."""
-    from totalplace.count.topdown import per_head as pence_per_head
-    from totalplace.errors import TotalPlaceError
-
-    year = str(data.get("year", ""))
-    place = data.get("place", {})
-    own_pop = int(data.get("population", 0))
-    own = int(data.get("by_theme", {}).get(theme, 0))
-    out: dict[str, Any] = {
-        "available": False,
-        "reason": "",
-        "count_per_head_pence": pence_per_head(own, own_pop) if own_pop else None,
-    }
-    units = _units(str(place.get("spec", "")))
-    if not units:
-        out["reason"] = (
-            f"the place ({place.get('name', '')}) is not an English authority or a group "
-            "of them, so the national figures hold nothing to set beside it"
-        )
-        return out
-    try:
-        national = NATIONAL.get(year)
-    except (TotalPlaceError, ApiError) as exc:
-        why = exc.detail if isinstance(exc, ApiError) else exc
-        out["reason"] = f"the national figures for {year} cannot be worked out: {why}"
-        return out
-    if national is None:
-        out["pending"] = True
-        out["reason"] = (
-            f"England's and the region's figures for {year} are being worked out (about a "
-            "minute, once while the server runs): reload the page shortly"
-        )
-        return out
-    places = {p["gss"]: p for p in national.get("places", [])}
-    mine = [places[u] for u in units if u in places]
-    if not mine:
-        out["reason"] = f"the place's authorities are not in the national figures for {year}"
-        return out
-
-    def head(group: list[dict[str, Any]]) -> int:
-        pence = sum(int(p["by_theme"].get(theme, 0)) for p in group)
-        return pence_per_head(pence, sum(int(p["population"]) for p in group))
-
-    regions = sorted({str(p.get("region", "")) for p in mine})
-    region = [p for p in places.values() if p.get("region") in regions]
-    out.update(
-        available=True,
-        year=year,
-        place_pence=head(mine),
-        region=" and ".join(regions),
-        region_pence=head(region),
-        england_pence=head(list(places.values())),
-    )
-    return out
+    """The theme per head beside England's and the region's
+    (:func:`totalplace.report.figures.per_head`), from this server's national
+    figures."""
+    return figures.per_head(data, theme, NATIONAL)
 
 
 THEMES = """{% extends "base.html" %}

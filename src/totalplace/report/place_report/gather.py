@@ -2,9 +2,10 @@
 other commands take it, never worked out again here.
 
 The count is the workspace's ``reports/count.json`` read through the
-dashboard's own functions (the Overview's ``overview_data``, the theme page's
-``themes`` and ``theme_view``), so the report, the dashboard and the workbook
-cannot disagree.  The other parts are read when the workspace has them and
+functions the dashboard's pages show it with (:mod:`totalplace.report.figures`:
+the Overview's ``overview_data``, the theme pages' ``themes``, ``theme_view``
+and ``per_head``), so the report, the dashboard and the workbook cannot
+disagree.  The other parts are read when the workspace has them and
 said to be absent, with the command that makes them, when it does not: the
 opportunities register (as ``totalplace opportunities`` builds it), the business cases
 (``cases/*.toml``, appraised as ``totalplace case`` appraises them), the
@@ -38,7 +39,7 @@ NATIONAL_WAIT_SECONDS = 300
 def _per_head(data: dict[str, Any], theme: str, deadline: float) -> dict[str, Any]:
     """The theme page's per head beside England and the region, waiting while
     the national figures are still being worked out."""
-    from totalplace.web.page_theme import per_head
+    from totalplace.report.figures import per_head
 
     found = per_head(data, theme)
     while found.get("pending") and time.monotonic() < deadline:
@@ -49,8 +50,7 @@ def _per_head(data: dict[str, Any], theme: str, deadline: float) -> dict[str, An
 
 def count_part(data: dict[str, Any]) -> dict[str, Any]:
     """The Overview's figures and every theme's deep dive."""
-    from totalplace.web.page_overview import overview_data
-    from totalplace.web.page_theme import theme_view, themes
+    from totalplace.report.figures import overview_data, theme_view, themes
 
     d = overview_data(data)
     deadline = time.monotonic() + NATIONAL_WAIT_SECONDS
