@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Northmoor with its report, and a two-place network with its comparison report
 demo: $(STAMP)
-	$(BIN)/totalplace demo demo
+	$(BIN)/totalplace demo demo --network
 
 # Debian's Chromium for the browser tests, installed where it is missing and
 # this is root on a Debian-like system; elsewhere those tests skip saying why.

@@ -185,12 +185,12 @@ def test_barriers_of_one_type_and_theme_in_two_places_recur(network: Path, tmp_p
     assert group["places"] == ["Bradford", "Leeds"]
 
 
-def test_compare_html_has_the_map_and_the_tables(network: Path, tmp_path: Path) -> None:
+def test_compare_map_page_has_the_map_and_the_tables(network: Path, tmp_path: Path) -> None:
     net = open_network(network)
     add_member(net, tmp_path / "leeds", "Leeds")
     _write_count(tmp_path / "leeds", {"adult_social_care": 30_000_000_00}, 750_000)
     out = tmp_path / "compare.html"
-    result = runner.invoke(app, ["network", "compare", str(network), "--html", str(out)])
+    result = runner.invoke(app, ["network", "compare", str(network), "--map", str(out)])
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert "choropleth" in page and LEEDS in page  # the map, offline, with Leeds on it

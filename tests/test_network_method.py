@@ -17,9 +17,10 @@ from totalplace.cli import app
 from totalplace.demo import run_demo
 from totalplace.network import method_version, open_network
 from totalplace.network.compare import comparison
-from totalplace.network.demo import build_demo_network
+from totalplace.network.demo import build_demo_network, write_demo_report
 from totalplace.network.learning import read_log
 from totalplace.network.propose import adopt
+from totalplace.report.place_report.pdf import find_chromium
 
 runner = CliRunner()
 
@@ -82,6 +83,24 @@ def test_demo_network_compares_two_different_places_with_recurring_barriers(
     assert any(g["type"] == "ring-fence" for g in data["recurring_barriers"])
     (lesson,) = read_log(open_network(net))
     assert (lesson.place, lesson.case) == ("Eastmoor", "cases/westminster_family_recovery.toml")
+
+
+def test_demo_network_report_is_written_in_the_networks_folder(
+    members: tuple[Path, list[Path]],
+) -> None:
+    """What ``demo --network`` writes: the comparison report, and its PDF when
+    Chromium is installed; the demo's codes are fictional, so the map says so."""
+    net, _ = members
+    made = write_demo_report(open_network(net))
+    html = net / "report.html"
+    assert made["html"] == str(html)
+    assert made["pdf"] == (str(net / "report.pdf") if find_chromium() else None)
+    text = html.read_text(encoding="utf-8")
+    assert "Northmoor" in text and "Eastmoor" in text
+    assert "No member can be drawn" in text.split('id="map"', 1)[1]
+    # both places' registers are built from their counts, so kinds recur across them
+    assert made["recurring_opportunities"] > 0 and made["recurring_barriers"] > 0
+    assert made["lessons"] == 1
 
 
 def test_method_change_is_shown_for_every_member_without_changing_their_reports(

@@ -112,7 +112,7 @@ def test_a_workspace_without_a_count_fails_in_the_error_shape(tmp_path: Path) ->
     assert not (tmp_path / "r.html").exists()
 
 
-def _png_colours(png: bytes) -> int:
+def png_colours(png: bytes) -> int:
     """How many different byte values a PNG's pixel data holds: a blank
     (one-colour) picture has a handful whatever the row filters, a drawn chart
     dozens."""
@@ -126,36 +126,46 @@ def _png_colours(png: bytes) -> int:
     return len(set(zlib.decompress(data)))
 
 
-@needs_chromium
-def test_report_renders_at_a4_width_with_no_empty_chart_and_no_overflow(
-    written: tuple[Path, dict[str, Any]],
-) -> None:
+def render_at_a4(
+    html: Path, folder: Path, sections: tuple[str, ...], wider: str = WIDER_THAN_PAGE
+) -> int:
+    """Load ``html`` in Chromium at A4's text width as printed; assert nothing
+    is wider than the page (by the script ``wider``) and no chart is blank or
+    squashed, saving each chart (chart-N.png), the top of the report and each
+    of ``sections`` (report-ANCHOR.png) in ``folder``.  The number of charts."""
     from playwright.sync_api import sync_playwright
 
-    html, _ = written
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_page(viewport={"width": A4_TEXT_PX, "height": 1100})
         page.emulate_media(media="print")
         page.goto(html.as_uri())
-        wide = page.evaluate(WIDER_THAN_PAGE)
+        wide = page.evaluate(wider)
         assert wide == [], f"wider than A4's text: {wide[:5]}"
         charts = page.locator("figure.chart svg")
-        assert charts.count() >= 4
         for i in range(charts.count()):
             chart = charts.nth(i)
             box = chart.bounding_box()
             assert box is not None and box["width"] > 300 and box["height"] > 20
-            shot = chart.screenshot(path=str(ARTIFACTS / f"chart-{i + 1}.png"))
-            assert _png_colours(shot) > 16, f"chart {i + 1} is blank"
+            shot = chart.screenshot(path=str(folder / f"chart-{i + 1}.png"))
+            assert png_colours(shot) > 16, f"chart {i + 1} is blank"
         page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(ARTIFACTS / "report-top.png"))
-        page.locator("#summary").scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "report-summary.png"))
-        page.locator("#barriers").scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "report-barriers.png"))
+        page.screenshot(path=str(folder / "report-top.png"))
+        for anchor in sections:
+            page.locator(f"#{anchor}").scroll_into_view_if_needed()
+            page.screenshot(path=str(folder / f"report-{anchor}.png"))
+        drawn = charts.count()
         browser.close()
+    return drawn
+
+
+@needs_chromium
+def test_report_renders_at_a4_width_with_no_empty_chart_and_no_overflow(
+    written: tuple[Path, dict[str, Any]],
+) -> None:
+    html, _ = written
+    assert render_at_a4(html, ARTIFACTS, ("summary", "barriers")) >= 4
 
 
 @needs_chromium
@@ -178,14 +188,14 @@ def test_pdf_has_pages_numbered_a_linked_contents_and_bookmarks(counted: Path) -
     assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+59[45]\.\d+\s+841\.\d+", data), "A4 portrait"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "report.pdf").write_bytes(data)
-    _pdf_pages_as_images(pdf, min(done["pages"], 6))
+    pdf_pages_as_images(pdf, min(done["pages"], 6), ARTIFACTS)
 
 
-def _pdf_pages_as_images(pdf: Path, pages: int) -> None:
+def pdf_pages_as_images(pdf: Path, pages: int, folder: Path) -> None:
     """The PDF's first pages as Chromium's own PDF viewer draws them, saved as
-    test artefacts (pdf-page-N.png, the page beside the viewer's thumbnails):
-    what a reader opening the file sees.  The viewer turns a page on the right
-    arrow key."""
+    test artefacts in ``folder`` (pdf-page-N.png, the page beside the viewer's
+    thumbnails): what a reader opening the file sees.  The viewer turns a page
+    on the right arrow key."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -199,7 +209,7 @@ def _pdf_pages_as_images(pdf: Path, pages: int) -> None:
             if n > 1:
                 page.keyboard.press("ArrowRight")
                 page.wait_for_timeout(800)
-            shots.append(page.screenshot(path=str(ARTIFACTS / f"pdf-page-{n}.png")))
+            shots.append(page.screenshot(path=str(folder / f"pdf-page-{n}.png")))
         browser.close()
     assert len(set(shots)) == pages, "the viewer showed the same page twice"
 

@@ -570,7 +570,9 @@ def demo(
     network: Annotated[
         bool,
         typer.Option(
-            "--network", help="Also build a second place and a two-place network (DIR/network)."
+            "--network",
+            help="Also build a second place and a two-place network (DIR/network) with its "
+            "comparison report (DIR/network/report.html, and .pdf with Chromium).",
         ),
     ] = False,
 ) -> None:
@@ -624,15 +626,19 @@ def demo(
         highlight=False,
     )
     if network:
-        from totalplace.network.demo import build_demo_network
+        from totalplace.network.demo import build_demo_network, write_demo_report
 
         out.print("building a second place, Eastmoor, and a network...", highlight=False)
         try:
             net = build_demo_network(directory, ws.root)
+            compared = write_demo_report(net)
         except TotalPlaceError as exc:
             raise _fail(exc) from exc
         out.print(f"network: {net.root}; next: totalplace network compare {net.root}",
                   highlight=False)  # fmt: skip
+        out.print(f"network report: {compared['html']}" + (
+            f", {compared['pdf']} ({compared['pages']} pages)" if compared["pdf"]
+            else " (no PDF: Chromium is not installed)"), highlight=False)  # fmt: skip
     if not report.ok or not serve:
         raise typer.Exit(0 if report.ok else 1)
     from totalplace.web.serve import serve as run_server

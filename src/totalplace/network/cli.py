@@ -220,32 +220,57 @@ def _render_effect(result: dict[str, Any]) -> None:
 def network_compare(
     directory: _Dir,
     html: Annotated[
-        Path | None, typer.Option(help="Write the comparison as an HTML page (with the map).")
+        Path | None,
+        typer.Option(help="Write the comparison as a report to print (HTML, A4, charts)."),
+    ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(help="Also print the report to this PDF (needs Chromium; with --html)."),
+    ] = None,
+    map_page: Annotated[
+        Path | None,
+        typer.Option("--map", help="Write the comparison as an interactive page with a map."),
     ] = None,
     as_json: _Json = False,
 ) -> None:
     """The members side by side: per head by theme, prevention split,
-    opportunities, and the barriers that recur across places."""
-    from totalplace.errors import TotalPlaceError
+    opportunities, and the barriers that recur across places; with --html
+    (and --pdf) the comparison report the network publishes."""
+    from totalplace.errors import ConfigError, TotalPlaceError
     from totalplace.network import open_network
     from totalplace.network.compare import comparison, render_html
     from totalplace.network.learning import read_log
     from totalplace.workspace import atomic_write
 
+    made = None
     try:
+        if pdf is not None and html is None:
+            raise ConfigError("--pdf prints the report --html writes: give --html OUT too")
         net = open_network(directory)
         data = comparison(net)
         if html is not None:
+            from totalplace.network.report import write_network_report
+
+            made = write_network_report(net, html, pdf)
+        if map_page is not None:
             lessons = [x.to_dict() for x in read_log(net)]
-            atomic_write(html, render_html(data, lessons))
+            atomic_write(map_page, render_html(data, lessons))
     except TotalPlaceError as exc:
         raise _fail(exc, as_json) from exc
     if as_json:
-        print(json.dumps(data, indent=2))
-    else:
-        _render_comparison(data)
-    if html is not None and not as_json:
-        _print(f"wrote {html}")
+        written: dict[str, Any] = {"html": None, "pdf": None, "pages": None, "map": None}
+        if made is not None:
+            written.update(html=made["html"], pdf=made["pdf"], pages=made["pages"])
+        if map_page is not None:
+            written["map"] = str(map_page)
+        print(json.dumps({**data, "written": written}, indent=2))
+        return
+    _render_comparison(data)
+    if made is not None:
+        pages = f" ({made['pages']} pages)" if made["pages"] else ""
+        _print(f"report: {made['html']}" + (f", {made['pdf']}{pages}" if made["pdf"] else ""))
+    if map_page is not None:
+        _print(f"map: {map_page}")
 
 
 def _absent(member: dict[str, Any]) -> int | None:

@@ -11,12 +11,13 @@ comparable until it is counted again.
 
 The common themes are what recurs across places: barriers of the same type
 on the same theme raised in two or more places (``barriers.toml``), and
-kinds of opportunity found in two or more (``reports/opportunities.csv``).
+kinds of opportunity found in two or more (each member's register as its
+place report lists it: built from its count, or where that cannot be done
+as ``totalplace opportunities`` last wrote it, ``reports/opportunities.csv``).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -63,12 +64,11 @@ def _prevention(data: dict[str, Any]) -> dict[str, Any]:
     return {"by_tier_pence": by_tier, "prevention_pence": prevention, "prevention_share": share}
 
 
-def _opportunities(root: Path) -> list[dict[str, str]]:
-    path = root / "reports" / "opportunities.csv"
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+def _opportunities(root: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """The member's opportunities register, as its place report lists it."""
+    from totalplace.report.place_report.gather import opportunities_part
+
+    return opportunities_part(root, data)
 
 
 def _barriers(root: Path) -> list[dict[str, Any]]:
@@ -112,16 +112,18 @@ def _member(net: Network, member: Member) -> dict[str, Any]:
             "prevention": _prevention(data),
         }
     )
-    opportunities = _opportunities(root)
+    register = _opportunities(root, data)
+    opportunities = register.get("register", [])
     row["opportunities"] = {
         "count": len(opportunities),
         "value_pence": sum(int(o.get("value_pence") or 0) for o in opportunities),
         "by_kind": _by_kind(opportunities),
+        "source": register.get("source") or register["reason"],
     }
     return row
 
 
-def _by_kind(opportunities: list[dict[str, str]]) -> dict[str, dict[str, int]]:
+def _by_kind(opportunities: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "value_pence": 0})
     for o in opportunities:
         kind = o.get("kind", "") or "other"

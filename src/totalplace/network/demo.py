@@ -7,18 +7,20 @@ payments.  Both places' codes are fictional (never a real authority), so
 neither is drawn on the comparison map and, with no population, per head is
 not known; totals, themes, the prevention split and the barriers compare.
 The same demo barriers are raised in both, so they show as recurring, and
-one lesson (Eastmoor's, invented for the demo) is in the learning log.
+one lesson (Eastmoor's, invented for the demo) is in the learning log.  The
+network's comparison report is written in the network's folder.
 """
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from totalplace.network.folder import Network, add_member, init_network
 from totalplace.network.learning import add_lesson
 
-__all__ = ["SECOND_NAME", "build_demo_network"]
+__all__ = ["SECOND_NAME", "build_demo_network", "write_demo_report"]
 
 SECOND_NAME = "Eastmoor (demo)"
 # Another seed of the demo's generator: Eastmoor's payments, not Northmoor's.
@@ -77,3 +79,13 @@ def build_demo_network(directory: Path, northmoor: Path) -> Network:
         second / "cases" / "westminster_family_recovery.toml",
     )
     return net
+
+
+def write_demo_report(net: Network) -> dict[str, Any]:
+    """The network's comparison report in its folder: ``report.html``, and
+    ``report.pdf`` when Chromium is installed to print it."""
+    from totalplace.network.report import write_network_report
+    from totalplace.report.place_report.pdf import find_chromium
+
+    pdf = net.root / "report.pdf" if find_chromium() else None
+    return write_network_report(net, net.root / "report.html", pdf)

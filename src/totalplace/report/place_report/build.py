@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +14,36 @@ from totalplace.workspace import atomic_write
 PARTS = ("benchmark", "opportunities", "cases", "barriers")
 
 
+def check_outputs(html_out: Path, pdf_out: Path | None) -> None:
+    """Refuse an HTML and a PDF given the same name: the printing would
+    overwrite the page it prints."""
+    if pdf_out is not None and pdf_out.resolve() == html_out.resolve():
+        raise ConfigError(f"--html and --pdf are the same file ({html_out}): give two names")
+
+
+def write_printed(
+    html_out: Path, pdf_out: Path | None, render: Callable[[dict[str, int] | None], str]
+) -> int | None:
+    """Write a report's HTML (``render(None)``) and, given ``pdf_out``, print it
+    to PDF with its contents numbered (``render`` given each section's page);
+    the PDF's pages, or None when no PDF was asked for."""
+    check_outputs(html_out, pdf_out)
+    html_out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(html_out, render(None))
+    if pdf_out is None:
+        return None
+    from totalplace.report.place_report.pdf import print_pdf
+
+    return print_pdf(html_out, pdf_out, render)
+
+
 def write_report(root: Path, html_out: Path, pdf_out: Path | None = None) -> dict[str, Any]:
     """Write the report of the workspace at ``root`` and say what it holds:
     the files written, the PDF's pages, the summary's figures by their key in
     count.json, and each optional part present or why it is absent."""
-    if pdf_out is not None and pdf_out.resolve() == html_out.resolve():
-        raise ConfigError(f"--html and --pdf are the same file ({html_out}): give two names")
+    check_outputs(html_out, pdf_out)
     report = gather(root)
-    html_out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(html_out, render_html(report))
-    pages = None
-    if pdf_out is not None:
-        from totalplace.report.place_report.pdf import print_pdf
-
-        pages = print_pdf(html_out, pdf_out, lambda at: render_html(report, pages=at))
+    pages = write_printed(html_out, pdf_out, lambda at: render_html(report, pages=at))
     s = report["count"]["summary"]
     return {
         "place": s["place"],

@@ -39,20 +39,24 @@ SECTIONS = (
 )
 
 
-def _pounds(pence: int | None) -> str:
+def pounds(pence: int | None) -> str:
+    """Pounds and pence, as the tables show money; nothing for no figure."""
     return "" if pence is None else display_pounds(int(pence))
 
 
-def _millions(pence: int) -> str:
+def in_millions(pence: int) -> str:
+    """``£12.3m``, with a true minus sign."""
     return millions(pence).replace("-", "\u2212", 1)
 
 
-def _pct(share: float | None) -> str:
+def percent(share: float | None) -> str:
+    """``12.3%`` of a share (0.123); nothing for no figure."""
     return "" if share is None else f"{share:.1%}".replace("-", "\u2212", 1)
 
 
-def _figure(chart: svg.Chart, caption: str, table: str) -> Markup:
-    """A chart with its caption, pointing to the table that holds its figures."""
+def figure(chart: svg.Chart, caption: str, table: str, where: str = "below") -> Markup:
+    """A chart with its caption, pointing to the table that holds its figures
+    (``where`` it is: below the chart, or above)."""
     if not chart.svg:
         return Markup('<p class="absent">Nothing above zero to draw: see the table.</p>')
     n = chart.left_out
@@ -60,9 +64,9 @@ def _figure(chart: svg.Chart, caption: str, table: str) -> Markup:
         n, f" {n} zero or negative amounts are in the table only."
     )
     return Markup(
-        '<figure class="chart">{}<figcaption>{} (figures in the table <a href="#{}">below</a>).'
+        '<figure class="chart">{}<figcaption>{} (figures in the table <a href="#{}">{}</a>).'
         "{}</figcaption></figure>"
-    ).format(Markup(chart.svg), caption, table, left)
+    ).format(Markup(chart.svg), caption, table, where, left)
 
 
 # Funders and agencies below this share of the count are drawn as one node
@@ -189,9 +193,11 @@ def render_html(
         else "none"
     )
     notes = [str(n) for n in report["data"].get("notes", []) if isinstance(n, str)]
+    place = s["place"] or report["data"].get("place", {}).get("spec", "")
     return env.from_string(TEMPLATE).render(
         css=Markup(CSS),
-        place=s["place"] or report["data"].get("place", {}).get("spec", ""),
+        title=f"Total Place: {place} {s['year']}",
+        place=place,
         year=s["year"],
         today=(today or date.today()).strftime("%-d %B %Y"),
         sections=SECTIONS,
@@ -218,12 +224,12 @@ def render_html(
             for c in report["data"].get("coverage", [])
         ],
         lines=sorted(report["data"].get("lines", []), key=lambda x: (x["agency"], x["theme"])),
-        p=_pounds,
-        m=_millions,
-        pct=_pct,
+        p=pounds,
+        m=in_millions,
+        pct=percent,
         tl=theme_label,
         tier=tier_label,
-        ph=lambda pence: _pounds(per_head(pence, population)) if population else "",
-        fig=_figure,
+        ph=lambda pence: pounds(per_head(pence, population)) if population else "",
+        fig=figure,
         **pictures,
     )

@@ -13,6 +13,7 @@ in its caption when any were left out.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -230,3 +231,86 @@ def sankey(title: str, flows: list[tuple[str, str, int]], columns: list[list[str
             f"{millions(p)}</title></path>"
         )
     return Chart(_svg(height + 4, title, bands + body), left_out)
+
+
+def _legend(y: float, names: list[str]) -> tuple[list[str], float]:
+    """A row of coloured keys, one per series, wrapped to the chart's width;
+    and where the chart goes on below it."""
+    body, x = [], 0.0
+    for n, name in enumerate(names):
+        width = 26 + 6.5 * len(_clip(name, 30))
+        if x + width > WIDTH and x > 0:
+            x, y = 0.0, y + 18
+        body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="12" height="12" '
+                    f'fill="{PALETTE[n % len(PALETTE)]}"/>')  # fmt: skip
+        body.append(_text(x + 16, y + 10, _clip(name, 30), size=10))
+        x += width
+    return body, y + 24
+
+
+def grouped_bars(
+    title: str,
+    groups: list[tuple[str, list[int | None]]],
+    series: list[str],
+    shown_as: Callable[[int], str] = millions,
+) -> Chart:
+    """Horizontal bars in groups (a theme), one bar per series (a place) in the
+    series' colour, each labelled with its amount as ``shown_as`` writes it;
+    all groups on one scale.  An amount not known or not above zero has no bar
+    (the table beside it shows it); those not above zero are counted as left
+    out (one not known is no amount to leave out)."""
+    values = [v for _, vs in groups for v in vs if v is not None]
+    drawn = [v for v in values if v > 0]
+    left_out = len(values) - len(drawn)
+    if not drawn:
+        return Chart("", left_out)
+    bar, gap, label_w = 14, 10, 200
+    top = max(drawn)
+    span = WIDTH - label_w - 90
+    body, y = _legend(4, series)
+    for label, vs in groups:
+        body.append(_text(label_w - 6, y + bar * len(vs) / 2 + 4, _clip(label, 31), anchor="end"))
+        for n, v in enumerate(vs):
+            if v is not None and v > 0:
+                w = max(span * v / top, 1.0)
+                colour = PALETTE[n % len(PALETTE)]
+                body.append(
+                    f'<rect x="{label_w}" y="{y + 1}" width="{w:.1f}" height="{bar - 2}" '
+                    f'fill="{colour}"><title>{escape(series[n])}, {escape(label)}: '
+                    f"{escape(shown_as(v))}</title></rect>"
+                )
+                body.append(_text(label_w + w + 4, y + bar - 3, shown_as(v), size=9))
+            y += bar
+        y += gap
+    return Chart(_svg(y + 4, title, body), left_out)
+
+
+def stacked_shares(title: str, rows: list[tuple[str, list[int]]], parts: list[str]) -> Chart:
+    """One bar per row (a place) the width of the chart, split into its parts
+    (prevention tiers) by their share of the row's total, each share written
+    where it fits.  A row whose parts add to nothing above zero has no bar."""
+    shown = [(label, vs) for label, vs in rows if sum(v for v in vs if v > 0) > 0]
+    left_out = len(rows) - len(shown)
+    if not shown:
+        return Chart("", left_out)
+    row, label_w = 26, 160
+    span = WIDTH - label_w - 10
+    body, y = _legend(4, parts)
+    for label, vs in shown:
+        total = sum(v for v in vs if v > 0)
+        body.append(_text(label_w - 6, y + 16, _clip(label, 25), anchor="end"))
+        x = float(label_w)
+        for n, v in enumerate(vs):
+            if v <= 0:
+                continue
+            w = span * v / total
+            body.append(
+                f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" '
+                f'fill="{PALETTE[n % len(PALETTE)]}"><title>{escape(label)}, '
+                f"{escape(parts[n])}: {v / total:.1%}</title></rect>"
+            )
+            if w > 34:
+                body.append(_text(x + w / 2, y + 17, f"{v / total:.0%}", 10, "middle", "#fff"))
+            x += w
+        y += row
+    return Chart(_svg(y + 6, title, body), left_out)

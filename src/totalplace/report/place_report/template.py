@@ -1,5 +1,9 @@
 """The report's page: its print styles (A4, rows that never split, headings
-that repeat on each page) and its Jinja template, escaped as it renders."""
+that repeat on each page) and its Jinja template, escaped as it renders.
+
+The page's opening (``PAGE_START``: title and styles) and its contents page
+(``CONTENTS``: each section linked, with its page in the PDF) are shared with
+the network's comparison report, so the two are printed alike."""
 
 CSS = """
 @page { size: A4; margin: 18mm 16mm 20mm 16mm; }
@@ -37,22 +41,33 @@ table.fixed { table-layout: fixed; }
 table.fixed td { overflow-wrap: anywhere; }
 """
 
-TEMPLATE = r"""<!doctype html>
+PAGE_START = r"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Total Place: {{ place }} {{ year }}</title>
+<title>{{ title }}</title>
 <style>{{ css }}</style></head>
 <body>
-<section class="cover">
+"""
+
+# The contents page: ``sections`` as (anchor, heading), ``pages`` each
+# anchor's page in the printed PDF (empty until the first printing).
+CONTENTS = r"""<nav class="contents" id="contents"><h2 style="break-before: page">Contents</h2><ol>
+{% for anchor, heading in sections %}<li><a href="#{{ anchor }}"><span>{{ heading }}</span>
+<span class="pg" data-anchor="{{ anchor }}">{{ pages.get(anchor, "") }}</span></a></li>
+{% endfor %}</ol></nav>
+"""
+
+TEMPLATE = (
+    PAGE_START
+    + r"""<section class="cover">
 <h1>Total Place: {{ place }}</h1>
 <p class="sub">The public money in the place, {{ year }}: the count, the opportunities and
 what stands in the way</p>
 <p>Published by the partnership on {{ today }} from the workspace's count of
 {{ s.year }}.</p>
 </section>
-<nav class="contents" id="contents"><h2 style="break-before: page">Contents</h2><ol>
-{% for anchor, heading in sections %}<li><a href="#{{ anchor }}"><span>{{ heading }}</span>
-<span class="pg" data-anchor="{{ anchor }}">{{ pages.get(anchor, "") }}</span></a></li>
-{% endfor %}</ol></nav>
+"""
+    + CONTENTS
+    + r"""
 
 <h2 id="summary">Summary</h2>
 <p>Public bodies spent <b>{{ m(s.total_pence) }}</b> in {{ place }} in {{ year }}:
@@ -227,3 +242,4 @@ x.key_year %} ({{ x.key_year }}){% endif %}</td><td class="num">{{ p(x.pence) }}
 {% endfor %}</tbody></table>
 </body></html>
 """
+)

@@ -1,0 +1,261 @@
+"""The network's comparison as a printed report, in the place report's style
+and through its machinery (:mod:`totalplace.report.place_report`: its page
+and contents, its SVG charts, its two-pass Chromium PDF): what a network of
+places would publish side by side.
+
+Every figure is :func:`totalplace.network.compare.comparison`'s, which reads
+each member's own ``reports/count.json``; the appendix lists, for each
+member, every figure with its key in that file, so each can be checked
+against the member's count.  The asks of government are each member's open
+asks (as the place's report groups them) put together by department.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
+
+from totalplace.classify.taxonomy import theme_label
+from totalplace.network.compare import comparison
+from totalplace.network.folder import Network
+from totalplace.network.report_template import TEMPLATE
+from totalplace.opportunities.prevention import TIERS
+from totalplace.report.labels import tier_label
+from totalplace.report.place_report import svg
+from totalplace.report.place_report.html import figure, in_millions, percent, pounds
+from totalplace.report.place_report.svg_map import england_map
+from totalplace.report.place_report.template import CSS
+
+__all__ = ["SECTIONS", "gather", "render_html", "write_network_report"]
+
+SECTIONS = (
+    ("summary", "Summary"),
+    ("themes", "Spending by theme, side by side"),
+    ("prevention", "Prevention and crisis"),
+    ("opportunities", "Opportunities"),
+    ("barriers", "Barriers and asks of government"),
+    ("map", "Map of the network"),
+    ("learning", "Shared learning"),
+    ("method", "Method and sources"),
+    ("appendix", "Appendix: each member's count"),
+)
+
+# Shades of one blue, lightest for the least per head (ColorBrewer's Blues).
+SHADES = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+NO_PER_HEAD = "#e6ab02"
+
+
+def _asks(net: Network) -> list[dict[str, Any]]:
+    """Every member's open asks of government, grouped by department across
+    the network (central government first, then by money at stake), each ask
+    with its place."""
+    from totalplace.culture import asks_by_department, read_register
+
+    groups: dict[str, dict[str, Any]] = {}
+    for member in net.members:
+        for g in asks_by_department(read_register(member.root(net.root))):
+            key = g["owner_id"] or g["department"].casefold()
+            group = groups.setdefault(
+                key,
+                {"department": g["department"], "central": g["central"], "pence": 0,
+                 "asks_without_figure": 0, "places": [], "asks": []},
+            )  # fmt: skip
+            group["pence"] += g["pence"]
+            group["asks_without_figure"] += g["asks_without_figure"]
+            group["places"] = sorted({*group["places"], member.name})
+            group["asks"] += [{**a, "place": member.name} for a in g["asks"]]
+    return sorted(groups.values(), key=lambda g: (not g["central"], -g["pence"], g["department"]))
+
+
+def _appendix(member: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """(key in count.json, what it is, the figure) for every figure of the
+    member the report shows; a theme's key is ``by_theme.THEME``."""
+    rows = [("total_pence", "Total public spending in the place", member["total_pence"])]
+    if member["per_head_pence"] is not None:
+        rows.append(("per_head_pence", "Per resident", member["per_head_pence"]))
+    themes = sorted(member["by_theme_pence"].items(), key=lambda kv: (-kv[1], kv[0]))
+    rows += [(f"by_theme.{t}", theme_label(t), p) for t, p in themes]
+    return rows
+
+
+def gather(net: Network) -> dict[str, Any]:
+    """Everything the report shows: the comparison, the learning log, the asks."""
+    from totalplace.network.learning import read_log
+
+    data = comparison(net)
+    counted = [m for m in data["members"] if m.get("counted")]
+    return {
+        "comparison": data,
+        "counted": counted,
+        "per_head_known": any(m["per_head_pence"] is not None for m in counted),
+        "learning": [x.to_dict() for x in read_log(net)],
+        "asks": _asks(net),
+        "changelog": [c.to_dict() for c in net.changelog],
+    }
+
+
+def _map(report: dict[str, Any]) -> tuple[svg.Chart, list[str]]:
+    """The members' authorities shaded by per head (or in one colour where per
+    head is not known), and the members that cannot be drawn, with why."""
+    from totalplace.report.boundaries import england_geojson
+
+    known = {f["id"] for f in england_geojson()["features"]}
+    counted = report["counted"]
+    heads = sorted({m["per_head_pence"] for m in counted if m["per_head_pence"] is not None})
+    filled: dict[str, str] = {}
+    names: dict[str, str] = {}
+    key: list[tuple[str, str]] = []
+    missing = []
+    for m in counted:
+        codes = [c for c in m.get("place", []) if c in known]
+        if not codes:
+            shown = ", ".join(m.get("place", [])) or "none"
+            missing.append(f"{m['name']} (codes {shown}: not on the shipped boundaries)")
+            continue
+        if m["per_head_pence"] is None:
+            colour, words = NO_PER_HEAD, f"{m['name']}: per head not known (no population)"
+        else:
+            at = heads.index(m["per_head_pence"])
+            colour = SHADES[at * (len(SHADES) - 1) // max(len(heads) - 1, 1)]
+            words = f"{m['name']}: {pounds(m['per_head_pence'])} per head"
+        key.append((colour, words))
+        for code in codes:
+            filled[code] = colour
+            names[code] = words
+    if not filled:
+        return svg.Chart(""), missing
+    return england_map("The network's places", filled, key, names), missing
+
+
+def charts(report: dict[str, Any]) -> dict[str, svg.Chart]:
+    """The report's pictures, each from the figures of the table beside it."""
+    counted = report["counted"]
+    names = [m["name"] for m in counted]
+    themes = report["comparison"]["themes"]
+    if report["per_head_known"]:
+        by_theme = svg.grouped_bars(
+            "Spending per head by theme",
+            [(t["label"], [m["by_theme_per_head_pence"].get(t["theme"]) for m in counted])
+             for t in themes],
+            names,
+            pounds,
+        )  # fmt: skip
+    else:
+        by_theme = svg.grouped_bars(
+            "Spending by theme",
+            [(t["label"], [m["by_theme_pence"].get(t["theme"]) for m in counted]) for t in themes],
+            names,
+        )
+    kinds = sorted({k for m in counted for k in m["opportunities"]["by_kind"]})
+    empty = {"value_pence": None}
+    return {
+        "theme_bars": by_theme,
+        "tier_bars": svg.stacked_shares(
+            "Each place's spending by prevention tier",
+            [(m["name"], [m["prevention"]["by_tier_pence"][t] for t in TIERS]) for m in counted],
+            [tier_label(t) for t in TIERS],
+        ),
+        "kind_bars": svg.grouped_bars(
+            "Money at stake by kind of opportunity",
+            [
+                (
+                    kind_label(k),
+                    [m["opportunities"]["by_kind"].get(k, empty)["value_pence"] for m in counted],
+                )
+                for k in kinds
+            ],
+            names,
+        ),
+        "ask_bars": svg.bars(
+            "Money at stake in the open asks, by department",
+            [(g["department"], g["pence"]) for g in report["asks"]],
+            svg.PALETTE[3],
+        ),
+    }
+
+
+def kind_label(kind: str) -> str:
+    """A kind of opportunity in words: ``shared_supplier`` is Shared supplier."""
+    return kind.replace("_", " ").capitalize()
+
+
+def _share(value: str | None) -> str:
+    return "not known" if value is None else percent(float(value))
+
+
+def render_html(
+    report: dict[str, Any], today: date | None = None, pages: dict[str, int] | None = None
+) -> str:
+    """The report's HTML; ``pages`` (each section's page in the printed PDF)
+    numbers the contents."""
+    env = Environment(autoescape=True, undefined=StrictUndefined)
+    d = report["comparison"]
+    pictures = charts(report)
+    map_chart, missing = _map(report)
+    years = sorted({str(m.get("year", "")) for m in report["counted"]} - {""})
+    return env.from_string(TEMPLATE).render(
+        css=Markup(CSS),
+        title=f"{d['network']}: the places compared",
+        d=d,
+        r=report,
+        counted=report["counted"],
+        years=" and ".join(years) or "not known",
+        today=(today or date.today()).strftime("%-d %B %Y"),
+        sections=SECTIONS,
+        pages=pages or {},
+        tiers=[(t, tier_label(t)) for t in TIERS],
+        kinds=sorted({k for m in report["counted"] for k in m["opportunities"]["by_kind"]}),
+        appendix={m["name"]: _appendix(m) for m in report["counted"]},
+        map_chart=map_chart,
+        missing=missing,
+        p=pounds,
+        m=in_millions,
+        share=_share,
+        kl=kind_label,
+        fig=figure,
+        **pictures,
+    )
+
+
+def write_network_report(
+    net: Network, html_out: Path, pdf_out: Path | None = None
+) -> dict[str, Any]:
+    """Write the network's comparison report and say what it holds: the files
+    written, the PDF's pages, and each member's figures."""
+    from totalplace.report.place_report.build import check_outputs, write_printed
+
+    check_outputs(html_out, pdf_out)
+    report = gather(net)
+    pages = write_printed(html_out, pdf_out, lambda at: render_html(report, pages=at))
+    d = report["comparison"]
+    return {
+        "network": d["network"],
+        "method_version": d["method_version"],
+        "html": str(html_out),
+        "pdf": str(pdf_out) if pdf_out is not None else None,
+        "pages": pages,
+        "sections": [{"id": a, "heading": h} for a, h in SECTIONS],
+        "members": [
+            {
+                key: m.get(key)
+                for key in (
+                    "name",
+                    "path",
+                    "year",
+                    "counted",
+                    "comparable",
+                    "population",
+                    "total_pence",
+                    "per_head_pence",
+                )
+            }
+            for m in d["members"]
+        ],
+        "recurring_barriers": len(d["recurring_barriers"]),
+        "recurring_opportunities": len(d["recurring_opportunities"]),
+        "lessons": len(report["learning"]),
+    }
