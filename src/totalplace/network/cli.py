@@ -247,11 +247,12 @@ def network_compare(
         if pdf is not None and html is None:
             raise ConfigError("--pdf prints the report --html writes: give --html OUT too")
         net = open_network(directory)
-        data = comparison(net)
+        # the printed report lists each member's register as its place report does
+        data = comparison(net, build_registers=html is not None)
         if html is not None:
             from totalplace.network.report import write_network_report
 
-            made = write_network_report(net, html, pdf)
+            made = write_network_report(net, html, pdf, data)
         if map_page is not None:
             lessons = [x.to_dict() for x in read_log(net)]
             atomic_write(map_page, render_html(data, lessons))

@@ -11,13 +11,15 @@ comparable until it is counted again.
 
 The common themes are what recurs across places: barriers of the same type
 on the same theme raised in two or more places (``barriers.toml``), and
-kinds of opportunity found in two or more (each member's register as its
-place report lists it: built from its count, or where that cannot be done
-as ``totalplace opportunities`` last wrote it, ``reports/opportunities.csv``).
+kinds of opportunity found in two or more: each member's register as
+``totalplace opportunities`` last wrote it (``reports/opportunities.csv``),
+or for the printed report (``build_registers``) built from its count as its
+place report lists it, which takes seconds a member.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -64,11 +66,18 @@ def _prevention(data: dict[str, Any]) -> dict[str, Any]:
     return {"by_tier_pence": by_tier, "prevention_pence": prevention, "prevention_share": share}
 
 
-def _opportunities(root: Path, data: dict[str, Any]) -> dict[str, Any]:
-    """The member's opportunities register, as its place report lists it."""
-    from totalplace.report.place_report.gather import opportunities_part
+def _opportunities(root: Path, data: dict[str, Any], build: bool) -> dict[str, Any]:
+    """The member's opportunities register: as its place report lists it
+    (``build``), or as ``totalplace opportunities`` last wrote it."""
+    if build:
+        from totalplace.report.place_report.gather import opportunities_part
 
-    return opportunities_part(root, data)
+        return opportunities_part(root, data)
+    path = root / "reports" / "opportunities.csv"
+    if not path.is_file():
+        return {"reason": f"no opportunities register yet: run `totalplace opportunities {root}`"}
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {"source": str(path), "register": list(csv.DictReader(fh))}
 
 
 def _barriers(root: Path) -> list[dict[str, Any]]:
@@ -77,7 +86,7 @@ def _barriers(root: Path) -> list[dict[str, Any]]:
     return [b.to_dict() for b in read_register(root)]
 
 
-def _member(net: Network, member: Member) -> dict[str, Any]:
+def _member(net: Network, member: Member, build: bool) -> dict[str, Any]:
     root = member.root(net.root)
     row: dict[str, Any] = {"name": member.name, "path": str(root)}
     try:
@@ -112,7 +121,7 @@ def _member(net: Network, member: Member) -> dict[str, Any]:
             "prevention": _prevention(data),
         }
     )
-    register = _opportunities(root, data)
+    register = _opportunities(root, data, build)
     opportunities = register.get("register", [])
     row["opportunities"] = {
         "count": len(opportunities),
@@ -187,9 +196,11 @@ def _recurring_opportunities(members: list[dict[str, Any]]) -> list[dict[str, An
     return out
 
 
-def comparison(net: Network) -> dict[str, Any]:
-    """The members side by side, and what recurs across them."""
-    members = [_member(net, m) for m in net.members]
+def comparison(net: Network, build_registers: bool = False) -> dict[str, Any]:
+    """The members side by side, and what recurs across them; with
+    ``build_registers``, each member's opportunities as its place report
+    lists them (built from its count), else as last written."""
+    members = [_member(net, m, build_registers) for m in net.members]
     themes: set[str] = set()
     for m in members:
         themes |= set(m.get("by_theme_pence", {}))

@@ -82,11 +82,14 @@ def _appendix(member: dict[str, Any]) -> list[tuple[str, str, int]]:
     return rows
 
 
-def gather(net: Network) -> dict[str, Any]:
-    """Everything the report shows: the comparison, the learning log, the asks."""
+def gather(net: Network, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the report shows: the comparison (``data``, when already
+    made with each member's register built from its count), the learning
+    log, the asks."""
     from totalplace.network.learning import read_log
 
-    data = comparison(net)
+    if data is None:
+        data = comparison(net, build_registers=True)
     counted = [m for m in data["members"] if m.get("counted")]
     return {
         "comparison": data,
@@ -101,10 +104,23 @@ def gather(net: Network) -> dict[str, Any]:
 def _map(report: dict[str, Any]) -> tuple[svg.Chart, list[str]]:
     """The members' authorities shaded by per head (or in one colour where per
     head is not known), and the members that cannot be drawn, with why."""
+    from totalplace.errors import TotalPlaceError
+    from totalplace.reference.places import registry
     from totalplace.report.boundaries import england_geojson
 
-    known = {f["id"] for f in england_geojson()["features"]}
     counted = report["counted"]
+    reg = registry()
+
+    def in_registry(code: str) -> bool:
+        try:
+            reg.get(code)
+        except TotalPlaceError:
+            return False
+        return True
+
+    # the boundaries (a second to draw up) only when some code may be on them
+    maybe = any(in_registry(c) for m in counted for c in m.get("place", []))
+    known = {f["id"] for f in england_geojson()["features"]} if maybe else set()
     heads = sorted({m["per_head_pence"] for m in counted if m["per_head_pence"] is not None})
     filled: dict[str, str] = {}
     names: dict[str, str] = {}
@@ -222,14 +238,15 @@ def render_html(
 
 
 def write_network_report(
-    net: Network, html_out: Path, pdf_out: Path | None = None
+    net: Network, html_out: Path, pdf_out: Path | None = None, data: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Write the network's comparison report and say what it holds: the files
-    written, the PDF's pages, and each member's figures."""
+    written, the PDF's pages, and each member's figures.  ``data``: the
+    comparison, when already made with ``build_registers``."""
     from totalplace.report.place_report.build import check_outputs, write_printed
 
     check_outputs(html_out, pdf_out)
-    report = gather(net)
+    report = gather(net, data)
     pages = write_printed(html_out, pdf_out, lambda at: render_html(report, pages=at))
     d = report["comparison"]
     return {
