@@ -45,6 +45,9 @@ def run(records: int, seed: int) -> dict[str, Any]:
     people = max(10, round(5000 * records / probe.records))
     started = time.perf_counter()
     place = generate(people=people, seed=seed, agencies=AGENCIES)
+    while place.records < records:  # at least the records asked for, not about as many
+        people = round(people * 1.01) + 1
+        place = generate(people=people, seed=seed, agencies=AGENCIES)
     generated = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()

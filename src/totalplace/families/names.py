@@ -4,6 +4,14 @@ Common English first names and surnames with a few from the places' larger
 communities and a few long or rare ones (a linkage must weigh a shared "Smith"
 less than a shared "Featherstonehaugh"), the nicknames clerks write for them,
 and fictional towns whose postcode area ("NM") the Royal Mail does not use.
+
+A large place needs more than these: a million residents sharing 110 surnames
+and 30 streets would put 170 people under every full name and 140 at every
+address, which no real place does and which no linkage could block on.  So
+:func:`surname_pool`, :func:`street_pool` and :func:`town_pool` add made-up
+but English-looking names (Ashworth, Thornfield Close, Kingsby) as the place
+grows, and the common surnames are drawn most often, as in life (Smith is
+about one person in a hundred).
 """
 
 from __future__ import annotations
@@ -59,3 +67,54 @@ STREETS = _words(
 TOWNS = ("Northmoor", "Eastvale", "Westbrook")
 # National Insurance number prefixes HMRC issues (never D, F, I, Q, U or V; not BG, GB...).
 NI_PREFIXES = _words("AB AE AH AK AL AM AP AR AS AT AW AX AY CE CH CK CL CR EH EJ")
+
+# Parts of the long tail of surnames and of street and town names.
+_STEMS = _words(
+    "Ash Black Brad Brook Cald Craw Dun Ells Fair Gold Hart Hol Kings Lang Mar Nor "
+    "Pen Red Rod Stan Thorn Wal West Whit Wood Al Bur Cart Dal Ever Fen Grim Hay "
+    "Kirk Lin Mid Old Pem Rams Sand Shel Ten Up War Wins Brough Chad Cran Ded"
+)
+_MIDDLES = _words("en er in ing ley ridge")
+_ENDINGS = _words(
+    "ley ton worth ford field well by ham wood more son er ington brook stone dale "
+    "croft hurst wick man"
+)
+_STREET_KINDS = _words(
+    "Road Street Lane Close Avenue Drive Way Grove Court Crescent Gardens Place "
+    "Walk Rise View Terrace Mews Row Hill Park"
+)
+_TOWN_ENDINGS = _words("by ton ham field bury wick moor vale brook stow")
+
+
+def surname_pool(size: int) -> tuple[str, ...]:
+    """The common surnames, then ``size`` more made from English parts (none repeated)."""
+    common = set(SURNAMES)
+    made = [
+        s
+        for s in dict.fromkeys(
+            (
+                *(a + e for a in _STEMS for e in _ENDINGS),
+                *(a + m + e for m in _MIDDLES for a in _STEMS for e in _ENDINGS),
+            )
+        )
+        if s not in common
+    ]
+    return SURNAMES + tuple(made[:size])
+
+
+def street_pool(size: int) -> tuple[str, ...]:
+    """At least ``size`` street names: the shipped ones, then stem and kind (Ashley Close)."""
+    made = (f"{a}{e} {k}" for k in _STREET_KINDS for a in _STEMS for e in ("", *_ENDINGS))
+    names = list(STREETS)
+    for name in made:
+        if len(names) >= size:
+            break
+        if name not in STREETS:
+            names.append(name)
+    return tuple(names)
+
+
+def town_pool(size: int) -> tuple[str, ...]:
+    """At least ``size`` town names: the shipped three, then stem and ending (Kingsby)."""
+    made = (a + e for e in _TOWN_ENDINGS for a in _STEMS)
+    return TOWNS + tuple(n for n, _ in zip(made, range(max(0, size - len(TOWNS))), strict=False))
