@@ -26,7 +26,7 @@ from totalplace.network.report_template import TEMPLATE
 from totalplace.opportunities.prevention import TIERS
 from totalplace.report.labels import tier_label
 from totalplace.report.place_report import svg
-from totalplace.report.place_report.html import figure, in_millions, percent, pounds
+from totalplace.report.place_report.html import WRITERS, percent, pounds
 from totalplace.report.place_report.svg_map import england_map
 from totalplace.report.place_report.template import CSS
 
@@ -228,11 +228,9 @@ def render_html(
         appendix={m["name"]: _appendix(m) for m in report["counted"]},
         map_chart=map_chart,
         missing=missing,
-        p=pounds,
-        m=in_millions,
         share=_share,
         kl=kind_label,
-        fig=figure,
+        **WRITERS,
         **pictures,
     )
 
@@ -243,7 +241,7 @@ def write_network_report(
     """Write the network's comparison report and say what it holds: the files
     written, the PDF's pages, and each member's figures.  ``data``: the
     comparison, when already made with ``build_registers``."""
-    from totalplace.report.place_report.build import check_outputs, write_printed
+    from totalplace.report.place_report.build import check_outputs, files_written, write_printed
 
     check_outputs(html_out, pdf_out)
     report = gather(net, data)
@@ -252,10 +250,7 @@ def write_network_report(
     return {
         "network": d["network"],
         "method_version": d["method_version"],
-        "html": str(html_out),
-        "pdf": str(pdf_out) if pdf_out is not None else None,
-        "pages": pages,
-        "sections": [{"id": a, "heading": h} for a, h in SECTIONS],
+        **files_written(html_out, pdf_out, pages, SECTIONS),
         "members": [
             {
                 key: m.get(key)

@@ -37,6 +37,19 @@ def write_printed(
     return print_pdf(html_out, pdf_out, render)
 
 
+def files_written(
+    html_out: Path, pdf_out: Path | None, pages: int | None, sections: tuple[tuple[str, str], ...]
+) -> dict[str, Any]:
+    """What a report command says it wrote: the HTML, the PDF (None when not
+    asked for) and its pages, and the report's sections in order."""
+    return {
+        "html": str(html_out),
+        "pdf": str(pdf_out) if pdf_out is not None else None,
+        "pages": pages,
+        "sections": [{"id": a, "heading": h} for a, h in sections],
+    }
+
+
 def write_report(root: Path, html_out: Path, pdf_out: Path | None = None) -> dict[str, Any]:
     """Write the report of the workspace at ``root`` and say what it holds:
     the files written, the PDF's pages, the summary's figures by their key in
@@ -48,10 +61,7 @@ def write_report(root: Path, html_out: Path, pdf_out: Path | None = None) -> dic
     return {
         "place": s["place"],
         "year": s["year"],
-        "html": str(html_out),
-        "pdf": str(pdf_out) if pdf_out is not None else None,
-        "pages": pages,
-        "sections": [{"id": a, "heading": h} for a, h in SECTIONS],
+        **files_written(html_out, pdf_out, pages, SECTIONS),
         "summary": {key: pence for key, _, pence in summary_rows(s, report["count"]["overview"])},
         "themes": len(report["count"]["themes"]),
         "parts": {

@@ -69,6 +69,11 @@ def figure(chart: svg.Chart, caption: str, table: str, where: str = "below") -> 
     ).format(Markup(chart.svg), caption, table, where, left)
 
 
+# How the templates write figures: p(pence), m(pence) in millions, pct(share),
+# and fig(chart, caption, table id) for a chart with its caption.
+WRITERS = {"p": pounds, "m": in_millions, "pct": percent, "fig": figure}
+
+
 # Funders and agencies below this share of the count are drawn as one node
 # ("Other funders", "Other bodies"): a band thinner than a hairline cannot be
 # read, and the flows table beside the chart lists each of them.
@@ -224,12 +229,9 @@ def render_html(
             for c in report["data"].get("coverage", [])
         ],
         lines=sorted(report["data"].get("lines", []), key=lambda x: (x["agency"], x["theme"])),
-        p=pounds,
-        m=in_millions,
-        pct=percent,
         tl=theme_label,
         tier=tier_label,
         ph=lambda pence: pounds(per_head(pence, population)) if population else "",
-        fig=figure,
+        **WRITERS,
         **pictures,
     )
