@@ -20,7 +20,7 @@ from totalplace.cli import app
 from totalplace.money import display_pounds
 from totalplace.network import add_member, init_network, open_network
 from totalplace.network.learning import add_lesson
-from totalplace.network.report import SECTIONS
+from totalplace.network.report import NO_PER_HEAD, SECTIONS, SHADES
 from totalplace.report.place_report.pdf import anchor_pages, page_count
 from totalplace.workspace import Workspace
 
@@ -134,6 +134,8 @@ def test_the_map_shades_the_members_from_the_shipped_boundaries(
     leeds = json.loads((network.parent / "leeds" / "reports" / "count.json").read_text())
     assert f"Leeds: {display_pounds(leeds['per_head_pence'])} per head" in section  # its key
     assert "Bradford: per head not known" in section
+    # one place with a figure per head takes a middle shade; one without, its own colour
+    assert f'fill="{SHADES[3]}"' in section and f'fill="{NO_PER_HEAD}"' in section
     assert "Not on the map" not in section and "No member can be drawn" not in section
 
 

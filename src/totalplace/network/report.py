@@ -101,6 +101,15 @@ def gather(net: Network, data: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
+def _shade(heads: list[int], pence: int) -> str:
+    """The shade of one place's per head among the network's (``heads``, in
+    order): from the second-lightest (the lightest is too near the grey of
+    the places around) to the darkest; a place alone takes a middle shade."""
+    if len(heads) == 1:
+        return SHADES[3]
+    return SHADES[1 + heads.index(pence) * (len(SHADES) - 2) // (len(heads) - 1)]
+
+
 def _map(report: dict[str, Any]) -> tuple[svg.Chart, list[str]]:
     """The members' authorities shaded by per head (or in one colour where per
     head is not known), and the members that cannot be drawn, with why."""
@@ -135,8 +144,7 @@ def _map(report: dict[str, Any]) -> tuple[svg.Chart, list[str]]:
         if m["per_head_pence"] is None:
             colour, words = NO_PER_HEAD, f"{m['name']}: per head not known (no population)"
         else:
-            at = heads.index(m["per_head_pence"])
-            colour = SHADES[at * (len(SHADES) - 1) // max(len(heads) - 1, 1)]
+            colour = _shade(heads, m["per_head_pence"])
             words = f"{m['name']}: {pounds(m['per_head_pence'])} per head"
         key.append((colour, words))
         for code in codes:
