@@ -241,6 +241,23 @@ def test_viewer_sees_the_page_and_no_supplier_name(demo_ws: Workspace) -> None:
         (demo_ws.root / USERS_FILE).unlink(missing_ok=True)
 
 
+def test_a_viewer_is_not_shown_where_the_files_sit_on_the_server(demo_ws: Workspace) -> None:
+    folders = {str(Path(f["path"]).parent) for f in _check_json(demo_ws.root)["files"]}
+    assert folders and all(len(d) > 1 for d in folders)
+    add_user(demo_ws.root, "val", "viewer", PASSWORD)
+    add_user(demo_ws.root, "ann", "analyst", PASSWORD)
+    try:
+        for name, sees in (("val", False), ("ann", True)):
+            client = TestClient(create_app(demo_ws.root), raise_server_exceptions=False)
+            _log_in(client, name)
+            texts = [client.get(r).text for r in ("/quality", "/api/quality", ROUTES[1])]
+            assert all(r for r in texts)
+            shown = {d for d in folders if any(d in t for t in texts)}
+            assert bool(shown) is sees, (name, shown)
+    finally:
+        (demo_ws.root / USERS_FILE).unlink(missing_ok=True)
+
+
 def _log_in(client: TestClient, name: str) -> None:
     from totalplace.web.access import LOGIN_CSRF_COOKIE
 

@@ -112,6 +112,11 @@ def _for_viewer(warning: dict[str, str]) -> dict[str, str]:
     }
 
 
+def _unplaced(message: str | None, path: str, name: str) -> str | None:
+    """A message with the file's full path (its folders on the server) as its name only."""
+    return message.replace(path, name) if message and path else message
+
+
 def ingest_files(site: Site, analyst: bool = True) -> list[dict[str, Any]]:
     """Each file as ``totalplace check --json`` reports it (the same function,
     the same figures), with its issues and mapping labelled for people.  The
@@ -124,11 +129,16 @@ def ingest_files(site: Site, analyst: bool = True) -> list[dict[str, Any]]:
         details = report.details
         counts = report.issue_counts
         warnings = report.warnings if analyst else [_for_viewer(w) for w in report.warnings]
+        name = PurePath(report.path).name
+        if not analyst:  # where the workspace's files sit on the server is not a viewer's
+            f = {**f, "path": name, "message": _unplaced(f["message"], report.path, name)}
+            warnings = [{**w, "message": _unplaced(w["message"], report.path, name)}
+                        for w in warnings]  # fmt: skip
         out.append(
             {
                 **{k: v for k, v in f.items() if k not in ("issues", "details")},
                 "warnings": warnings,
-                "name": PurePath(report.path).name,
+                "name": name,
                 "issues_labelled": [_issue(s, n) for s, n in sorted(counts.items())],
                 "warnings_labelled": [
                     {
