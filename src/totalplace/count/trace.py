@@ -266,7 +266,7 @@ def _rows_behind(
     rows = cell_rows(spend.table, sorted(payer_of), theme)
     splitting = sorted(p for p, split in payer_of.items() if split)
     if splitting:
-        rows = _without_set_apart(ws, spend, rows, splitting, file_ids, registry)
+        rows = without_set_apart(ws, spend, rows, splitting, file_ids, registry)
     return rows
 
 
@@ -625,7 +625,7 @@ def _sort_key(rows: ir.Table, sort: str) -> ir.Value:
     raise ValueError(f"sort is one of {', '.join(ROW_SORTS)}; got {sort!r}")
 
 
-def _without_set_apart(
+def without_set_apart(
     ws: Workspace,
     spend: SpendRows,
     rows: ir.Table,

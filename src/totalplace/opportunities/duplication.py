@@ -41,7 +41,7 @@ import ibis.expr.types as ir
 
 from totalplace.classify.taxonomy import PASS_THROUGH
 from totalplace.count.place_count import CountLine, PlaceCount
-from totalplace.count.trace import _without_set_apart
+from totalplace.count.trace import without_set_apart
 from totalplace.count.transactions import UNCLASSIFIED, cell_rows, open_spend_rows, read_parts
 from totalplace.workspace import Workspace
 
@@ -273,7 +273,7 @@ def back_office_functions(
             return {}
         rows = cell_rows(spend.table, sorted(payers), BACK_OFFICE)
         if splitting:
-            rows = _without_set_apart(ws, spend, rows, splitting, file_ids)
+            rows = without_set_apart(ws, spend, rows, splitting, file_ids)
         labels = spend.backend.read_parquet(
             [ws.table_path("rows", i) for i in file_ids], "tp_office_labels", LABELS_SCHEMA
         )

@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from totalplace.count.place_count import PlaceCount
-from totalplace.count.trace import _without_set_apart
+from totalplace.count.trace import without_set_apart
 from totalplace.count.transactions import in_revenue_lines, open_spend_rows, read_parts
 from totalplace.ingest.rowsql import REDACTED_RE
 from totalplace.orgs import normalise
@@ -191,7 +191,7 @@ def shared_suppliers(
             table.payee_body.isnull(),
         )
         if splitting:
-            rows = _without_set_apart(ws, spend, rows, splitting, file_ids)
+            rows = without_set_apart(ws, spend, rows, splitting, file_ids)
         labels = spend.backend.read_parquet(
             [ws.table_path("rows", i) for i in file_ids], "tp_opp_labels", LABELS_SCHEMA
         )

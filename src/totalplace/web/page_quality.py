@@ -131,8 +131,8 @@ def ingest_files(site: Site, analyst: bool = True) -> list[dict[str, Any]]:
         warnings = report.warnings if analyst else [_for_viewer(w) for w in report.warnings]
         name = PurePath(report.path).name
         if not analyst:  # where the workspace's files sit on the server is not a viewer's
-            f = {**f, "path": name, "message": _unplaced(f["message"], report.path, name)}
-            warnings = [{**w, "message": _unplaced(w["message"], report.path, name)}
+            f = {**f, "path": name, "message": _unplaced(report.message, report.path, name)}
+            warnings = [{**w, "message": _unplaced(w["message"], report.path, name) or ""}
                         for w in warnings]  # fmt: skip
         out.append(
             {
