@@ -9,12 +9,42 @@ from pathlib import Path
 
 import pytest
 
+from totalplace.count.place_count import PlaceCount
 from totalplace.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SPEND = SHARED_DATA / "spend"
 TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (pyproject.toml) starts one worker per CPU this run may use;
+    on one CPU it starts none and the suite runs in this process as it always
+    did, rather than in a single worker that can overlap nothing."""
+    if wanted := os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(wanted)
+    try:  # the CPUs this process may run on (a container's share, not the host's)
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity call
+        cpus = os.cpu_count() or 1
+    return cpus if cpus > 1 else 0
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` each worker takes a whole module at a time, so
+    a module's costly fixtures (a counted place, a trained model) are built
+    once, not once on each worker; the modules with Spark tests all go to one
+    worker, so one Spark JVM starts rather than one per worker."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    module = {item: item.nodeid.split("::")[0] for item in items}
+    spark = {module[item] for item in items if item.get_closest_marker("spark")}
+    for item in items:
+        group = "spark" if module[item] in spark else module[item]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture
@@ -27,6 +57,23 @@ def spend_dir() -> Path:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     return Workspace.create(tmp_path / "ws", ["E08000025"], "2010-11")
+
+
+@pytest.fixture(scope="session")
+def manchester_counted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, PlaceCount]:
+    """Manchester City Council's twelve shared files ingested and counted for
+    2010-11, once for every module that reads that count (the count took about
+    16 s, once per module).  Read-only: a test that writes copies it first."""
+    folder = SPEND / "manchester"
+    if not folder.is_dir():
+        pytest.skip(f"real spend data not found at {folder}")
+    from totalplace.ingest.pipeline import ingest_files
+    from totalplace.report.run import count_workspace
+
+    ws = Workspace.create(tmp_path_factory.mktemp("mcr") / "ws", ["E08000003"], "2010-11")
+    ingest_files(ws, sorted(folder.glob("*.csv")), "Manchester City Council")
+    count, _ = count_workspace(ws)
+    return ws, count
 
 
 def _pyspark_missing() -> str | None:

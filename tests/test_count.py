@@ -185,16 +185,12 @@ def test_trace_command_fails_for_an_unknown_cell(demo: tuple[Workspace, PlaceCou
 
 
 @pytest.fixture(scope="module")
-def manchester(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, PlaceCount]:
-    from tests.conftest import SPEND
-
-    folder = SPEND / "manchester"
-    if not folder.is_dir():
-        pytest.skip(f"real spend data not found at {folder}")
-    ws = Workspace.create(tmp_path_factory.mktemp("mcr") / "ws", ["E08000003"], "2010-11")
-    ingest_files(ws, sorted(folder.glob("*.csv")), "Manchester City Council")
-    count, _ = count_workspace(ws)
-    return ws, count
+def manchester(
+    manchester_counted: tuple[Workspace, PlaceCount],
+) -> tuple[Workspace, PlaceCount]:
+    """The council's twelve files counted for 2010-11, built once in
+    tests/conftest.py for this module and tests/test_count_honesty.py."""
+    return manchester_counted
 
 
 def test_manchester_2010_11_transactions_split_the_council_outturn(

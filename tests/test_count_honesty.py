@@ -358,17 +358,10 @@ def test_payments_within_the_outturn_do_not_warn(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def manchester(tmp_path_factory: pytest.TempPathFactory) -> PlaceCount:
-    from tests.conftest import SPEND
-
-    folder = SPEND / "manchester"
-    if not folder.is_dir():
-        pytest.skip(f"real spend data not found at {folder}")
-    ws = Workspace.create(tmp_path_factory.mktemp("mcr") / "ws", ["E08000003"], "2010-11")
-    ingest_files(ws, sorted(folder.glob("*.csv")), COUNCIL)
-    from totalplace.report.run import count_workspace
-
-    count, _ = count_workspace(ws)
+def manchester(manchester_counted: tuple[Workspace, PlaceCount]) -> PlaceCount:
+    """The council's twelve files counted for 2010-11 (tests/conftest.py builds
+    it once for this module and tests/test_count.py)."""
+    _, count = manchester_counted
     return count
 
 
