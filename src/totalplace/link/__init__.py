@@ -8,6 +8,7 @@ not a hand-written linker.
 
 from __future__ import annotations
 
-from totalplace.link.model import LinkResult, RefusedRow, link_records
+from totalplace.link.model import link_records
+from totalplace.link.result import LinkResult, RefusedRow
 
 __all__ = ["LinkResult", "RefusedRow", "link_records"]

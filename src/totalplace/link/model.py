@@ -21,7 +21,6 @@ import math
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,37 +29,12 @@ import pyarrow.compute as pc
 
 from totalplace.errors import ConfigError
 from totalplace.link.columns import IDENTIFIERS, Extract, map_columns, normalise, read_extract
+from totalplace.link.result import LinkResult, RefusedRow
 
 #: Pairs sampled to estimate u; more is steadier and slower (a few seconds at 10 million).
 U_PAIRS = 1e7
 SEED = 16
 LOG_LEVEL = logging.ERROR
-
-
-@dataclass(frozen=True)
-class RefusedRow:
-    """A record that could not be linked, and why (for example no name and no date of birth)."""
-
-    source: str
-    record_id: str
-    reason: str
-
-
-@dataclass
-class LinkResult:
-    """What a linkage produced.
-
-    ``clusters`` has one row per linked record: source, record_id, person_id,
-    match_probability (the best pair joining it to its person; empty when it
-    stands alone).  ``households`` has person_id, household_id.
-    """
-
-    clusters: pa.Table
-    households: pa.Table
-    refused: list[RefusedRow] = field(default_factory=list)
-    model_path: Path | None = None
-    report_path: Path | None = None
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 def _present(table: pa.Table, column: str) -> bool:
@@ -327,16 +301,13 @@ def _db_api(engine: str) -> Any:
                 "--engine spark needs pyspark: pip install 'totalplace[spark]' (and Java 17)"
             ) from exc
         from splink import SparkAPI
-        from splink.backends.spark import similarity_jar_location
+
+        from totalplace.backends import local_spark_builder
 
         # Splink's string-similarity functions for Spark ship as a jar inside the
-        # splink package (nothing is downloaded); Splink checkpoints between steps.
-        spark = (
-            SparkSession.builder.master("local[*]")
-            .appName("totalplace-link")
-            .config("spark.jars", similarity_jar_location())
-            .getOrCreate()
-        )
+        # splink package (local_spark_builder puts it on the class path; nothing
+        # is downloaded); Splink checkpoints between steps.
+        spark = local_spark_builder(SparkSession.builder).getOrCreate()
         spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="totalplace-link-"))
         return SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     raise ConfigError(f"--engine {engine!r}: use duckdb or spark")

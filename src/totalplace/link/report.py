@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 if TYPE_CHECKING:
-    from totalplace.link.model import LinkResult
+    from totalplace.link.result import LinkResult
 
 
 def match_weights(model: dict[str, Any]) -> list[dict[str, Any]]:
