@@ -11,12 +11,12 @@ from totalplace.case.model import Case, CaseIssue, load_case
 from totalplace.case.montecarlo import (
     Appraisal,
     MonteCarloResult,
-    Param,
     TornadoBar,
     appraise,
     simulate,
     tornado,
 )
+from totalplace.case.params import Param
 
 __all__ = [
     "Appraisal",

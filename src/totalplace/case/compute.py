@@ -27,9 +27,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import numpy as np
 import numpy.typing as npt
 
+from totalplace.case.definition import Case, CaseIssue
 from totalplace.case.discount import discount_factors
-from totalplace.case.model import Case, CaseIssue
-from totalplace.case.montecarlo import base_values
+from totalplace.case.params import base_values
 
 Arr = npt.NDArray[np.float64]
 BASIS = "public value: fiscal (excluding transfer payments) + economic + social"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from totalplace.case.montecarlo import Param
 from totalplace.case.optimism import GradeTable
+from totalplace.case.params import Param
 
 MAX_YEARS = 500
 COST_KINDS = ("setup", "running", "in-kind")

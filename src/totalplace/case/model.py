@@ -3,7 +3,7 @@
 Each problem raises :class:`~totalplace.errors.ConfigError` naming the file,
 the field (``outcomes[2].deadweight``) and what to do.  Numeric inputs are
 :class:`Param` values: fixed, or a range or distribution with a base value
-(see :mod:`totalplace.case.montecarlo`).  Unit costs come from the case file's own
+(see :mod:`totalplace.case.params`).  Unit costs come from the case file's own
 ``[unit_costs.CODE]`` tables first, then from the Unit Cost Database, and are
 uprated to the case's price year.
 """

@@ -6,8 +6,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from totalplace.case.definition import MAX_YEARS
-from totalplace.case.montecarlo import Param, ParamError, parse_param
 from totalplace.case.optimism import GradeTable
+from totalplace.case.params import Param, ParamError, parse_param
 from totalplace.errors import ConfigError
 
 # No public body's line comes near £10^13 (ingest refuses amounts past it too).

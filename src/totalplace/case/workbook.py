@@ -13,7 +13,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from totalplace.case.montecarlo import Appraisal, Param
+from totalplace.case.montecarlo import Appraisal
+from totalplace.case.params import Param
 from totalplace.errors import ConfigError
 from totalplace.report.sheets import append_row as _row
 from totalplace.report.sheets import pounds as _money
