@@ -429,3 +429,31 @@ def test_household_members_sharing_an_address_stay_different_people(tmp_path: Pa
     )
     assert scores["precision"] >= 0.95, scores
     assert scores["recall"] >= 0.95, scores
+
+
+def test_a_large_input_is_trained_on_a_sample_and_every_record_is_scored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond TRAIN_RECORDS the model learns from a seeded sample (EM's pairs grow
+    with the square of the records); every record is still linked, as well."""
+    synth = pytest.importorskip("totalplace.families.synth")
+    from totalplace.link import model
+
+    place = synth.generate(people=1500, seed=16)
+    monkeypatch.setattr(model, "TRAIN_RECORDS", place.records // 2)
+    result = link_records(dict(place.extracts), tmp_path)
+    assert result.details["trained_on_records"] == place.records // 2
+    t = place.truth
+    truth = {
+        (s, r): str(p)
+        for s, r, p in zip(
+            t.column("source").to_pylist(),
+            t.column("record_id").to_pylist(),
+            t.column("person_id").to_pylist(),
+            strict=True,
+        )
+    }
+    refused = [(r.source, r.record_id) for r in result.refused]
+    assert result.clusters.num_rows + len(refused) == place.records
+    scores = pairwise_scores(result.clusters, truth, refused)
+    assert scores["precision"] >= 0.95 and scores["recall"] >= 0.95, scores

@@ -33,6 +33,8 @@ from totalplace.link.result import LinkResult, RefusedRow
 
 #: Pairs sampled to estimate u; more is steadier and slower (a few seconds at 10 million).
 U_PAIRS = 1e7
+#: Records the model is trained on at most: a seeded sample of them beyond this.
+TRAIN_RECORDS = 250_000
 SEED = 16
 LOG_LEVEL = logging.ERROR
 
@@ -365,14 +367,18 @@ def train_and_cluster(
     )
     db_api = _db_api(engine)
     records = db_api.register(combined, dataset_display_name="records", table_name="records")
-    linker = Linker(records, settings, log_level=LOG_LEVEL)
-    deterministic = _deterministic_rules(combined)
-    if deterministic:
-        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
-    with _unestimable_m_as_unobserved():
-        for rule in _training_rules(combined):
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    sample = _training_sample(combined)
+    if sample is combined:
+        linker = Linker(records, settings, log_level=LOG_LEVEL)
+        _train(linker, combined)
+    else:
+        trainer = Linker(
+            db_api.register(sample, dataset_display_name="sample", table_name="sample"),
+            settings,
+            log_level=LOG_LEVEL,
+        )
+        _train(trainer, sample)
+        linker = Linker(records, trainer.misc.save_model_to_json(), log_level=LOG_LEVEL)
     pairs = linker.inference.predict(threshold_match_probability=min(threshold, 0.5))
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         pairs, threshold_match_probability=threshold
@@ -384,11 +390,41 @@ def train_and_cluster(
     table = _person_table(nodes, edges, threshold, keys)
     details = {
         "link_type": "dedupe_only" if len(extracts) == 1 else "link_and_dedupe",
+        "trained_on_records": sample.num_rows,
         "pairs_scored_at_or_above_half": edges.num_rows,
         "model": str(model_path),
         "model_settings": linker.misc.save_model_to_json(),
     }
     return table, details
+
+
+def _training_sample(table: pa.Table) -> pa.Table:
+    """The records the model learns from: all of them, or beyond
+    :data:`TRAIN_RECORDS` a seeded random sample.
+
+    What EM learns is how often a field agrees among matches and among
+    non-matches, and a sample of a quarter of a million records holds tens of
+    thousands of matches: enough to learn it as well, while the pairs EM reads
+    grow with the square of the records (at a million, 15 million pairs share
+    a date of birth).  Every record is still scored against the model."""
+    if table.num_rows <= TRAIN_RECORDS:
+        return table
+    import numpy as np
+
+    rng = np.random.default_rng(SEED)
+    chosen = np.sort(rng.choice(table.num_rows, TRAIN_RECORDS, replace=False))
+    return table.take(pa.array(chosen))
+
+
+def _train(linker: Any, table: pa.Table) -> None:
+    """The prior from deterministic rules, u from random pairs, m by EM: no labels."""
+    deterministic = _deterministic_rules(table)
+    if deterministic:
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
+    with _unestimable_m_as_unobserved():
+        for rule in _training_rules(table):
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
 
 
 def _person_table(
