@@ -32,21 +32,6 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return cpus if cpus > 1 else 0
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under ``--dist loadgroup`` each worker takes a whole module at a time, so
-    a module's costly fixtures (a counted place, a trained model) are built
-    once, not once on each worker; the modules with Spark tests all go to one
-    worker, so one Spark JVM starts rather than one per worker."""
-    if not getattr(config.option, "loadgroup", False):
-        return
-    module = {item: item.nodeid.split("::")[0] for item in items}
-    spark = {module[item] for item in items if item.get_closest_marker("spark")}
-    for item in items:
-        group = "spark" if module[item] in spark else module[item]
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture
 def spend_dir() -> Path:
     if not SPEND.is_dir():
