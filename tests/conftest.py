@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,25 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     except AttributeError:  # macOS and Windows have no affinity call
         cpus = os.cpu_count() or 1
     return cpus if cpus > 1 else 0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a pytest-xdist worker, files with Spark or slow tests come first, then
+    the rest by number of tests: workers are handed whole files in this order
+    (pyproject.toml: --no-loadscope-reorder), so the longest files start early
+    rather than one running alone at the end while the other worker idles, as
+    tests/test_classify_real.py did when files went out by number of tests.
+    Each file's tests keep their order; a run without workers is untouched."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    module = {id(item): item.nodeid.split("::")[0] for item in items}
+    heavy = {
+        module[id(item)]
+        for item in items
+        if item.get_closest_marker("spark") or item.get_closest_marker("slow")
+    }
+    size = Counter(module.values())
+    items.sort(key=lambda item: (module[id(item)] not in heavy, -size[module[id(item)]]))
 
 
 @pytest.fixture
