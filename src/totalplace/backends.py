@@ -104,7 +104,18 @@ def spark_session() -> tuple[SparkSession, bool]:
 
 
 def local_spark_builder(builder: Any) -> Any:
-    """Spark in local mode on two cores: no UI, no progress bar, loopback only."""
+    """Spark in local mode on two cores: no UI, no progress bar, loopback only.
+
+    With Splink's string-similarity functions on the class path when Splink is
+    installed (a jar inside the splink package; nothing is downloaded): a
+    session is made once per process, so the one the count made must also
+    serve ``link --engine spark``."""
+    try:
+        from splink.backends.spark import similarity_jar_location
+
+        builder = builder.config("spark.jars", similarity_jar_location())
+    except ImportError:
+        pass
     return (
         builder.master("local[2]")
         .appName("totalplace")

@@ -421,7 +421,13 @@ def _train(linker: Any, table: pa.Table) -> None:
     deterministic = _deterministic_rules(table)
     if deterministic:
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
+    # Splink samples in ten chunks, stopping once every level has been seen 100
+    # times; when the records hold fewer pairs than asked for, one pass over
+    # them all says the same (ten passes cost minutes on Spark)
+    every = table.num_rows * (table.num_rows - 1) / 2
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=U_PAIRS, seed=SEED, num_chunks=1 if every <= U_PAIRS else 10
+    )
     with _unestimable_m_as_unobserved():
         for rule in _training_rules(table):
             linker.training.estimate_parameters_using_expectation_maximisation(rule)
