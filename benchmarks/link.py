@@ -53,16 +53,7 @@ def run(records: int, seed: int) -> dict[str, Any]:
         started = time.perf_counter()
         result = link_records(dict(place.extracts), Path(folder))
         seconds = time.perf_counter() - started
-    truth_table = place.truth
-    truth = {
-        (s, r): str(p)
-        for s, r, p in zip(
-            truth_table.column("source").to_pylist(),
-            truth_table.column("record_id").to_pylist(),
-            truth_table.column("person_id").to_pylist(),
-            strict=True,
-        )
-    }
+    truth = place.person_of()
     refused = [(r.source, r.record_id) for r in result.refused]
     scores = pairwise_scores(result.clusters, truth, refused)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -414,16 +414,7 @@ def test_household_members_sharing_an_address_stay_different_people(tmp_path: Pa
     synth = pytest.importorskip("totalplace.families.synth")
     place = synth.generate(people=1500, seed=16)
     result = link_records(dict(place.extracts), tmp_path)
-    t = place.truth
-    truth = {
-        (s, r): str(p)
-        for s, r, p in zip(
-            t.column("source").to_pylist(),
-            t.column("record_id").to_pylist(),
-            t.column("person_id").to_pylist(),
-            strict=True,
-        )
-    }
+    truth = place.person_of()
     scores = pairwise_scores(
         result.clusters, truth, [(r.source, r.record_id) for r in result.refused]
     )
@@ -443,16 +434,7 @@ def test_a_large_input_is_trained_on_a_sample_and_every_record_is_scored(
     monkeypatch.setattr(model, "TRAIN_RECORDS", place.records // 2)
     result = link_records(dict(place.extracts), tmp_path)
     assert result.details["trained_on_records"] == place.records // 2
-    t = place.truth
-    truth = {
-        (s, r): str(p)
-        for s, r, p in zip(
-            t.column("source").to_pylist(),
-            t.column("record_id").to_pylist(),
-            t.column("person_id").to_pylist(),
-            strict=True,
-        )
-    }
+    truth = place.person_of()
     refused = [(r.source, r.record_id) for r in result.refused]
     assert result.clusters.num_rows + len(refused) == place.records
     scores = pairwise_scores(result.clusters, truth, refused)

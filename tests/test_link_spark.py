@@ -23,16 +23,7 @@ pytestmark = pytest.mark.spark
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_spark_links_a_small_place_as_well_as_duckdb(spark: object, tmp_path: Path) -> None:
     place = generate(people=120, seed=5, agencies=("police", "schools", "health_ae"))
-    t = place.truth
-    truth = {
-        (s, r): str(p)
-        for s, r, p in zip(
-            t.column("source").to_pylist(),
-            t.column("record_id").to_pylist(),
-            t.column("person_id").to_pylist(),
-            strict=True,
-        )
-    }
+    truth = place.person_of()
     scores = {}
     for engine in ("spark", "duckdb"):
         result = link_records(dict(place.extracts), tmp_path / engine, engine=engine)

@@ -146,6 +146,18 @@ class SyntheticPlace:
     def records(self) -> int:
         return sum(t.num_rows for t in self.extracts.values())
 
+    def person_of(self) -> dict[tuple[str, str], str]:
+        """(source, record_id) -> the person the record truly is: for scoring a linkage."""
+        return {
+            (s, r): str(p)
+            for s, r, p in zip(
+                self.truth.column("source").to_pylist(),
+                self.truth.column("record_id").to_pylist(),
+                self.truth.column("person_id").to_pylist(),
+                strict=True,
+            )
+        }
+
     def write(self, folder: Path) -> dict[str, Path]:
         """Each extract as ``<source>.csv``, plus ``events.csv`` and ``truth.csv``."""
         folder.mkdir(parents=True, exist_ok=True)
