@@ -90,6 +90,14 @@ def test_viewer_sees_the_aggregates_page_with_small_counts_withheld(ws: Workspac
     assert "£3,255,000.00" not in page.text
 
 
+def test_journeys_of_all_families_are_the_families_pages_journeys_part(ws: Workspace) -> None:
+    client = _client(ws, "vic")
+    moved = client.get("/journeys", follow_redirects=False)
+    assert moved.status_code == 307 and moved.headers["location"] == "/families#journeys"
+    page = client.get("/journeys")
+    assert page.status_code == 200 and '<h2 id="journeys">Journeys</h2>' in page.text
+
+
 def test_caseworker_sees_westminster_exact(ws: Workspace) -> None:
     page = _client(ws, "cara").get("/families")
     assert page.status_code == 200 and "£3,255,000.00" in page.text

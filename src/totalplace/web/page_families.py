@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from totalplace.errors import TotalPlaceError
 from totalplace.families.audit import record_view
@@ -143,7 +143,7 @@ child protection enquiry or proceedings: <strong>{{ people(w.likely_care_proceed
 r.disclosure_threshold) }}</strong>, at {{ money(w.cost_each_pence) }} each:
 <strong>{{ fam_money(w.cost_pence) }}</strong>.</p>
 <section>
-<h2>Journeys</h2>
+<h2 id="journeys">Journeys</h2>
 <p>The order families meet the agencies (each agency at its first contact, first
 {{ steps }} steps). Links of fewer than {{ r.disclosure_threshold }} families are left
 out ({{ r.sankey.withheld_links }} links, {{ "{:,}".format(r.sankey.withheld_families) }}
@@ -452,6 +452,12 @@ def add_routes(app: FastAPI, site: Site) -> None:
             error="",
             **context,
         )
+
+    @app.get("/journeys", include_in_schema=False)
+    def journeys_page(user: Viewer) -> Response:
+        """The journeys of all families are aggregates beside the families' own
+        (the common paths, the Sankey): one page, its Journeys part."""
+        return RedirectResponse("/families#journeys", status_code=307)
 
     @app.get("/families/{family_id}", response_class=HTMLResponse, include_in_schema=False)
     def family_page(request: Request, family_id: str) -> Response:
