@@ -1,17 +1,19 @@
 """Linking person records with Splink: the model, its training and the clusters.
 
 The model is Fellegi-Sunter as Splink implements it.  Each pair of records
-that a blocking rule brings together is scored field by field (names by
-Jaro-Winkler with term-frequency adjustment, so two "Smith"s count for less
-than two "Featherstonehaugh"s; date of birth exact, one slip, day and month
-swapped, within a month or a year; postcode exact, one slip, same district;
-address and town by similarity; agency identifiers exact or one slip).  The
-weights are learned with no labels: u (how often non-matches agree) from
-random pairs, m (how often matches agree) by expectation maximisation over
-pairs blocked on date of birth and on names in turn (not on postcode: see
-``_training_rules``).  Records
-are joined into one person where a chain of pairs each has a match
-probability at or above the threshold (Splink's connected components).
+that a blocking rule brings together is scored field by field: first names by
+Jaro-Winkler with term-frequency adjustment (two Johns count for less than two
+Featherstonehaughs); date of birth exact, day and month swapped, one slip,
+within a month or a year; surname and residence as one comparison (a shared
+surname at a shared address is weighed once: see
+:func:`_surname_residence_comparison`); sex; agency identifiers exact or one
+slip.  The weights are learned with no labels: u (how often non-matches
+agree) from random pairs, m (how often matches agree) by expectation
+maximisation over pairs blocked on date of birth and on names in turn (not on
+postcode: see ``_training_rules``), from a sample when the records are many
+(:func:`_training_sample`).  Records are joined into one person where a chain
+of pairs each has a match probability at or above the threshold (Splink's
+connected components).
 """
 
 from __future__ import annotations
@@ -165,13 +167,13 @@ def _surname_residence_comparison(table: pa.Table) -> Any:
         cll.CustomLevel(together, label_for_charts=f"Surname differs, {same[0][1]}"),
         home.configure(label_for_charts="Surname differs, same address or postcode"),
         cll.ExactMatchLevel("surname", term_frequency_adjustments=True).configure(
-            label_for_charts="Same surname, living elsewhere"
+            label_for_charts="Same surname, not at the same address"
         ),
         cll.JaroWinklerLevel("surname", 0.92).configure(
-            label_for_charts="Surname nearly the same (Jaro-Winkler 0.92), living elsewhere"
+            label_for_charts="Surname nearly the same (Jaro-Winkler 0.92), not at the same address"
         ),
         cll.JaroWinklerLevel("surname", 0.8).configure(
-            label_for_charts="Surname alike (Jaro-Winkler 0.8), living elsewhere"
+            label_for_charts="Surname alike (Jaro-Winkler 0.8), not at the same address"
         ),
         cll.ElseLevel(),
     ]
