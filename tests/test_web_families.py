@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pyarrow.csv as pacsv
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
+from tests.web import PASSWORD, client_for, error_type
 from totalplace.demo import DEMO_PLACE, DEMO_YEAR
 from totalplace.families.audit import read_audit
 from totalplace.families.events import LINKED_DIR, people_dir
 from totalplace.families.place import write_synthetic
 from totalplace.families.privacy import KEY_FILE
 from totalplace.families.synth import ground_truth_clusters
-from totalplace.web.access import LOGIN_CSRF_COOKIE
 from totalplace.web.app import create_app
 from totalplace.web.users import User, add_user
 from totalplace.workspace import Workspace
@@ -24,8 +23,6 @@ from totalplace.workspace import Workspace
 with warnings.catch_warnings():  # see test_web_api.py
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
@@ -47,23 +44,8 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return ws
 
 
-def _client(ws: Workspace, name: str) -> TestClient:
-    client = TestClient(create_app(ws.root, True), raise_server_exceptions=False)
-    client.get("/login")
-    token = client.cookies.get(LOGIN_CSRF_COOKIE)
-    client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    return client
-
-
-def _error(response: Any, status: int) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert list(body) == ["error"] and body["error"]["message"]
-    return str(body["error"]["type"])
-
-
 def _a_family(ws: Workspace) -> str:
-    client = _client(ws, "cara")
+    client = client_for(ws.root, "cara")
     html = client.get("/families").text
     return html.split('href="/families/F-', 1)[1].split('"', 1)[0].join(["F-", ""])
 
@@ -76,7 +58,7 @@ def test_caseworker_ranks_above_analyst_and_below_admin() -> None:
 
 
 def test_viewer_sees_the_aggregates_page_with_small_counts_withheld(ws: Workspace) -> None:
-    client = _client(ws, "vic")
+    client = client_for(ws.root, "vic")
     page = client.get("/families")
     assert page.status_code == 200
     assert "Westminster" in page.text and "/static/families.js" in page.text
@@ -91,7 +73,7 @@ def test_viewer_sees_the_aggregates_page_with_small_counts_withheld(ws: Workspac
 
 
 def test_journeys_of_all_families_are_the_families_pages_journeys_part(ws: Workspace) -> None:
-    client = _client(ws, "vic")
+    client = client_for(ws.root, "vic")
     moved = client.get("/journeys", follow_redirects=False)
     assert moved.status_code == 307 and moved.headers["location"] == "/families#journeys"
     page = client.get("/journeys")
@@ -99,12 +81,12 @@ def test_journeys_of_all_families_are_the_families_pages_journeys_part(ws: Works
 
 
 def test_caseworker_sees_westminster_exact(ws: Workspace) -> None:
-    page = _client(ws, "cara").get("/families")
+    page = client_for(ws.root, "cara").get("/families")
     assert page.status_code == 200 and "£3,255,000.00" in page.text
 
 
 def test_every_chart_has_a_csv_beside_it(ws: Workspace) -> None:
-    client = _client(ws, "vic")
+    client = client_for(ws.root, "vic")
     for name in ("agency_year", "sankey", "paths", "voice"):
         response = client.get(f"/families/{name}.csv")
         assert response.status_code == 200 and response.headers["content-type"].startswith(
@@ -116,18 +98,18 @@ def test_every_chart_has_a_csv_beside_it(ws: Workspace) -> None:
 def test_one_family_is_refused_to_viewer_and_analyst(ws: Workspace) -> None:
     family = _a_family(ws)
     for name in ("vic", "ann"):
-        client = _client(ws, name)
-        assert _error(client.get(f"/api/families/{family}"), 403) == "Forbidden"
-        assert _error(client.get(f"/api/journeys/{family}"), 403) == "Forbidden"
+        client = client_for(ws.root, name)
+        assert error_type(client.get(f"/api/families/{family}"), 403) == "Forbidden"
+        assert error_type(client.get(f"/api/journeys/{family}"), 403) == "Forbidden"
         assert client.get(f"/families/{family}").status_code == 403
         assert client.get(f"/journeys/{family}").status_code == 403
-        assert _error(client.get(f"/families/{family}.csv"), 403) == "Forbidden"
+        assert error_type(client.get(f"/families/{family}.csv"), 403) == "Forbidden"
 
 
 def test_caseworker_sees_one_family_and_each_view_is_logged(ws: Workspace) -> None:
     family = _a_family(ws)
     before = len(read_audit(ws.root))
-    client = _client(ws, "cara")
+    client = client_for(ws.root, "cara")
     record = client.get(f"/api/families/{family}").json()
     assert record["family"] == family and record["events"]
     assert client.get(f"/families/{family}").status_code == 200
@@ -146,15 +128,15 @@ def test_caseworker_sees_one_family_and_each_view_is_logged(ws: Workspace) -> No
 
 def test_unknown_family_is_not_found_and_not_logged(ws: Workspace) -> None:
     before = len(read_audit(ws.root))
-    client = _client(ws, "cara")
-    assert _error(client.get("/api/families/F-0000000000000000"), 404) == "NoSuchFamily"
+    client = client_for(ws.root, "cara")
+    assert error_type(client.get("/api/families/F-0000000000000000"), 404) == "NoSuchFamily"
     assert len(read_audit(ws.root)) == before
 
 
 def test_no_page_or_download_holds_the_key_or_an_agency_record_id(ws: Workspace) -> None:
     key = (ws.root / KEY_FILE).read_text().strip()
     family = _a_family(ws)
-    client = _client(ws, "cara")
+    client = client_for(ws.root, "cara")
     texts = [
         client.get("/api/families").text,
         client.get(f"/api/families/{family}").text,
@@ -171,16 +153,16 @@ def test_page_without_person_level_data_says_how_to_add_it(tmp_path: Path) -> No
     client = TestClient(create_app(ws.root), raise_server_exceptions=False)
     page = client.get("/families")
     assert page.status_code == 200 and "synth-people" in page.text
-    assert _error(client.get("/api/families"), 404) == "NoFamilies"
+    assert error_type(client.get("/api/families"), 404) == "NoFamilies"
 
 
 def test_caseworker_sees_one_person_journey_alone_and_it_is_logged(ws: Workspace) -> None:
     family = _a_family(ws)
-    client = _client(ws, "cara")
+    client = client_for(ws.root, "cara")
     person = client.get(f"/api/families/{family}").json()["people"][0]
     journey = client.get(f"/api/journeys/{person}").json()
     assert journey["events"] and all(e["person"] == person for e in journey["events"])
     page = client.get(f"/journeys/{person}")
     assert page.status_code == 200 and "Journey of person" in page.text
     assert read_audit(ws.root)[-1]["subject"] == person
-    assert _error(_client(ws, "ann").get(f"/api/journeys/{person}"), 403) == "Forbidden"
+    assert error_type(client_for(ws.root, "ann").get(f"/api/journeys/{person}"), 403) == "Forbidden"

@@ -16,7 +16,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from typer.testing import CliRunner
 
 from tests.test_count_honesty import COUNCIL, PAYMENTS, _council, _services
-from tests.web import client_for, counted_demo
+from tests.web import PASSWORD, client_for, counted_demo
 from totalplace.classify import REPORT_NAME, ClassifyReport, coverage
 from totalplace.cli import app as cli
 from totalplace.count.cube import build_count
@@ -39,7 +39,6 @@ ROUTES = [
     "/api/quality", "/quality/files.csv", "/quality/mapping.csv", "/quality/months.csv",
     "/quality/classification.csv", "/quality/unclassified.csv", "/quality/reconciliation.csv",
 ]  # fmt: skip
-PASSWORD = "correct horse battery"
 # The figures `check --json` gives for each file, which the page must repeat.
 CHECK_FIELDS = (
     "path", "status", "publisher", "message", "rows_read", "rows_loaded", "rows_quarantined",
@@ -228,8 +227,7 @@ def test_viewer_sees_the_page_and_no_supplier_name(demo_ws: Workspace) -> None:
     assert len(private) > 50
     add_user(demo_ws.root, "vic", "viewer", PASSWORD)
     try:
-        client = TestClient(create_app(demo_ws.root), raise_server_exceptions=False)
-        _log_in(client, "vic")
+        client = client_for(demo_ws.root, "vic", require_login=False)
         page = client.get("/quality")
         assert page.status_code == 200 and "vic (viewer)" in page.text
         texts = [page.text] + [client.get(r).text for r in ROUTES]
@@ -248,27 +246,13 @@ def test_a_viewer_is_not_shown_where_the_files_sit_on_the_server(demo_ws: Worksp
     add_user(demo_ws.root, "ann", "analyst", PASSWORD)
     try:
         for name, sees in (("val", False), ("ann", True)):
-            client = TestClient(create_app(demo_ws.root), raise_server_exceptions=False)
-            _log_in(client, name)
+            client = client_for(demo_ws.root, name, require_login=False)
             texts = [client.get(r).text for r in ("/quality", "/api/quality", ROUTES[1])]
             assert all(r for r in texts)
             shown = {d for d in folders if any(d in t for t in texts)}
             assert bool(shown) is sees, (name, shown)
     finally:
         (demo_ws.root / USERS_FILE).unlink(missing_ok=True)
-
-
-def _log_in(client: TestClient, name: str) -> None:
-    from totalplace.web.access import LOGIN_CSRF_COOKIE
-
-    client.get("/login")
-    token = client.cookies.get(LOGIN_CSRF_COOKIE)
-    response = client.post(
-        "/login",
-        data={"name": name, "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
 
 
 def test_every_quality_route_refuses_anonymous_when_login_is_required(
@@ -353,8 +337,7 @@ def test_a_warning_quoting_the_files_lines_is_shown_to_analysts_only(tmp_path: P
     add_user(ws.root, "vic", "viewer", PASSWORD)
     add_user(ws.root, "ann", "analyst", PASSWORD)
     for name, shown in (("ann", True), ("vic", False)):
-        client = TestClient(create_app(ws.root), raise_server_exceptions=False)
-        _log_in(client, name)
+        client = client_for(ws.root, name, require_login=False)
         (f,) = client.get("/api/quality").json()["files"]
         assert [w["slug"] for w in f["warnings"]] == ["mixed-encoding"]
         texts = [json.dumps(f), client.get("/quality").text, client.get("/quality/files.csv").text]
