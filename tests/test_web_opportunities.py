@@ -8,33 +8,23 @@ import csv
 import io
 import json
 import re
-import warnings
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from starlette.exceptions import StarletteDeprecationWarning
 
-from tests.test_web_quality import PASSWORD, _log_in
-from totalplace.demo import run_demo
+from tests.web import PASSWORD, TestClient, client_for, counted_demo, error_type
 from totalplace.money import display_pounds
 from totalplace.opportunities.marks import set_mark
-from totalplace.report.run import count_workspace
-from totalplace.web.app import create_app
 from totalplace.web.users import USERS_FILE, add_user
 from totalplace.workspace import Workspace
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from fastapi.testclient import TestClient
 
 TABLES = ("register", "fragmentation", "prevention", "scenarios")
 
 
 @pytest.fixture(scope="module")
 def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    _, ws = run_demo(tmp_path_factory.mktemp("opp") / "demo")
-    count_workspace(ws)
+    ws = counted_demo(tmp_path_factory, "opp")
     folder = ws.root / "scenarios"
     folder.mkdir()
     (folder / "health.toml").write_text(
@@ -46,7 +36,7 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 @pytest.fixture(scope="module")
 def client(demo_ws: Workspace) -> TestClient:
-    return TestClient(create_app(demo_ws.root), raise_server_exceptions=False)
+    return client_for(demo_ws.root)
 
 
 @pytest.fixture(scope="module")
@@ -174,8 +164,7 @@ def test_viewer_sees_no_supplier_name(demo_ws: Workspace, api: dict[str, Any]) -
     assert names
     add_user(demo_ws.root, "vic", "viewer", PASSWORD)
     try:
-        client = TestClient(create_app(demo_ws.root), raise_server_exceptions=False)
-        _log_in(client, "vic")
+        client = client_for(demo_ws.root, "vic")
         texts = [client.get("/opportunities").text, client.get("/api/opportunities").text]
         texts.append(client.get("/opportunities/register.csv").text)
         for text in texts:
@@ -187,8 +176,8 @@ def test_viewer_sees_no_supplier_name(demo_ws: Workspace, api: dict[str, Any]) -
 
 def test_a_workspace_with_no_count_says_so(tmp_path: Any) -> None:
     ws = Workspace.create(tmp_path / "ws", ["E08000025"], "2010-11")
-    client = TestClient(create_app(ws.root), raise_server_exceptions=False)
+    client = client_for(ws.root)
     page = client.get("/opportunities")
     assert page.status_code == 200 and "no count has been run" in page.text
     got = client.get("/api/opportunities")
-    assert got.status_code == 404 and got.json()["error"]["type"] == "NoCount"
+    assert error_type(got, 404) == "NoCount"
