@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from totalplace.errors import ConfigError, SourceError
+from totalplace.errors import SourceError
 from totalplace.families.events import Event, FamilyData, load_events, unit_pence
 from totalplace.families.journeys import common_paths, path_families, sankey, timeline
 from totalplace.families.synth import generate, ground_truth_clusters
@@ -133,7 +133,7 @@ def test_unknown_unit_cost_code_names_the_row(tmp_path: Path) -> None:
     path.write_text("source,record_id,date,unit_cost_code\npolice,P1,2011-05-01,CR99\n")
     clusters = pa.table({"source": ["police"], "record_id": ["P1"], "person_id": ["1"]})
     homes = pa.table({"person_id": ["1"], "household_id": ["h"]})
-    with pytest.raises(ConfigError, match="row 2, unit_cost_code: no unit cost 'CR99'"):
+    with pytest.raises(SourceError, match="row 2, unit_cost_code: no unit cost 'CR99'"):
         load_events(path, clusters, homes, KEY)
 
 

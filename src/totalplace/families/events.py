@@ -7,6 +7,17 @@ and optionally ``agency`` and ``event_type``), and the linkage that
 (``clusters.csv``: which person each agency record is; ``households.csv``:
 which family each person is in).
 
+``events.csv`` is read as an agency's system exports it: UTF-8 with or
+without Excel's byte-order mark, or Windows-1252; commas, semicolons or tabs;
+headers in the agency's own words ("Client ID", "Date of Contact", "Type of
+Contact"; :data:`EVENT_HEADERS` lists them, the one place they live).  Dates
+are days written 2021-04-03, 03/04/2021 or 03-Apr-2021, read day first as in
+the UK unless the header says mm/dd or the file's own values can only be
+month first (a second number over 12 and no first number over 12).  With no
+``source`` column each record is found in the one extract of the linkage that
+holds its id.  Every row is used, counted as unlinked, or refused with its
+row, field and what to write instead; a blank row is no contact.
+
 Each event is priced at its unit cost's fiscal value (the cost to the public
 purse) from the Unit Cost Database, restated from the cost's own price year
 to one price year for all (2014-15 by default, the database's) with the
@@ -17,7 +28,11 @@ People and families are known from then on only by pseudonyms
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -29,13 +44,43 @@ import pyarrow.csv as pacsv
 from totalplace.errors import ConfigError, SourceError
 from totalplace.families.privacy import pseudonym, workspace_key
 from totalplace.families.synth import AGENCIES
-from totalplace.reference.unit_costs import unit_costs, uprate
+from totalplace.reference.unit_costs import UnitCost, unit_costs, uprate
 
 PEOPLE_DIR = "people"
 EVENTS_FILE = "events.csv"
 LINKED_DIR = "linked"
 DEFAULT_PRICE_YEAR = "2014-15"
 EVENT_COLUMNS = ("source", "record_id", "date", "unit_cost_code")
+# Each column the loader reads and the headers agencies' exports give it,
+# compared squashed (lower case, letters and digits only, a bracketed
+# qualifier such as "(dd/mm/yyyy)" left out).  ``source`` may be absent.
+EVENT_HEADERS: dict[str, tuple[str, ...]] = {
+    "source": ("source", "Source system", "Extract", "Extract name", "System"),
+    "record_id": (
+        "record_id", "Client ID", "Person ID", "Record ID", "Record no", "Record number",
+        "Record ref", "Client ref", "Client reference", "Client no", "Client number",
+        "Person ref", "Person no", "Individual ID", "Case ID", "Case ref", "Case reference",
+        "Subject ID", "ID", "Ref",
+    ),
+    "date": (
+        "date", "Contact date", "Date of contact", "Event date", "Date of event",
+        "Activity date", "Date of activity", "Incident date", "Date of incident",
+        "Attendance date", "Contact date/time",
+    ),
+    "agency": (
+        "agency", "Agency name", "Service", "Service name", "Organisation",
+        "Organisation name", "Provider", "Provider name",
+    ),
+    "event_type": (
+        "event_type", "Type of contact", "Contact type", "Type of event", "Event", "Contact",
+        "Activity", "Activity type", "Type of activity", "Type", "Event description",
+    ),
+    "unit_cost_code": ("unit_cost_code", "Unit cost code", "Cost code", "UCD code", "Code"),
+}  # fmt: skip
+# What a column of money is headed; the file's own amounts are not used (see _money_column).
+_MONEY_WORDS = ("cost", "amount", "price", "value", "spend", "charge", "fee", "gbp")
+# How many bad rows a refusal names before "and N more".
+_NAMED = 10
 
 
 @dataclass(frozen=True)
@@ -58,6 +103,8 @@ class FamilyData:
     price_year: str
     unlinked_events: int = 0
     unpriced_codes: dict[str, int] = field(default_factory=dict)
+    # columns of the events file that are not read (a note, an officer's name)
+    ignored_columns: tuple[str, ...] = ()
 
 
 def financial_year(day: dt.date) -> str:
@@ -97,16 +144,281 @@ def _prices(price_year: str, extra: Path | None) -> dict[str, int]:
     return prices
 
 
-def _dates(column: pa.ChunkedArray, path: Path) -> list[dt.date]:
-    out = []
-    for line, text in enumerate(column.to_pylist(), start=2):
-        try:
-            out.append(dt.date.fromisoformat(str(text).strip()))
-        except ValueError:
-            raise SourceError(
-                str(path), f"row {line}, date: {text!r} is not a date; write it as 2012-03-31"
-            ) from None
-    return out
+# -- reading a file as an agency's system exported it --------------------------
+def decode_export(path: Path) -> str:
+    """The text of an exported CSV: UTF-8 (Excel's byte-order mark dropped),
+    UTF-16 by its mark, or else the single-byte code page its bytes show
+    (Windows-1252 nearly always, where "£" is byte 0xA3), so a "£" is never
+    a reason to refuse a file."""
+    from totalplace.ingest.codepages import choose, utf16
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(str(path), f"cannot be read: {exc.strerror}") from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        encoding = utf16(path) or choose(path).encoding
+        return raw.decode(encoding, errors="replace").lstrip("\ufeff")
+
+
+def export_rows(path: Path) -> list[list[str]]:
+    """Every row of an exported CSV, blank ones included, so row ``i`` is the
+    spreadsheet's row ``i + 1`` however many lines a quoted cell spans.  The
+    separator is the one of comma, semicolon, tab or bar the first line that
+    holds any uses most."""
+    text = decode_export(path)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {sep: first.count(sep) for sep in ",;\t|"}
+    sep = max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+
+
+def squash_header(text: str) -> str:
+    """A header as compared: bracketed qualifiers out, letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", re.sub(r"[(\[].*?[)\]]", "", text.lower()))
+
+
+def blank(row: list[str]) -> bool:
+    return not any(cell.strip() for cell in row)
+
+
+# -- the events file ------------------------------------------------------------
+@dataclass
+class _Columns:
+    index: dict[str, int]  # role -> column
+    order: str  # "dmy" or "mdy"
+    ignored: tuple[str, ...]
+
+
+def _refuse(path: Path, problems: list[str]) -> SourceError:
+    more = f"; and {len(problems) - _NAMED} more" if len(problems) > _NAMED else ""
+    return SourceError(
+        str(path),
+        "; ".join(problems[:_NAMED]) + more + ". Correct the file and run the command again",
+    )
+
+
+def _parse_day(text: str, order: str) -> dt.date | None:
+    from totalplace.ingest.dates import PeriodRules, parse_one
+
+    value = text.strip()
+    if re.match(r"^\d{4}/\d{1,2}/\d{1,2}\b", value):
+        value = value.replace("/", "-", 2)
+    found = parse_one(value, order, PeriodRules()) if value else None
+    return found.start if found is not None and found.precision == "day" else None
+
+
+def _date_order(header: str, values: Iterable[str]) -> str:
+    """Day first, as UK systems write dates, unless the header says mm/dd or the
+    values can only be month first."""
+    from totalplace.ingest.dates import infer_order
+
+    said = header.lower().replace(" ", "")
+    if "mm/dd" in said or "mm-dd" in said:
+        return "mdy"
+    if "dd/mm" in said or "dd-mm" in said:
+        return "dmy"
+    return infer_order(values)
+
+
+def _money_column(header: str, values: list[str]) -> bool:
+    """A column of amounts: every value one (a "£" in the header, or a word such
+    as cost or amount, and numbers or £ amounts below it)."""
+    from totalplace.ingest.infer import is_money
+
+    squashed = squash_header(header)
+    named = "£" in header or any(word in squashed for word in _MONEY_WORDS)
+    pounds = bool(values) and all(v.startswith("£") for v in values)
+    return pounds or (named and bool(values) and all(is_money(v) for v in values))
+
+
+def _all_days(values: list[str]) -> bool:
+    order = _date_order("", values)
+    return all(_parse_day(v, order) for v in values)
+
+
+def _columns(path: Path, header: list[str], rows: list[list[str]], codes: set[str]) -> _Columns:
+    """Which column holds each role: by its header, else, for the date and the
+    code, the one column whose every value is a day or a unit cost code."""
+    problems = []
+    index: dict[str, int] = {}
+    for i, name in enumerate(header):
+        squashed = squash_header(name)
+        role = next(
+            (r for r, names in EVENT_HEADERS.items() if squashed in map(squash_header, names)),
+            None,
+        )
+        if role is None:
+            continue
+        if role in index:
+            problems.append(
+                f"row 1: columns {header[index[role]]!r} and {name!r} are both read as "
+                f"{role}; rename or remove the one that is not"
+            )
+        index[role] = i
+
+    def values(i: int) -> list[str]:
+        return [r[i].strip() for r in rows[:500] if i < len(r) and r[i].strip()]
+
+    rest = [i for i in range(len(header)) if i not in index.values() and header[i].strip()]
+    order = "dmy"
+    if "date" not in index:
+        dated = [
+            i
+            for i in rest
+            if (v := values(i)) and all(_parse_day(x, _date_order("", v)) for x in v)
+        ]
+        if len(dated) == 1:
+            index["date"] = dated[0]
+        elif dated:
+            problems.append(
+                f"row 1: no column is headed as the contact's date and "
+                f"{' and '.join(repr(header[i]) for i in dated)} all hold dates; "
+                "head the contact's date 'date'"
+            )
+    if "unit_cost_code" not in index:
+        coded = [i for i in rest if (v := values(i)) and all(x.casefold() in codes for x in v)]
+        if len(coded) == 1:
+            index["unit_cost_code"] = coded[0]
+    if "date" in index:
+        order = _date_order(header[index["date"]], values(index["date"]))
+    money = [
+        header[i] for i in rest if i not in index.values() and _money_column(header[i], values(i))
+    ]
+    if money:
+        problems.append(
+            f"row 1: column {money[0]!r} holds money, but each contact is priced from its "
+            "unit_cost_code at the Unit Cost Database's fiscal value and the file's own "
+            "amounts would not be used; remove the column, or give the contact's unit cost "
+            "code in unit_cost_code"
+        )
+    missing = [r for r in ("record_id", "date", "unit_cost_code") if r not in index]
+    for role in missing:
+        problems.append(
+            f"row 1: no {role} column (headers: {', '.join(h for h in header if h.strip())}); "
+            f"head it {', '.join(map(repr, EVENT_HEADERS[role][:3]))} or the like: the file needs "
+            "record_id, date and unit_cost_code, and may have source, agency and event_type"
+        )
+    if problems:
+        raise _refuse(path, problems)
+    ignored = tuple(header[i] for i in rest if i not in index.values())
+    return _Columns(index, order, ignored)
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    source: str | None  # None: found from the linkage by the record id
+    record: str
+    date: dt.date
+    code: str
+    agency: str
+    kind: str
+
+
+def read_events(path: Path, known: Mapping[str, UnitCost]) -> tuple[list[_Row], tuple[str, ...]]:
+    """Every contact of an events file with its row, and the columns not read;
+    SourceError naming the file, and each bad row and field, if any is bad."""
+    if not path.exists():
+        raise SourceError(str(path), "not found")
+    rows = export_rows(path)
+    start = next((i for i, r in enumerate(rows) if not blank(r)), None)
+    if start is None:
+        raise SourceError(str(path), "is empty; it needs record_id, date and unit_cost_code")
+    header, body = rows[start], rows[start + 1 :]
+    by_fold = {c.casefold(): c for c in known}
+    cols = _columns(path, header, body, set(by_fold))
+    out: list[_Row] = []
+    problems: list[str] = []
+    days: dict[str, dt.date | None] = {}
+
+    def cell(row: list[str], role: str) -> str:
+        i = cols.index.get(role)
+        return " ".join(row[i].split()) if i is not None and i < len(row) else ""
+
+    for line, row in enumerate(body, start=start + 2):
+        if blank(row):
+            continue
+        if len(row) > len(header) and not blank(row[len(header) :]):
+            problems.append(f"row {line}: {len(row)} cells under {len(header)} headers")
+            continue
+        record, text, typed = cell(row, "record_id"), cell(row, "date"), cell(row, "unit_cost_code")
+        if text not in days:
+            days[text] = _parse_day(text, cols.order)
+        day, code = days[text], by_fold.get(typed.casefold())
+        if not record:
+            problems.append(f"row {line}, record_id: empty; give the agency's id for the person")
+        if day is None:
+            first = "month first (mm/dd/yyyy)" if cols.order == "mdy" else "day first (dd/mm/yyyy)"
+            problems.append(
+                f"row {line}, date: {text!r} is not a day; write it as 2012-03-31, or "
+                f"31/03/2012 (this file's dates are read {first})"
+            )
+        if code is None:
+            problems.append(f"row {line}, unit_cost_code: {_unknown_code(typed, known)}")
+        if record and day is not None and code is not None:
+            source = cell(row, "source") if "source" in cols.index else None
+            out.append(
+                _Row(line, source, record, day, code, cell(row, "agency"), cell(row, "event_type"))
+            )
+    if problems:
+        raise _refuse(path, problems)
+    return out, cols.ignored
+
+
+def _unknown_code(typed: str, known: Mapping[str, UnitCost]) -> str:
+    from totalplace.reference.unit_costs import nearest
+
+    if not typed:
+        return "empty; give the Unit Cost Database code (`totalplace unit-costs` lists them)"
+    close = ", ".join(c.code for c in nearest(typed, known))
+    return f"no unit cost {typed!r}" + (
+        f"; did you mean {close}?" if close else "; see `totalplace unit-costs`"
+    )
+
+
+def _sources(rows: list[_Row], clusters: pa.Table, path: Path) -> Callable[[_Row], str | None]:
+    """How a row's source is named as the linkage names it: the same name in
+    any capitals and punctuation, or, with no source column, the one extract
+    that holds the record id.  A source the linkage has never heard of, or an
+    id two extracts hold, is refused: its contacts would otherwise be lost."""
+    linked = [str(s) for s in clusters.column("source").to_pylist()]
+    by_name = {squash_header(s): s for s in linked}
+    holders: dict[str, set[str]] = {}
+    for s, r in zip(linked, clusters.column("record_id").to_pylist(), strict=True):
+        holders.setdefault(str(r), set()).add(s)
+    problems = []
+    strangers: dict[str, list[int]] = {}
+    for row in rows:
+        if row.source is None:
+            if len(holders.get(row.record, ())) > 1:
+                problems.append(
+                    f"row {row.line}, record_id: {row.record!r} is in the extracts "
+                    f"{', '.join(sorted(holders[row.record]))}; add a source column naming it"
+                )
+        elif squash_header(row.source) not in by_name:
+            strangers.setdefault(row.source, []).append(row.line)
+    for name, lines in strangers.items():
+        where = ", ".join(map(str, lines[:5])) + (
+            f" and {len(lines) - 5} more" if len(lines) > 5 else ""
+        )
+        problems.append(
+            f"row {where}, source: no extract {name!r} was linked (linked: "
+            f"{', '.join(sorted(set(linked))) or 'none'}); write the extract's file name "
+            "without .csv, or link that extract"
+        )
+    if problems:
+        raise _refuse(path, problems)
+
+    def source(row: _Row) -> str | None:
+        if row.source is None:
+            found = holders.get(row.record)
+            return next(iter(found)) if found else None
+        return by_name[squash_header(row.source)]
+
+    return source
 
 
 def load_events(
@@ -119,11 +431,13 @@ def load_events(
 ) -> FamilyData:
     """The events of ``events_path`` that belong to a linked person, priced and
     pseudonymised.  An event whose record no linkage holds is counted, not used;
-    a code with no fiscal value is counted by code and priced at nought; an
-    unknown code is refused (ConfigError naming it and close codes)."""
-    table = _read_csv(events_path, EVENT_COLUMNS)
+    a code with no fiscal value is counted by code and priced at nought; a bad
+    row (an unknown code, a date that is not a day, an empty id, a source the
+    linkage does not know) refuses the file naming every such row and field."""
     prices = _prices(price_year, extra_costs)
     known = unit_costs(extra_costs)
+    rows, ignored = read_events(events_path, known)
+    source_of = _sources(rows, clusters, events_path)
     person_of = {
         (s, r): str(p)
         for s, r, p in zip(
@@ -148,35 +462,14 @@ def load_events(
             names[(kind, value)] = pseudonym(key, kind, value)
         return names[(kind, value)]
 
-    sources = [str(s) for s in table.column("source").to_pylist()]
-    records = [str(r) for r in table.column("record_id").to_pylist()]
-    codes = [str(c).strip() for c in table.column("unit_cost_code").to_pylist()]
-    dates = _dates(table.column("date"), events_path)
-    agencies = (
-        table.column("agency").to_pylist()
-        if "agency" in table.column_names
-        else [None] * len(codes)
-    )
-    kinds = (
-        table.column("event_type").to_pylist()
-        if "event_type" in table.column_names
-        else [None] * len(codes)
-    )
-    data = FamilyData([], price_year)
-    for line, code in enumerate(codes, start=2):
-        if code not in known:
-            from totalplace.reference.unit_costs import nearest
-
-            close = ", ".join(c.code for c in nearest(code, known))
-            raise ConfigError(
-                f"{events_path}: row {line}, unit_cost_code: no unit cost {code!r}"
-                + (f"; did you mean {close}?" if close else "; see `totalplace unit-costs`")
-            )
-    for i, code in enumerate(codes):
-        person = person_of.get((sources[i], records[i]))
-        if person is None:
+    data = FamilyData([], price_year, ignored_columns=ignored)
+    for row in rows:
+        source = source_of(row)
+        person = person_of.get((source, row.record)) if source is not None else None
+        if source is None or person is None:
             data.unlinked_events += 1
             continue
+        code = row.code
         if code not in prices:
             data.unpriced_codes[code] = data.unpriced_codes.get(code, 0) + 1
         family = home_of.get(person, f"alone:{person}")
@@ -184,11 +477,11 @@ def load_events(
             Event(
                 person=name("person", person),
                 family=name("family", family),
-                agency=str(agencies[i] or AGENCIES.get(sources[i], sources[i])),
-                event_type=str(kinds[i] or known[code].description),
+                agency=row.agency or AGENCIES.get(source, source),
+                event_type=row.kind or known[code].description,
                 code=code,
-                date=dates[i],
-                year=financial_year(dates[i]),
+                date=row.date,
+                year=financial_year(row.date),
                 pence=prices.get(code, 0),
             )
         )

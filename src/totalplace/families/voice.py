@@ -1,8 +1,14 @@
 """Resident voice: what people said in a survey or consultation, beside the money.
 
 A voice file is a CSV with a ``question`` and a ``response`` column and,
-optionally, ``theme`` and ``area`` (headers matched ignoring case, spaces and
-punctuation, so "Response text" or "THEME" do).  The workspace keeps them in
+optionally, ``theme`` and ``area`` (headers matched ignoring case, spaces,
+punctuation and a bracketed qualifier, so "Response text", "THEME" or
+"Response (free text)" do, and a header ending in one of the words of
+:data:`_HEADS` does too: "Free text response", "Your comments").  It is read
+as exported: UTF-8 with or without a byte-order mark, or Windows-1252; commas,
+semicolons or tabs; title lines above the header skipped.  Two columns read
+as one role, or a row with more cells than headers (a comma in an unquoted
+response), refuse the file rather than lose what was said.  The workspace keeps them in
 ``people/voice/``.  For each theme: how many responses, to how many questions,
 a few quotes, and the count's spending on that theme (a theme is matched to
 the count's themes by its key or its label, ignoring case: "Housing",
@@ -16,7 +22,6 @@ threshold shows no quotes.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from totalplace.errors import SourceError
+from totalplace.families.events import blank, export_rows, squash_header
 from totalplace.families.privacy import hidden, suppress
 
 VOICE_DIR = "voice"
@@ -31,12 +37,23 @@ QUOTES_PER_THEME = 3
 # A quote shorter than this says too little to show ("Yes", "No comment").
 MIN_QUOTE_CHARS = 20
 NO_THEME = "(no theme)"
+# The headers of each role, as compared (squashed); and the last words that
+# also make a header that role, unless it names an id, number or date.
 _HEADERS = {
-    "question": ("question", "questiontext", "q"),
+    "question": ("question", "questiontext", "q", "questionasked"),
     "response": ("response", "responsetext", "answer", "comment", "comments", "text"),
     "theme": ("theme", "topic", "service", "category"),
     "area": ("area", "ward", "neighbourhood", "locality", "district"),
 }
+_HEADS = {
+    "question": ("question",),
+    "response": ("response", "answer", "comment", "comments", "feedback", "reply", "verbatim"),
+    "theme": ("theme", "topic", "category"),
+    "area": ("area", "ward", "neighbourhood", "locality"),
+}
+_NOT_TEXT = ("id", "no", "number", "ref", "date", "code")
+# How far down a title or notes above the header may run.
+_HEADER_SEARCH = 10
 
 
 @dataclass(frozen=True)
@@ -48,32 +65,59 @@ class Response:
     where: str  # "file.csv:12"
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+def _roles(header: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Which column holds each role, and the problems (two columns for one role)."""
+    col: dict[str, int] = {}
+    problems = []
+
+    def take(role: str, i: int) -> None:
+        if role in col:
+            problems.append(
+                f"columns {header[col[role]]!r} and {header[i]!r} are both read as {role}; "
+                "rename or remove the one that is not"
+            )
+        else:
+            col[role] = i
+
+    for i, h in enumerate(header):
+        role = next((r for r, names in _HEADERS.items() if squash_header(h) in names), None)
+        if role:
+            take(role, i)
+    for i, h in enumerate(header):
+        words = re.findall(r"[a-z0-9]+", re.sub(r"[(\[].*?[)\]]", "", h.lower()))
+        if i in col.values() or not words or any(w in _NOT_TEXT for w in words):
+            continue
+        role = next((r for r, heads in _HEADS.items() if words[-1] in heads), None)
+        if role:
+            take(role, i)
+    return col, problems
 
 
 def read_voice(path: Path) -> list[Response]:
     """The responses of one CSV; SourceError naming the file when it has no
-    question or response column.  A row with an empty response is skipped."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(str(path), f"cannot be read as UTF-8 CSV: {exc}") from exc
-    if not rows:
+    question or response column, two columns for one, or a row with more cells
+    than headers.  A row with an empty response (no answer given) is skipped."""
+    rows = export_rows(path)
+    filled = [i for i, r in enumerate(rows) if not blank(r)]
+    if not filled:
         raise SourceError(str(path), "is empty; a voice file has question and response columns")
-    header = [_squash(h) for h in rows[0]]
-    col: dict[str, int] = {}
-    for role, names in _HEADERS.items():
-        for i, h in enumerate(header):
-            if h in names and role not in col:
-                col[role] = i
+    start, col, problems = filled[0], {}, []
+    for i in filled[:_HEADER_SEARCH]:
+        found, clash = _roles(rows[i])
+        if "question" in found and "response" in found:
+            start, col, problems = i, found, clash
+            break
+    else:
+        col, problems = _roles(rows[start])
+    header = rows[start]
     missing = [r for r in ("question", "response") if r not in col]
     if missing:
         raise SourceError(
             str(path),
-            f"has no {' or '.join(missing)} column (headers: {', '.join(rows[0])}); "
-            "a voice file needs question and response, and may have theme and area",
+            f"row {start + 1}: has no {' or '.join(missing)} column (headers: "
+            f"{', '.join(h for h in header if h.strip())}); a voice file needs question and "
+            "response (or Q and Answer, Comment, Free text response), and may have theme "
+            "and area",
         )
 
     def cell(row: list[str], role: str) -> str:
@@ -81,7 +125,13 @@ def read_voice(path: Path) -> list[Response]:
         return " ".join(row[i].split()) if i is not None and i < len(row) else ""
 
     out = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in enumerate(rows[start + 1 :], start=start + 2):
+        if len(row) > len(header) and not blank(row[len(header) :]):
+            problems.append(
+                f"row {line}: {len(row)} cells under {len(header)} headers; "
+                "a response holding a comma must be in quotes"
+            )
+            continue
         text = cell(row, "response")
         if text:
             out.append(
@@ -93,6 +143,11 @@ def read_voice(path: Path) -> list[Response]:
                     where=f"{path.name}:{line}",
                 )
             )
+    if problems:
+        more = f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+        raise SourceError(
+            str(path), "; ".join(problems[:10]) + more + ". Correct the file and run it again"
+        )
     return out
 
 
