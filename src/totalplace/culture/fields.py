@@ -7,9 +7,10 @@ option, a form as its field and an import as its file, row and field.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -76,21 +77,46 @@ class Owner:
         return self.kind in CENTRAL_KINDS
 
 
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
 def parse_type(text: str) -> str:
-    slug = text.strip().lower().replace(" ", "-").replace("_", "-")
-    if slug in TYPES:
-        return slug
-    by_label = {label.lower(): s for s, label in TYPES.items()}
-    if text.strip().lower() in by_label:
-        return by_label[text.strip().lower()]
-    raise FieldError("type", f"{text!r} is not a type of barrier; use one of {', '.join(TYPES)}")
+    """A type given as its slug or its name in any capitals, spacing or
+    punctuation ("Ring fence", "Data Sharing", "ringfence"), or as the start of
+    exactly one ("Ring-fenced", "Performance"); anything else is refused with
+    the types and the closest."""
+    typed = _squash(text)
+    names = {slug: (_squash(slug), _squash(label)) for slug, label in TYPES.items()}
+    for slug, squashed in names.items():
+        if typed in squashed:
+            return slug
+    starts = {
+        slug
+        for slug, squashed in names.items()
+        if len(typed) >= 4 and any(n.startswith(typed) or typed.startswith(n) for n in squashed)
+    }
+    if len(starts) == 1:
+        return starts.pop()
+    near = difflib.get_close_matches(typed, [n for pair in names.values() for n in pair], n=1)
+    hint = next(
+        (f"did you mean {s}? " for s, pair in names.items() if near and near[0] in pair), ""
+    )
+    raise FieldError(
+        "type", f"{text!r} is not a type of barrier; {hint}use one of {', '.join(TYPES)}"
+    )
+
+
+# How workshops write whether a barrier hinders or helps.
+_EFFECTS = {"hinders": "hinders", "hinder": "hinders", "barrier": "hinders",
+            "helps": "helps", "help": "helps", "enabler": "helps", "enables": "helps"}  # fmt: skip
 
 
 def parse_effect(text: str) -> str:
     value = text.strip().lower() or "hinders"
-    if value not in EFFECTS:
+    if value not in _EFFECTS:
         raise FieldError("effect", f"{text!r} is neither helps nor hinders")
-    return value
+    return _EFFECTS[value]
 
 
 def parse_status(text: str) -> str:
@@ -118,21 +144,49 @@ def parse_theme(text: str) -> str:
     raise FieldError("theme", f"{text!r} is not a theme of the taxonomy{hint}")
 
 
-def parse_pounds(text: str) -> int | None:
-    """Exact pounds ("1234567", "£1,234,567.50") as pence; empty for not known."""
-    value = text.strip().replace(",", "").removeprefix("£").strip()
-    if not value:
+# What a sheet writes for an impact nobody has put a figure on.
+_NOT_KNOWN = ("", "unknown", "notknown", "n/a", "na", "tbc", "tbd", "?")
+# Amounts written short: "£250k", "£1.2m", "£3bn".
+_SHORT = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000,
+          "bn": 1_000_000_000, "billion": 1_000_000_000}  # fmt: skip
+_POUNDS = re.compile(r"^£?(\d+(?:\.\d+)?)(k|thousand|m|million|bn|billion)?$")
+
+
+def _amount(text: str, scale: int = 1) -> Decimal | None:
+    """Exact pounds as written: "1234567", "£1,234,567.50", "£250k", "£1.2m";
+    None for not known.  ``scale`` is what one unit of a plain number stands
+    for (1,000 under a header "Impact £k"); a number written short keeps its
+    own."""
+    value = re.sub(r"[\s,]", "", text.lower())
+    if value in _NOT_KNOWN:
         return None
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        amount = Decimal("NaN")
-    if not amount.is_finite() or amount < 0:
+    m = _POUNDS.match(value)
+    if not m:
         raise FieldError("impact_pounds", f"{text!r} is not an amount of pounds (e.g. 250000)")
+    return Decimal(m[1]) * (_SHORT[m[2]] if m[2] else scale)
+
+
+def parse_pounds(text: str) -> int | None:
+    """Exact pounds ("1234567", "£1,234,567.50", "£1.2m") as pence; empty, "TBC",
+    "unknown" or "n/a" for not known."""
+    amount = _amount(text)
+    if amount is None:
+        return None
     pence = amount * 100
     if pence != pence.to_integral_value():
         raise FieldError("impact_pounds", f"{text!r} has fractions of a penny")
     return int(pence)
+
+
+def scaled_pounds(text: str, scale: int) -> str:
+    """An amount from a column in thousands or millions as whole pounds
+    ("250" under "£k" is "250000"); text that is no amount is left as typed
+    for :func:`parse_pounds` to refuse."""
+    try:
+        amount = _amount(text, scale)
+    except FieldError:
+        return text
+    return text if amount is None else f"{amount:f}"
 
 
 def split_list(text: str) -> tuple[str, ...]:

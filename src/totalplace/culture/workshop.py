@@ -8,6 +8,15 @@ written: one bad row (a type that is not a type, an unknown id, a move that
 is not allowed) refuses the whole file with its file, row and field, and the
 register is left as it was.
 
+A workshop's own sheet is read too: its headers in the workshop's words
+("Barrier" or "Issue" for the title, "Category" for the type, "Owner /
+Department", "Impact (£)"; :data:`IMPORT_HEADERS` lists them, the one place
+they live), a header in thousands or millions ("Estimated impact £k",
+"£000s", "£m") multiplying its amounts, UTF-8 with or without a byte-order
+mark or Windows-1252, commas, semicolons or tabs.  A column that is not one of
+these, or two columns for one field, refuse the file, since what was typed in
+it would otherwise be lost without a word.
+
 Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
 ``@``) are written with a leading apostrophe
 (:func:`totalplace.report.sheets.safe_text`), which import takes off again.
@@ -17,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -31,8 +41,8 @@ from totalplace.culture.barriers import (
     write_register,
     writing,
 )
-from totalplace.culture.fields import EDITABLE, FieldError, parse_fields
-from totalplace.errors import ConfigError
+from totalplace.culture.fields import EDITABLE, FieldError, parse_fields, scaled_pounds
+from totalplace.errors import ConfigError, SourceError
 from totalplace.report.sheets import FORMULA_STARTS, safe_text
 from totalplace.workspace import Workspace, atomic_write
 
@@ -40,6 +50,34 @@ from totalplace.workspace import Workspace, atomic_write
 # ignores the rest (they are worked out, not typed).
 COLUMNS = ("id", *EDITABLE, "status", "note", "owner_body", "raised", "last_change")
 READ_ONLY = ("owner_body", "raised", "last_change")
+# The headers each column is read from besides its own name, compared squashed
+# (lower case, letters and digits only, a bracketed qualifier left out).
+IMPORT_HEADERS: dict[str, tuple[str, ...]] = {
+    "id": ("Barrier ID", "Barrier ref", "Ref", "Reference", "Barrier no"),
+    "title": ("Barrier", "Issue", "Barrier title", "Issue title", "Summary", "Name"),
+    "description": ("Details", "Detail", "Description of barrier", "More detail"),
+    "type": ("Category", "Barrier type", "Type of barrier", "Kind"),
+    "effect": ("Helps or hinders", "Help or hinder", "Hinders or helps", "Enabler or barrier"),
+    "theme": ("Service area", "Theme name", "Service"),
+    "partners": ("Partners affected", "Organisations", "Organisations affected", "Agencies",
+                 "Agencies affected"),
+    "owner": ("Department", "Owner / Department", "Lead", "Lead department",
+              "Owning department", "Responsible", "Responsible body"),
+    "impact_pounds": ("Impact", "Impact £", "Estimated impact", "Financial impact",
+                      "Money affected", "Value", "Amount"),
+    "lines": ("Count lines",),
+    "opportunities": ("Opportunity ids", "Opportunity"),
+    "ask": ("Ask of government", "Ask of central government", "Request", "The ask"),
+    "evidence": ("Source", "Sources"),
+    "note": ("Notes", "Comment", "Comments"),
+    "raised": ("Date raised", "Raised on"),
+    "last_change": ("Last changed", "Last updated"),
+}  # fmt: skip
+# A header's statement that its amounts are in thousands or millions of pounds.
+_SCALES = (
+    (re.compile(r"£\s*'?0{3}s?|£\s*k\b|\(k\)|\bthousands?\b|\bk£", re.I), 1_000),
+    (re.compile(r"£\s*m\b|£\s*millions?|\(m\)|\bmillions?\b|\bm£", re.I), 1_000_000),
+)
 # How many bad rows an import's error names before "and N more".
 _NAMED = 10
 
@@ -94,29 +132,69 @@ def _unescape(text: str) -> str:
     return text
 
 
+def _column(header: str) -> tuple[str | None, int]:
+    """The column a header names, and the pounds one of its amounts stands for."""
+    from totalplace.families.events import squash_header
+
+    scale = 1
+    for pattern, factor in _SCALES:
+        if pattern.search(header):
+            header, scale = pattern.sub(" ", header), factor
+    squashed = squash_header(header)
+    for name in COLUMNS:
+        if squashed == squash_header(name) or squashed in map(
+            squash_header, IMPORT_HEADERS.get(name, ())
+        ):
+            return name, scale
+    return None, scale
+
+
 def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    from totalplace.families.events import blank, export_rows
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the file: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not UTF-8 text at byte {exc.start}; save the sheet as CSV UTF-8"
-        ) from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lower().replace(" ", "_") for h in next(reader, [])]
-    unknown = [h for h in header if h and h not in COLUMNS]
-    if unknown or "title" not in header:
-        what = f"unknown column {unknown[0]!r}" if unknown else "no title column"
-        raise ConfigError(f"{path}: row 1: {what}; the columns are {', '.join(COLUMNS)}")
-    rows = []
-    for n, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
+        rows = export_rows(path)
+    except SourceError as exc:
+        raise ConfigError(str(exc)) from exc
+    start = next((i for i, r in enumerate(rows) if not blank(r)), len(rows))
+    typed = rows[start] if start < len(rows) else []
+    header: list[str] = []
+    scale = 1
+    problems = []
+    for h in typed:
+        name, factor = _column(h) if h.strip() else ("", 1)
+        if name is None:
+            problems.append(
+                f"unknown column {h.strip()!r}; rename it to one of {', '.join(COLUMNS)} "
+                "or take it out"
+            )
+        elif name and name in header:
+            problems.append(
+                f"columns {typed[header.index(name)].strip()!r} and {h.strip()!r} are both "
+                f"read as {name}; keep one"
+            )
+        if name == "impact_pounds":
+            scale = factor
+        header.append(name or "")
+    if not problems and "title" not in header:
+        problems.append(f"no title column (a column headed title, Barrier or Issue); the "
+                        f"columns are {', '.join(COLUMNS)}")  # fmt: skip
+    if problems:
+        raise ConfigError(f"{path}: row {start + 1}: " + "; ".join(problems))
+    out = []
+    for n, cells in enumerate(rows[start + 1 :], start=start + 2):
+        if blank(cells):
             continue
-        if len(cells) > len(header):
-            raise ConfigError(f"{path}: row {n}: {len(cells)} cells under {len(header)} columns")
-        rows.append((n, {h: _unescape(c) for h, c in zip(header, cells, strict=False) if h}))
-    return header, rows
+        if len(cells) > len(header) and not blank(cells[len(header) :]):
+            raise ConfigError(
+                f"{path}: row {n}: {len(cells)} cells under {len(header)} columns; "
+                "a cell holding a comma must be in quotes"
+            )
+        row = {h: _unescape(c) for h, c in zip(header, cells, strict=False) if h}
+        if scale != 1 and row.get("impact_pounds", "").strip():
+            row["impact_pounds"] = scaled_pounds(row["impact_pounds"], scale)
+        out.append((n, row))
+    return header, out
 
 
 def import_csv(ws: Workspace, path: Path, who: str) -> ImportResult:
