@@ -87,6 +87,18 @@ def test_a_date_column_under_an_unknown_header_is_found_by_its_values(tmp_path: 
     assert _days(_load(path)) == [dt.date(2021, 4, 3)]
 
 
+def test_a_title_line_above_the_header_is_passed_over_and_rows_keep_their_numbers(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "Police contacts 2010-11,,\nrecord_id,date,unit_cost_code\nP1,01/04/2010,CR7.0\n"
+        "P2,2010-04-31,CR7.0\n"
+    )
+    with pytest.raises(SourceError, match=r"row 4, date: '2010-04-31' is not a day"):
+        _load(path)
+
+
 def test_a_column_of_money_is_refused_since_the_unit_cost_prices_the_contact(
     tmp_path: Path,
 ) -> None:

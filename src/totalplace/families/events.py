@@ -81,6 +81,8 @@ EVENT_HEADERS: dict[str, tuple[str, ...]] = {
 _MONEY_WORDS = ("cost", "amount", "price", "value", "spend", "charge", "fee", "gbp")
 # How many bad rows a refusal names before "and N more".
 _NAMED = 10
+# How far down a title or notes above the header may run.
+HEADER_SEARCH = 10
 
 
 @dataclass(frozen=True)
@@ -239,22 +241,40 @@ def _all_days(values: list[str]) -> bool:
     return all(_parse_day(v, order) for v in values)
 
 
-def _columns(path: Path, header: list[str], rows: list[list[str]], codes: set[str]) -> _Columns:
+def _role(header: str) -> str | None:
+    squashed = squash_header(header)
+    return next(
+        (r for r, names in EVENT_HEADERS.items() if squashed in map(squash_header, names)), None
+    )
+
+
+def _header_row(rows: list[list[str]]) -> int | None:
+    """The header: the first of the first few rows that names the record id and
+    one more column, so a title line above it is passed over; else the first
+    row that is not blank."""
+    filled = [i for i, r in enumerate(rows) if not blank(r)][:HEADER_SEARCH]
+    for i in filled:
+        roles = {_role(h) for h in rows[i]}
+        if "record_id" in roles and len(roles - {None}) >= 2:
+            return i
+    return filled[0] if filled else None
+
+
+def _columns(
+    path: Path, at: int, header: list[str], rows: list[list[str]], codes: set[str]
+) -> _Columns:
     """Which column holds each role: by its header, else, for the date and the
-    code, the one column whose every value is a day or a unit cost code."""
+    code, the one column whose every value is a day or a unit cost code.
+    ``at`` is the header's row."""
     problems = []
     index: dict[str, int] = {}
     for i, name in enumerate(header):
-        squashed = squash_header(name)
-        role = next(
-            (r for r, names in EVENT_HEADERS.items() if squashed in map(squash_header, names)),
-            None,
-        )
+        role = _role(name)
         if role is None:
             continue
         if role in index:
             problems.append(
-                f"row 1: columns {header[index[role]]!r} and {name!r} are both read as "
+                f"row {at}: columns {header[index[role]]!r} and {name!r} are both read as "
                 f"{role}; rename or remove the one that is not"
             )
         index[role] = i
@@ -274,7 +294,7 @@ def _columns(path: Path, header: list[str], rows: list[list[str]], codes: set[st
             index["date"] = dated[0]
         elif dated:
             problems.append(
-                f"row 1: no column is headed as the contact's date and "
+                f"row {at}: no column is headed as the contact's date and "
                 f"{' and '.join(repr(header[i]) for i in dated)} all hold dates; "
                 "head the contact's date 'date'"
             )
@@ -289,16 +309,17 @@ def _columns(path: Path, header: list[str], rows: list[list[str]], codes: set[st
     ]
     if money:
         problems.append(
-            f"row 1: column {money[0]!r} holds money, but each contact is priced from its "
+            f"row {at}: column {money[0]!r} holds money, but each contact is priced from its "
             "unit_cost_code at the Unit Cost Database's fiscal value and the file's own "
             "amounts would not be used; remove the column, or give the contact's unit cost "
             "code in unit_cost_code"
         )
     missing = [r for r in ("record_id", "date", "unit_cost_code") if r not in index]
-    for role in missing:
+    if missing:
+        heads = "; ".join(f"{r} as {' or '.join(map(repr, EVENT_HEADERS[r][:3]))}" for r in missing)
         problems.append(
-            f"row 1: no {role} column (headers: {', '.join(h for h in header if h.strip())}); "
-            f"head it {', '.join(map(repr, EVENT_HEADERS[role][:3]))} or the like: the file needs "
+            f"row {at}: no {' or '.join(missing)} column (headers: "
+            f"{', '.join(h for h in header if h.strip())}); head {heads}: the file needs "
             "record_id, date and unit_cost_code, and may have source, agency and event_type"
         )
     if problems:
@@ -324,12 +345,12 @@ def read_events(path: Path, known: Mapping[str, UnitCost]) -> tuple[list[_Row], 
     if not path.exists():
         raise SourceError(str(path), "not found")
     rows = export_rows(path)
-    start = next((i for i, r in enumerate(rows) if not blank(r)), None)
+    start = _header_row(rows)
     if start is None:
         raise SourceError(str(path), "is empty; it needs record_id, date and unit_cost_code")
     header, body = rows[start], rows[start + 1 :]
     by_fold = {c.casefold(): c for c in known}
-    cols = _columns(path, header, body, set(by_fold))
+    cols = _columns(path, start + 1, header, body, set(by_fold))
     out: list[_Row] = []
     problems: list[str] = []
     days: dict[str, dt.date | None] = {}

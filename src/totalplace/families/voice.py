@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from totalplace.errors import SourceError
-from totalplace.families.events import blank, export_rows, squash_header
+from totalplace.families.events import HEADER_SEARCH, blank, export_rows, squash_header
 from totalplace.families.privacy import hidden, suppress
 
 VOICE_DIR = "voice"
@@ -52,8 +52,6 @@ _HEADS = {
     "area": ("area", "ward", "neighbourhood", "locality"),
 }
 _NOT_TEXT = ("id", "no", "number", "ref", "date", "code")
-# How far down a title or notes above the header may run.
-_HEADER_SEARCH = 10
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ def read_voice(path: Path) -> list[Response]:
     if not filled:
         raise SourceError(str(path), "is empty; a voice file has question and response columns")
     start, col, problems = filled[0], {}, []
-    for i in filled[:_HEADER_SEARCH]:
+    for i in filled[:HEADER_SEARCH]:
         found, clash = _roles(rows[i])
         if "question" in found and "response" in found:
             start, col, problems = i, found, clash
