@@ -71,3 +71,23 @@ def test_unknown_price_year_is_a_usage_error(ws: Workspace) -> None:
     out = CliRunner().invoke(cli, ["families", str(ws.root), "--json", "--price-year", "1970-71"])
     assert out.exit_code == 2
     assert "no GDP deflator" in json.loads(out.stdout)["error"]["message"]
+
+
+def test_families_says_what_it_could_not_use(ws: Workspace, tmp_path: Path) -> None:
+    """Contacts of records the linkage does not hold, and columns not read,
+    are said when the command prints, not only in --json."""
+    import shutil
+
+    copy = tmp_path / "ws"
+    shutil.copytree(ws.root, copy)
+    events = people_dir(copy) / "events.csv"
+    lines = events.read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ',"Officer"'] + [line + ',"A. Clerk"' for line in lines[1:]]
+    lines.append('"police","NOT-LINKED-1",2011-05-01,"Police","Arrest","CR7.0","A. Clerk"')
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["families", str(copy)])
+    assert out.exit_code == 0, out.stdout
+    assert "contacts naming a record the linkage does not hold: 1;" in out.stdout
+    assert "columns of the events file not read: Officer" in out.stdout
+    report = json.loads(CliRunner().invoke(cli, ["families", str(copy), "--json"]).stdout)
+    assert report["unlinked_events"] == 1 and report["ignored_columns"] == ["Officer"]

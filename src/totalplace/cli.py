@@ -1067,6 +1067,18 @@ def _render_families(report: dict[str, Any], threshold: int) -> None:
         out.print(f"{' -> '.join(path['path'])}: {path['families']:,} families", highlight=False)
     for f in report.get("most_expensive", []):
         out.print(f"{f['family']}: {pounds(f['pence'])}, {', '.join(f['agencies'])}")
+    notes = []
+    if report.get("unlinked_events"):
+        notes.append(
+            f"contacts naming a record the linkage does not hold: {report['unlinked_events']:,}; "
+            "they are in no family's cost: link the extract that holds them"
+        )
+    for code, count in report.get("unpriced_codes", {}).items():
+        notes.append(f"contacts with unit-cost code {code}, which has no price: {count:,}")
+    if report.get("ignored_columns"):
+        notes.append(f"columns of the events file not read: {', '.join(report['ignored_columns'])}")
+    for note in notes:
+        out.print(Text("warning:", style="yellow"), note, highlight=False)
 
 
 @app.command()
@@ -1505,6 +1517,13 @@ def link(
         roles = ", ".join(f"{k}={v}" for k, v in s["columns"].items())
         table.add_row(s["source"], f"{s['rows']:,}", f"{s['linked']:,}", f"{s['refused']:,}", roles)
     out.print(table)
+    for s in summary["sources"]:
+        for w in s["warnings"]:
+            out.print(
+                Text("warning:", style="yellow"),
+                f"{s['path'] or s['source']}: {w}",
+                highlight=False,
+            )
     for r in result.refused[:20]:
         out.print(f"  refused {r.source} {r.record_id}: {r.reason}", highlight=False)
 

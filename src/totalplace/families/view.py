@@ -155,6 +155,7 @@ def aggregates(data: FamilyData, threshold: int) -> dict[str, Any]:
         "by_agency_year": _table(cells, contacts, pence, threshold),
         "unlinked_events": data.unlinked_events,
         "unpriced_codes": dict(sorted(data.unpriced_codes.items())),
+        "ignored_columns": list(data.ignored_columns),
     }
 
 

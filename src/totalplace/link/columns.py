@@ -99,17 +99,38 @@ class Extract:
     roles: dict[str, str]
     refused: list[dict[str, str]] = field(default_factory=list)
     rows: int = 0
+    #: the file's columns given no role, and what their absence costs the linkage
+    unused: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
+    """A header as letters and digits only, less anything in brackets."""
+    return re.sub(r"[^a-z0-9]", "", re.sub(r"[(\[].*?[)\]]", "", header.lower()))
+
+
+def _headers_file() -> dict[str, Any]:
+    text = resources.files("totalplace").joinpath("data", "link_headers.toml").read_text("utf-8")
+    return tomllib.loads(text)
 
 
 def header_synonyms() -> dict[str, list[str]]:
     """The shipped synonyms, role -> header keys."""
-    text = resources.files("totalplace").joinpath("data", "link_headers.toml").read_text("utf-8")
-    roles: dict[str, list[str]] = tomllib.loads(text)["roles"]
+    roles: dict[str, list[str]] = _headers_file()["roles"]
     return roles
+
+
+def header_role(header: str, synonyms: dict[str, list[str]], qualifiers: list[str]) -> str | None:
+    """The role a header names: a synonym, or a synonym behind words that say
+    whose record it is ("Client Forename", "Pupil Legal Surname")."""
+    keys = [_key(header)]
+    for key in keys:  # grows: every way of dropping qualifiers from the front
+        keys += [key[len(q) :] for q in qualifiers if key.startswith(q) and key != q]
+    for candidate in sorted(set(keys), key=len, reverse=True):
+        for role in ROLES:
+            if candidate in synonyms.get(role, []):
+                return role
+    return None
 
 
 def read_extract(path: Path) -> pa.Table:
@@ -233,10 +254,15 @@ def _sniff(col: pa.ChunkedArray) -> str | None:
     return None
 
 
-def _is_record_id(header: str, col: pa.ChunkedArray) -> bool:
-    """A header ending in id, ref or reference over values all filled and all different."""
-    words = re.findall(r"[a-z]+", header.lower())
-    if not words or words[-1] not in ("id", "ref", "reference"):
+_ID_WORDS = ("id", "ref", "reference")
+_NUMBER_WORDS = ("no", "number", "num")
+
+
+def _is_record_id(header: str, col: pa.ChunkedArray, endings: tuple[str, ...] = _ID_WORDS) -> bool:
+    """A header ending in one of ``endings`` (id, ref or reference) over values
+    all filled and all different."""
+    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", header).lower())
+    if not words or words[-1] not in endings:
         return False
     values = col.to_pylist()
     return None not in values and "" not in values and len(set(values)) == len(values)
@@ -259,19 +285,20 @@ def map_columns(
             raise ConfigError(f"--id-column {id_column!r} is not a column; the columns are {names}")
         roles["record_id"] = id_column
     taken = set(roles.values())
-    synonyms = header_synonyms()
+    headers = _headers_file()
+    synonyms, qualifiers = headers["roles"], headers["qualifiers"]["words"]
     for name in names:
         if name in taken:
             continue
-        key = _key(name)
-        for role in ROLES:
-            if role not in roles and key in synonyms.get(role, []):
-                roles[role] = name
-                taken.add(name)
-                break
-    if "record_id" not in roles:
+        named = header_role(name, synonyms, qualifiers)
+        if named is not None and named not in roles:
+            roles[named] = name
+            taken.add(name)
+    for endings in (_ID_WORDS, _NUMBER_WORDS):
+        if "record_id" in roles:
+            break
         for name in names:
-            if name not in taken and _is_record_id(name, table.column(name)):
+            if name not in taken and _is_record_id(name, table.column(name), endings):
                 roles["record_id"] = name
                 taken.add(name)
                 break
@@ -413,7 +440,41 @@ def normalise(source: str, path: str, table: pa.Table, roles: dict[str, str]) ->
             **ids,
         }
     )
-    return _refuse(Extract(source, path, canonical, roles, rows=n))
+    extract = Extract(source, path, canonical, roles, rows=n)
+    extract.unused = [c for c in table.column_names if c not in roles.values()]
+    extract.warnings = mapping_warnings(roles, extract.unused)
+    return _refuse(extract)
+
+
+def mapping_warnings(roles: dict[str, str], unused: list[str]) -> list[str]:
+    """What a file's columns leave out that a person's record usually has:
+    said, because a linkage that runs without names or dates of birth gives
+    people, but not ones to trust."""
+    fix = (
+        f"columns not used: {', '.join(unused) or 'none'}; if one holds it, map it with "
+        '--profile (a TOML [columns] table, e.g. surname = "Family Name")'
+    )
+    warnings = []
+    if not {"first_name", "surname", "full_name"} & roles.keys():
+        warnings.append(
+            "no column was read as a name (first name, surname or full name), so two people "
+            f"with one date of birth and address are taken for one person; {fix}"
+        )
+    elif "full_name" not in roles and len({"first_name", "surname"} & roles.keys()) == 1:
+        missing = "first name" if "surname" in roles else "surname"
+        warnings.append(f"no column was read as the {missing}; {fix}")
+    if "dob" not in roles:
+        warnings.append(
+            "no column was read as a date of birth, so relatives sharing a name and "
+            f"address are harder to tell apart; {fix}"
+        )
+    if "record_id" not in roles:
+        warnings.append(
+            "no column was read as the record id, so records are numbered 1, 2, ... in file "
+            "order and results cannot be traced back to the agency's system; give "
+            "--id-column NAME"
+        )
+    return warnings
 
 
 def _refuse(extract: Extract) -> Extract:
@@ -439,7 +500,7 @@ def _refuse(extract: Extract) -> Extract:
             extract.refused.append(
                 {"source": extract.source, "record_id": rid, "row": str(row), "reason": reason}
             )
-    extract.table = table.filter(pa.array(keep))
+    extract.table = table.filter(pa.array(keep, pa.bool_()))
     return extract
 
 

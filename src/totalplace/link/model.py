@@ -18,11 +18,14 @@ connected components).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,9 @@ U_PAIRS = 1e7
 TRAIN_RECORDS = 250_000
 SEED = 16
 LOG_LEVEL = logging.ERROR
+#: Below this many records EM is not run: the model shipped in
+#: ``data/link_model.json`` is used instead (see :func:`_use_shipped_model`).
+SMALL_RECORDS = 1_000
 
 
 def _present(table: pa.Table, column: str) -> bool:
@@ -132,7 +138,7 @@ def _residence_comparison(table: pa.Table) -> Any:
     )
 
 
-def _surname_residence_comparison(table: pa.Table) -> Any:
+def _surname_residence_comparison(table: pa.Table, tf: bool = True) -> Any:
     """Surname and where a person lives as one comparison, not two.
 
     Scored apart, a shared surname and a shared address are each rare among
@@ -166,7 +172,7 @@ def _surname_residence_comparison(table: pa.Table) -> Any:
         ),
         cll.CustomLevel(together, label_for_charts=f"Surname differs, {same[0][1]}"),
         home.configure(label_for_charts="Surname differs, same address or postcode"),
-        cll.ExactMatchLevel("surname", term_frequency_adjustments=True).configure(
+        cll.ExactMatchLevel("surname", term_frequency_adjustments=tf).configure(
             label_for_charts="Same surname, not at the same address"
         ),
         cll.JaroWinklerLevel("surname", 0.92).configure(
@@ -184,14 +190,16 @@ def _surname_residence_comparison(table: pa.Table) -> Any:
     )
 
 
-def _comparisons(table: pa.Table) -> list[Any]:
+def _comparisons(table: pa.Table, tf: bool = True) -> list[Any]:
+    """The model's comparisons for the fields the records have; with ``tf``,
+    names weighed by how common they are among the records."""
     import splink.comparison_library as cl
 
     comparisons: list[Any] = []
-    joint = _surname_residence_comparison(table)
+    joint = _surname_residence_comparison(table, tf)
     for name in ("first_name",) if joint is not None else ("first_name", "surname"):
         if _present(table, name):
-            comparisons.append(cl.NameComparison(name).configure(term_frequency_adjustments=True))
+            comparisons.append(cl.NameComparison(name).configure(term_frequency_adjustments=tf))
     if _present(table, "dob"):
         comparisons.append(_dob_comparison())
     residence = joint if joint is not None else _residence_comparison(table)
@@ -223,6 +231,9 @@ def _blocking_rules(table: pa.Table) -> list[Any]:
         rules.append(block_on("first_name", "surname"))
     if has["address"] and has["dob"]:
         rules.append(block_on("address", "substr(dob, 1, 4)"))
+    if has["postcode"] and has["dob"] and not (has["first_name"] or has["surname"]):
+        # no names to pair on (which is warned of): one birthday in one postcode
+        rules.append(block_on("postcode", "dob"))
     rules.extend(block_on(ident) for ident in IDENTIFIERS if has[ident])
     if not rules:
         raise ConfigError(
@@ -361,7 +372,9 @@ def train_and_cluster(
     )
     settings = SettingsCreator(
         link_type="dedupe_only",
-        comparisons=_comparisons(combined),
+        # among a few hundred records how common a name is says little of how
+        # common it is in the place (three Smiths of eight), so it is not used
+        comparisons=_comparisons(combined, tf=combined.num_rows >= SMALL_RECORDS),
         blocking_rules_to_generate_predictions=_blocking_rules(combined),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
@@ -372,14 +385,14 @@ def train_and_cluster(
     sample = _training_sample(combined)
     if sample is combined:
         linker = Linker(records, settings, log_level=LOG_LEVEL)
-        _train(linker, combined)
+        notes = _train(linker, combined)
     else:
         trainer = Linker(
             db_api.register(sample, dataset_display_name="sample", table_name="sample"),
             settings,
             log_level=LOG_LEVEL,
         )
-        _train(trainer, sample)
+        notes = _train(trainer, sample)
         linker = Linker(records, trainer.misc.save_model_to_json(), log_level=LOG_LEVEL)
     pairs = linker.inference.predict(threshold_match_probability=min(threshold, 0.5))
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
@@ -393,6 +406,7 @@ def train_and_cluster(
     details = {
         "link_type": "dedupe_only" if len(extracts) == 1 else "link_and_dedupe",
         "trained_on_records": sample.num_rows,
+        "training_notes": notes,
         "pairs_scored_at_or_above_half": edges.num_rows,
         "model": str(model_path),
         "model_settings": linker.misc.save_model_to_json(),
@@ -418,11 +432,17 @@ def _training_sample(table: pa.Table) -> pa.Table:
     return table.take(pa.array(chosen))
 
 
-def _train(linker: Any, table: pa.Table) -> None:
-    """The prior from deterministic rules, u from random pairs, m by EM: no labels."""
+def _train(linker: Any, table: pa.Table) -> list[str]:
+    """The prior from deterministic rules, u from random pairs, m by EM: no
+    labels; what could not be trained is returned, said in words."""
+    notes: list[str] = []
     deterministic = _deterministic_rules(table)
     if deterministic:
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    _keep_prior_sane(linker, table.num_rows, notes)
+    if table.num_rows < SMALL_RECORDS:
+        _use_shipped_model(linker, table.num_rows, notes)
+        return notes
     # Splink samples in ten chunks, stopping once every level has been seen 100
     # times; when the records hold fewer pairs than asked for, one pass over
     # them all says the same (ten passes cost minutes on Spark)
@@ -430,9 +450,94 @@ def _train(linker: Any, table: pa.Table) -> None:
     linker.training.estimate_u_using_random_sampling(
         max_pairs=U_PAIRS, seed=SEED, num_chunks=1 if every <= U_PAIRS else 10
     )
+    from splink.internals.exceptions import SplinkException
+
     with _unestimable_m_as_unobserved():
         for rule in _training_rules(table):
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(rule)
+            except (SplinkException, ValueError, ZeroDivisionError) as exc:
+                # A few dozen records hold too few pairs for EM to settle: it
+                # drives the share of matches to 0 or 1 and cannot go on.  The
+                # comparisons it would have trained keep Splink's starting m
+                # values (95% of matches agree exactly), which is said.
+                sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
+                columns = " and ".join(re.findall(r'l\."?(\w+)"?', sql))
+                notes.append(
+                    f"EM on pairs sharing {columns} could not be estimated from "
+                    f"{table.num_rows:,} records ({type(exc).__name__}): the levels it "
+                    "trains keep Splink's starting m values; link more records for a "
+                    "trained model"
+                )
+            _keep_prior_sane(linker, table.num_rows, notes)
+    return notes
+
+
+def _use_shipped_model(linker: Any, records: int, notes: list[str]) -> None:
+    """m and u from the model shipped with totalplace, for records too few to learn from.
+
+    EM learns how often matches agree from the pairs that share a date of birth
+    or a name; among a few hundred records those are a handful, and on eight it
+    settled on every pair sharing a date of birth being one person and on two
+    people at one address being one (a father and his wife).  The shipped model
+    was learned the same way, with no labels, from totalplace's synthetic place
+    of 38,690 records (``scripts/build_link_model.py``).  Held out on samples
+    of FEBRL's datasets 1, 2 and 3 of 13 to 758 records, it scored F1 0.979 to
+    1.000 where EM on the sample scored 0.807 to 1.000, and it was never lower;
+    at about 1,000 records the two are level (0.989 and 0.991 on dataset 1), so
+    from there the records' own EM is used.  The share of pairs that are one
+    person is still the records' own (:func:`_keep_prior_sane`)."""
+    shipped = json.loads(
+        resources.files("totalplace").joinpath("data", "link_model.json").read_text("utf-8")
+    )["comparisons"]
+    missing = []
+    for comparison in linker._settings_obj.comparisons:
+        name = comparison.output_column_name
+        like = name
+        if name in IDENTIFIERS and name not in shipped:
+            # an identifier the synthetic place has none of (FEBRL's social
+            # security id) weighs as one it has: each is compared the same way
+            like = next(i for i in IDENTIFIERS if i in shipped)
+        known = shipped.get(like, {})
+        for level in comparison._comparison_levels_excluding_null:
+            values = known.get(level.label_for_charts.replace(name, like))
+            if values is None:
+                missing.append(f"{comparison.output_column_name}: {level.label_for_charts}")
+                continue
+            level.m_probability = values["m"]
+            level.u_probability = values["u"]
+    if missing:
+        raise ConfigError(
+            "link: the shipped model has no weights for " + "; ".join(missing) + ": rebuild "
+            "it with scripts/build_link_model.py"
+        )
+    notes.append(
+        f"{records:,} records are too few to learn from (EM needs about {SMALL_RECORDS:,}): "
+        "how often matches and non-matches agree comes from the model shipped with "
+        "totalplace, learned from its synthetic place"
+    )
+
+
+def _keep_prior_sane(linker: Any, records: int, notes: list[str]) -> None:
+    """The share of pairs that are one person, kept strictly between 0 and 1.
+
+    When no pair agrees exactly on name and date of birth or an identifier (a
+    handful of records, or spellings that all differ), Splink estimates it as
+    0, and EM over a few pairs can drive it to 1 or to no number at all; any of
+    these stops the scoring.  Each record is then taken to have one match among
+    the others (one in two when there are only two, so the evidence decides),
+    which is said in the notes."""
+    settings = linker._settings_obj
+    prior = settings._probability_two_random_records_match
+    if records > 1 and not (isinstance(prior, float) and 0 < prior < 1):
+        pairs = max(2, records - 1)
+        settings._probability_two_random_records_match = 1 / pairs
+        note = (
+            f"the share of pairs that are one person could not be estimated from {records:,} "
+            f"records, so it is taken as 1 in {pairs:,} (each record matching one other)"
+        )
+        if note not in notes:
+            notes.append(note)
 
 
 def _person_table(
@@ -509,6 +614,8 @@ def link_records(
             "linked": e.table.num_rows,
             "refused": len(e.refused),
             "columns": e.roles,
+            "unused_columns": e.unused,
+            "warnings": e.warnings,
         }
         for e in extracts
     ]

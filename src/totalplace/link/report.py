@@ -160,6 +160,11 @@ def write_outputs(result: LinkResult, out: Path) -> None:
     sources = [
         {k: s[k] for k in ("source", "rows", "linked", "refused")} for s in summary["sources"]
     ]
+    warnings = [
+        {"source": s["source"], "warning": w}
+        for s in summary["sources"]
+        for w in s.get("warnings", [])
+    ]
     params = [
         {"setting": k, "value": summary[k]}
         for k in ("threshold", "engine", "link_type", "records", "refused", "people", "households")
@@ -167,6 +172,7 @@ def write_outputs(result: LinkResult, out: Path) -> None:
     page = _PAGE.format(
         params=_table(params),
         sources=_table(sources),
+        warnings=_table(warnings),
         weights=_table(weights),
         sizes=_table(sizes),
         data=data,
@@ -184,6 +190,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px}}<
 <h1>Linkage report</h1>
 <h2>Parameters</h2>{params}
 <h2>Sources</h2>{sources}
+<h2>Warnings</h2>{warnings}
 <h2>Match weights</h2>
 <p>Each bar is log2(m/u): how many times (in powers of two) agreeing at that level
 makes a match likelier. Trained with no labels.</p>
