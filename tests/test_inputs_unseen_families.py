@@ -99,6 +99,28 @@ def test_a_title_line_above_the_header_is_passed_over_and_rows_keep_their_number
         _load(path)
 
 
+def test_excels_unicode_text_export_is_read_with_spreadsheet_row_numbers(tmp_path: Path) -> None:
+    # Excel's "Unicode Text": UTF-16 with its mark, tabs; a note in quotes over two lines
+    path = tmp_path / "events.csv"
+    text = (
+        "record_id\tdate\tunit_cost_code\tNotes\r\n"
+        'P1\t01/04/2010\tCR7.0\t"seen at home\r\nsecond visit \u00a3 paid"\r\n'
+        "P2\t2010-04-31\tCR7.0\t\r\n"
+    )
+    path.write_bytes(text.encode("utf-16"))
+    with pytest.raises(SourceError, match=r"row 3, date: '2010-04-31' is not a day"):
+        _load(path)
+
+
+def test_events_voice_and_barriers_read_exports_with_one_reader() -> None:
+    from totalplace.culture import workshop
+    from totalplace.families import events, voice
+    from totalplace.ingest import exports
+
+    assert events.export_rows is voice.export_rows is workshop.export_rows is exports.export_rows
+    assert exports.squash_header("Date of contact (dd/mm/yyyy)") == "dateofcontact"
+
+
 def test_a_column_of_money_is_refused_since_the_unit_cost_prices_the_contact(
     tmp_path: Path,
 ) -> None:

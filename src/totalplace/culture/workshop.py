@@ -13,7 +13,8 @@ A workshop's own sheet is read too: its headers in the workshop's words
 Department", "Impact (£)"; :data:`IMPORT_HEADERS` lists them, the one place
 they live), a header in thousands or millions ("Estimated impact £k",
 "£000s", "£m") multiplying its amounts, UTF-8 with or without a byte-order
-mark or Windows-1252, commas, semicolons or tabs.  A column that is not one of
+mark or Windows-1252, commas, semicolons or tabs
+(:mod:`totalplace.ingest.exports`).  A column that is not one of
 these, or two columns for one field, refuse the file, since what was typed in
 it would otherwise be lost without a word.
 
@@ -43,6 +44,7 @@ from totalplace.culture.barriers import (
 )
 from totalplace.culture.fields import EDITABLE, FieldError, parse_fields, scaled_pounds
 from totalplace.errors import ConfigError, SourceError
+from totalplace.ingest.exports import blank, export_rows, overflows, squash_header
 from totalplace.report.sheets import FORMULA_STARTS, safe_text
 from totalplace.workspace import Workspace, atomic_write
 
@@ -134,8 +136,6 @@ def _unescape(text: str) -> str:
 
 def _column(header: str) -> tuple[str | None, int]:
     """The column a header names, and the pounds one of its amounts stands for."""
-    from totalplace.families.events import squash_header
-
     scale = 1
     for pattern, factor in _SCALES:
         if pattern.search(header):
@@ -150,8 +150,6 @@ def _column(header: str) -> tuple[str | None, int]:
 
 
 def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    from totalplace.families.events import blank, export_rows
-
     try:
         rows = export_rows(path)
     except SourceError as exc:
@@ -185,7 +183,7 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     for n, cells in enumerate(rows[start + 1 :], start=start + 2):
         if blank(cells):
             continue
-        if len(cells) > len(header) and not blank(cells[len(header) :]):
+        if overflows(cells, header):
             raise ConfigError(
                 f"{path}: row {n}: {len(cells)} cells under {len(header)} columns; "
                 "a cell holding a comma must be in quotes"

@@ -7,7 +7,8 @@ and optionally ``agency`` and ``event_type``), and the linkage that
 (``clusters.csv``: which person each agency record is; ``households.csv``:
 which family each person is in).
 
-``events.csv`` is read as an agency's system exports it: UTF-8 with or
+``events.csv`` is read as an agency's system exports it
+(:mod:`totalplace.ingest.exports`): UTF-8 with or
 without Excel's byte-order mark, or Windows-1252; commas, semicolons or tabs;
 headers in the agency's own words ("Client ID", "Date of Contact", "Type of
 Contact"; :data:`EVENT_HEADERS` lists them, the one place they live).  Dates
@@ -28,9 +29,7 @@ People and families are known from then on only by pseudonyms
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +43,14 @@ import pyarrow.csv as pacsv
 from totalplace.errors import ConfigError, SourceError
 from totalplace.families.privacy import pseudonym, workspace_key
 from totalplace.families.synth import AGENCIES
+from totalplace.ingest.exports import (
+    blank,
+    cell_text,
+    export_rows,
+    header_row,
+    overflows,
+    squash_header,
+)
 from totalplace.reference.unit_costs import UnitCost, unit_costs, uprate
 
 PEOPLE_DIR = "people"
@@ -81,8 +88,6 @@ EVENT_HEADERS: dict[str, tuple[str, ...]] = {
 _MONEY_WORDS = ("cost", "amount", "price", "value", "spend", "charge", "fee", "gbp")
 # How many bad rows a refusal names before "and N more".
 _NAMED = 10
-# How far down a title or notes above the header may run.
-HEADER_SEARCH = 10
 
 
 @dataclass(frozen=True)
@@ -144,46 +149,6 @@ def _prices(price_year: str, extra: Path | None) -> dict[str, int]:
         value = uprate(cost.fiscal, cost.price_year, price_year) * 100
         prices[code] = int(value.quantize(Decimal(1), ROUND_HALF_UP))
     return prices
-
-
-# -- reading a file as an agency's system exported it --------------------------
-def decode_export(path: Path) -> str:
-    """The text of an exported CSV: UTF-8 (Excel's byte-order mark dropped),
-    UTF-16 by its mark, or else the single-byte code page its bytes show
-    (Windows-1252 nearly always, where "£" is byte 0xA3), so a "£" is never
-    a reason to refuse a file."""
-    from totalplace.ingest.codepages import choose, utf16
-
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(str(path), f"cannot be read: {exc.strerror}") from exc
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        encoding = utf16(path) or choose(path).encoding
-        return raw.decode(encoding, errors="replace").lstrip("\ufeff")
-
-
-def export_rows(path: Path) -> list[list[str]]:
-    """Every row of an exported CSV, blank ones included, so row ``i`` is the
-    spreadsheet's row ``i + 1`` however many lines a quoted cell spans.  The
-    separator is the one of comma, semicolon, tab or bar the first line that
-    holds any uses most."""
-    text = decode_export(path)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {sep: first.count(sep) for sep in ",;\t|"}
-    sep = max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-
-
-def squash_header(text: str) -> str:
-    """A header as compared: bracketed qualifiers out, letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", re.sub(r"[(\[].*?[)\]]", "", text.lower()))
-
-
-def blank(row: list[str]) -> bool:
-    return not any(cell.strip() for cell in row)
 
 
 # -- the events file ------------------------------------------------------------
@@ -248,16 +213,10 @@ def _role(header: str) -> str | None:
     )
 
 
-def _header_row(rows: list[list[str]]) -> int | None:
-    """The header: the first of the first few rows that names the record id and
-    one more column, so a title line above it is passed over; else the first
-    row that is not blank."""
-    filled = [i for i, r in enumerate(rows) if not blank(r)][:HEADER_SEARCH]
-    for i in filled:
-        roles = {_role(h) for h in rows[i]}
-        if "record_id" in roles and len(roles - {None}) >= 2:
-            return i
-    return filled[0] if filled else None
+def _is_header(row: list[str]) -> bool:
+    """Names the record id and one more column: a title line above does not."""
+    roles = {_role(h) for h in row}
+    return "record_id" in roles and len(roles - {None}) >= 2
 
 
 def _columns(
@@ -345,7 +304,7 @@ def read_events(path: Path, known: Mapping[str, UnitCost]) -> tuple[list[_Row], 
     if not path.exists():
         raise SourceError(str(path), "not found")
     rows = export_rows(path)
-    start = _header_row(rows)
+    start = header_row(rows, _is_header)
     if start is None:
         raise SourceError(str(path), "is empty; it needs record_id, date and unit_cost_code")
     header, body = rows[start], rows[start + 1 :]
@@ -356,13 +315,12 @@ def read_events(path: Path, known: Mapping[str, UnitCost]) -> tuple[list[_Row], 
     days: dict[str, dt.date | None] = {}
 
     def cell(row: list[str], role: str) -> str:
-        i = cols.index.get(role)
-        return " ".join(row[i].split()) if i is not None and i < len(row) else ""
+        return cell_text(row, cols.index.get(role))
 
     for line, row in enumerate(body, start=start + 2):
         if blank(row):
             continue
-        if len(row) > len(header) and not blank(row[len(header) :]):
+        if overflows(row, header):
             problems.append(f"row {line}: {len(row)} cells under {len(header)} headers")
             continue
         record, text, typed = cell(row, "record_id"), cell(row, "date"), cell(row, "unit_cost_code")

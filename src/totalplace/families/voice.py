@@ -22,15 +22,21 @@ threshold shows no quotes.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from totalplace.errors import SourceError
-from totalplace.families.events import HEADER_SEARCH, blank, export_rows, squash_header
 from totalplace.families.privacy import hidden, suppress
+from totalplace.ingest.exports import (
+    cell_text,
+    export_rows,
+    header_row,
+    header_words,
+    overflows,
+    squash_header,
+)
 
 VOICE_DIR = "voice"
 QUOTES_PER_THEME = 3
@@ -82,7 +88,7 @@ def _roles(header: list[str]) -> tuple[dict[str, int], list[str]]:
         if role:
             take(role, i)
     for i, h in enumerate(header):
-        words = re.findall(r"[a-z0-9]+", re.sub(r"[(\[].*?[)\]]", "", h.lower()))
+        words = header_words(h)
         if i in col.values() or not words or any(w in _NOT_TEXT for w in words):
             continue
         role = next((r for r, heads in _HEADS.items() if words[-1] in heads), None)
@@ -96,17 +102,10 @@ def read_voice(path: Path) -> list[Response]:
     question or response column, two columns for one, or a row with more cells
     than headers.  A row with an empty response (no answer given) is skipped."""
     rows = export_rows(path)
-    filled = [i for i, r in enumerate(rows) if not blank(r)]
-    if not filled:
+    start = header_row(rows, lambda row: {"question", "response"} <= _roles(row)[0].keys())
+    if start is None:
         raise SourceError(str(path), "is empty; a voice file has question and response columns")
-    start, col, problems = filled[0], {}, []
-    for i in filled[:HEADER_SEARCH]:
-        found, clash = _roles(rows[i])
-        if "question" in found and "response" in found:
-            start, col, problems = i, found, clash
-            break
-    else:
-        col, problems = _roles(rows[start])
+    col, problems = _roles(rows[start])
     header = rows[start]
     missing = [r for r in ("question", "response") if r not in col]
     if missing:
@@ -119,12 +118,11 @@ def read_voice(path: Path) -> list[Response]:
         )
 
     def cell(row: list[str], role: str) -> str:
-        i = col.get(role)
-        return " ".join(row[i].split()) if i is not None and i < len(row) else ""
+        return cell_text(row, col.get(role))
 
     out = []
     for line, row in enumerate(rows[start + 1 :], start=start + 2):
-        if len(row) > len(header) and not blank(row[len(header) :]):
+        if overflows(row, header):
             problems.append(
                 f"row {line}: {len(row)} cells under {len(header)} headers; "
                 "a response holding a comma must be in quotes"
