@@ -166,3 +166,31 @@ def test_a_note_without_a_mark_is_refused(tmp_path: Path) -> None:
     """Guards against a note typed without --mark being dropped unseen."""
     code, data = _json(["opportunities", str(tmp_path), "--note", "ask finance"])
     assert code == 2 and "--mark" in data["error"]["message"]
+
+
+def test_items_under_the_floor_are_left_out_and_said(demo_ws: Workspace) -> None:
+    """Guards the register's floor: an item worth less than [register]
+    min_value_pounds is not listed, and the command says how many were left
+    out and what they add up to, so nothing goes missing without a word."""
+    every = build_register(demo_ws, read_count(demo_ws.root), everything=True)
+    values = sorted(x.value_pence for x in every)
+    floor = values[len(values) // 2] // 100 + 1  # about half the items fall under it
+    below = [x for x in every if x.value_pence < floor * 100]
+    assert 0 < len(below) < len(every)
+    path = demo_ws.root / ASSUMPTIONS_FILE
+    path.write_text(f"[register]\nmin_value_pounds = {floor}\n", encoding="utf-8")
+    try:
+        listed = build_register(demo_ws, read_count(demo_ws.root))
+        assert {x.id for x in listed} == {x.id for x in every} - {x.id for x in below}
+        code, data = _json(["opportunities", str(demo_ws.root)])
+        assert code == 0
+        assert len(data["opportunities"]) == len(listed)
+        assert data["left_out"] == {
+            "under_pounds": floor,
+            "count": len(below),
+            "value_pence": sum(x.value_pence for x in below),
+        }
+        text = runner.invoke(app, ["opportunities", str(demo_ws.root)]).stdout
+        assert f"left out, each worth under £{floor:,}.00" in text
+    finally:
+        path.unlink()

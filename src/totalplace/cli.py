@@ -1383,7 +1383,13 @@ def opportunities(
     and more, ranked by money at stake, with DIR/reports/opportunities.csv and .xlsx."""
     from totalplace.errors import ConfigError
     from totalplace.opportunities.marks import set_mark
-    from totalplace.opportunities.register import build_register, with_marks, write_register
+    from totalplace.opportunities.register import (
+        build_register,
+        load_assumptions,
+        under_floor,
+        with_marks,
+        write_register,
+    )
     from totalplace.report.count_file import read_count
     from totalplace.workspace import Workspace
 
@@ -1391,7 +1397,10 @@ def opportunities(
         if note and mark is None:
             raise ConfigError("--note is kept with a mark: give --mark ID STATUS too")
         ws = Workspace.open(directory)
-        items = build_register(ws, read_count(ws.root), engine)
+        assumptions = load_assumptions(ws.root)
+        floor = assumptions.min_value_pounds
+        everything = build_register(ws, read_count(ws.root), engine, everything=True)
+        items, small = under_floor(everything, assumptions)
         if mark is not None:
             oid, status = mark
             if oid not in {x.id for x in items}:
@@ -1406,10 +1415,15 @@ def opportunities(
         paths = write_register(ws.root, items)
     except TotalPlaceError as exc:
         raise _fail(exc, as_json) from exc
+    left_out = {
+        "under_pounds": floor,
+        "count": len(small),
+        "value_pence": sum(x.value_pence for x in small),
+    }
     if as_json:
         listed = [x.to_dict() for x in items]
-        print(json.dumps({"opportunities": listed, "reports": [str(p) for p in paths]},
-                         indent=2, default=str))  # fmt: skip
+        print(json.dumps({"opportunities": listed, "left_out": left_out,
+                          "reports": [str(p) for p in paths]}, indent=2, default=str))  # fmt: skip
         return
     table = Table(title=f"{len(items)} opportunities, largest first")
     for col in ("id", "kind", "£ at stake", "confidence", "agencies", "status"):
@@ -1420,6 +1434,12 @@ def opportunities(
             x.id, x.kind, pounds(x.value_pence), x.confidence, "; ".join(x.agencies), status
         )
     out.print(table)
+    if small:
+        out.print(
+            f"left out, each worth under {pounds(floor * 100)} ([register] min_value_pounds): "
+            f"{len(small):,}, {pounds(left_out['value_pence'])} in all",
+            highlight=False,
+        )
     out.print("written: " + ", ".join(str(p) for p in paths), highlight=False, soft_wrap=True)
 
 

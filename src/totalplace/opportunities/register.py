@@ -58,6 +58,7 @@ __all__ = [
     "Opportunity",
     "build_register",
     "load_assumptions",
+    "under_floor",
     "with_marks",
     "write_register",
 ]
@@ -81,6 +82,7 @@ class Assumptions:
     duplication_saving: Decimal
     count_apportioned: bool
     back_office_saving: Decimal
+    min_value_pounds: int
 
     def to_dict(self) -> dict[str, str | int]:
         return {k: str(v) if isinstance(v, Decimal) else v for k, v in self.__dict__.items()}
@@ -97,6 +99,7 @@ _FIELDS: dict[tuple[str, str], tuple[str, bool | None]] = {
     ("duplication", "saving_share"): ("duplication_saving", True),
     ("duplication", "count_apportioned"): ("count_apportioned", None),
     ("back_office", "saving_share"): ("back_office_saving", True),
+    ("register", "min_value_pounds"): ("min_value_pounds", False),
 }
 
 
@@ -302,9 +305,11 @@ def other_items(data: dict[str, Any], ws: Workspace) -> list[Opportunity]:
 
 
 def build_register(
-    ws: Workspace, data: dict[str, Any], engine: str = "duckdb"
+    ws: Workspace, data: dict[str, Any], engine: str = "duckdb", everything: bool = False
 ) -> list[Opportunity]:
-    """Every opportunity, largest value first, with the workspace's marks."""
+    """Every opportunity worth at least the register's floor (``[register]
+    min_value_pounds``), largest value first, with the workspace's marks; with
+    ``everything``, those under the floor too (see :func:`under_floor`)."""
     from totalplace.report.count_file import place_count
 
     count = place_count(data)
@@ -317,7 +322,17 @@ def build_register(
         *other_items(data, ws),
     ]
     items.sort(key=lambda x: (-x.value_pence, x.kind, x.id))
+    if not everything:
+        items = [x for x in items if x.value_pence >= a.min_value_pounds * 100]
     return with_marks(ws.root, items)
+
+
+def under_floor(
+    items: list[Opportunity], a: Assumptions
+) -> tuple[list[Opportunity], list[Opportunity]]:
+    """The items worth at least the register's floor, and those left out."""
+    floor = a.min_value_pounds * 100
+    return [x for x in items if x.value_pence >= floor], [x for x in items if x.value_pence < floor]
 
 
 def with_marks(root: Path, items: list[Opportunity]) -> list[Opportunity]:
