@@ -99,6 +99,16 @@ def test_a_title_line_above_the_header_is_passed_over_and_rows_keep_their_number
         _load(path)
 
 
+def test_a_semicolon_export_under_a_title_with_a_comma_in_it_is_read(tmp_path: Path) -> None:
+    """The separator is the one most lines use, not the title line's."""
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "Contacts from the case system, April 2010\n"
+        "Client ID;Event Date;Unit cost code\nP1;01/04/2010;CR7.0\nS1;02/04/2010;CR7.0\n"
+    )
+    assert _days(_load(path)) == [dt.date(2010, 4, 1), dt.date(2010, 4, 2)]
+
+
 def test_excels_unicode_text_export_is_read_with_spreadsheet_row_numbers(tmp_path: Path) -> None:
     # Excel's "Unicode Text": UTF-16 with its mark, tabs; a note in quotes over two lines
     path = tmp_path / "events.csv"

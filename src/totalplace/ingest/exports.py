@@ -62,13 +62,19 @@ def decode_export(path: Path) -> str:
 def export_rows(path: Path) -> list[list[str]]:
     """Every row of an exported CSV, blank ones included, so row ``i`` is the
     spreadsheet's row ``i + 1`` however many lines a quoted cell spans.  The
-    separator is the one of comma, semicolon, tab or bar the first line that
-    holds any uses most."""
+    separator is the one of comma, semicolon, tab or bar that the middle one
+    of the first 20 non-blank lines holds most of: a title line above the
+    header ("Contacts, April 2010" over a semicolon file) is one line of 20
+    and cannot decide it."""
     text = decode_export(path)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {sep: first.count(sep) for sep in DELIMITERS}
-    sep = max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    lines = [line for line in text.splitlines() if line.strip()][:20]
+
+    def typical(sep: str) -> int:
+        counts = sorted(line.count(sep) for line in lines)
+        return counts[len(counts) // 2] if counts else 0
+
+    sep = max(DELIMITERS, key=typical)
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=sep if typical(sep) else ","))
 
 
 def header_words(text: str) -> list[str]:
