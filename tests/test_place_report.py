@@ -254,3 +254,27 @@ def test_pdf_without_chromium_is_refused_in_the_error_shape_after_the_html(
     assert error["type"] == "ConfigError" and "Chromium" in error["message"]
     assert "leave out --pdf" in error["message"]
     assert html.is_file() and not pdf.exists()
+
+
+def test_opportunities_under_the_floor_are_said_not_dropped_silently(
+    counted: Path, tmp_path: Path
+) -> None:
+    from totalplace.opportunities.register import build_register
+    from totalplace.report.count_file import read_count
+    from totalplace.workspace import Workspace
+
+    every = build_register(Workspace.open(counted), read_count(counted), everything=True)
+    floor = sorted(x.value_pence for x in every)[len(every) // 2] // 100 + 1
+    below = [x for x in every if x.value_pence < floor * 100]
+    assert below
+    assumptions = counted / "opportunity_assumptions.toml"
+    assumptions.write_text(f"[register]\nmin_value_pounds = {floor}\n", encoding="utf-8")
+    try:
+        html = tmp_path / "report.html"
+        result = runner.invoke(app, ["report", str(counted), "--html", str(html)])
+        assert result.exit_code == 0, result.output
+        text = re.sub(r"\s+", " ", html.read_text(encoding="utf-8"))
+    finally:
+        assumptions.unlink()
+    assert f"(the register's floor): {len(below)} items" in text
+    assert not [x.id for x in below if x.id in text]

@@ -181,3 +181,26 @@ def test_a_workspace_with_no_count_says_so(tmp_path: Any) -> None:
     assert page.status_code == 200 and "no count has been run" in page.text
     got = client.get("/api/opportunities")
     assert error_type(got, 404) == "NoCount"
+
+
+def test_items_under_the_floor_are_said_on_the_page_and_in_the_api(
+    demo_ws: Workspace, client: TestClient, api: dict[str, Any]
+) -> None:
+    values = sorted(x["value_pence"] for x in api["opportunities"])
+    floor = values[len(values) // 2] // 100 + 1
+    below = [v for v in values if v < floor * 100]
+    path = demo_ws.root / "opportunity_assumptions.toml"
+    path.write_text(f"[register]\nmin_value_pounds = {floor}\n", encoding="utf-8")
+    try:
+        got = client.get("/api/opportunities").json()
+        assert len(got["opportunities"]) == len(values) - len(below)
+        assert got["left_out"] == {
+            "under_pounds": floor,
+            "count": len(below),
+            "value_pence": sum(below),
+        }
+        page = client.get("/opportunities").text
+        assert f"Left out, each worth under {display_pounds(floor * 100)}" in page
+    finally:
+        path.unlink()
+    assert client.get("/api/opportunities").json()["left_out"]["count"] == api["left_out"]["count"]

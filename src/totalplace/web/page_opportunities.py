@@ -63,17 +63,26 @@ class _Register:
         self._lock = threading.Lock()
         self._key: tuple[Any, ...] | None = None
         self._items: list[dict[str, Any]] = []
+        self._left_out: dict[str, int] = {}
 
-    def items(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        from totalplace.opportunities.register import build_register
+    def items(self, data: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """The items worth at least the register's floor, and how many were
+        left out under it and their total."""
+        from totalplace.opportunities.register import build_register, load_assumptions, under_floor
 
         key = _inputs(self.site.root)
         with self._lock:
-            if key == self._key:
-                return self._items
-            items = [x.to_dict() for x in build_register(self.site.ws, data)]
-            self._key, self._items = key, items
-            return items
+            if key != self._key:
+                a = load_assumptions(self.site.root)
+                kept, small = under_floor(build_register(self.site.ws, data, everything=True), a)
+                self._items = [x.to_dict() for x in kept]
+                self._left_out = {
+                    "under_pounds": a.min_value_pounds,
+                    "count": len(small),
+                    "value_pence": sum(x.value_pence for x in small),
+                }
+                self._key = key
+            return self._items, self._left_out
 
 
 def _for(user: Any, item: dict[str, Any]) -> dict[str, Any]:
@@ -164,8 +173,10 @@ def opportunities_view(site: Site, register: _Register, user: Any) -> dict[str, 
     data = read_count(site.root)
     count = count_of(data)
     error = ""
+    left_out: dict[str, int] = {}
     try:
-        items = [_for(user, x) for x in register.items(data)]
+        listed, left_out = register.items(data)
+        items = [_for(user, x) for x in listed]
     except TotalPlaceError as exc:
         items, error = [], str(exc)
     kinds: dict[str, int] = {}
@@ -176,6 +187,7 @@ def opportunities_view(site: Site, register: _Register, user: Any) -> dict[str, 
         "year": data.get("year", ""),
         "population": count.population,
         "opportunities": items,
+        "left_out": left_out,
         "register_error": error,
         "by_kind": kinds,
         "fragmentation": [t.to_dict() for t in fragmentation(count)],
@@ -220,6 +232,9 @@ into one total. Mark an item with
 {% else %}
 <p class="notice" role="status">No opportunity found in this count.</p>
 {% endif %}
+{% if v.left_out.count %}<p>Left out, each worth under {{ money(v.left_out.under_pounds * 100) }}
+(<code>[register] min_value_pounds</code>): {{ v.left_out.count }} items,
+{{ money(v.left_out.value_pence) }} in all.</p>{% endif %}
 <p class="download"><a href="/opportunities/register.csv">Download the register (CSV)</a></p>
 
 <h2>Fragmentation by theme</h2>

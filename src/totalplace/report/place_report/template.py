@@ -176,7 +176,10 @@ amounts are not to be added into one saving. Source: {{ opp.source }}.</p>
 <th class="num">At stake</th></tr></thead><tbody>{% for x in opp.register %}<tr>
 <td>{{ x.description }}<br><span class="small">{{ x.id }}; evidence: {{ x.evidence }}</span></td>
 <td>{{ x.agencies }}</td><td>{{ x.confidence }}</td><td>{{ x.status }}</td>
-<td class="num">{{ p(x.value_pence) }}</td></tr>{% endfor %}</tbody></table>{% endif %}
+<td class="num">{{ p(x.value_pence) }}</td></tr>{% endfor %}</tbody></table>
+{% if opp.left_out and opp.left_out.count %}<p>Left out, each worth under
+{{ p(opp.left_out.under_pounds * 100) }} (the register's floor): {{ opp.left_out.count }}
+items, {{ p(opp.left_out.value_pence) }} in all.</p>{% endif %}{% endif %}
 
 <h2 id="cases">Business cases</h2>
 {% if not cases.available %}<p class="absent">{{ cases.reason }}</p>{% else %}
