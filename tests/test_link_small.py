@@ -24,7 +24,7 @@ from tests.conftest import SHARED_DATA
 from totalplace.cli import app
 from totalplace.link import link_records
 from totalplace.link.columns import IDENTIFIERS, header_role, header_synonyms, map_columns
-from totalplace.link.model import SMALL_RECORDS, _comparisons
+from totalplace.link.model import SMALL_RECORDS, _comparisons, load_extracts
 from totalplace.link.report import pairwise_scores
 
 COUNCIL = """Client No,Client Forename,Client Surname,D.O.B.,Gender,Address Line 1,Town,Post Code
@@ -182,3 +182,37 @@ def test_a_small_febrl_sample_links_with_the_model_learned_elsewhere(tmp_path: P
     truth = {k: re.sub(r"-(org|dup-\d+)$", "", k[1]) for k in keys + refused}
     scores = pairwise_scores(result.clusters, truth, refused)
     assert scores["f1"] >= 0.95, scores
+
+
+def test_dates_of_birth_as_officers_write_them_and_the_ones_that_are_not_dates(
+    tmp_path: Path,
+) -> None:
+    """Two-digit years, Excel's time after the date and month names are read;
+    a value that is no date is left blank and said, not dropped without a word."""
+    council = tmp_path / "council.csv"
+    council.write_text(
+        "Client ID,Forename,Surname,DOB,Postcode\n"
+        "C1,John,Smith,03/04/80,LS1 4AB\nC2,Mary,Jones,14/11/1982 00:00,LS2 7QT\n"
+        "C3,Ahmed,Khan,01-Jan-2005,LS3 1AA\nC4,Sarah,Brown,31/02/1990,LS6 1AA\n"
+    )
+    result = link_records({"council": council}, tmp_path / "out")
+    (source,) = result.details["sources"]
+    assert any("1 of 4 filled values are not real dates" in w for w in source["warnings"])
+    (extract,) = load_extracts({"council": council})
+    assert extract.table.column("dob").to_pylist() == [
+        "1980-04-03",
+        "1982-11-14",
+        "2005-01-01",
+        None,
+    ]
+
+
+def test_a_full_name_with_a_title_is_split_without_it(tmp_path: Path) -> None:
+    council = tmp_path / "council.csv"
+    council.write_text(
+        'Client ID,Name,DOB\nC1,Mr John Smith,03/04/1980\nC2,"Jones, Mrs. Mary",14/11/1982\n'
+        "C3,Sarah Brown,22/07/1990\n"
+    )
+    (extract,) = load_extracts({"council": council})
+    assert extract.table.column("first_name").to_pylist() == ["john", "mary", "sarah"]
+    assert extract.table.column("surname").to_pylist() == ["smith", "jones", "brown"]

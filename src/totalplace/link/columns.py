@@ -184,20 +184,30 @@ def _nhs_valid(text: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+_SLASHED = r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T]\d.*)?"
+_NAMED = r"(\d{1,2})[ ./-]?([A-Za-z]{3,9})[ ./,-]+(\d{4}|\d{2})(?:[ T]\d.*)?"
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
 def date_order(values: list[str]) -> str | None:
     """The layout of a column of dates: 'dmy', 'mdy', 'ymd' or 'compact' (yyyymmdd), or None.
 
-    Slashed dates are day first (the UK's way) unless some first part is over 12
-    and no second part is, which only a month-first column can show."""
+    Slashed dates are day first (the UK's way) unless some second part is over
+    12 and no first part is, which only a month-first column can show; a year
+    may be two digits (03/04/80) and a time may follow (Excel's "03/04/1980
+    00:00").  'named' is a day, a month's name and a year (03-Apr-1980)."""
     if not values:
         return None
     iso = sum(bool(re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?", v)) for v in values)
     compact = sum(bool(re.fullmatch(r"(19|20)\d{6}", v)) for v in values)
-    slashed = [re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", v) for v in values]
+    slashed = [re.fullmatch(_SLASHED, v) for v in values]
     slashes = [m for m in slashed if m]
+    named = sum(bool(re.fullmatch(_NAMED, v)) for v in values)
     n = len(values)
     if iso >= _SHARE * n:
         return "ymd"
+    if named >= _SHARE * n:
+        return "named"
     if compact >= _SHARE * n:
         # Eight digits could be a number of another kind; most must be real dates.
         # Not all: one slip (19450493) in a column must not lose the column.
@@ -218,15 +228,41 @@ def _parse(text: str, order: str) -> str | None:
             y, m, d = (int(p) for p in re.split(r"-", text[:10]))
         elif order == "compact":
             y, m, d = int(text[:4]), int(text[4:6]), int(text[6:8])
+        elif order == "named":
+            found = re.fullmatch(_NAMED, text)
+            if found is None or found.group(2)[:3].lower() not in _MONTHS:
+                return None
+            d, y = int(found.group(1)), int(found.group(3))
+            m = _MONTHS.index(found.group(2)[:3].lower()) + 1
         else:
-            a, b, y = (int(p) for p in re.split(r"[/.-]", text))
+            found = re.fullmatch(_SLASHED, text)
+            if found is None:
+                return None
+            a, b, y = (int(found.group(i)) for i in (1, 2, 3))
             d, m = (a, b) if order == "dmy" else (b, a)
+        if y < 100:  # 03/04/80: a birth year two digits long is past, not to come
+            y += 1900 if 2000 + y > dt.date.today().year else 2000
         day = dt.date(y, m, d)
     except ValueError:
         return None
     if not 1880 <= day.year <= dt.date.today().year:
         return None
     return day.isoformat()
+
+
+def _parse_in(text: str, order: str) -> str | None:
+    """A date in its column's layout, or else in one no other layout can be
+    mistaken for (1980-04-03, 03-Apr-1980, 19800403): a column typed by hand
+    mixes them.  A slashed date in a column of another layout is day first."""
+    found = _parse(text, order)
+    if found is not None:
+        return found
+    for other in ("ymd", "named", "compact", "dmy"):
+        if other != order and (other != "dmy" or order not in ("dmy", "mdy")):
+            found = _parse(text, other)
+            if found is not None:
+                return found
+    return None
 
 
 def _sniff(col: pa.ChunkedArray) -> str | None:
@@ -345,6 +381,16 @@ def _clean_address(number: pa.ChunkedArray | None, street: pa.ChunkedArray | Non
     return pa.array(words, pa.string())
 
 
+#: Words before a name that are not the name ("Mr John Smith", "Smith, Mrs Mary")
+_TITLES = {"mr", "mrs", "ms", "miss", "mx", "master", "dr", "prof", "rev", "sir", "dame", "lady"}
+
+
+def _untitled(words: list[str]) -> list[str]:
+    while len(words) > 1 and words[0].lower().rstrip(".") in _TITLES:
+        words = words[1:]
+    return words
+
+
 def _split_full_name(col: pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     firsts: list[str | None] = []
     lasts: list[str | None] = []
@@ -355,11 +401,11 @@ def _split_full_name(col: pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
             continue
         if "," in value:  # "Surname, First Names"
             last, _, first = value.partition(",")
-            words = first.split()
+            words = _untitled(first.split())
             firsts.append(words[0] if words else None)
             lasts.append(last.strip() or None)
         else:
-            words = value.split()
+            words = _untitled(value.split())
             firsts.append(words[0] if len(words) > 1 else None)
             lasts.append(words[-1])
     return pa.array(firsts, pa.string()), pa.array(lasts, pa.string())
@@ -384,10 +430,13 @@ def normalise(source: str, path: str, table: pa.Table, roles: dict[str, str]) ->
     first = _clean_name(first) if first is not None else null
     last = _clean_name(last) if last is not None else null
     dob: Any = null
+    unread: list[str] = []
     if col("dob") is not None:
         raw = col("dob").to_pylist()
         order = date_order(_filled(col("dob"))) or "dmy"
-        dob = pa.array([_parse(v, order) if v else None for v in raw], pa.string())
+        parsed = [_parse_in(v, order) if v else None for v in raw]
+        unread = [v for v, p in zip(raw, parsed, strict=True) if v and p is None]
+        dob = pa.array(parsed, pa.string())
     sex: Any = null
     if col("sex") is not None:
         initial = pc.utf8_slice_codeunits(pc.utf8_lower(col("sex")), 0, 1)
@@ -443,6 +492,13 @@ def normalise(source: str, path: str, table: pa.Table, roles: dict[str, str]) ->
     extract = Extract(source, path, canonical, roles, rows=n)
     extract.unused = [c for c in table.column_names if c not in roles.values()]
     extract.warnings = mapping_warnings(roles, extract.unused)
+    if unread:
+        filled = sum(1 for v in col("dob").to_pylist() if v)
+        extract.warnings.append(
+            f"date of birth column {roles['dob']!r}: {len(unread):,} of {filled:,} filled values "
+            f"are not real dates in the column's layout (first {unread[0]!r}) and are left blank; "
+            "the rest of each record is still linked"
+        )
     return _refuse(extract)
 
 
