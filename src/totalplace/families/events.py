@@ -41,8 +41,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from totalplace.errors import ConfigError, SourceError
+from totalplace.families.agencies import AGENCIES
 from totalplace.families.privacy import pseudonym, workspace_key
-from totalplace.families.synth import AGENCIES
 from totalplace.ingest.exports import (
     blank,
     cell_text,

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from totalplace.errors import ConfigError
+from totalplace.families.agencies import AGENCIES
 from totalplace.families.names import (
     FEMALE,
     MALE,
@@ -42,18 +43,6 @@ from totalplace.families.names import (
     surname_pool,
     town_pool,
 )
-
-#: The agencies' extracts by file stem, and the agency's name as people say it.
-AGENCIES = {
-    "childrens_social_care": "Children's social care",
-    "adult_social_care": "Adult social care",
-    "schools": "Schools",
-    "police": "Police",
-    "health_ae": "A&E",
-    "mental_health": "Mental health",
-    "housing": "Housing",
-    "benefits": "Benefits",
-}
 
 
 @dataclass(frozen=True)
