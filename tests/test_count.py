@@ -141,7 +141,7 @@ def test_exports_validate_and_resist_formula_injection(
 
 
 def test_a_supplier_name_cannot_become_a_formula(tmp_path: Path) -> None:
-    from totalplace.report.sheets import append_row
+    from totalplace.sheets import append_row
 
     book = openpyxl.Workbook()
     sheet = book.active

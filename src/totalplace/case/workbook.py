@@ -16,8 +16,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from totalplace.case.montecarlo import Appraisal
 from totalplace.case.params import Param
 from totalplace.errors import ConfigError
-from totalplace.report.sheets import append_row as _row
-from totalplace.report.sheets import pounds as _money
+from totalplace.sheets import append_row as _row
+from totalplace.sheets import pounds as _money
 
 
 def _describe(p: Param) -> str:

@@ -20,7 +20,7 @@ it would otherwise be lost without a word.
 
 Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
 ``@``) are written with a leading apostrophe
-(:func:`totalplace.report.sheets.safe_text`), which import takes off again.
+(:func:`totalplace.sheets.safe_text`), which import takes off again.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from totalplace.culture.barriers import (
 from totalplace.culture.fields import EDITABLE, FieldError, parse_fields, scaled_pounds
 from totalplace.errors import ConfigError, SourceError
 from totalplace.ingest.exports import blank, export_rows, overflows, squash_header
-from totalplace.report.sheets import FORMULA_STARTS, safe_text
+from totalplace.sheets import FORMULA_STARTS, safe_text
 from totalplace.workspace import Workspace, atomic_write
 
 # Written by export; import reads the editable ones, id and status, and

@@ -371,7 +371,7 @@ def write_register(root: Path, items: list[Opportunity]) -> list[Path]:
     from openpyxl.styles import Alignment, Font
 
     from totalplace.report.run import REPORTS
-    from totalplace.report.sheets import MONEY_FORMAT
+    from totalplace.sheets import MONEY_FORMAT
 
     folder = root / REPORTS
     folder.mkdir(parents=True, exist_ok=True)

@@ -96,7 +96,7 @@ def tables(data: dict[str, Any]) -> dict[str, tuple[tuple[str, ...], list[list[A
 
 
 def csv_text(columns: tuple[str, ...], rows: list[list[Any]]) -> str:
-    from totalplace.report.sheets import safe_text
+    from totalplace.sheets import safe_text
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -231,7 +231,7 @@ def write_workbook(path: Path, data: dict[str, Any]) -> None:
     """``benchmark.xlsx``: one sheet per table, money in pounds."""
     from openpyxl import Workbook
 
-    from totalplace.report.sheets import append_row, header, pounds
+    from totalplace.sheets import append_row, header, pounds
 
     book = Workbook()
     book.remove(book.active)

@@ -17,7 +17,7 @@ from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
-from totalplace.report.sheets import append_row, header
+from totalplace.sheets import append_row, header
 
 AXIS_FORMAT = '"£"#,##0;"\u2212£"#,##0'
 ROW_CM = 0.53  # a worksheet row at Excel's default height (15 points)

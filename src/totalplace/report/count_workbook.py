@@ -23,7 +23,7 @@ from totalplace.count.place_count import PlaceCount
 from totalplace.report.charts import Chart, Table, write_charts
 from totalplace.report.gross_sheet import write_bases
 from totalplace.report.labels import kind_label, method_label, part_label, tier_label
-from totalplace.report.sheets import Cell, append_row, header, pounds
+from totalplace.sheets import Cell, append_row, header, pounds
 from totalplace.workspace import Workspace
 
 ISSUE_LIMIT = 20_000  # rows of the issues sheet; the rest are counted, not listed

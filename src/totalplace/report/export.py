@@ -8,7 +8,7 @@ fiscal-data tools can read it.  Amounts are exact: integer pence, and pounds
 written with two decimals from the pence.  Text cells that a spreadsheet would
 read as a formula (a name from ``orgs/*.csv`` starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a CR) get a leading apostrophe by the same rule as the
-workbooks (:func:`totalplace.report.sheets.safe_text`); number columns are
+workbooks (:func:`totalplace.sheets.safe_text`); number columns are
 never changed, so a negative amount stays a number.
 """
 
@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from totalplace.count.place_count import CountLine, PlaceCount
-from totalplace.report.sheets import safe_text
+from totalplace.sheets import safe_text
 from totalplace.workspace import atomic_write
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (

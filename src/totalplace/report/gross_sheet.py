@@ -8,7 +8,7 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from totalplace.count.place_count import PlaceCount
-from totalplace.report.sheets import append_row, header, pounds
+from totalplace.sheets import append_row, header, pounds
 
 
 def write_bases(sheet: Worksheet, count: PlaceCount) -> None:

@@ -153,11 +153,11 @@ Offset = Annotated[int, Query(ge=0, description="Rows skipped before the page.")
 
 def csv_response(name: str, header: list[str], rows: list[list[Any]]) -> Response:
     """A table as a CSV download; text cells that a spreadsheet would run as a
-    formula are written as text (see :func:`totalplace.report.sheets.safe_text`)."""
+    formula are written as text (see :func:`totalplace.sheets.safe_text`)."""
     import csv
     import io
 
-    from totalplace.report.sheets import safe_text
+    from totalplace.sheets import safe_text
 
     out = io.StringIO()
     writer = csv.writer(out)
