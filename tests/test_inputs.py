@@ -12,9 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from totalplace.cli import app
+from totalplace.config import parse_size
 from totalplace.errors import ConfigError
 from totalplace.ingest import FileReport, ingest_files
-from totalplace.ingest.inputs import MAX_ZIP_DEPTH, parse_size
+from totalplace.ingest.inputs import MAX_ZIP_DEPTH
 from totalplace.workspace import Workspace
 
 PUBLISHER = "Test Council"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +118,6 @@ class IngestSettings(BaseModel):
 
 def archive_bytes(value: int | str) -> int:
     """Bytes from a size written as a number of bytes or like ``8GiB``, in range."""
-    from totalplace.ingest.inputs import parse_size  # the ingest package imports this module
-
     try:
         n = value if isinstance(value, int) else parse_size(value)
     except ConfigError as exc:
@@ -221,4 +220,22 @@ def _explain(exc: ValidationError) -> str:
 
 SETTINGS_HELP: dict[str, str] = {
     name: field.description or "" for name, field in WorkspaceConfig.model_fields.items()
+}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``2GiB``, ``500MB``, ``1.5GB`` or a plain number of bytes."""
+    m = _SIZE.match(text)
+    if not m:
+        raise ConfigError(
+            f"size {text!r} is not a size: write it like 2GiB, 500MB or 4000000000 (bytes)"
+        )
+    return int(Decimal(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()])
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {
+    "b": 1,
+    **{f"{u}b": 1000 ** (i + 1) for i, u in enumerate("kmgt")},
+    **{f"{u}ib": 1024 ** (i + 1) for i, u in enumerate("kmgt")},
 }

@@ -19,10 +19,9 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
-from totalplace.errors import ConfigError, SourceError
+from totalplace.errors import SourceError
 
 CHUNK = 8 * 1024 * 1024
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -115,24 +114,6 @@ def _walk(
                 )
             else:
                 files.append(entry)
-
-
-def parse_size(text: str) -> int:
-    """Bytes from ``2GiB``, ``500MB``, ``1.5GB`` or a plain number of bytes."""
-    m = _SIZE.match(text)
-    if not m:
-        raise ConfigError(
-            f"size {text!r} is not a size: write it like 2GiB, 500MB or 4000000000 (bytes)"
-        )
-    return int(Decimal(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()])
-
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*$", re.IGNORECASE)
-_SIZE_UNITS = {
-    "b": 1,
-    **{f"{u}b": 1000 ** (i + 1) for i, u in enumerate("kmgt")},
-    **{f"{u}ib": 1024 ** (i + 1) for i, u in enumerate("kmgt")},
-}
 
 
 def _size_text(n: int) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from totalplace.config import parse_size
 from totalplace.errors import SourceError
 from totalplace.ingest import codepages
 from totalplace.ingest.inputs import (
@@ -40,7 +41,6 @@ from totalplace.ingest.inputs import (
     Skipped,
     Unpacked,
     expand_folders,
-    parse_size,
     unzip_members,
 )
 from totalplace.ingest.lineends import LineEnds, record_width
