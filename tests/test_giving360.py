@@ -14,7 +14,7 @@ from tests.conftest import SHARED_DATA
 from totalplace.cli import app
 from totalplace.errors import SourceError
 from totalplace.ingest.giving360 import read_grants
-from totalplace.reference.grants import UNCLASSIFIED, summarise
+from totalplace.report.grants import UNCLASSIFIED, summarise
 
 GRANTS = SHARED_DATA / "grants"
 TRAFFORD = "E08000009"

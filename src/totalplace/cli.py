@@ -1454,7 +1454,7 @@ def grants(
     """Grants from 360Giving data per funder and theme, for a place with --place;
     every row is loaded or refused with its reason."""
     from totalplace.ingest.giving360 import read_grants
-    from totalplace.reference.grants import summarise
+    from totalplace.report.grants import summarise
 
     try:
         summary = summarise([read_grants(f) for f in files], place)

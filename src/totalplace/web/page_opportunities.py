@@ -133,7 +133,7 @@ def _grants(root: Path, spec: str) -> dict[str, Any] | None:
     """The place's grants from the 360Giving files in the workspace's
     ``grants/`` folder, per funder and theme; None without the folder."""
     from totalplace.ingest.giving360 import read_grants
-    from totalplace.reference.grants import summarise
+    from totalplace.report.grants import summarise
 
     folder = root / GRANTS_DIR
     files = sorted(p for p in folder.glob("*") if p.suffix in GRANT_SUFFIXES and p.is_file())
