@@ -89,6 +89,13 @@ def _barriers(root: Path) -> list[dict[str, Any]]:
 def _member(net: Network, member: Member, build: bool) -> dict[str, Any]:
     root = member.root(net.root)
     row: dict[str, Any] = {"name": member.name, "path": str(root)}
+    if not (root / "totalplace.toml").is_file():
+        row.update(place=[], year="", counted=False)
+        row["note"] = (
+            f"no workspace at {root} (moved or deleted since it joined): put it back there, "
+            f"or change this member's path in {net.root / 'network.toml'}"
+        )
+        return row
     try:
         config = WorkspaceConfig.from_file(root / "totalplace.toml")
         row["place"] = list(config.place)
@@ -103,6 +110,7 @@ def _member(net: Network, member: Member, build: bool) -> dict[str, Any]:
     stamp = data.get("method_version")
     counted_with = stamp.get("hash") if isinstance(stamp, dict) else None
     row["method_version"] = stamp
+    row["counted_with_version"] = _version_of(net, stamp)
     row["comparable"] = counted_with == net.hash
     if not row["comparable"]:
         row["note"] = (
@@ -130,6 +138,68 @@ def _member(net: Network, member: Member, build: bool) -> dict[str, Any]:
         "source": register.get("source") or register["reason"],
     }
     return row
+
+
+def _version_of(net: Network, stamp: Any) -> str | None:
+    """The network's version a count was made with, known by the method's
+    hash: a count made before its place joined carries no version in its stamp
+    but is the network's method all the same when the hash is the same."""
+    if not isinstance(stamp, dict):
+        return None
+    for change in reversed(net.changelog):
+        if change.hash == stamp.get("hash"):
+            return change.version
+    return str(stamp["version"]) if stamp.get("version") else None
+
+
+def _cautions(members: list[dict[str, Any]]) -> list[str]:
+    """What a reader must know before setting the places' figures side by
+    side: members counted for different years (each figure is its own year's
+    money, not adjusted for prices), and members whose areas overlap (a
+    combined area holding a member's authorities counts that money too)."""
+    from totalplace.errors import TotalPlaceError
+    from totalplace.reference.places import registry
+
+    out = []
+    counted = [m for m in members if m.get("counted")]
+    years = sorted({str(m.get("year", "")) for m in counted} - {""})
+    if len(years) > 1:
+        which = "; ".join(
+            f"{y}: " + ", ".join(m["name"] for m in counted if m.get("year") == y) for y in years
+        )
+        out.append(
+            f"the members are counted for different years ({which}): each figure is its own "
+            "year's money, not adjusted for prices or population change, so compare them "
+            "with care, or count every member for one year"
+        )
+    reg = registry()
+    units: dict[str, set[str]] = {}
+    for m in counted:
+        found: set[str] = set()
+        for code in m.get("place", []):
+            try:
+                found |= set(reg.units_in_year(code, m.get("year") or None)[0])
+            except TotalPlaceError:
+                found.add(code)
+        units[m["name"]] = found
+    names = list(units)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            shared = units[a] & units[b]
+            if not shared:
+                continue
+            if shared == units[b]:
+                what = f"{a} covers {b}"
+            elif shared == units[a]:
+                what = f"{b} covers {a}"
+            else:
+                n = len(shared)
+                what = f"{a} and {b} share {n} authorit{'y' if n == 1 else 'ies'}"
+            out.append(
+                f"{what}: that money is in both counts, so a sum across the places "
+                "(the money at stake in the kinds found in more than one) counts it twice"
+            )
+    return out
 
 
 def _by_kind(opportunities: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -222,6 +292,7 @@ def comparison(net: Network, build_registers: bool = False) -> dict[str, Any]:
         "common_themes": common,
         "recurring_barriers": _recurring_barriers(net),
         "recurring_opportunities": _recurring_opportunities(members),
+        "cautions": _cautions(members),
     }
 
 
@@ -234,14 +305,15 @@ def _map_html(data: dict[str, Any]) -> tuple[str, list[str]]:
     and the members whose codes are not on the shipped boundaries."""
     import plotly.graph_objects as go
 
-    from totalplace.report.boundaries import england_geojson
+    from totalplace.report.boundaries import england_geojson, map_codes
 
     features = {f["id"]: f for f in england_geojson()["features"]}
     locations, values, names, missing = [], [], [], []
     for m in data["members"]:
         if not m.get("counted"):
             continue
-        codes = [c for c in m.get("place", []) if c in features]
+        # a county or a combined place is drawn as its authorities
+        codes, _ = map_codes(m.get("place", []), m.get("year"))
         if m.get("per_head_pence") is None:
             codes = []
         if not codes:
@@ -294,10 +366,11 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 <p>Method version {{ d.method_version }} (SHA-256 {{ d.method_hash[:12] }}).
 Every figure is the place's own count (<code>reports/count.json</code>).</p>
 {% for m in d.members if m.note %}<p class="note">{{ m.name }}: {{ m.note }}</p>{% endfor %}
+{% for c in d.cautions %}<p class="note">Note: {{ c }}.</p>{% endfor %}
 <h2>Spending per head</h2>
-<table><tr><th>Place</th><th>Population</th><th>Total</th><th>Per head</th>
+<table><tr><th>Place</th><th>Year</th><th>Population</th><th>Total</th><th>Per head</th>
 <th>Prevention share</th><th>Opportunities</th></tr>
-{% for m in d.members if m.counted %}<tr><td>{{ m.name }}</td>
+{% for m in d.members if m.counted %}<tr><td>{{ m.name }}</td><td>{{ m.year }}</td>
 <td class="n">{{ "{:,}".format(m.population) }}</td><td class="n">{{ money(m.total_pence) }}</td>
 <td class="n">{{ money(m.per_head_pence) }}</td>
 <td class="n">{{ share(m.prevention.prevention_share) }}</td>

@@ -115,7 +115,7 @@ def _map(report: dict[str, Any]) -> tuple[svg.Chart, list[str]]:
     head is not known), and the members that cannot be drawn, with why."""
     from totalplace.errors import TotalPlaceError
     from totalplace.reference.places import registry
-    from totalplace.report.boundaries import england_geojson
+    from totalplace.report.boundaries import map_codes
 
     counted = report["counted"]
     reg = registry()
@@ -129,18 +129,21 @@ def _map(report: dict[str, Any]) -> tuple[svg.Chart, list[str]]:
 
     # the boundaries (a second to draw up) only when some code may be on them
     maybe = any(in_registry(c) for m in counted for c in m.get("place", []))
-    known = {f["id"] for f in england_geojson()["features"]} if maybe else set()
     heads = sorted({m["per_head_pence"] for m in counted if m["per_head_pence"] is not None})
     filled: dict[str, str] = {}
     names: dict[str, str] = {}
     key: list[tuple[str, str]] = []
     missing = []
     for m in counted:
-        codes = [c for c in m.get("place", []) if c in known]
+        # a county or a combined place is drawn as its authorities
+        codes, not_drawn = map_codes(m.get("place", []), m.get("year")) if maybe else ([], [])
         if not codes:
             shown = ", ".join(m.get("place", [])) or "none"
             missing.append(f"{m['name']} (codes {shown}: not on the shipped boundaries)")
             continue
+        if not_drawn:
+            shown = ", ".join(not_drawn)
+            missing.append(f"part of {m['name']} (codes {shown}: not on the shipped boundaries)")
         if m["per_head_pence"] is None:
             colour, words = NO_PER_HEAD, f"{m['name']}: per head not known (no population)"
         else:

@@ -17,7 +17,7 @@ from typing import Any
 
 from totalplace.reference.places import boundaries_lad13, registry
 
-__all__ = ["EMPTY_TOPOLOGY", "england_geojson"]
+__all__ = ["EMPTY_TOPOLOGY", "england_geojson", "map_codes"]
 
 # An empty TopoJSON topology: what a Plotly map is given for the world base
 # layers (coasts, countries) it would otherwise fetch from a CDN even when they
@@ -199,3 +199,29 @@ def england_geojson() -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def map_codes(codes: list[str], year: str | None = None) -> tuple[list[str], list[str]]:
+    """The features of :func:`england_geojson` that draw a place given by
+    ``codes`` (as a workspace's ``place``), and the codes none draws.  A map's
+    features are current lowest-tier authorities, so a county (Lancashire,
+    E10000017) or a council since abolished (North Yorkshire's county for
+    2010-11) is drawn as the authorities now covering it, as the count
+    apportions to them; a code the registry does not know (a demo's
+    fictional place) is not drawn."""
+    from totalplace.errors import TotalPlaceError
+
+    reg = registry()
+    drawn = {f["id"] for f in england_geojson()["features"]}
+    on_map: list[str] = []
+    not_drawn: list[str] = []
+    for code in codes:
+        try:
+            units, _ = reg.units_in_year(code, year)
+        except TotalPlaceError:
+            units = ()
+        found = [u for u in units if u in drawn]
+        if not found:
+            not_drawn.append(code)
+        on_map += [u for u in found if u not in on_map]
+    return on_map, not_drawn

@@ -1,0 +1,82 @@
+"""A network as a reviewer tries it on real places: a county member, members
+counted for different years or covering each other, a count made before its
+place joined, a member folder moved away, a member not counted yet.  Counts
+are written by the test (as in test_network.py); no count runs here."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.test_network import BRADFORD, LEEDS, _workspace, _write_count
+from totalplace.cli import app
+from totalplace.network import add_member, init_network, open_network
+from totalplace.network.compare import comparison
+from totalplace.network.report import _map
+from totalplace.report.boundaries import map_codes
+from totalplace.workspace import Workspace
+
+runner = CliRunner()
+LANCASHIRE = "E10000017"  # a county: not itself on the district boundaries
+NORTH_YORKSHIRE_COUNTY = "E10000023"  # abolished in 2023; a unitary covers it now
+
+
+def test_a_county_member_is_drawn_as_its_districts_on_the_map() -> None:
+    drawn, not_drawn = map_codes([LANCASHIRE], "2010-11")
+    assert len(drawn) == 12 and not not_drawn  # Lancashire's twelve districts
+    assert map_codes([NORTH_YORKSHIRE_COUNTY], "2010-11") == (["E06000065"], [])
+    member = {"name": "Lancashire", "place": [LANCASHIRE], "year": "2010-11",
+              "per_head_pence": 865_096}  # fmt: skip
+    chart, missing = _map({"counted": [member]})
+    assert missing == []
+    assert chart.svg.count("Lancashire: £8,650.96 per head</title>") == 12 * 2  # map and inset
+
+
+def test_a_count_made_before_joining_shows_the_networks_version(tmp_path: Path) -> None:
+    leeds = _workspace(tmp_path / "leeds", LEEDS, "Leeds")
+    _write_count(leeds, {"health": 100_00}, 10)  # stamped with no network yet
+    net = init_network(tmp_path / "net", "Test network", leeds)
+    add_member(net, leeds, "Leeds")
+    [row] = comparison(open_network(net.root))["members"]
+    assert row["method_version"]["version"] is None
+    assert row["counted_with_version"] == "1" and row["comparable"]
+
+
+def test_members_of_different_years_and_overlapping_areas_are_cautioned(tmp_path: Path) -> None:
+    leeds = _workspace(tmp_path / "leeds", LEEDS, "Leeds")
+    later = tmp_path / "bradford"
+    Workspace.create(later, [BRADFORD], "2017-18", name="Bradford")
+    shutil.copytree(leeds / "rules", later / "rules")
+    both = tmp_path / "both"
+    Workspace.create(both, [LEEDS, BRADFORD], "2010-11", name="Both")
+    shutil.copytree(leeds / "rules", both / "rules")
+    net = init_network(tmp_path / "net", "Test network", leeds)
+    for root, name in ((leeds, "Leeds"), (later, "Bradford"), (both, "Both")):
+        add_member(net, root, name)
+        _write_count(root, {"health": 100_00}, 10)
+    cautions = comparison(open_network(net.root))["cautions"]
+    assert any("different years (2010-11: Leeds, Both; 2017-18: Bradford)" in c for c in cautions)
+    assert any(c.startswith("Both covers Leeds: that money is in both counts") for c in cautions)
+    assert any(c.startswith("Both covers Bradford: that money") for c in cautions)
+    result = runner.invoke(app, ["network", "compare", str(net.root)])
+    assert "note: the members are counted for different years" in result.output
+
+
+def test_a_moved_member_and_an_uncounted_one_say_what_to_do(tmp_path: Path) -> None:
+    leeds = _workspace(tmp_path / "leeds", LEEDS, "Leeds")
+    bradford = _workspace(tmp_path / "bradford", BRADFORD, "Bradford")
+    net = init_network(tmp_path / "net", "Test network", leeds)
+    add_member(net, leeds, "Leeds")
+    add_member(net, bradford, "Bradford")
+    leeds.rename(tmp_path / "elsewhere")
+    rows = {m["name"]: m for m in comparison(open_network(net.root))["members"]}
+    assert rows["Leeds"]["note"].startswith(f"no workspace at {leeds} (moved or deleted")
+    assert "network.toml" in rows["Leeds"]["note"]
+    assert rows["Bradford"]["note"] == f"not counted yet: totalplace count {bradford}"
+    status = runner.invoke(app, ["network", "status", str(net.root)])
+    assert status.exit_code == 0
+    out = " ".join(status.output.split())
+    assert f"Leeds: no workspace at {leeds} (moved or deleted)" in out
+    assert f"Bradford: follows the method, not counted yet: totalplace count {bradford}" in out
