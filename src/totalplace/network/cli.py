@@ -135,8 +135,19 @@ def network_status(directory: _Dir, as_json: _Json = False) -> None:
     for c in data["changelog"]:
         _print(f"  version {c['version']} ({c['date']}, {c['by']}): {c['note']}")
     for m in data["members"]:
-        with_it = m.get("counted_with_network_method")
-        counted = "counted with it" if with_it else "not counted with it"
+        if m["state"] == "missing":
+            toml = Path(data["network"]) / "network.toml"
+            _print(
+                f"  {m['name']}: no workspace at {m['path']} (moved or deleted): put it back "
+                f"there, or change this member's path in {toml}"
+            )
+            continue
+        if not m.get("counted"):
+            counted = f"not counted yet: totalplace count {m['path']}"
+        elif m.get("counted_with_network_method"):
+            counted = "counted with it"
+        else:
+            counted = f"counted with another method: count it again (totalplace count {m['path']})"
         _print(f"  {m['name']}: {m['state']}, {counted} ({m['path']})")
 
 
@@ -289,6 +300,8 @@ def _render_comparison(data: dict[str, Any]) -> None:
     for m in data["members"]:
         if m.get("note"):
             _print(f"{m['name']}: {m['note']}")
+    for caution in data.get("cautions", []):
+        _print(f"note: {caution}")
     # per head where any member's population is known; else the money itself
     per_head = any(m["per_head_pence"] is not None for m in counted)
     what = "per head by theme" if per_head else "money by theme (no population known)"

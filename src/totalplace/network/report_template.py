@@ -24,11 +24,12 @@ sharing one method (version {{ d.method_version }}, SHA-256 {{ d.method_hash[:12
 counted | length }} {{ "has" if counted | length == 1 else "have" }} a count. Every figure is
 the place's own count (its <code>reports/count.json</code>), never counted again here.</p>
 {% for m in d.members if m.get("note") %}<p class="absent">{{ m.name }}: {{ m.note }}</p>
+{% endfor %}{% for c in d.get("cautions", []) %}<p class="absent">Note: {{ c }}.</p>
 {% endfor %}
 <table><caption>The members</caption><thead><tr><th>Place</th><th>Year</th><th>Method version</th>
 <th class="num">Population</th><th class="num">Total</th><th class="num">Per head</th></tr>
 </thead><tbody>{% for x in counted %}<tr><td>{{ x.name }}</td><td>{{ x.year }}</td>
-<td>{{ (x.method_version or {}).get("version") or "none" }}{% if not x.comparable %}
+<td>{{ x.get("counted_with_version") or "another method" }}{% if not x.comparable %}
 (not the network's){% endif %}</td>
 <td class="num">{{ "{:,}".format(x.population) if x.population else "not known" }}</td>
 <td class="num" data-member="{{ x.name }}" data-count-key="total_pence"
