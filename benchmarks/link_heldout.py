@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 
 import totalplace.link.model as model
 from totalplace.link import link_records
-from totalplace.link.report import pairwise_scores
+from totalplace.link.report import scores_against
 
 HERE = Path(__file__).resolve().parent
 RESULTS_PATH = HERE / "RESULTS.md"
@@ -73,16 +73,7 @@ def _f1(table: pa.Table, name: str, small_records: int) -> dict[str, Any]:
             result = link_records({name: table}, Path(folder), id_column="rec_id")
     finally:
         model.SMALL_RECORDS = SHIPPED_BELOW
-    keys = list(
-        zip(
-            result.clusters.column("source").to_pylist(),
-            result.clusters.column("record_id").to_pylist(),
-            strict=True,
-        )
-    )
-    refused = [(r.source, r.record_id) for r in result.refused]
-    truth = {k: _entity(k[1]) for k in keys + refused}
-    return pairwise_scores(result.clusters, truth, refused)
+    return scores_against(result, _entity)
 
 
 def run(folder: Path) -> list[dict[str, Any]]:

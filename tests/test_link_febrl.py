@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import SHARED_DATA
 from totalplace.link import LinkResult, link_records
-from totalplace.link.report import pairwise_scores
+from totalplace.link.report import scores_against
 
 FEBRL = SHARED_DATA / "linkage" / "febrl"
 
@@ -27,16 +27,7 @@ def _entity(record_id: str) -> str:
 
 
 def _scores(result: LinkResult) -> dict[str, float]:
-    keys = list(
-        zip(
-            result.clusters.column("source").to_pylist(),
-            result.clusters.column("record_id").to_pylist(),
-            strict=True,
-        )
-    )
-    refused = [(r.source, r.record_id) for r in result.refused]
-    truth = {k: _entity(k[1]) for k in keys + refused}
-    return pairwise_scores(result.clusters, truth, refused)
+    return scores_against(result, _entity)
 
 
 def _need(*names: str) -> list[Path]:

@@ -25,7 +25,7 @@ from totalplace.cli import app
 from totalplace.link import link_records
 from totalplace.link.columns import IDENTIFIERS, header_role, header_synonyms, map_columns
 from totalplace.link.model import SMALL_RECORDS, _comparisons, load_extracts
-from totalplace.link.report import pairwise_scores
+from totalplace.link.report import scores_against
 
 COUNCIL = """Client No,Client Forename,Client Surname,D.O.B.,Gender,Address Line 1,Town,Post Code
 1001,John,Smith,03/04/1980,M,12 High Street,Leeds,LS1 4AB
@@ -171,16 +171,7 @@ def test_a_small_febrl_sample_links_with_the_model_learned_elsewhere(tmp_path: P
     assert 0 < sample.num_rows < SMALL_RECORDS
     result = link_records({"febrl": sample}, tmp_path, id_column="rec_id")
     assert "shipped" in " ".join(result.details["training_notes"])
-    keys = list(
-        zip(
-            result.clusters.column("source").to_pylist(),
-            result.clusters.column("record_id").to_pylist(),
-            strict=True,
-        )
-    )
-    refused = [(r.source, r.record_id) for r in result.refused]
-    truth = {k: re.sub(r"-(org|dup-\d+)$", "", k[1]) for k in keys + refused}
-    scores = pairwise_scores(result.clusters, truth, refused)
+    scores = scores_against(result, lambda record_id: re.sub(r"-(org|dup-\d+)$", "", record_id))
     assert scores["f1"] >= 0.95, scores
 
 

@@ -16,6 +16,7 @@ import json
 import math
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,21 @@ def cluster_sizes(clusters: pa.Table) -> list[dict[str, int]]:
     per_person = Counter(clusters.column("person_id").to_pylist())
     sizes = Counter(per_person.values())
     return [{"records": k, "people": sizes[k]} for k in sorted(sizes)]
+
+
+def scores_against(result: LinkResult, entity_of: Callable[[str], str]) -> dict[str, Any]:
+    """:func:`pairwise_scores` of a linkage whose record ids name their entity
+    (FEBRL's ``rec-223-dup-0`` is entity 223): ``entity_of`` reads it from an id;
+    a refused record counts as a person of its own."""
+    keys = list(
+        zip(
+            result.clusters.column("source").to_pylist(),
+            result.clusters.column("record_id").to_pylist(),
+            strict=True,
+        )
+    )
+    refused = [(r.source, r.record_id) for r in result.refused]
+    return pairwise_scores(result.clusters, {k: entity_of(k[1]) for k in keys + refused}, refused)
 
 
 def pairwise_scores(
