@@ -17,6 +17,17 @@ withheld cell in a row could be worked out as the total less the other cells.
 So while any row or column has exactly one withheld cell, the smallest other
 cell of that row or column is withheld too (or, if it has no other cell, its
 total), and this repeats until no row or column has exactly one.
+
+**Tables with margins** (:func:`protect`).  Where a table's totals are shown
+too (an agency's cost over all years beside the place's grand total), a
+total is a figure like any other: a total of fewer than N families is
+withheld, and the margins are one more line (the agencies' totals add to the
+grand total), so a withheld total cannot be worked out as the grand total
+less the others.  After choosing, every withheld small cell is audited: the
+table's sums are solved as linear equations in the withheld figures, and
+while any small cell can be solved exactly, one more figure of its line
+(the smallest) is withheld.  What this does not do: bound a cell's range
+(that a withheld cell is at most 40 is still known from its total).
 """
 
 from __future__ import annotations
@@ -25,9 +36,12 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Hashable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
+
+import numpy as np
 
 from totalplace.errors import ConfigError
 
@@ -37,6 +51,7 @@ PSEUDONYM_CHARS = 16
 
 R = TypeVar("R", bound=Hashable)
 C = TypeVar("C", bound=Hashable)
+K = TypeVar("K", bound=Hashable)
 
 
 def key_path(root: Path) -> Path:
@@ -115,3 +130,91 @@ def lone_totals(
         lines.setdefault((0, cell[0]), []).append(cell)
         lines.setdefault((1, cell[1]), []).append(cell)
     return {k for k, members in lines.items() if len(members) == 1 and members[0] in withheld}
+
+
+@dataclass(frozen=True)
+class Line(Generic[K]):
+    """A sum a reader can check: ``parts`` add up to ``total`` (a cell of the
+    table, or None when the total is known some other way, e.g. a grand total)."""
+
+    parts: tuple[K, ...]
+    total: K | None = None
+
+
+def _solvable(unknown: list[K], lines: Iterable[Line[K]]) -> set[K]:
+    """The unknown cells the lines' sums give exactly (each line: parts less
+    total is a known number once the known cells are put in)."""
+    if not unknown:
+        return set()
+    col = {k: i for i, k in enumerate(unknown)}
+    rows = []
+    for line in lines:
+        row = np.zeros(len(unknown))
+        for k in line.parts:
+            if k in col:
+                row[col[k]] += 1.0
+        if line.total is not None and line.total in col:
+            row[col[line.total]] -= 1.0
+        if row.any():
+            rows.append(row)
+    if not rows:
+        return set()
+    matrix = np.array(rows)
+    # x_i is fixed by the equations when every solution of M x = 0 has x_i = 0
+    _, sv, vt = np.linalg.svd(matrix)
+    rank = int((sv > 1e-9 * max(1.0, float(sv.max()))).sum())
+    null = vt[rank:]
+    if null.shape[0] == 0:
+        return set(unknown)
+    free = np.abs(null).max(axis=0) > 1e-9
+    return {k for k, f in zip(unknown, free, strict=True) if not f}
+
+
+def protect(
+    cells: Mapping[K, int],
+    lines: Collection[Line[K]],
+    threshold: int,
+    unpublished: Collection[K] = (),
+    fixed: Collection[K] = (),
+    prefer: Collection[K] = (),
+) -> set[K]:
+    """The cells (figures of ``cells``, counts of people by which a cell is
+    judged) to withhold so that no small cell (above nought, under
+    ``threshold``) is shown or can be solved from the ``lines``' sums.
+    ``unpublished`` cells are never shown (they are unknowns to a reader);
+    ``fixed`` ones are always shown (a grand total) and never chosen.
+    Secondary cells are chosen one at a time from the lines holding a withheld
+    cell: the one that leaves fewest small cells solvable, then a ``prefer``
+    one (a total worth less than its parts), then the smallest.  A small cell
+    alone in all its lines can be covered only by withholding the totals those
+    lines add to, which are not in ``cells``: it is withheld and left so.
+    Returns the withheld cells, unpublished ones among them."""
+    small = {k for k, n in cells.items() if hidden(n, threshold)}
+    withheld = (small | set(unpublished)) - set(fixed)
+    ordered = {k: i for i, k in enumerate(cells)}
+
+    def exposed(out: set[K]) -> set[K]:
+        return _solvable([k for k in cells if k in out], lines) & small
+
+    showing = exposed(withheld)
+    while showing:
+        # a figure of a line that holds a withheld one; the one that leaves fewest
+        # small cells solvable, then the smallest
+        choices = {
+            k
+            for line in lines
+            if any(m in withheld for m in _members(line))
+            for k in _members(line)
+            if k not in withheld and k not in fixed and k in cells
+        }
+        if not choices:  # only totals outside the table could cover what is left
+            return withheld
+        after = {k: exposed(withheld | {k}) for k in choices}
+        best = min(choices, key=lambda k: (len(after[k]), k not in prefer, cells[k], ordered[k]))
+        withheld.add(best)
+        showing = after[best]
+    return withheld
+
+
+def _members(line: Line[K]) -> tuple[K, ...]:
+    return line.parts if line.total is None else (*line.parts, line.total)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from totalplace.families.events import Event, FamilyData, as_dict
-from totalplace.families.privacy import hidden, lone_totals, suppress
+from totalplace.families.privacy import Line, hidden, protect, suppress
 
 # Agencies a family must be known to, to count as known to many (the troubled families test).
 MANY_AGENCIES = 3
@@ -83,34 +83,52 @@ def most_expensive(found: dict[str, Family], n: int = 10) -> list[Family]:
     return sorted(found.values(), key=lambda f: (-f.pence, f.family))[:n]
 
 
+TOTAL = "(all)"
+
+
 def _table(
     cells: dict[tuple[str, str], set[str]],
     contacts: dict[tuple[str, str], int],
     pence: dict[tuple[str, str], int],
     threshold: int,
 ) -> dict[str, Any]:
-    counts = {c: len(v) for c, v in cells.items()}
-    withheld = suppress(counts, threshold)
-    lone = lone_totals(counts, withheld)
+    """Families, contacts and cost by agency and year, with each agency's and
+    each year's contacts and cost.  The margins are cells too (an agency's
+    families over all years), and the place's contacts and cost are shown, so
+    the margins add to a known grand total: :func:`protect` withholds cells and
+    margins together until no small cell can be worked out from the rest."""
+    agencies = sorted({a for a, _ in cells})
+    years = sorted({y for _, y in cells})
+    counts: dict[tuple[str, str], int] = {c: len(v) for c, v in cells.items()}
+    for a in agencies:
+        counts[(a, TOTAL)] = len(set().union(*(v for (x, _), v in cells.items() if x == a)))
+    for y in years:
+        counts[(TOTAL, y)] = len(set().union(*(v for (_, x), v in cells.items() if x == y)))
+    grand = (TOTAL, TOTAL)
+    counts[grand] = len(set().union(*cells.values())) if cells else 0
+    lines = [Line(tuple(c for c in cells if c[0] == a), (a, TOTAL)) for a in agencies]
+    lines += [Line(tuple(c for c in cells if c[1] == y), (TOTAL, y)) for y in years]
+    lines += [Line(tuple((a, TOTAL) for a in agencies), grand)]
+    lines += [Line(tuple((TOTAL, y) for y in years), grand)]
+    withheld = protect(counts, lines, threshold, fixed=[grand])
     rows = []
-    for (agency, year), n in sorted(counts.items()):
+    for (agency, year), n in sorted(cells.items()):
         out = (agency, year) in withheld
         rows.append(
             {
                 "agency": agency,
                 "year": year,
-                "families": None if out else n,
+                "families": None if out else len(n),
                 "contacts": None if out else contacts[(agency, year)],
                 "pence": None if out else pence[(agency, year)],
                 "withheld": out,
             }
         )
     totals: dict[str, dict[str, Any]] = {"agency": {}, "year": {}}
-    for axis, name in ((0, "agency"), (1, "year")):
-        keys = sorted({c[axis] for c in counts})
+    for axis, name, keys in ((0, "agency", agencies), (1, "year", years)):
         for k in keys:
-            members = [c for c in counts if c[axis] == k]
-            out = (axis, k) in lone
+            members = [c for c in cells if c[axis] == k]
+            out = ((k, TOTAL) if axis == 0 else (TOTAL, k)) in withheld
             totals[name][k] = {
                 "contacts": None if out else sum(contacts[c] for c in members),
                 "pence": None if out else sum(pence[c] for c in members),
