@@ -11,7 +11,12 @@ in families, and a count of families under the disclosure threshold is withheld.
 The Sankey is built from each family's agencies in the order it first met them
 (an agency met again later is not a new step), for the first few steps; a link
 carrying fewer families than the threshold is left out, and the number of
-families left out is said.
+families left out is said.  The links of one step add up to the families known
+to that many agencies or more, which the Families page shows: so a step with
+one small link left out would give it away as that number less the links
+shown, and the step's next smallest link is left out with it
+(:func:`totalplace.families.privacy.protect`).  The number of families left
+out is itself withheld when it is under the threshold.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from itertools import combinations, pairwise
 from typing import Any
 
 from totalplace.families.events import Event, as_dict
-from totalplace.families.privacy import hidden
+from totalplace.families.privacy import Line, hidden, protect
 
 SANKEY_STEPS = 5
 # Paths longer than this are not counted: each person's touchpoints give
@@ -90,7 +95,14 @@ def sankey(events: Sequence[Event], threshold: int, steps: int = SANKEY_STEPS) -
         named = [f"{i}. {a}" for i, a in enumerate(agencies[:steps], start=1)]
         for a, b in pairwise(named):
             links[(a, b)] += 1
-    shown = {k: n for k, n in links.items() if not hidden(n, threshold)}
+    # each step's links add to a published figure (families known to more agencies than that)
+    by_step: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for link in links:
+        by_step[link[0].split(".")[0]].append(link)
+    lines = [Line(tuple(members)) for members in by_step.values()]
+    withheld = protect(dict(links), lines, threshold)
+    shown = {k: n for k, n in links.items() if k not in withheld}
+    left_out = sum(n for k, n in links.items() if k not in shown)
     nodes = sorted({n for k in shown for n in k}, key=lambda s: (int(s.split(".")[0]), s))
     index = {n: i for i, n in enumerate(nodes)}
     return {
@@ -100,5 +112,5 @@ def sankey(events: Sequence[Event], threshold: int, steps: int = SANKEY_STEPS) -
             for (a, b), n in sorted(shown.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
         "withheld_links": len(links) - len(shown),
-        "withheld_families": sum(n for k, n in links.items() if k not in shown),
+        "withheld_families": None if hidden(left_out, threshold) else left_out,
     }
