@@ -92,7 +92,63 @@ def test_every_chart_has_a_csv_beside_it(ws: Workspace) -> None:
         assert response.status_code == 200 and response.headers["content-type"].startswith(
             "text/csv"
         ), name
-    assert "waiting list" in client.get("/families/voice.csv").text
+    voice = client.get("/families/voice.csv").text
+    assert "Housing,12," in voice and "waiting list" not in voice  # counts, not free text
+
+
+def test_what_residents_wrote_is_for_caseworkers_alone(ws: Workspace) -> None:
+    for name in ("vic", "ann"):
+        client = client_for(ws.root, name)
+        for path in ("/families", "/api/families", "/families/voice.csv"):
+            assert "waiting list" not in client.get(path).text, (name, path)
+    cara = client_for(ws.root, "cara")
+    themes = cara.get("/api/families").json()["voice"]["themes"]
+    assert any("waiting list" in q for t in themes for q in t["quotes"])
+    assert "waiting list" in cara.get("/families").text
+
+
+def test_the_caseworkers_list_of_families_is_logged_one_line_a_family(ws: Workspace) -> None:
+    before = len(read_audit(ws.root))
+    page = client_for(ws.root, "cara").get("/families").text
+    listed = [part.split('"', 1)[0] for part in page.split('href="/families/F-')[1:]]
+    logged = read_audit(ws.root)[before:]
+    assert len(logged) == len(listed) == 20
+    assert {e["subject"] for e in logged} == {f"F-{x}" for x in listed}
+    assert all(e["user"] == "cara" and e["page"] == "/families" for e in logged)
+    before = len(read_audit(ws.root))
+    client_for(ws.root, "vic").get("/families")
+    assert len(read_audit(ws.root)) == before  # a viewer sees no family: nothing to log
+
+
+def test_a_refused_events_file_is_named_without_its_rows(ws: Workspace, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "ws"
+    shutil.copytree(ws.root, copy)
+    events = people_dir(copy) / "events.csv"
+    lines = events.read_text(encoding="utf-8").splitlines()
+    record = lines[1].split(",")[1].strip('"')
+    bad = lines[1].replace(lines[1].split(",")[2], "2011-02-31")
+    events.write_text("\n".join([lines[0], bad]) + "\n", encoding="utf-8")
+    for name in ("vic", "cara"):
+        response = client_for(copy, name).get("/api/families")
+        assert error_type(response, 404) == "NoFamilies"
+        message = response.json()["error"]["message"]
+        assert "events.csv" in message and record not in message and "2011-02-31" not in message
+        assert str(copy) not in message
+
+
+def test_a_theme_written_as_markup_shows_as_text(ws: Workspace, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "ws"
+    shutil.copytree(ws.root, copy)
+    rows = ["question,response,theme"] + [
+        f"Q1,Something long enough to quote {i},<script>alert(1)</script>" for i in range(12)
+    ]
+    (people_dir(copy) / "voice" / "markup.csv").write_text("\n".join(rows) + "\n")
+    page = client_for(copy, "cara").get("/families").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)" in page
 
 
 def test_one_family_is_refused_to_viewer_and_analyst(ws: Workspace) -> None:

@@ -12,8 +12,13 @@ for sharing.
 ``/families/{id}`` (one family's agencies and cost by year) and
 ``/journeys/{id}`` (its timeline) are person-level: a caseworker (or admin)
 only, and each view is written to the workspace's audit log before the page is
-sent.  Families are named by pseudonym only; the key that makes them never
-leaves the workspace.
+sent.  So is ``/families`` when it lists the most expensive families for a
+caseworker: one line for each family listed.  What residents said (free text)
+is shown to caseworkers alone, redacted; every other role sees the counts.
+Families are named by pseudonym only; the key that makes them never leaves the
+workspace.  A person-level file that is refused is named, but its rows are not
+quoted on a page: the message of a refused ``events.csv`` holds agencies'
+record ids, which only ``totalplace families DIR`` on the server shows.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the route
@@ -26,8 +31,8 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from totalplace.errors import TotalPlaceError
-from totalplace.families.audit import record_view
+from totalplace.errors import SourceError, TotalPlaceError
+from totalplace.families.audit import record_view, record_views
 from totalplace.families.events import (
     DEFAULT_PRICE_YEAR,
     EVENTS_FILE,
@@ -39,6 +44,7 @@ from totalplace.families.events import (
 from totalplace.families.journeys import timeline
 from totalplace.families.place import families_report
 from totalplace.families.view import families, most_expensive, profile, westminster
+from totalplace.families.voice import VOICE_DIR, read_folder, voice_by_theme
 from totalplace.web import templates
 from totalplace.web.site import ApiError, Site, Viewer, _viewer, csv_response
 from totalplace.web.templates import script_json
@@ -55,6 +61,18 @@ def _forbidden(user: User) -> ApiError:
         f"{user.name} is {'an' if user.role[0] in 'aeiou' else 'a'} {user.role}: one family's "
         "record is for caseworkers; ask an admin for the caseworker role",
     )
+
+
+def _said(exc: TotalPlaceError, root: Path) -> str:
+    """An error about the person-level files, fit for any role: a refused
+    file's rows (record ids, dates) stay on the server."""
+    if isinstance(exc, SourceError):
+        name = Path(exc.path).relative_to(root) if exc.path.startswith(str(root)) else exc.path
+        return (
+            f"{name}: refused; run `totalplace families DIR` on the server to see which rows "
+            "and why"
+        )
+    return str(exc).replace(str(root) + "/", "")
 
 
 def _caseworker(user: Annotated[User, Depends(_viewer)]) -> User:
@@ -86,7 +104,7 @@ class _Families:
         try:
             data = load_workspace(self.root, DEFAULT_PRICE_YEAR)
         except TotalPlaceError as exc:
-            raise ApiError(404, "NoFamilies", str(exc).replace(str(self.root) + "/", "")) from exc
+            raise ApiError(404, "NoFamilies", _said(exc, self.root)) from exc
         with self._lock:
             self._key, self._data = key, data
         return data
@@ -146,8 +164,8 @@ r.disclosure_threshold) }}</strong>, at {{ money(w.cost_each_pence) }} each:
 <h2 id="journeys">Journeys</h2>
 <p>The order families meet the agencies (each agency at its first contact, first
 {{ steps }} steps). Links of fewer than {{ r.disclosure_threshold }} families are left
-out ({{ r.sankey.withheld_links }} links, {{ "{:,}".format(r.sankey.withheld_families) }}
-family steps).</p>
+out ({{ r.sankey.withheld_links }} links, {{ people(r.sankey.withheld_families,
+r.disclosure_threshold) }} family steps).</p>
 <div class="pair">
 <div id="sankey-chart" class="chart" role="figure" aria-label="Sankey diagram of the order
  families meet the agencies; the table beside it holds the same figures"></div>
@@ -173,6 +191,8 @@ back)</caption>
 response, and optionally theme and area) in the workspace's <code>people/voice/</code>
 folder.</p>
 {% else %}
+{% if not top %}<p>What residents wrote is for caseworkers: it is free text and may name
+someone. Here, the number of responses on each theme.</p>{% endif %}
 <table><caption>Responses and quotes per theme, beside the count's spending</caption>
 <thead><tr><th scope="col">Theme</th><th scope="col" class="money">Responses</th>
 <th scope="col" class="money">Spending</th><th scope="col">Quotes</th></tr></thead><tbody>
@@ -340,7 +360,20 @@ def add_routes(app: FastAPI, site: Site) -> None:
         try:
             return families_report(site.root, site.disclosure_threshold, data=data)
         except TotalPlaceError as exc:
-            raise ApiError(422, type(exc).__name__, str(exc)) from exc
+            raise ApiError(422, type(exc).__name__, _said(exc, site.root)) from exc
+
+    def with_quotes(r: dict[str, Any]) -> dict[str, Any]:
+        """The report with what residents said (redacted), for a caseworker."""
+        said = voice_by_theme(
+            read_folder(people_dir(site.root) / VOICE_DIR),
+            site.disclosure_threshold,
+            {},
+            {},
+            quotes=True,
+        )
+        quotes = {t["theme"]: t["quotes"] for t in said["themes"]}
+        themes = [{**t, "quotes": quotes.get(t["theme"], [])} for t in r["voice"]["themes"]]
+        return {**r, "voice": {**r["voice"], "themes": themes}}
 
     def family(family_id: str, user: User, page: str) -> dict[str, Any]:
         """One family's profile (or one person's, for a ``P-`` id: their own
@@ -358,7 +391,8 @@ def add_routes(app: FastAPI, site: Site) -> None:
 
     @app.get("/api/families", summary="Families: aggregates with small counts withheld")
     def api_families(user: Viewer) -> dict[str, Any]:
-        return report()
+        r = report()
+        return with_quotes(r) if user.may(PERSON_LEVEL) else r
 
     @app.get("/api/families/{family_id}", summary="One family's record (caseworkers; logged)")
     def api_family(family_id: str, request: Request, user: Caseworker) -> dict[str, Any]:
@@ -377,7 +411,7 @@ def add_routes(app: FastAPI, site: Site) -> None:
             f = family(name, user, request.url.path)
             cols = ["date", "person", "agency", "event_type", "unit_cost_code", "year", "pence"]
             return csv_response(f"{name}.csv", cols, [[e[c] for c in cols] for e in f["events"]])
-        r = report()
+        r = with_quotes(report()) if user.may(PERSON_LEVEL) else report()
         if name == "agency_year":
             cols = ["agency", "year", "families", "contacts", "pence"]
             rows = [[x[c] for c in cols] for x in r["by_agency_year"]["rows"]]
@@ -409,8 +443,11 @@ def add_routes(app: FastAPI, site: Site) -> None:
         if user.may(PERSON_LEVEL):
             data = store.data()
             top = [profile(f) for f in most_expensive(families(data.events), TOP_FAMILIES)]
+            # each family listed is a person-level view: logged before the page is sent
+            subjects = [f["family"] for f in top]
+            record_views(site.root, user.name, user.role, request.url.path, subjects)
             # a caseworker sees each family anyway: the illustration exact, not withheld
-            r = {**r, "westminster": westminster(data, 0)}
+            r = {**with_quotes(r), "westminster": westminster(data, 0)}
         cells = [x for x in r["by_agency_year"]["rows"] if x["pence"] is not None]
         chart = {"cells": cells, "sankey": r["sankey"]}
         return site.page(
