@@ -91,3 +91,25 @@ def test_families_says_what_it_could_not_use(ws: Workspace, tmp_path: Path) -> N
     assert "columns of the events file not read: Officer" in out.stdout
     report = json.loads(CliRunner().invoke(cli, ["families", str(copy), "--json"]).stdout)
     assert report["unlinked_events"] == 1 and report["ignored_columns"] == ["Officer"]
+
+
+def test_quotes_only_with_person_level_access(ws: Workspace) -> None:
+    """What residents wrote is free text that may name someone: the command
+    gives quotes only to --person-level, as the dashboard gives them only to
+    caseworkers; counts for everyone."""
+    voice = people_dir(ws.root) / "voice"
+    voice.mkdir(exist_ok=True)
+    rows = ["question,response,theme"]
+    rows += [f"Q1,Repairs take months number {i},Housing" for i in range(12)]
+    (voice / "survey.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    try:
+        plain = json.loads(CliRunner().invoke(cli, ["families", str(ws.root), "--json"]).stdout)
+        deep = json.loads(
+            CliRunner().invoke(cli, ["families", str(ws.root), "--json", "--person-level"]).stdout
+        )
+    finally:
+        (voice / "survey.csv").unlink()
+    housing = [t for t in plain["voice"]["themes"] if t["theme"] == "Housing"]
+    assert housing and housing[0]["responses"] == 12 and not housing[0]["quotes"]
+    quoted = [t for t in deep["voice"]["themes"] if t["theme"] == "Housing"][0]["quotes"]
+    assert len(quoted) == 3 and all(q.startswith("Repairs take months") for q in quoted)

@@ -92,7 +92,9 @@ def link_workspace(root: Path, engine: str = "duckdb", threshold: float = 0.9) -
     return link_records(frames, folder / LINKED_DIR, engine=engine, threshold=threshold)
 
 
-def _voice(root: Path, threshold: int) -> dict[str, Any]:
+def _voice(root: Path, threshold: int, quotes: bool = False) -> dict[str, Any]:
+    """What residents said per theme beside the count's money; with ``quotes``
+    (person-level access only), up to three redacted quotes a theme."""
     from totalplace.classify.taxonomy import default_taxonomy, theme_label
     from totalplace.report.count_file import NoCount, read_count
 
@@ -101,7 +103,8 @@ def _voice(root: Path, threshold: int) -> dict[str, Any]:
     except NoCount:  # no count yet: what residents said is shown without the money
         money = {}
     labels = {t: theme_label(t) for t in default_taxonomy().themes}
-    return voice_by_theme(read_folder(people_dir(root) / VOICE_DIR), threshold, money, labels)
+    responses = read_folder(people_dir(root) / VOICE_DIR)
+    return voice_by_theme(responses, threshold, money, labels, quotes=quotes)
 
 
 def families_report(
@@ -121,7 +124,7 @@ def families_report(
         "westminster": westminster(data, 0 if person_level else threshold),
         "common_paths": common_paths(data.events, threshold),
         "sankey": sankey(data.events, threshold),
-        "voice": _voice(root, threshold),
+        "voice": _voice(root, threshold, quotes=person_level),
     }
     if person_level:
         found = most_expensive(families(data.events), top)
