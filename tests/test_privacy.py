@@ -10,8 +10,9 @@ import pytest
 from totalplace.errors import ConfigError
 from totalplace.families.audit import audit_path, read_audit, record_view
 from totalplace.families.privacy import (
+    Line,
     key_path,
-    lone_totals,
+    protect,
     pseudonym,
     suppress,
     workspace_key,
@@ -71,9 +72,17 @@ def test_secondary_suppression_reaches_across_rows_and_columns() -> None:
 
 
 def test_a_total_of_one_withheld_cell_is_withheld() -> None:
-    cells = {("police", "a"): 3}
-    withheld = suppress(cells, 10)
-    assert lone_totals(cells, withheld) == {(0, "police"), (1, "a")}
+    """A row whose only part is small: its total is that part, so it goes too."""
+    cells = {"police 2010": 3, "police": 3, "schools 2010": 40, "schools": 40, "all": 43}
+    lines = [
+        Line(("police 2010",), "police"),
+        Line(("schools 2010",), "schools"),
+        Line(("police", "schools"), "all"),
+    ]
+    withheld = protect(cells, lines, 10, fixed=["all"])
+    assert {"police 2010", "police"} <= withheld
+    # and with the grand total shown, the other row goes too, or 43 - 40 = 3
+    assert "schools" in withheld or "schools 2010" in withheld
 
 
 def test_audit_log_appends_one_line_a_view_and_keeps_earlier_ones(tmp_path: Path) -> None:

@@ -120,18 +120,6 @@ def suppress(cells: Mapping[tuple[R, C], int], threshold: int) -> set[tuple[R, C
     return withheld
 
 
-def lone_totals(
-    cells: Mapping[tuple[R, C], int], withheld: set[tuple[R, C]]
-) -> set[tuple[int, Hashable]]:
-    """Rows (0, r) and columns (1, c) whose total must be withheld as well: those
-    with a single cell, withheld (its total would be the cell)."""
-    lines: dict[tuple[int, Hashable], list[tuple[R, C]]] = {}
-    for cell in cells:
-        lines.setdefault((0, cell[0]), []).append(cell)
-        lines.setdefault((1, cell[1]), []).append(cell)
-    return {k for k, members in lines.items() if len(members) == 1 and members[0] in withheld}
-
-
 @dataclass(frozen=True)
 class Line(Generic[K]):
     """A sum a reader can check: ``parts`` add up to ``total`` (a cell of the
