@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.test_network import BRADFORD, LEEDS, _workspace, _write_count
@@ -80,3 +82,44 @@ def test_a_moved_member_and_an_uncounted_one_say_what_to_do(tmp_path: Path) -> N
     out = " ".join(status.output.split())
     assert f"Leeds: no workspace at {leeds} (moved or deleted)" in out
     assert f"Bradford: follows the method, not counted yet: totalplace count {bradford}" in out
+
+
+def test_a_member_that_cannot_be_counted_does_not_stop_a_proposal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bradford for 2018-19 (no regional lines, no --gross) cannot be counted:
+    the proposal still shows the others, and names Bradford with why; a member
+    moved away is named too, and the change cannot be adopted until it is back."""
+    from totalplace.errors import ConfigError
+    from totalplace.network import propose as proposing
+
+    leeds = _workspace(tmp_path / "leeds", LEEDS, "Leeds")
+    bradford = _workspace(tmp_path / "bradford", BRADFORD, "Bradford")
+    gone = _workspace(tmp_path / "gone", "E08000033", "Calderdale")
+    net = init_network(tmp_path / "net", "Test network", leeds)
+    for root, name in ((leeds, "Leeds"), (bradford, "Bradford"), (gone, "Calderdale")):
+        add_member(net, root, name)
+    _write_count(leeds, {"health": 100_00}, 10)
+    shutil.rmtree(gone)
+
+    def count(root: Path, engine: str) -> dict[str, Any]:
+        if "bradford" in str(root):
+            raise ConfigError("no regional spending for 2018-19; years run 2004-05 to 2017-18")
+        return {"total_pence": 90_00, "per_head_pence": 9_00, "by_theme": {"health": 90_00}}
+
+    monkeypatch.setattr(proposing, "_count", count)
+    proposal = tmp_path / "proposal"
+    shutil.copytree(net.method_dir, proposal)
+    (proposal / "rules" / "example.toml").write_text(
+        (leeds / "rules" / "example.toml").read_text().replace("adult_social_care", "health")
+    )
+    network = open_network(net.root)
+    result = proposing.propose(network, proposal)
+    assert [m["name"] for m in result["members"]] == ["Leeds"]
+    assert result["members"][0]["total"]["difference_pence"] == -10_00
+    reasons = {m["name"]: m["reason"] for m in result["skipped"]}
+    assert reasons["Bradford"].startswith("no regional spending for 2018-19")
+    assert reasons["Calderdale"].startswith(f"no workspace at {gone} (moved or deleted)")
+    with pytest.raises(ConfigError, match=r"cannot give the method to Calderdale \(no workspace"):
+        proposing.adopt(network, proposal, "care is health", "tester")
+    assert open_network(net.root).version == "1"

@@ -216,6 +216,8 @@ def _render_effect(result: dict[str, Any]) -> None:
         if not m["themes_changed"]:
             table.add_row("(no theme changes)", "", "", "")
         console.out.print(table)
+    for m in result.get("skipped", []):
+        _print(f"{m['name']}: not shown: {m['reason']}")
     _print(f"scratch counts: {result['scratch']}")
     adopted = result.get("adopted")
     if adopted:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from totalplace.classify.taxonomy import theme_label
-from totalplace.errors import ConfigError
+from totalplace.errors import ConfigError, TotalPlaceError
 from totalplace.network.folder import (
     Change,
     Member,
@@ -144,32 +144,19 @@ def propose(net: Network, folder: Path, engine: str = "duckdb") -> dict[str, Any
     )
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     scratch = net.root / PROPOSALS_DIR / f"{stamp}-{proposed[:8]}"
-    members = []
+    members, skipped = [], []
     for member in net.members:
-        root = member.root(net.root)
-        place = scratch / _slug(member)
-        # copied under the member's writer lock: no ingest changes it mid-copy
-        with Workspace.open(root).writing():
-            before = _recorded(root, net.hash)
-            current = None if before is not None else scratch_copy(root, place / "current")
-            after_root = scratch_copy(root, place / "proposed")
-        source = "the member's reports/count.json"
-        if before is None or current is not None:
-            assert current is not None  # a copy is made whenever no count was recorded
-            copy_method(net.method_dir, current)
-            before = _count(current, engine)
-            source = "counted again with the current method (its count was not made with it)"
-        copy_method(folder, after_root)
-        (after_root / MEMBER_FILE).unlink(missing_ok=True)
-        after = _count(after_root, engine)
-        members.append(
-            {
-                "name": member.name,
-                "before_from": source,
-                "scratch": str(place),
-                **effect(before, after),
-            }
-        )
+        # a member that cannot be counted (its folder moved away, or a year
+        # with no regional lines it was never counted for) is named with why,
+        # and the others are still shown: one member does not stop the rest
+        try:
+            members.append(_member_effect(net, member, folder, scratch, engine))
+        except TotalPlaceError as exc:
+            skipped.append({"name": member.name, "path": str(member.root(net.root)),
+                            "reason": str(exc)})  # fmt: skip
+    if not members:
+        reasons = "; ".join(f"{m['name']}: {m['reason']}" for m in skipped)
+        raise ConfigError(f"no member could be counted with the proposal: {reasons}")
     return {
         "network": net.name,
         "current": {"version": net.version, "hash": net.hash},
@@ -177,8 +164,39 @@ def propose(net: Network, folder: Path, engine: str = "duckdb") -> dict[str, Any
         "files_changed": [d.to_dict() for d in changed],
         "scratch": str(scratch),
         "members": members,
+        "skipped": skipped,
         "adopted": None,
     }
+
+
+def _member_effect(
+    net: Network, member: Member, folder: Path, scratch: Path, engine: str
+) -> dict[str, Any]:
+    """One member counted with the proposal in a scratch copy, beside its
+    figures with the network's method."""
+    root = member.root(net.root)
+    if not (root / "totalplace.toml").is_file():
+        raise ConfigError(
+            f"no workspace at {root} (moved or deleted): put it back there, or change "
+            f"this member's path in {net.root / 'network.toml'}"
+        )
+    place = scratch / _slug(member)
+    # copied under the member's writer lock: no ingest changes it mid-copy
+    with Workspace.open(root).writing():
+        before = _recorded(root, net.hash)
+        current = None if before is not None else scratch_copy(root, place / "current")
+        after_root = scratch_copy(root, place / "proposed")
+    source = "the member's reports/count.json"
+    if before is None or current is not None:
+        assert current is not None  # a copy is made whenever no count was recorded
+        copy_method(net.method_dir, current)
+        before = _count(current, engine)
+        source = "counted again with the current method (its count was not made with it)"
+    copy_method(folder, after_root)
+    (after_root / MEMBER_FILE).unlink(missing_ok=True)
+    after = _count(after_root, engine)
+    return {"name": member.name, "before_from": source, "scratch": str(place),
+            **effect(before, after)}  # fmt: skip
 
 
 def _next_version(current: str) -> str:
@@ -197,6 +215,15 @@ def adopt(
     reports stay until they are counted again)."""
     if not note.strip():
         raise ConfigError("say why the method changes: --note TEXT (it goes in the changelog)")
+    # every member is given the new method: one moved away would be left on
+    # the old one with nothing to say so, so the change waits for it
+    away = [m for m in net.members if not (m.root(net.root) / "totalplace.toml").is_file()]
+    if away:
+        names = "; ".join(f"{m.name} (no workspace at {m.root(net.root)})" for m in away)
+        raise ConfigError(
+            f"cannot give the method to {names}: put each folder back, or change its path "
+            f"in {net.root / 'network.toml'}, then adopt"
+        )
     new = version or _next_version(net.version)
     if any(c.version == new for c in net.changelog):
         raise ConfigError(f"method version {new} exists already; give another with --version")
