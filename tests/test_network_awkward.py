@@ -123,3 +123,21 @@ def test_a_member_that_cannot_be_counted_does_not_stop_a_proposal(
     with pytest.raises(ConfigError, match=r"cannot give the method to Calderdale \(no workspace"):
         proposing.adopt(network, proposal, "care is health", "tester")
     assert open_network(net.root).version == "1"
+
+
+def test_a_member_inside_a_combined_member_keeps_its_own_shade_on_the_map() -> None:
+    both = {"name": "Both", "place": [LEEDS, BRADFORD], "year": "2010-11",
+            "per_head_pence": 900_00}  # fmt: skip
+    leeds = {"name": "Leeds", "place": [LEEDS], "year": "2010-11", "per_head_pence": 800_00}
+    for order in ([both, leeds], [leeds, both]):
+        chart, missing = _map({"counted": order})
+        assert missing == []
+        # Leeds is drawn as Leeds (map and inset), not under the combined area's shade
+        assert chart.svg.count("<title>Leeds: £800.00 per head</title>") == 2
+        assert (
+            chart.svg.count(
+                "<title>Both: £900.00 per head (1 of its 2 authorities shaded as its own; "
+                "the rest shaded as Leeds)</title>"
+            )
+            == 2
+        )

@@ -134,9 +134,17 @@ def _map(report: dict[str, Any]) -> tuple[svg.Chart, list[str]]:
     names: dict[str, str] = {}
     key: list[tuple[str, str]] = []
     missing = []
+    # a county or a combined place is drawn as its authorities
+    drawn = {
+        m["name"]: map_codes(m.get("place", []), m.get("year")) if maybe else ([], [])
+        for m in counted
+    }
+    drawn_by: dict[str, str] = {}  # each authority: the smallest member holding it
+    for m in sorted(counted, key=lambda m: len(drawn[m["name"]][0])):
+        for code in drawn[m["name"]][0]:
+            drawn_by.setdefault(code, m["name"])
     for m in counted:
-        # a county or a combined place is drawn as its authorities
-        codes, not_drawn = map_codes(m.get("place", []), m.get("year")) if maybe else ([], [])
+        codes, not_drawn = drawn[m["name"]]
         if not codes:
             shown = ", ".join(m.get("place", [])) or "none"
             missing.append(f"{m['name']} (codes {shown}: not on the shipped boundaries)")
@@ -149,10 +157,20 @@ def _map(report: dict[str, Any]) -> tuple[svg.Chart, list[str]]:
         else:
             colour = _shade(heads, m["per_head_pence"])
             words = f"{m['name']}: {pounds(m['per_head_pence'])} per head"
+        # members that overlap (a combined area and one of its authorities):
+        # each authority takes the smaller member's shade, and the key says so
+        under = sorted({drawn_by[c] for c in codes} - {m["name"]})
+        if under:
+            own = sum(1 for c in codes if drawn_by[c] == m["name"])
+            words += (
+                f" ({own} of its {len(codes)} authorities shaded as its own; the rest "
+                f"shaded as {', '.join(under)})"
+            )
         key.append((colour, words))
         for code in codes:
-            filled[code] = colour
-            names[code] = words
+            if drawn_by[code] == m["name"]:
+                filled[code] = colour
+                names[code] = words
     if not filled:
         return svg.Chart(""), missing
     return england_map("The network's places", filled, key, names), missing
