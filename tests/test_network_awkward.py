@@ -141,3 +141,22 @@ def test_a_member_inside_a_combined_member_keeps_its_own_shade_on_the_map() -> N
             )
             == 2
         )
+
+
+def test_spending_by_theme_is_drawn_in_charts_that_fit_a_page() -> None:
+    """Six places and nineteen themes (as the Yorkshire check had) drew one
+    chart two pages tall: a page left blank before it, a theme cut in two."""
+    from totalplace.network.report import PAGE_OF_BARS, charts, theme_parts
+
+    themes = [{"theme": f"t{n}", "label": f"Theme {n}"} for n in range(19)]
+    parts = theme_parts(themes, 6)
+    assert [t for part in parts for t in part] == themes and len(parts) == 3
+    member = {"name": "A", "by_theme_per_head_pence": {f"t{n}": 100 for n in range(19)},
+              "prevention": {"by_tier_pence": {"universal": 1, "targeted": 1, "acute": 1}},
+              "opportunities": {"by_kind": {}}}  # fmt: skip
+    counted = [{**member, "name": name} for name in "ABCDEF"]
+    report = {"counted": counted, "per_head_known": True, "asks": [],
+              "comparison": {"themes": themes}}  # fmt: skip
+    for chart in charts(report)["theme_bars"]:
+        height = float(chart.svg.split('viewBox="0 0 640 ')[1].split('"')[0])
+        assert height <= PAGE_OF_BARS

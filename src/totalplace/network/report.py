@@ -176,25 +176,45 @@ def _map(report: dict[str, Any]) -> tuple[svg.Chart, list[str]]:
     return england_map("The network's places", filled, key, names), missing
 
 
-def charts(report: dict[str, Any]) -> dict[str, svg.Chart]:
-    """The report's pictures, each from the figures of the table beside it."""
+# The most of a grouped bar chart's height (in the SVG's units, 640 to the
+# page's width) that fits on one A4 page under its heading and caption.
+PAGE_OF_BARS = 800
+
+
+def theme_parts(themes: list[dict[str, Any]], members: int) -> list[list[dict[str, Any]]]:
+    """The themes in runs whose chart (a bar a member, as svg.grouped_bars
+    draws them: 14 a bar, 10 between themes, about 60 for the key) fits one
+    page: one chart of five places and nineteen themes is two pages tall, and
+    the printer left a page blank before it and cut a theme's bars in two."""
+    per_theme = 14 * members + 10
+    at_most = max(1, (PAGE_OF_BARS - 60) // per_theme)
+    return [themes[i : i + at_most] for i in range(0, len(themes), at_most)] or [[]]
+
+
+def charts(report: dict[str, Any]) -> dict[str, Any]:
+    """The report's pictures, each from the figures of the table beside it;
+    spending by theme in as many charts as fit a page each."""
     counted = report["counted"]
     names = [m["name"] for m in counted]
-    themes = report["comparison"]["themes"]
-    if report["per_head_known"]:
-        by_theme = svg.grouped_bars(
-            "Spending per head by theme",
-            [(t["label"], [m["by_theme_per_head_pence"].get(t["theme"]) for m in counted])
-             for t in themes],
-            names,
-            pounds,
-        )  # fmt: skip
-    else:
-        by_theme = svg.grouped_bars(
-            "Spending by theme",
-            [(t["label"], [m["by_theme_pence"].get(t["theme"]) for m in counted]) for t in themes],
-            names,
-        )
+    parts = theme_parts(report["comparison"]["themes"], len(counted))
+    by_theme = []
+    for themes in parts:
+        if report["per_head_known"]:
+            chart = svg.grouped_bars(
+                "Spending per head by theme",
+                [(t["label"], [m["by_theme_per_head_pence"].get(t["theme"]) for m in counted])
+                 for t in themes],
+                names,
+                pounds,
+            )  # fmt: skip
+        else:
+            chart = svg.grouped_bars(
+                "Spending by theme",
+                [(t["label"], [m["by_theme_pence"].get(t["theme"]) for m in counted])
+                 for t in themes],
+                names,
+            )  # fmt: skip
+        by_theme.append(chart)
     kinds = sorted({k for m in counted for k in m["opportunities"]["by_kind"]})
     empty = {"value_pence": None}
     return {

@@ -45,7 +45,8 @@ t.in_every_place %}{{ t.label }}{% if not loop.last %}, {% endif %}{% endfor %}.
 {% if r.per_head_known %}<p>Each theme's money over the place's population (from its count), to
 the nearest penny. A place whose count holds no population has no figure per head; its money is
 in the second table.</p>
-{{ fig(theme_bars, "Spending per head by theme", "per-head") }}
+{% for c in theme_bars %}{{ fig(c, "Spending per head by theme" ~ ((" (" ~ loop.index ~ " of "
+~ loop.length ~ ", each drawn to its own scale)") if loop.length > 1 else ""), "per-head") }}{% endfor %}
 <table id="per-head"><caption>Per head by theme</caption><thead><tr>
 <th>Theme</th>{% for x in counted %}<th class="num">{{ x.name }}</th>{% endfor %}</tr></thead>
 <tbody>{% for t in d.themes %}<tr><td>{{ t.label }}{% if not t.in_every_place %}
@@ -56,7 +57,8 @@ x.by_theme_per_head_pence.get(t.theme, none if x.per_head_pence is none else 0) 
 {% else %}<p>No member's count holds a population (a place whose codes are not in the shipped
 population estimates), so no figure per head can be given: the places' money by theme is
 compared instead.</p>
-{{ fig(theme_bars, "Spending by theme", "by-theme") }}{% endif %}
+{% for c in theme_bars %}{{ fig(c, "Spending by theme" ~ ((" (" ~ loop.index ~ " of " ~
+loop.length ~ ", each drawn to its own scale)") if loop.length > 1 else ""), "by-theme") }}{% endfor %}{% endif %}
 <table id="by-theme"><caption>Money by theme</caption><thead><tr><th>Theme</th>
 {% for x in counted %}<th class="num">{{ x.name }}</th>{% endfor %}</tr></thead><tbody>
 {% for t in d.themes %}<tr><td>{{ t.label }}</td>{% for x in counted %}
