@@ -5,6 +5,7 @@ are written by the test (as in test_network.py); no count runs here."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -160,3 +161,21 @@ def test_spending_by_theme_is_drawn_in_charts_that_fit_a_page() -> None:
     for chart in charts(report)["theme_bars"]:
         height = float(chart.svg.split('viewBox="0 0 640 ')[1].split('"')[0])
         assert height <= PAGE_OF_BARS
+
+
+def test_the_map_page_draws_each_authority_once_as_its_smallest_member() -> None:
+    from totalplace.network.compare import _map_html
+
+    both = {"name": "Both", "counted": True, "place": [LEEDS, BRADFORD], "year": "2010-11",
+            "per_head_pence": 900_00}  # fmt: skip
+    leeds = {"name": "Leeds", "counted": True, "place": [LEEDS], "year": "2010-11",
+             "per_head_pence": 800_00}  # fmt: skip
+    county = {"name": "Lancashire", "counted": True, "place": [LANCASHIRE], "year": "2010-11",
+              "per_head_pence": 865_096}  # fmt: skip
+    page, missing = _map_html({"members": [both, leeds, county]})
+    assert missing == []
+    [locations] = re.findall(r'"locations":\[([^\]]*)\]', page)
+    assert locations.count(LEEDS) == 1 and locations.count(BRADFORD) == 1
+    # (the page's script writes £ as \u00a3)
+    assert "900.00 per head (the rest of its area shown as Leeds)" in page
+    assert page.count("8,650.96 per head") == 12  # Lancashire's twelve districts

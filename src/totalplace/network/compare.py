@@ -309,19 +309,32 @@ def _map_html(data: dict[str, Any]) -> tuple[str, list[str]]:
 
     features = {f["id"]: f for f in england_geojson()["features"]}
     locations, values, names, missing = [], [], [], []
-    for m in data["members"]:
-        if not m.get("counted"):
-            continue
-        # a county or a combined place is drawn as its authorities
-        codes, _ = map_codes(m.get("place", []), m.get("year"))
-        if m.get("per_head_pence") is None:
-            codes = []
+    counted = [m for m in data["members"] if m.get("counted")]
+    # a county or a combined place is drawn as its authorities; an authority
+    # in two members (a combined area and one of its places) as the smaller's
+    drawn = {
+        m["name"]: map_codes(m.get("place", []), m.get("year"))[0]
+        if m.get("per_head_pence") is not None
+        else []
+        for m in counted
+    }
+    drawn_by: dict[str, str] = {}
+    for m in sorted(counted, key=lambda m: len(drawn[m["name"]])):
+        for code in drawn[m["name"]]:
+            drawn_by.setdefault(code, m["name"])
+    for m in counted:
+        codes = drawn[m["name"]]
         if not codes:
             missing.append(m["name"])
+        words = f"{m['name']}: {display_pounds(m['per_head_pence'])} per head" if codes else ""
+        under = sorted({drawn_by[c] for c in codes} - {m["name"]})
+        if under:
+            words += f" (the rest of its area shown as {', '.join(under)})"
         for code in codes:
-            locations.append(code)
-            values.append(m["per_head_pence"] / 100)
-            names.append(f"{m['name']}: {display_pounds(m['per_head_pence'])} per head")
+            if drawn_by[code] == m["name"]:
+                locations.append(code)
+                values.append(m["per_head_pence"] / 100)
+                names.append(words)
     if not locations:
         return "", missing
     geo = {"type": "FeatureCollection", "features": [features[c] for c in locations]}
