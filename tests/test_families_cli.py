@@ -111,5 +111,5 @@ def test_quotes_only_with_person_level_access(ws: Workspace) -> None:
         (voice / "survey.csv").unlink()
     housing = [t for t in plain["voice"]["themes"] if t["theme"] == "Housing"]
     assert housing and housing[0]["responses"] == 12 and not housing[0]["quotes"]
-    quoted = [t for t in deep["voice"]["themes"] if t["theme"] == "Housing"][0]["quotes"]
+    quoted = next(t for t in deep["voice"]["themes"] if t["theme"] == "Housing")["quotes"]
     assert len(quoted) == 3 and all(q.startswith("Repairs take months") for q in quoted)
