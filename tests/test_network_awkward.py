@@ -163,6 +163,28 @@ def test_spending_by_theme_is_drawn_in_charts_that_fit_a_page() -> None:
         assert height <= PAGE_OF_BARS
 
 
+def test_the_charts_of_one_set_of_themes_share_one_scale() -> None:
+    """Split across pages, a bar of 100 is as long in the first chart as in
+    the last, where the largest figure (400) is."""
+    from totalplace.network.report import charts
+
+    themes = [{"theme": f"t{n}", "label": f"Theme {n}"} for n in range(19)]
+    per_head = {f"t{n}": 100 for n in range(18)} | {"t18": 400}
+    member = {"name": "A", "by_theme_per_head_pence": per_head,
+              "prevention": {"by_tier_pence": {"universal": 1, "targeted": 1, "acute": 1}},
+              "opportunities": {"by_kind": {}}}  # fmt: skip
+    counted = [{**member, "name": name} for name in "ABCDEF"]
+    report = {"counted": counted, "per_head_known": True, "asks": [],
+              "comparison": {"themes": themes}}  # fmt: skip
+    bars = charts(report)["theme_bars"]
+    assert len(bars) > 1
+    widths = [
+        sorted({float(w) for w in re.findall(r'<rect x="200" y="[\d.]+" width="([\d.]+)"', c.svg)})
+        for c in bars
+    ]
+    assert len(widths[0]) == 1 and widths[-1] == sorted([widths[0][0], 4 * widths[0][0]])
+
+
 def test_the_map_page_draws_each_authority_once_as_its_smallest_member() -> None:
     from totalplace.network.compare import _map_html
 

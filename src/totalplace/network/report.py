@@ -196,24 +196,19 @@ def charts(report: dict[str, Any]) -> dict[str, Any]:
     spending by theme in as many charts as fit a page each."""
     counted = report["counted"]
     names = [m["name"] for m in counted]
-    parts = theme_parts(report["comparison"]["themes"], len(counted))
+    themes_all = report["comparison"]["themes"]
+    parts = theme_parts(themes_all, len(counted))
+    key = "by_theme_per_head_pence" if report["per_head_known"] else "by_theme_pence"
+    # every part on the scale of the largest figure of them all, so a bar in
+    # one chart compares with a bar in the next
+    top = max((v for m in counted for v in m[key].values() if v is not None), default=0)
     by_theme = []
     for themes in parts:
+        groups = [(t["label"], [m[key].get(t["theme"]) for m in counted]) for t in themes]
         if report["per_head_known"]:
-            chart = svg.grouped_bars(
-                "Spending per head by theme",
-                [(t["label"], [m["by_theme_per_head_pence"].get(t["theme"]) for m in counted])
-                 for t in themes],
-                names,
-                pounds,
-            )  # fmt: skip
+            chart = svg.grouped_bars("Spending per head by theme", groups, names, pounds, top)
         else:
-            chart = svg.grouped_bars(
-                "Spending by theme",
-                [(t["label"], [m["by_theme_pence"].get(t["theme"]) for m in counted])
-                 for t in themes],
-                names,
-            )  # fmt: skip
+            chart = svg.grouped_bars("Spending by theme", groups, names, top=top)
         by_theme.append(chart)
     kinds = sorted({k for m in counted for k in m["opportunities"]["by_kind"]})
     empty = {"value_pence": None}

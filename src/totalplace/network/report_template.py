@@ -46,7 +46,7 @@ t.in_every_place %}{{ t.label }}{% if not loop.last %}, {% endif %}{% endfor %}.
 the nearest penny. A place whose count holds no population has no figure per head; its money is
 in the second table.</p>
 {% for c in theme_bars %}{{ fig(c, "Spending per head by theme" ~ ((" (" ~ loop.index ~ " of "
-~ loop.length ~ ", each drawn to its own scale)") if loop.length > 1 else ""), "per-head") }}
+~ loop.length ~ ", all on one scale)") if loop.length > 1 else ""), "per-head") }}
 {% endfor %}
 <table id="per-head"><caption>Per head by theme</caption><thead><tr>
 <th>Theme</th>{% for x in counted %}<th class="num">{{ x.name }}</th>{% endfor %}</tr></thead>
@@ -59,7 +59,7 @@ x.by_theme_per_head_pence.get(t.theme, none if x.per_head_pence is none else 0) 
 population estimates), so no figure per head can be given: the places' money by theme is
 compared instead.</p>
 {% for c in theme_bars %}{{ fig(c, "Spending by theme" ~ ((" (" ~ loop.index ~ " of " ~
-loop.length ~ ", each drawn to its own scale)") if loop.length > 1 else ""), "by-theme") }}
+loop.length ~ ", all on one scale)") if loop.length > 1 else ""), "by-theme") }}
 {% endfor %}{% endif %}
 <table id="by-theme"><caption>Money by theme</caption><thead><tr><th>Theme</th>
 {% for x in counted %}<th class="num">{{ x.name }}</th>{% endfor %}</tr></thead><tbody>

@@ -253,19 +253,22 @@ def grouped_bars(
     groups: list[tuple[str, list[int | None]]],
     series: list[str],
     shown_as: Callable[[int], str] = millions,
+    top: int | None = None,
 ) -> Chart:
     """Horizontal bars in groups (a theme), one bar per series (a place) in the
     series' colour, each labelled with its amount as ``shown_as`` writes it;
-    all groups on one scale.  An amount not known or not above zero has no bar
-    (the table beside it shows it); those not above zero are counted as left
-    out (one not known is no amount to leave out)."""
+    all groups on one scale, whose full width is ``top`` (the largest amount
+    when not given: charts that split one set of groups give the largest of
+    them all, so their bars compare across charts).  An amount not known or
+    not above zero has no bar (the table beside it shows it); those not above
+    zero are counted as left out (one not known is no amount to leave out)."""
     values = [v for _, vs in groups for v in vs if v is not None]
     drawn = [v for v in values if v > 0]
     left_out = len(values) - len(drawn)
     if not drawn:
         return Chart("", left_out)
     bar, gap, label_w = 14, 10, 200
-    top = max(drawn)
+    top = max(top or 0, *drawn)
     span = WIDTH - label_w - 90
     body, y = _legend(4, series)
     for label, vs in groups:
