@@ -196,3 +196,24 @@ def test_a_folder_ingests_the_spend_files_under_it(tmp_path: Path) -> None:
     ]
     assert sum(f["amount_loaded_pence"] for f in files) == 300
     assert "a folder with no spend files" in files[2]["message"]
+
+
+def test_output_cut_short_by_its_reader_is_no_internal_error() -> None:
+    """`totalplace unit-costs --json | head -c 100`: the reader closing the pipe
+    is not a fault in totalplace; nothing is said and the exit is a closed
+    pipe's (141), not the internal error's (3)."""
+    import subprocess
+    import sys
+
+    run = subprocess.Popen(
+        [sys.executable, "-m", "totalplace", "unit-costs", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert run.stdout is not None and run.stderr is not None
+    assert run.stdout.read(100)
+    run.stdout.close()  # the reader goes; 390 kB are still to be written
+    with run.stderr:
+        errors = run.stderr.read().decode()
+    assert run.wait(timeout=60) == 141, errors
+    assert "internal error" not in errors and "Traceback" not in errors

@@ -55,8 +55,19 @@ class _Commands(TyperGroup):
             raise
         except TotalPlaceError as exc:  # a command that forgot to catch its own error
             raise _fail(exc, as_json) from exc
+        except BrokenPipeError as exc:
+            raise _reader_gone() from exc
         except Exception as exc:
             raise _internal(exc, as_json) from exc
+
+
+def _reader_gone() -> typer.Exit:
+    """Whoever read the output stopped (``totalplace ingest --help | head``): not
+    a fault; nothing more is written, and the exit is the shell's for a closed
+    pipe (128 + SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return typer.Exit(128 + 13)
 
 
 def _internal(exc: Exception, as_json: bool) -> typer.Exit:
@@ -2116,4 +2127,7 @@ app.add_typer(network_app, name="network")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokenPipeError as exc:  # the reader went while the last lines were flushed
+        raise _reader_gone() from exc
