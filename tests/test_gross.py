@@ -60,11 +60,16 @@ PAID = {
 }
 
 
-def _place(root: Path, months: list[str] = MONTHS) -> Workspace:
-    """Both councils' payments for ``months``, classified by hand: every
-    payment is children and families (no rule or model involved)."""
-    ws = Workspace.create(root / "ws", PLACE, YEAR)
-    for payer, payments in PAID.items():
+def _place(
+    root: Path,
+    months: list[str] = MONTHS,
+    paid: dict[str, list[tuple[str, int]]] = PAID,
+    place: list[str] = PLACE,
+) -> Workspace:
+    """Both councils' payments (or ``paid``'s) for ``months``, classified by
+    hand: every payment is children and families (no rule or model involved)."""
+    ws = Workspace.create(root / "ws", place, YEAR)
+    for payer, payments in paid.items():
         path = root / f"{payer.split()[0].lower()}.csv"
         lines = ["Payment Date,Amount,Supplier Name"]
         lines += [f"{m}-15,{p / 100:.2f},{s}" for m in months for s, p in payments]
@@ -266,3 +271,22 @@ def test_a_year_without_regional_lines_counts_only_the_bodies_counted_gross(
     assert count.total_pence == 12 * 100_000 and count.top_down_pence == 0
     assert any("no regional lines for 2024-25" in note for note in count.notes)
     assert count.population > 0
+
+
+def test_a_body_whose_files_name_it_unknown_is_told_the_alias_to_add(tmp_path: Path) -> None:
+    """Wakefield's files name it 'Wakefield WMDC', a name the registry does not
+    know: the error names the rows' payer and the alias row that fixes it, and
+    with that row in DIR/orgs/ the body is counted gross."""
+    paid = {"TMBC Payments": [("Road Surfacing Ltd", 600_000)]}
+    ws = _place(tmp_path, paid=paid, place=["E08000009"])
+    with pytest.raises(ConfigError) as refused:
+        build_count(ws, gross=["Trafford Council"])
+    message = str(refused.value)
+    assert "the rows are paid by 'TMBC Payments'" in message
+    assert "la-E08000009,,,TMBC Payments," in message
+    (ws.root / "orgs").mkdir(exist_ok=True)
+    (ws.root / "orgs" / "aliases.csv").write_text(
+        "id,name,kind,aliases,source\nla-E08000009,,,TMBC Payments,\n"
+    )
+    count = build_count(Workspace.open(ws.root), gross=["Trafford Council"])
+    assert [b.body_id for b in count.bridges] == ["la-E08000009"]

@@ -170,6 +170,17 @@ def choose_gross(
     for body in bodies:
         payers = tuple(n for n, body_id in sorted(resolved.items()) if body_id == body.id)
         if not payers:
+            unknown = [n for n, body_id in sorted(resolved.items()) if body_id is None]
+            if unknown:
+                # the likely case: its files name it in a way the registry does not know
+                names = ", ".join(repr(n) for n in unknown[:5])
+                raise ConfigError(
+                    f"{body.name} cannot be counted gross for {year}: no loaded row of that "
+                    f"year is paid by a name the registry knows as it; the rows are paid by "
+                    f"{names}. If that is {body.name}, add the name as its alias: a CSV in "
+                    f"DIR/orgs/ with the header id,name,kind,aliases,source and the row "
+                    f"{body.id},,,{unknown[0]},  (aliases separated by |), then count again"
+                )
             raise ConfigError(
                 f"{body.name} cannot be counted gross for {year}: none of the loaded spend "
                 "rows in that year are its payments; ingest its files for the whole year"
