@@ -20,7 +20,7 @@ from totalplace.network.compare import comparison
 from totalplace.network.demo import build_demo_network, write_demo_report
 from totalplace.network.learning import read_log
 from totalplace.network.propose import adopt
-from totalplace.report.place_report.pdf import find_chromium
+from totalplace.place_report.pdf import find_chromium
 
 runner = CliRunner()
 

@@ -21,7 +21,7 @@ from totalplace.money import display_pounds
 from totalplace.network import add_member, init_network, open_network
 from totalplace.network.learning import add_lesson
 from totalplace.network.report import NO_PER_HEAD, SECTIONS, SHADES
-from totalplace.report.place_report.pdf import anchor_pages, page_count
+from totalplace.place_report.pdf import anchor_pages, page_count
 from totalplace.workspace import Workspace
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "network-report"

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from totalplace.cli import app
 from totalplace.demo import run_demo
-from totalplace.report.place_report import SECTIONS
-from totalplace.report.place_report.pdf import anchor_pages, find_chromium, page_count
+from totalplace.place_report import SECTIONS
+from totalplace.place_report.pdf import anchor_pages, find_chromium, page_count
 from totalplace.report.run import count_workspace
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "report"
@@ -242,7 +242,7 @@ def test_a_long_unbroken_key_or_source_does_not_widen_the_page_past_a4(
 def test_pdf_without_chromium_is_refused_in_the_error_shape_after_the_html(
     counted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from totalplace.report.place_report import pdf as pdf_mod
+    from totalplace.place_report import pdf as pdf_mod
 
     monkeypatch.setattr(pdf_mod, "find_chromium", lambda: None)
     html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"

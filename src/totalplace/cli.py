@@ -610,8 +610,8 @@ def demo(
     out.print()
     render_count(result, out)
     out.print(f"\nworkspace: {ws.root}\nworkbook: {paths[1]}", highlight=False)
-    from totalplace.report.place_report import write_report
-    from totalplace.report.place_report.pdf import find_chromium
+    from totalplace.place_report import write_report
+    from totalplace.place_report.pdf import find_chromium
 
     pdf = paths[1].parent / "report.pdf" if find_chromium() else None
     try:
@@ -1702,7 +1702,7 @@ def report(
 ) -> None:
     """The place's Total Place report: summary, the count, themes, benchmarks,
     opportunities, business cases, barriers and asks, sources and method."""
-    from totalplace.report.place_report import write_report
+    from totalplace.place_report import write_report
 
     try:
         done = write_report(directory, html, pdf)

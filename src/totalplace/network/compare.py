@@ -70,7 +70,7 @@ def _opportunities(root: Path, data: dict[str, Any], build: bool) -> dict[str, A
     """The member's opportunities register: as its place report lists it
     (``build``), or as ``totalplace opportunities`` last wrote it."""
     if build:
-        from totalplace.report.place_report.gather import opportunities_part
+        from totalplace.place_report.gather import opportunities_part
 
         return opportunities_part(root, data)
     path = root / "reports" / "opportunities.csv"

@@ -85,7 +85,7 @@ def write_demo_report(net: Network) -> dict[str, Any]:
     """The network's comparison report in its folder: ``report.html``, and
     ``report.pdf`` when Chromium is installed to print it."""
     from totalplace.network.report import write_network_report
-    from totalplace.report.place_report.pdf import find_chromium
+    from totalplace.place_report.pdf import find_chromium
 
     pdf = net.root / "report.pdf" if find_chromium() else None
     return write_network_report(net, net.root / "report.html", pdf)

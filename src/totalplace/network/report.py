@@ -1,5 +1,5 @@
 """The network's comparison as a printed report, in the place report's style
-and through its machinery (:mod:`totalplace.report.place_report`: its page
+and through its machinery (:mod:`totalplace.place_report`: its page
 and contents, its SVG charts, its two-pass Chromium PDF): what a network of
 places would publish side by side.
 
@@ -24,11 +24,11 @@ from totalplace.network.compare import comparison
 from totalplace.network.folder import Network
 from totalplace.network.report_template import TEMPLATE
 from totalplace.opportunities.prevention import TIERS
+from totalplace.place_report import svg
+from totalplace.place_report.html import WRITERS, percent, pounds
+from totalplace.place_report.svg_map import england_map
+from totalplace.place_report.template import CSS
 from totalplace.report.labels import tier_label
-from totalplace.report.place_report import svg
-from totalplace.report.place_report.html import WRITERS, percent, pounds
-from totalplace.report.place_report.svg_map import england_map
-from totalplace.report.place_report.template import CSS
 
 __all__ = ["SECTIONS", "gather", "render_html", "write_network_report"]
 
@@ -285,7 +285,7 @@ def write_network_report(
     """Write the network's comparison report and say what it holds: the files
     written, the PDF's pages, and each member's figures.  ``data``: the
     comparison, when already made with ``build_registers``."""
-    from totalplace.report.place_report.build import check_outputs, files_written, write_printed
+    from totalplace.place_report.build import check_outputs, files_written, write_printed
 
     check_outputs(html_out, pdf_out)
     report = gather(net, data)

@@ -1,10 +1,10 @@
 """The network report's Jinja template: the place report's page opening and
-contents page (:mod:`totalplace.report.place_report.template`), then the
+contents page (:mod:`totalplace.place_report.template`), then the
 comparison's sections.  Every member figure in the summary and the appendix
 carries the member (``data-member``), its key in the member's count.json
 (``data-count-key``) and its pence (``data-pence``), so it can be checked."""
 
-from totalplace.report.place_report.template import CONTENTS, PAGE_START
+from totalplace.place_report.template import CONTENTS, PAGE_START
 
 TEMPLATE = (
     PAGE_START

@@ -17,7 +17,7 @@ import math
 from html import escape
 from typing import Any
 
-from totalplace.report.place_report.svg import FONT, WIDTH, Chart, _svg, _text
+from totalplace.place_report.svg import FONT, WIDTH, Chart, _svg, _text
 
 MAP_WIDTH = 380  # of the picture's WIDTH; the key takes the rest
 BORDER = "#ffffff"

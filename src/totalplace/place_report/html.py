@@ -21,9 +21,9 @@ from markupsafe import Markup
 
 from totalplace.classify.taxonomy import theme_label
 from totalplace.money import display_pounds, millions
+from totalplace.place_report import svg
+from totalplace.place_report.template import CSS, TEMPLATE
 from totalplace.report.labels import tier_label
-from totalplace.report.place_report import svg
-from totalplace.report.place_report.template import CSS, TEMPLATE
 
 # The sections in order: (anchor, heading). The contents page lists these.
 SECTIONS = (

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from totalplace.errors import ConfigError
-from totalplace.report.place_report.gather import gather
-from totalplace.report.place_report.html import SECTIONS, render_html, summary_rows
+from totalplace.place_report.gather import gather
+from totalplace.place_report.html import SECTIONS, render_html, summary_rows
 from totalplace.workspace import atomic_write
 
 PARTS = ("benchmark", "opportunities", "cases", "barriers")
@@ -32,7 +32,7 @@ def write_printed(
     atomic_write(html_out, render(None))
     if pdf_out is None:
         return None
-    from totalplace.report.place_report.pdf import print_pdf
+    from totalplace.place_report.pdf import print_pdf
 
     return print_pdf(html_out, pdf_out, render)
 
