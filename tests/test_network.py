@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from totalplace.cli import app
 from totalplace.errors import ConfigError
+from totalplace.method import all_files, method_hash
 from totalplace.network import add_member, init_network, method_version, open_network
 from totalplace.network.compare import comparison, render_html
 from totalplace.network.learning import add_lesson, read_log
-from totalplace.network.method import all_files, method_hash
 from totalplace.workspace import Workspace
 
 runner = CliRunner()
@@ -269,7 +269,7 @@ def test_network_page_shows_the_places_side_by_side(network: Path, tmp_path: Pat
 def test_an_upgrade_that_changes_the_shipped_taxonomy_stops_members_joining(
     network: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from totalplace.network import method
+    from totalplace import method
 
     shipped = method.shipped_files()
     changed = {**shipped, "shipped:data/taxonomy.toml": "0" * 64}

@@ -1181,7 +1181,7 @@ def count(
     except TotalPlaceError as exc:
         raise _fail(exc, as_json) from exc
     if as_json:
-        from totalplace.network.method import method_version
+        from totalplace.method import method_version
 
         data = result.to_dict()
         data.pop("lines")

@@ -1,7 +1,8 @@
 """A network of places (Total Place #2): several places' workspaces that share
 one versioned method, compared side by side, with a shared learning log.
 
-* :mod:`.method`: the method as files, and the hash that names it;
+* :mod:`totalplace.method`: the method as files, and the hash that names it
+  (below the count, which stamps each count with it);
 * :mod:`.folder`: the network folder, its members and its changelog;
 * :mod:`.propose`: a method change shown on every member before adoption;
 * :mod:`.compare`: the members side by side, and what recurs across them;
@@ -20,15 +21,15 @@ from typing import Any
 __all__ = ["Network", "add_member", "init_network", "method_version", "open_network"]
 
 _WHERE = {
-    "Network": "folder",
-    "add_member": "folder",
-    "init_network": "folder",
-    "open_network": "folder",
-    "method_version": "method",
+    "Network": "totalplace.network.folder",
+    "add_member": "totalplace.network.folder",
+    "init_network": "totalplace.network.folder",
+    "open_network": "totalplace.network.folder",
+    "method_version": "totalplace.method",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        return getattr(import_module(f"totalplace.network.{_WHERE[name]}"), name)
+        return getattr(import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'totalplace.network' has no attribute {name!r}")

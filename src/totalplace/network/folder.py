@@ -28,7 +28,7 @@ import tomli_w
 
 from totalplace.config import CONFIG_NAME
 from totalplace.errors import ConfigError, WorkspaceError
-from totalplace.network.method import (
+from totalplace.method import (
     FOLDERS,
     MEMBER_FILE,
     Difference,

@@ -26,20 +26,20 @@ from typing import Any
 
 from totalplace.classify.taxonomy import theme_label
 from totalplace.errors import ConfigError, TotalPlaceError
-from totalplace.network.folder import (
-    Change,
-    Member,
-    Network,
-    save_network,
-    write_membership,
-)
-from totalplace.network.method import (
+from totalplace.method import (
     MEMBER_FILE,
     all_files,
     copy_method,
     differences,
     method_hash,
     workspace_files,
+)
+from totalplace.network.folder import (
+    Change,
+    Member,
+    Network,
+    save_network,
+    write_membership,
 )
 from totalplace.store.locking import LOCK_NAME
 from totalplace.workspace import Workspace

@@ -14,7 +14,7 @@ from pathlib import Path
 from totalplace.classify import classify_workspace
 from totalplace.count.cube import build_count
 from totalplace.count.place_count import PlaceCount
-from totalplace.network.method import method_version
+from totalplace.method import method_version
 from totalplace.orgs.resolve import resolve_workspace
 from totalplace.report.count_workbook import write_count_workbook
 from totalplace.report.export import write_exports

@@ -114,7 +114,7 @@ templates.env.globals.update(net_share=_net_share)
 def network_of(root: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]], str]:
     """The comparison of the workspace's network and its learning log, or
     None and the reason (in no network, or the network cannot be read)."""
-    from totalplace.network.method import MEMBER_FILE
+    from totalplace.method import MEMBER_FILE
     from totalplace.tomlfile import read_toml
 
     member = root / MEMBER_FILE
