@@ -37,7 +37,7 @@ from totalplace.link.report import pairwise_scores
 HERE = Path(__file__).resolve().parent
 RESULTS_PATH = HERE / "RESULTS.md"
 AGENCIES = ("childrens_social_care", "schools", "police", "health_ae", "housing")
-ENGINES = {"duckdb": "DuckDB", "spark": "Spark, local mode on every core"}
+ENGINES = {"duckdb": "DuckDB", "spark": "Spark, local mode on two cores"}
 TARGET_SECONDS = 600
 TARGET_BYTES = 8 * 1024**3
 
