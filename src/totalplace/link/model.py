@@ -11,9 +11,11 @@ slip.  The weights are learned with no labels: u (how often non-matches
 agree) from random pairs, m (how often matches agree) by expectation
 maximisation over pairs blocked on date of birth and on names in turn (not on
 postcode: see ``_training_rules``), from a sample when the records are many
-(:func:`_training_sample`).  Records are joined into one person where a chain
-of pairs each has a match probability at or above the threshold (Splink's
-connected components).
+(:func:`_training_sample`), and not at all when they are too few to learn
+from: under :data:`SMALL_RECORDS` the weights shipped in
+``data/link_model.json`` are used (:func:`_use_shipped_model`).  Records are
+joined into one person where a chain of pairs each has a match probability at
+or above the threshold (Splink's connected components).
 """
 
 from __future__ import annotations
