@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from totalplace.cli import app
 from totalplace.link import LinkResult, link_records
-from totalplace.link.columns import date_order, map_columns
+from totalplace.link.columns import map_columns
+from totalplace.link.dates import date_order
 from totalplace.link.report import pairwise_scores
 
 FIRST = [

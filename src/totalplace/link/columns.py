@@ -8,13 +8,13 @@ with a valid check digit, UPNs, National Insurance numbers).  A profile
 (``--profile FILE``, a TOML ``[columns]`` table of role = "header") overrides
 both.  Values are then normalised so that spelling of case, spaces and
 punctuation never decides a match: names lower-case letters only, dates of
-birth ISO (day first when a column is written with slashes, as in the UK,
-unless its values show month first), postcodes upper-case without spaces.
+birth ISO (read as :mod:`totalplace.link.dates` says), postcodes upper-case
+without spaces.  What a file lacks (a name, a date of birth, a record id)
+and the dates of birth that are no dates are said in the extract's warnings.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from totalplace.errors import ConfigError, SourceError
+from totalplace.link.dates import SHARE, date_order, parse_date, parse_date_in
 
 #: The roles a column can take, in the order the synonyms file lists them.
 ROLES = (
@@ -68,7 +69,6 @@ CANONICAL = (
 _UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 _UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 _NINO = re.compile(r"^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]$")
-_SHARE = 0.8
 #: Street words written short in some systems and long in others.
 _STREET_WORDS = {
     "rd": "road",
@@ -184,87 +184,6 @@ def _nhs_valid(text: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-_SLASHED = r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T]\d.*)?"
-_NAMED = r"(\d{1,2})[ ./-]?([A-Za-z]{3,9})[ ./,-]+(\d{4}|\d{2})(?:[ T]\d.*)?"
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-
-
-def date_order(values: list[str]) -> str | None:
-    """The layout of a column of dates: 'dmy', 'mdy', 'ymd' or 'compact' (yyyymmdd), or None.
-
-    Slashed dates are day first (the UK's way) unless some second part is over
-    12 and no first part is, which only a month-first column can show; a year
-    may be two digits (03/04/80) and a time may follow (Excel's "03/04/1980
-    00:00").  'named' is a day, a month's name and a year (03-Apr-1980)."""
-    if not values:
-        return None
-    iso = sum(bool(re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?", v)) for v in values)
-    compact = sum(bool(re.fullmatch(r"(19|20)\d{6}", v)) for v in values)
-    slashed = [re.fullmatch(_SLASHED, v) for v in values]
-    slashes = [m for m in slashed if m]
-    named = sum(bool(re.fullmatch(_NAMED, v)) for v in values)
-    n = len(values)
-    if iso >= _SHARE * n:
-        return "ymd"
-    if named >= _SHARE * n:
-        return "named"
-    if compact >= _SHARE * n:
-        # Eight digits could be a number of another kind; most must be real dates.
-        # Not all: one slip (19450493) in a column must not lose the column.
-        sample = values[:200]
-        if sum(_parse(v, "compact") is not None for v in sample) >= _SHARE * len(sample):
-            return "compact"
-    if len(slashes) >= _SHARE * n:
-        first_big = any(int(m.group(1)) > 12 for m in slashes)
-        second_big = any(int(m.group(2)) > 12 for m in slashes)
-        return "mdy" if second_big and not first_big else "dmy"
-    return None
-
-
-def _parse(text: str, order: str) -> str | None:
-    text = text.strip()
-    try:
-        if order == "ymd":
-            y, m, d = (int(p) for p in re.split(r"-", text[:10]))
-        elif order == "compact":
-            y, m, d = int(text[:4]), int(text[4:6]), int(text[6:8])
-        elif order == "named":
-            found = re.fullmatch(_NAMED, text)
-            if found is None or found.group(2)[:3].lower() not in _MONTHS:
-                return None
-            d, y = int(found.group(1)), int(found.group(3))
-            m = _MONTHS.index(found.group(2)[:3].lower()) + 1
-        else:
-            found = re.fullmatch(_SLASHED, text)
-            if found is None:
-                return None
-            a, b, y = (int(found.group(i)) for i in (1, 2, 3))
-            d, m = (a, b) if order == "dmy" else (b, a)
-        if y < 100:  # 03/04/80: a birth year two digits long is past, not to come
-            y += 1900 if 2000 + y > dt.date.today().year else 2000
-        day = dt.date(y, m, d)
-    except ValueError:
-        return None
-    if not 1880 <= day.year <= dt.date.today().year:
-        return None
-    return day.isoformat()
-
-
-def _parse_in(text: str, order: str) -> str | None:
-    """A date in its column's layout, or else in one no other layout can be
-    mistaken for (1980-04-03, 03-Apr-1980, 19800403): a column typed by hand
-    mixes them.  A slashed date in a column of another layout is day first."""
-    found = _parse(text, order)
-    if found is not None:
-        return found
-    for other in ("ymd", "named", "compact", "dmy"):
-        if other != order and (other != "dmy" or order not in ("dmy", "mdy")):
-            found = _parse(text, other)
-            if found is not None:
-                return found
-    return None
-
-
 def _sniff(col: pa.ChunkedArray) -> str | None:
     """The role a column's values show, when 80% of its filled cells agree."""
     values = _filled(col)
@@ -272,20 +191,20 @@ def _sniff(col: pa.ChunkedArray) -> str | None:
         return None
     n = len(values)
     squeezed = [re.sub(r"\s", "", v).upper() for v in values]
-    if sum(bool(_UK_POSTCODE.match(v)) for v in squeezed) >= _SHARE * n:
+    if sum(bool(_UK_POSTCODE.match(v)) for v in squeezed) >= SHARE * n:
         return "postcode"
-    if sum(_nhs_valid(v) for v in values) >= _SHARE * n:
+    if sum(_nhs_valid(v) for v in values) >= SHARE * n:
         return "nhs_number"
-    if sum(bool(_UPN.match(v)) for v in squeezed) >= _SHARE * n:
+    if sum(bool(_UPN.match(v)) for v in squeezed) >= SHARE * n:
         return "upn"
-    if sum(bool(_NINO.match(v)) for v in squeezed) >= _SHARE * n:
+    if sum(bool(_NINO.match(v)) for v in squeezed) >= SHARE * n:
         return "ni_number"
     order = date_order(values)
     if order is not None:
-        parsed = [_parse(v, order) for v in values]
+        parsed = [parse_date(v, order) for v in values]
         years = [int(p[:4]) for p in parsed if p]
         # a date of birth column, not a contact date: spread over decades
-        if len(years) >= _SHARE * n and max(years) - min(years) >= 15:
+        if len(years) >= SHARE * n and max(years) - min(years) >= 15:
             return "dob"
     return None
 
@@ -434,7 +353,7 @@ def normalise(source: str, path: str, table: pa.Table, roles: dict[str, str]) ->
     if col("dob") is not None:
         raw = col("dob").to_pylist()
         order = date_order(_filled(col("dob"))) or "dmy"
-        parsed = [_parse_in(v, order) if v else None for v in raw]
+        parsed = [parse_date_in(v, order) if v else None for v in raw]
         unread = [v for v, p in zip(raw, parsed, strict=True) if v and p is None]
         dob = pa.array(parsed, pa.string())
     sex: Any = null
