@@ -101,3 +101,17 @@ def test_a_cell_split_by_an_unquoted_comma_is_refused_naming_the_row(
     path.write_text("title,type,owner,impact_pounds\nA,culture,Home Office,1,200\n")
     with pytest.raises(ConfigError, match="row 2: 5 cells under 4 columns"):
         import_csv(ws, path, "t")
+
+
+def test_a_title_line_above_the_workshops_header_is_passed_over(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "workshop.csv"
+    sheet.write_text(
+        "Barriers raised at the 3 May workshop,,\n"
+        "Barrier,Category,Owner / Department\n"
+        "Data cannot be shared with schools,Data Sharing,Ministry of Justice\n"
+    )
+    assert import_csv(ws, sheet, "t").added == ["B1"]
+    (b1,) = read_register(ws.root)
+    assert (b1.title, b1.type) == ("Data cannot be shared with schools", "data-sharing")

@@ -44,7 +44,7 @@ from totalplace.culture.barriers import (
 )
 from totalplace.culture.fields import EDITABLE, FieldError, parse_fields, scaled_pounds
 from totalplace.errors import ConfigError, SourceError
-from totalplace.ingest.exports import blank, export_rows, overflows, squash_header
+from totalplace.ingest.exports import blank, export_rows, header_row, overflows, squash_header
 from totalplace.sheets import FORMULA_STARTS, safe_text
 from totalplace.workspace import Workspace, atomic_write
 
@@ -149,12 +149,20 @@ def _column(header: str) -> tuple[str | None, int]:
     return None, scale
 
 
+def _is_header(row: list[str]) -> bool:
+    """A row of column names this import knows, a title among them: a
+    workshop's title line above it ("Barriers raised, 3 May") is passed over."""
+    names = [_column(h)[0] for h in row if h.strip()]
+    return "title" in names and None not in names
+
+
 def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     try:
         rows = export_rows(path)
     except SourceError as exc:
         raise ConfigError(str(exc)) from exc
-    start = next((i for i, r in enumerate(rows) if not blank(r)), len(rows))
+    found = header_row(rows, _is_header)
+    start = len(rows) if found is None else found
     typed = rows[start] if start < len(rows) else []
     header: list[str] = []
     scale = 1
