@@ -113,3 +113,20 @@ def test_quotes_only_with_person_level_access(ws: Workspace) -> None:
     assert housing and housing[0]["responses"] == 12 and not housing[0]["quotes"]
     quoted = next(t for t in deep["voice"]["themes"] if t["theme"] == "Housing")["quotes"]
     assert len(quoted) == 3 and all(q.startswith("Repairs take months") for q in quoted)
+
+
+def test_families_prints_how_the_people_were_linked(ws: Workspace, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "ws"
+    shutil.copytree(ws.root, copy)
+    source = {"source": "police", "rows": 600, "columns": {},
+              "warnings": ["no column was read as the surname"]}  # fmt: skip
+    summary = {"threshold": 0.9, "engine": "duckdb", "records": 2119, "people": 851,
+               "households": 402, "refused": 0, "training_notes": [],
+               "sources": [source]}  # fmt: skip
+    (people_dir(copy) / LINKED_DIR / "summary.json").write_text(json.dumps(summary))
+    out = CliRunner().invoke(cli, ["families", str(copy)])
+    assert out.exit_code == 0, out.stdout
+    assert "linked: 2,119 records into 851 people (match probability 0.9, duckdb)" in out.stdout
+    assert "police: no column was read as the surname" in out.stdout

@@ -222,3 +222,46 @@ def test_caseworker_sees_one_person_journey_alone_and_it_is_logged(ws: Workspace
     assert page.status_code == 200 and "Journey of person" in page.text
     assert read_audit(ws.root)[-1]["subject"] == person
     assert error_type(client_for(ws.root, "ann").get(f"/api/journeys/{person}"), 403) == "Forbidden"
+
+
+def test_the_page_says_how_the_people_were_linked_without_person_level_detail(
+    ws: Workspace,
+) -> None:
+    """What the linkage did and warned of is on the page for every role, its
+    small counts withheld and no server path shown."""
+    import json
+
+    summary = people_dir(ws.root) / LINKED_DIR / "summary.json"
+    summary.write_text(
+        json.dumps(
+            {
+                "threshold": 0.9,
+                "engine": "duckdb",
+                "records": 2119,
+                "people": 851,
+                "households": 402,
+                "refused": 3,
+                "training_notes": ["EM on pairs sharing dob could not be estimated"],
+                "sources": [
+                    {
+                        "source": "police",
+                        "path": "/srv/secret/police.csv",
+                        "rows": 600,
+                        "columns": {"first_name": "Forename", "dob": "DOB"},
+                        "warnings": ["no column was read as the surname; columns not used: Nm"],
+                    }
+                ],
+            }
+        )
+    )
+    try:
+        client = client_for(ws.root, "vic")
+        page = client.get("/families").text
+        data = client.get("/api/families").json()["linkage"]
+    finally:
+        summary.unlink()
+    assert "2,119 records into" in page and "851 people" in page
+    assert "no column was read as the surname" in page and "EM on pairs sharing dob" in page
+    assert "/srv/secret" not in page and "path" not in data["sources"][0]
+    assert data["refused"] is None  # 3 records: under the disclosure threshold
+    assert "Refused: fewer than 10 records" in page

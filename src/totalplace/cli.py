@@ -1079,6 +1079,15 @@ def _render_families(report: dict[str, Any], threshold: int) -> None:
     for f in report.get("most_expensive", []):
         out.print(f"{f['family']}: {pounds(f['pence'])}, {', '.join(f['agencies'])}")
     notes = []
+    linkage = report.get("linkage")
+    if linkage:
+        out.print(
+            f"linked: {n(linkage['records'])} records into {n(linkage['people'])} people "
+            f"(match probability {linkage['threshold']}, {linkage['engine']})",
+            highlight=False,
+        )
+        notes += linkage["training_notes"]
+        notes += [f"{s['source']}: {w}" for s in linkage["sources"] for w in s["warnings"]]
     if report.get("unlinked_events"):
         notes.append(
             f"contacts naming a record the linkage does not hold: {report['unlinked_events']:,}; "

@@ -10,6 +10,7 @@ expensive families' profiles under their pseudonyms.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from totalplace.families.events import (
     people_dir,
 )
 from totalplace.families.journeys import common_paths, sankey
+from totalplace.families.privacy import hidden
 from totalplace.families.synth import SyntheticPlace, generate
 from totalplace.families.view import aggregates, families, most_expensive, profile, westminster
 from totalplace.families.voice import VOICE_DIR, read_folder, voice_by_theme
@@ -107,6 +109,41 @@ def _voice(root: Path, threshold: int, quotes: bool = False) -> dict[str, Any]:
     return voice_by_theme(responses, threshold, money, labels, quotes=quotes)
 
 
+def _linkage(root: Path, threshold: int) -> dict[str, Any] | None:
+    """How the people were found: the linkage's own summary (``summary.json``,
+    as ``totalplace link`` wrote it) less anything person-level: the records,
+    people and households linked (a count under the threshold withheld), the
+    threshold and engine, each source's name, rows and columns used, and what
+    the linkage warned of.  None when the workspace holds no summary."""
+    path = people_dir(root) / LINKED_DIR / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+    def count(n: Any) -> int | None:
+        return None if not isinstance(n, int) or hidden(n, threshold) else n
+
+    return {
+        "records": count(summary.get("records")),
+        "people": count(summary.get("people")),
+        "households": count(summary.get("households")),
+        "refused": count(summary.get("refused")),
+        "threshold": summary.get("threshold"),
+        "engine": summary.get("engine"),
+        "training_notes": list(summary.get("training_notes", [])),
+        "sources": [
+            {
+                "source": s.get("source"),
+                "rows": count(s.get("rows")),
+                "columns": s.get("columns", {}),
+                "warnings": list(s.get("warnings", [])),
+            }
+            for s in summary.get("sources", [])
+        ],
+    }
+
+
 def families_report(
     root: Path,
     threshold: int,
@@ -125,6 +162,7 @@ def families_report(
         "common_paths": common_paths(data.events, threshold),
         "sankey": sankey(data.events, threshold),
         "voice": _voice(root, threshold, quotes=person_level),
+        "linkage": _linkage(root, threshold),
     }
     if person_level:
         found = most_expensive(families(data.events), top)

@@ -164,6 +164,7 @@ def write_outputs(result: LinkResult, out: Path) -> None:
         "people": len(set(people)),
         "households": len(set(result.households.column("household_id").to_pylist())),
         "sources": result.details.get("sources", []),
+        "training_notes": result.details.get("training_notes", []),
         "cluster_sizes": sizes,
         "match_weights": weights,
     }

@@ -124,6 +124,19 @@ reveal it. <a href="/api/families">JSON</a></p>
 {{ "{:,}".format(r.contacts) }} contacts, <span class="figure">{{ money(r.pence) }}</span>.
 Known to three or more agencies: {{ people(r.known_to_three_or_more,
 r.disclosure_threshold) }} families, {{ fam_money(r.known_to_three_or_more_pence) }}.</p>
+{% if r.linkage %}{% set k = r.linkage %}<details id="linkage"><summary>How the people were
+linked: {{ people(k.records, r.disclosure_threshold) }} records into
+{{ people(k.people, r.disclosure_threshold) }} people, at match probability {{ k.threshold }}
+({{ k.engine }}){% if k.training_notes or k.sources|selectattr("warnings")|list %}, with
+warnings{% endif %}</summary>
+<ul>{% for x in k.training_notes %}<li>{{ x }}</li>{% endfor %}
+{% for src in k.sources %}<li>{{ src.source }}: {{ people(src.rows, r.disclosure_threshold) }}
+rows; columns read: {% for role, col in src.columns.items() %}{{ role }} = {{ col }}{% if not
+loop.last %}, {% endif %}{% endfor %}{% for w in src.warnings %}<br><strong>Warning:</strong>
+{{ w }}{% endfor %}</li>{% endfor %}</ul>
+<p>Refused: {{ people(k.refused, r.disclosure_threshold) }} records (no name and no date of
+birth, or no record id). The linkage's own report is <code>people/linked/report.html</code>
+in the workspace.</p></details>{% endif %}
 <section>
 <h2>Cost by agency and year</h2>
 <div class="pair">
