@@ -1404,9 +1404,7 @@ def opportunities(
     from totalplace.errors import ConfigError
     from totalplace.opportunities.marks import set_mark
     from totalplace.opportunities.register import (
-        build_register,
-        load_assumptions,
-        under_floor,
+        register_and_left_out,
         with_marks,
         write_register,
     )
@@ -1417,10 +1415,7 @@ def opportunities(
         if note and mark is None:
             raise ConfigError("--note is kept with a mark: give --mark ID STATUS too")
         ws = Workspace.open(directory)
-        assumptions = load_assumptions(ws.root)
-        floor = assumptions.min_value_pounds
-        everything = build_register(ws, read_count(ws.root), engine, everything=True)
-        items, small = under_floor(everything, assumptions)
+        items, left_out = register_and_left_out(ws, read_count(ws.root), engine)
         if mark is not None:
             oid, status = mark
             if oid not in {x.id for x in items}:
@@ -1435,11 +1430,6 @@ def opportunities(
         paths = write_register(ws.root, items)
     except TotalPlaceError as exc:
         raise _fail(exc, as_json) from exc
-    left_out = {
-        "under_pounds": floor,
-        "count": len(small),
-        "value_pence": sum(x.value_pence for x in small),
-    }
     if as_json:
         listed = [x.to_dict() for x in items]
         print(json.dumps({"opportunities": listed, "left_out": left_out,
@@ -1454,10 +1444,11 @@ def opportunities(
             x.id, x.kind, pounds(x.value_pence), x.confidence, "; ".join(x.agencies), status
         )
     out.print(table)
-    if small:
+    if left_out["count"]:
         out.print(
-            f"left out, each worth under {pounds(floor * 100)} ([register] min_value_pounds): "
-            f"{len(small):,}, {pounds(left_out['value_pence'])} in all",
+            f"left out, each worth under {pounds(left_out['under_pounds'] * 100)} "
+            f"([register] min_value_pounds): {left_out['count']:,}, "
+            f"{pounds(left_out['value_pence'])} in all",
             highlight=False,
         )
     out.print("written: " + ", ".join(str(p) for p in paths), highlight=False, soft_wrap=True)

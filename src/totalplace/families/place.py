@@ -115,7 +115,9 @@ def _linkage(root: Path, threshold: int) -> dict[str, Any] | None:
     people and households linked (a count under the threshold withheld), the
     threshold and engine, each source's name, rows and columns used, and what
     the linkage warned of.  None when the workspace holds no summary."""
-    path = people_dir(root) / LINKED_DIR / "summary.json"
+    from totalplace.link.report import SUMMARY_FILE
+
+    path = people_dir(root) / LINKED_DIR / SUMMARY_FILE
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -461,14 +461,14 @@ def _train(linker: Any, table: pa.Table) -> list[str]:
             except (SplinkException, ValueError, ZeroDivisionError) as exc:
                 # A few dozen records hold too few pairs for EM to settle: it
                 # drives the share of matches to 0 or 1 and cannot go on.  The
-                # comparisons it would have trained keep Splink's starting m
-                # values (95% of matches agree exactly), which is said.
+                # comparisons it would have trained keep their starting m
+                # values (:func:`_starting_m`), which is said.
                 sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
                 columns = " and ".join(re.findall(r'l\."?(\w+)"?', sql))
                 notes.append(
                     f"EM on pairs sharing {columns} could not be estimated from "
                     f"{table.num_rows:,} records ({type(exc).__name__}): the levels it "
-                    "trains keep Splink's starting m values; link more records for a "
+                    "trains keep their starting m values; link more records for a "
                     "trained model"
                 )
             _keep_prior_sane(linker, table.num_rows, notes)

@@ -27,6 +27,9 @@ import pyarrow.csv as pacsv
 if TYPE_CHECKING:
     from totalplace.link.result import LinkResult
 
+#: The linkage's summary beside its results: what the family view says of it.
+SUMMARY_FILE = "summary.json"
+
 
 def match_weights(model: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per comparison level the model trained: comparison, level, m, u and weight."""
@@ -169,7 +172,7 @@ def write_outputs(result: LinkResult, out: Path) -> None:
         "match_weights": weights,
     }
     result.details.update(summary)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
     plotly_js = Path(str(resources.files("plotly").joinpath("package_data", "plotly.min.js")))
     shutil.copyfile(plotly_js, out / "plotly.min.js")
     (out / "report.js").write_text(_SCRIPT, encoding="utf-8")

@@ -58,7 +58,7 @@ __all__ = [
     "Opportunity",
     "build_register",
     "load_assumptions",
-    "under_floor",
+    "register_and_left_out",
     "with_marks",
     "write_register",
 ]
@@ -309,7 +309,7 @@ def build_register(
 ) -> list[Opportunity]:
     """Every opportunity worth at least the register's floor (``[register]
     min_value_pounds``), largest value first, with the workspace's marks; with
-    ``everything``, those under the floor too (see :func:`under_floor`)."""
+    ``everything``, those under the floor too (see :func:`register_and_left_out`)."""
     from totalplace.report.count_file import place_count
 
     count = place_count(data)
@@ -323,16 +323,28 @@ def build_register(
     ]
     items.sort(key=lambda x: (-x.value_pence, x.kind, x.id))
     if not everything:
-        items = [x for x in items if x.value_pence >= a.min_value_pounds * 100]
+        items = _at_floor(items, a)[0]
     return with_marks(ws.root, items)
 
 
-def under_floor(
-    items: list[Opportunity], a: Assumptions
-) -> tuple[list[Opportunity], list[Opportunity]]:
-    """The items worth at least the register's floor, and those left out."""
+def register_and_left_out(
+    ws: Workspace, data: dict[str, Any], engine: str = "duckdb"
+) -> tuple[list[Opportunity], dict[str, int]]:
+    """The register as :func:`build_register` gives it, and what its floor left
+    out (``under_pounds``, ``count``, ``value_pence``), so whoever shows the
+    register can say so: nothing leaves it without a word."""
+    return _at_floor(build_register(ws, data, engine, everything=True), load_assumptions(ws.root))
+
+
+def _at_floor(items: list[Opportunity], a: Assumptions) -> tuple[list[Opportunity], dict[str, int]]:
     floor = a.min_value_pounds * 100
-    return [x for x in items if x.value_pence >= floor], [x for x in items if x.value_pence < floor]
+    small = [x for x in items if x.value_pence < floor]
+    left_out = {
+        "under_pounds": a.min_value_pounds,
+        "count": len(small),
+        "value_pence": sum(x.value_pence for x in small),
+    }
+    return [x for x in items if x.value_pence >= floor], left_out
 
 
 def with_marks(root: Path, items: list[Opportunity]) -> list[Opportunity]:

@@ -125,20 +125,17 @@ def opportunities_part(root: Path, data: dict[str, Any]) -> dict[str, Any]:
     """The register as ``totalplace opportunities`` lists it: built from this
     count with the workspace's marks, or, where the folder is not a workspace
     with its store, as the command last wrote it (``reports/opportunities.csv``)."""
-    from totalplace.opportunities.register import build_register, load_assumptions, under_floor
+    from totalplace.opportunities.register import register_and_left_out
     from totalplace.report.run import REPORTS
     from totalplace.workspace import Workspace
 
     try:
-        a = load_assumptions(root)
-        built = under_floor(build_register(Workspace.open(root), data, everything=True), a)
+        built = register_and_left_out(Workspace.open(root), data)
     except TotalPlaceError:
         built = None
     if built is not None:
-        kept, small = built
+        kept, left_out = built
         items = [{**x.to_dict(), "agencies": ", ".join(x.agencies)} for x in kept]
-        left_out = {"under_pounds": a.min_value_pounds, "count": len(small),
-                    "value_pence": sum(x.value_pence for x in small)}  # fmt: skip
         return _part(True, source=f"built from the count: totalplace opportunities {root}",
                      register=items, left_out=left_out)  # fmt: skip
     path = root / REPORTS / OPPORTUNITIES_CSV

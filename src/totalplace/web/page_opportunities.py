@@ -68,19 +68,13 @@ class _Register:
     def items(self, data: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, int]]:
         """The items worth at least the register's floor, and how many were
         left out under it and their total."""
-        from totalplace.opportunities.register import build_register, load_assumptions, under_floor
+        from totalplace.opportunities.register import register_and_left_out
 
         key = _inputs(self.site.root)
         with self._lock:
             if key != self._key:
-                a = load_assumptions(self.site.root)
-                kept, small = under_floor(build_register(self.site.ws, data, everything=True), a)
+                kept, self._left_out = register_and_left_out(self.site.ws, data)
                 self._items = [x.to_dict() for x in kept]
-                self._left_out = {
-                    "under_pounds": a.min_value_pounds,
-                    "count": len(small),
-                    "value_pence": sum(x.value_pence for x in small),
-                }
                 self._key = key
             return self._items, self._left_out
 
