@@ -44,7 +44,14 @@ from totalplace.culture.barriers import (
 )
 from totalplace.culture.fields import EDITABLE, FieldError, parse_fields, scaled_pounds
 from totalplace.errors import ConfigError, SourceError
-from totalplace.ingest.exports import blank, export_rows, header_row, overflows, squash_header
+from totalplace.ingest.exports import (
+    blank,
+    export_rows,
+    header_row,
+    overflows,
+    problems_text,
+    squash_header,
+)
 from totalplace.sheets import FORMULA_STARTS, safe_text
 from totalplace.workspace import Workspace, atomic_write
 
@@ -80,8 +87,6 @@ _SCALES = (
     (re.compile(r"£\s*'?0{3}s?|£\s*k\b|\(k\)|\bthousands?\b|\bk£", re.I), 1_000),
     (re.compile(r"£\s*m\b|£\s*millions?|\(m\)|\bmillions?\b|\bm£", re.I), 1_000_000),
 )
-# How many bad rows an import's error names before "and N more".
-_NAMED = 10
 
 
 @dataclass(frozen=True)
@@ -243,11 +248,9 @@ def import_csv(ws: Workspace, path: Path, who: str) -> ImportResult:
             except FieldError as exc:
                 problems.append(f"row {n}, field {exc.field}: {exc.message}")
         if problems:
-            more = f"; and {len(problems) - _NAMED} more" if len(problems) > _NAMED else ""
             raise ConfigError(
                 f"{path}: nothing imported, the register is unchanged: "
-                + "; ".join(problems[:_NAMED])
-                + more
+                + problems_text(problems)
                 + ". Correct the sheet and import it again"
             )
         if added or changed:

@@ -49,6 +49,7 @@ from totalplace.ingest.exports import (
     export_rows,
     header_row,
     overflows,
+    problems_text,
     squash_header,
 )
 from totalplace.reference.unit_costs import UnitCost, unit_costs, uprate
@@ -86,8 +87,6 @@ EVENT_HEADERS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # What a column of money is headed; the file's own amounts are not used (see _money_column).
 _MONEY_WORDS = ("cost", "amount", "price", "value", "spend", "charge", "fee", "gbp")
-# How many bad rows a refusal names before "and N more".
-_NAMED = 10
 
 
 @dataclass(frozen=True)
@@ -160,10 +159,8 @@ class _Columns:
 
 
 def _refuse(path: Path, problems: list[str]) -> SourceError:
-    more = f"; and {len(problems) - _NAMED} more" if len(problems) > _NAMED else ""
     return SourceError(
-        str(path),
-        "; ".join(problems[:_NAMED]) + more + ". Correct the file and run the command again",
+        str(path), problems_text(problems) + ". Correct the file and run the command again"
     )
 
 

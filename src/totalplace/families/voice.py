@@ -50,6 +50,7 @@ from totalplace.ingest.exports import (
     header_row,
     header_words,
     overflows,
+    problems_text,
     squash_header,
 )
 
@@ -178,9 +179,8 @@ def read_voice(path: Path) -> list[Response]:
                 )
             )
     if problems:
-        more = f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
         raise SourceError(
-            str(path), "; ".join(problems[:10]) + more + ". Correct the file and run it again"
+            str(path), problems_text(problems) + ". Correct the file and run it again"
         )
     return out
 

@@ -101,6 +101,18 @@ def header_row(rows: list[list[str]], is_header: Callable[[list[str]], bool]) ->
     return next((i for i in filled if is_header(rows[i])), filled[0] if filled else None)
 
 
+#: Problems named one by one in a refusal; the rest are counted.
+PROBLEMS_NAMED = 10
+
+
+def problems_text(problems: list[str]) -> str:
+    """The first :data:`PROBLEMS_NAMED` problems of a file refused whole, then
+    how many more: every bad row is found at once, and the message stays
+    readable when a whole column is wrong."""
+    rest = len(problems) - PROBLEMS_NAMED
+    return "; ".join(problems[:PROBLEMS_NAMED]) + (f"; and {rest} more" if rest > 0 else "")
+
+
 def overflows(row: list[str], header: list[str]) -> bool:
     """More filled cells than headers: an unquoted comma split a cell, and
     which column each piece belongs to can no longer be told."""
@@ -115,6 +127,7 @@ def cell_text(row: list[str], i: int | None) -> str:
 
 __all__ = [
     "HEADER_SEARCH",
+    "PROBLEMS_NAMED",
     "blank",
     "cell_text",
     "decode_export",
@@ -122,5 +135,6 @@ __all__ = [
     "header_row",
     "header_words",
     "overflows",
+    "problems_text",
     "squash_header",
 ]

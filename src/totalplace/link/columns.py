@@ -350,11 +350,13 @@ def normalise(source: str, path: str, table: pa.Table, roles: dict[str, str]) ->
     last = _clean_name(last) if last is not None else null
     dob: Any = null
     unread: list[str] = []
+    filled = 0
     if col("dob") is not None:
         raw = col("dob").to_pylist()
         order = date_order(_filled(col("dob"))) or "dmy"
         parsed = [parse_date_in(v, order) if v else None for v in raw]
         unread = [v for v, p in zip(raw, parsed, strict=True) if v and p is None]
+        filled = sum(1 for v in raw if v)
         dob = pa.array(parsed, pa.string())
     sex: Any = null
     if col("sex") is not None:
@@ -412,7 +414,6 @@ def normalise(source: str, path: str, table: pa.Table, roles: dict[str, str]) ->
     extract.unused = [c for c in table.column_names if c not in roles.values()]
     extract.warnings = mapping_warnings(roles, extract.unused)
     if unread:
-        filled = sum(1 for v in col("dob").to_pylist() if v)
         extract.warnings.append(
             f"date of birth column {roles['dob']!r}: {len(unread):,} of {filled:,} filled values "
             f"are not real dates in the column's layout (first {unread[0]!r}) and are left blank; "
