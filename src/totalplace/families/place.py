@@ -153,9 +153,12 @@ def families_report(
     person_level: bool = False,
     top: int = TOP_FAMILIES,
     data: FamilyData | None = None,
+    quotes: bool = False,
 ) -> dict[str, Any]:
     """Everything ``totalplace families`` shows.  ``person_level`` adds the ``top``
-    most expensive families' profiles (pseudonyms, agencies, cost by year)."""
+    most expensive families' profiles (pseudonyms, agencies, cost by year) and
+    what residents wrote; ``quotes`` adds what residents wrote alone (a
+    caseworker's dashboard, whose families are listed apart)."""
     data = data or load_workspace(root, price_year)
     report: dict[str, Any] = {
         **aggregates(data, threshold),
@@ -163,7 +166,7 @@ def families_report(
         "westminster": westminster(data, 0 if person_level else threshold),
         "common_paths": common_paths(data.events, threshold),
         "sankey": sankey(data.events, threshold),
-        "voice": _voice(root, threshold, quotes=person_level),
+        "voice": _voice(root, threshold, quotes=quotes or person_level),
         "linkage": _linkage(root, threshold),
     }
     if person_level:

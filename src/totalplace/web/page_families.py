@@ -44,7 +44,6 @@ from totalplace.families.events import (
 from totalplace.families.journeys import timeline
 from totalplace.families.place import families_report
 from totalplace.families.view import families, most_expensive, profile, westminster
-from totalplace.families.voice import VOICE_DIR, read_folder, voice_by_theme
 from totalplace.web import templates
 from totalplace.web.site import ApiError, Site, Viewer, _viewer, csv_response
 from totalplace.web.templates import script_json
@@ -368,25 +367,16 @@ def add_routes(app: FastAPI, site: Site) -> None:
     templates.nav("Families", "/families")
     store = _Families(site.root)
 
-    def report() -> dict[str, Any]:
+    def report(user: User) -> dict[str, Any]:
+        """The aggregates, with what residents said (redacted) for a role with
+        person-level access."""
         data = store.data()
         try:
-            return families_report(site.root, site.disclosure_threshold, data=data)
+            return families_report(
+                site.root, site.disclosure_threshold, data=data, quotes=user.may(PERSON_LEVEL)
+            )
         except TotalPlaceError as exc:
             raise ApiError(422, type(exc).__name__, _said(exc, site.root)) from exc
-
-    def with_quotes(r: dict[str, Any]) -> dict[str, Any]:
-        """The report with what residents said (redacted), for a caseworker."""
-        said = voice_by_theme(
-            read_folder(people_dir(site.root) / VOICE_DIR),
-            site.disclosure_threshold,
-            {},
-            {},
-            quotes=True,
-        )
-        quotes = {t["theme"]: t["quotes"] for t in said["themes"]}
-        themes = [{**t, "quotes": quotes.get(t["theme"], [])} for t in r["voice"]["themes"]]
-        return {**r, "voice": {**r["voice"], "themes": themes}}
 
     def family(family_id: str, user: User, page: str) -> dict[str, Any]:
         """One family's profile (or one person's, for a ``P-`` id: their own
@@ -404,8 +394,7 @@ def add_routes(app: FastAPI, site: Site) -> None:
 
     @app.get("/api/families", summary="Families: aggregates with small counts withheld")
     def api_families(user: Viewer) -> dict[str, Any]:
-        r = report()
-        return with_quotes(r) if user.may(PERSON_LEVEL) else r
+        return report(user)
 
     @app.get("/api/families/{family_id}", summary="One family's record (caseworkers; logged)")
     def api_family(family_id: str, request: Request, user: Caseworker) -> dict[str, Any]:
@@ -424,7 +413,7 @@ def add_routes(app: FastAPI, site: Site) -> None:
             f = family(name, user, request.url.path)
             cols = ["date", "person", "agency", "event_type", "unit_cost_code", "year", "pence"]
             return csv_response(f"{name}.csv", cols, [[e[c] for c in cols] for e in f["events"]])
-        r = with_quotes(report()) if user.may(PERSON_LEVEL) else report()
+        r = report(user)
         if name == "agency_year":
             cols = ["agency", "year", "families", "contacts", "pence"]
             rows = [[x[c] for c in cols] for x in r["by_agency_year"]["rows"]]
@@ -449,7 +438,7 @@ def add_routes(app: FastAPI, site: Site) -> None:
             return who
         user, context = who
         try:
-            r = report()
+            r = report(user)
         except ApiError as exc:
             return site.page("families.html", title="Families", error=exc.detail, **context)
         top = []
@@ -460,7 +449,7 @@ def add_routes(app: FastAPI, site: Site) -> None:
             subjects = [f["family"] for f in top]
             record_views(site.root, user.name, user.role, request.url.path, subjects)
             # a caseworker sees each family anyway: the illustration exact, not withheld
-            r = {**with_quotes(r), "westminster": westminster(data, 0)}
+            r = {**r, "westminster": westminster(data, 0)}
         cells = [x for x in r["by_agency_year"]["rows"] if x["pence"] is not None]
         chart = {"cells": cells, "sankey": r["sankey"]}
         return site.page(
