@@ -136,11 +136,7 @@ def network_status(directory: _Dir, as_json: _Json = False) -> None:
         _print(f"  version {c['version']} ({c['date']}, {c['by']}): {c['note']}")
     for m in data["members"]:
         if m["state"] == "missing":
-            toml = Path(data["network"]) / "network.toml"
-            _print(
-                f"  {m['name']}: no workspace at {m['path']} (moved or deleted): put it back "
-                f"there, or change this member's path in {toml}"
-            )
+            _print(f"  {m['name']}: {m['note']}")
             continue
         if not m.get("counted"):
             counted = f"not counted yet: totalplace count {m['path']}"

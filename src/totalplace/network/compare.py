@@ -29,7 +29,7 @@ from totalplace.classify.taxonomy import theme_label
 from totalplace.config import WorkspaceConfig
 from totalplace.errors import ConfigError
 from totalplace.money import display_pounds
-from totalplace.network.folder import Member, Network
+from totalplace.network.folder import Member, Network, member_away
 
 __all__ = ["comparison", "render_html"]
 
@@ -89,12 +89,9 @@ def _barriers(root: Path) -> list[dict[str, Any]]:
 def _member(net: Network, member: Member, build: bool) -> dict[str, Any]:
     root = member.root(net.root)
     row: dict[str, Any] = {"name": member.name, "path": str(root)}
-    if not (root / "totalplace.toml").is_file():
-        row.update(place=[], year="", counted=False)
-        row["note"] = (
-            f"no workspace at {root} (moved or deleted since it joined): put it back there, "
-            f"or change this member's path in {net.root / 'network.toml'}"
-        )
+    away = member_away(net, member)
+    if away is not None:
+        row.update(place=[], year="", counted=False, note=away)
         return row
     try:
         config = WorkspaceConfig.from_file(root / "totalplace.toml")

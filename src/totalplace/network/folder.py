@@ -138,14 +138,28 @@ class Network:
         }
 
 
+def member_away(net: Network, member: Member) -> str | None:
+    """Why a member's workspace cannot be read, with what to do (its folder
+    moved or deleted since it joined), or None when it is there."""
+    root = member.root(net.root)
+    if (root / CONFIG_NAME).is_file():
+        return None
+    return (
+        f"no workspace at {root} (moved or deleted): put it back there, "
+        f"or change this member's path in {net.root / NETWORK_FILE}"
+    )
+
+
 def member_state(net: Network, member: Member) -> dict[str, Any]:
     """Whether a member still follows the network's method, and whether its
     count was made with it (``count.json``'s ``method_version``)."""
     import json
 
     root = member.root(net.root)
-    if not (root / CONFIG_NAME).is_file():
-        return {"state": "missing", "counted": False, "counted_with_network_method": False}
+    away = member_away(net, member)
+    if away is not None:
+        return {"state": "missing", "counted": False, "counted_with_network_method": False,
+                "note": away}  # fmt: skip
     follows = method_hash(all_files(root)) == net.hash
     counted: str | None = None
     count = root / "reports" / "count.json"

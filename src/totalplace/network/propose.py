@@ -38,6 +38,7 @@ from totalplace.network.folder import (
     Change,
     Member,
     Network,
+    member_away,
     save_network,
     write_membership,
 )
@@ -175,11 +176,9 @@ def _member_effect(
     """One member counted with the proposal in a scratch copy, beside its
     figures with the network's method."""
     root = member.root(net.root)
-    if not (root / "totalplace.toml").is_file():
-        raise ConfigError(
-            f"no workspace at {root} (moved or deleted): put it back there, or change "
-            f"this member's path in {net.root / 'network.toml'}"
-        )
+    away = member_away(net, member)
+    if away is not None:
+        raise ConfigError(away)
     place = scratch / _slug(member)
     # copied under the member's writer lock: no ingest changes it mid-copy
     with Workspace.open(root).writing():
@@ -217,13 +216,9 @@ def adopt(
         raise ConfigError("say why the method changes: --note TEXT (it goes in the changelog)")
     # every member is given the new method: one moved away would be left on
     # the old one with nothing to say so, so the change waits for it
-    away = [m for m in net.members if not (m.root(net.root) / "totalplace.toml").is_file()]
+    away = [f"{m.name} ({why})" for m in net.members if (why := member_away(net, m))]
     if away:
-        names = "; ".join(f"{m.name} (no workspace at {m.root(net.root)})" for m in away)
-        raise ConfigError(
-            f"cannot give the method to {names}: put each folder back, or change its path "
-            f"in {net.root / 'network.toml'}, then adopt"
-        )
+        raise ConfigError(f"cannot give the method to {'; '.join(away)}; then adopt")
     new = version or _next_version(net.version)
     if any(c.version == new for c in net.changelog):
         raise ConfigError(f"method version {new} exists already; give another with --version")
